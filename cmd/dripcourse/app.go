@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/token"
+)
+
+// app is the wired program: one store, one sender and one content pointer
+// shared by the web server and the scheduler.
+type app struct {
+	cfg      *Config
+	log      *slog.Logger
+	db       *store.DB
+	sender   mailer.Sender
+	links    *links.Maker
+	composer *delivery.Composer
+	content  atomic.Pointer[delivery.Content]
+	now      func() time.Time
+}
+
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openApp loads the content, opens the database and the sender. On error
+// everything opened so far is closed again.
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	a := &app{cfg: cfg, log: log, now: now}
+	ct, err := loadContent(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.content.Store(ct)
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	secret, err := loadSecret(filepath.Join(cfg.Data, "secret"))
+	if err != nil {
+		return nil, err
+	}
+	if a.sender, err = openSender(cfg, log); err != nil {
+		return nil, err
+	}
+	if a.db, err = store.Open(ctx, filepath.Join(cfg.Data, "dripcourse.db")); err != nil {
+		a.sender.Close()
+		return nil, err
+	}
+	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
+	a.composer = &delivery.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
+		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
+	return a, nil
+}
+
+func (a *app) Close() error {
+	return errors.Join(a.sender.Close(), a.db.Close())
+}
+
+func openSender(cfg *Config, log *slog.Logger) (mailer.Sender, error) {
+	var dkim *mailer.DKIM
+	if cfg.DKIMKey != "" {
+		domain := cfg.DKIMDomain
+		if domain == "" {
+			_, domain, _ = strings.Cut(cfg.From, "@")
+		}
+		var err error
+		if dkim, err = mailer.LoadDKIM(cfg.DKIMKey, domain, cfg.DKIMSelector); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.SMTP == nil {
+		dir := filepath.Join(cfg.Data, "outbox")
+		log.Info("no DRIP_SMTP_URL set: every outgoing message is written as an .eml file to " + dir)
+		return mailer.NewOutbox(dir, dkim)
+	}
+	log.Info("sending mail through " + cfg.SMTP.Redacted())
+	return mailer.NewSMTP(*cfg.SMTP, dkim)
+}
+
+// loadSecret reads the token-signing secret, creating it on first start.
+// It lives beside the database so that links in old emails keep working
+// across restarts.
+func loadSecret(file string) ([]byte, error) {
+	b, err := os.ReadFile(file)
+	if err == nil {
+		s, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(s) < 32 {
+			return nil, fmt.Errorf("signing secret %s is damaged: restore it from a backup (deleting it breaks every link already sent)", file)
+		}
+		return s, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("signing secret: %w", err)
+	}
+	s := make([]byte, 32)
+	rand.Read(s)
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("signing secret: %w", err)
+	}
+	if _, err := f.WriteString(hex.EncodeToString(s) + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("signing secret: %w", err)
+	}
+	return s, f.Close()
+}
+
+// runner is the dispatcher, sharing the app's store, sender and content.
+func (a *app) runner() *delivery.Runner {
+	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.content.Load,
+		Now: a.now, Log: a.log, Workers: a.cfg.Connections}
+	if a.cfg.Rate > 0 {
+		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))
+	}
+	return r
+}

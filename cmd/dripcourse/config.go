@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+)
+
+// Config is every setting, parsed in one place from flags with DRIP_*
+// environment fallbacks. Nothing else in the program reads the environment.
+type Config struct {
+	Addr           string
+	Data           string
+	BaseURL        string
+	SMTPURL        string
+	SMTP           *mailer.SMTPConfig // nil: write to the outbox
+	From           string
+	FromName       string
+	Lessons        string
+	Templates      string
+	AdminPassword  string
+	Connections    int
+	Rate           float64
+	PostalAddress  string
+	UnsubMailto    string
+	Tracking       delivery.Tracking
+	DKIMKey        string
+	DKIMSelector   string
+	DKIMDomain     string
+	TrustedProxies []string
+	MinFormTime    time.Duration
+	LogFormat      string
+}
+
+// setting is one flag with its environment variable and help.
+type setting struct {
+	name, env, def, help string
+}
+
+var settings = []setting{
+	{"addr", "DRIP_ADDR", ":8080", "address the web server listens on"},
+	{"data", "DRIP_DATA", "./data", "directory for the database, the signing secret and the outbox"},
+	{"base-url", "DRIP_BASE_URL", "http://localhost:8080", "public URL of the site, used in every link in emails"},
+	{"smtp-url", "DRIP_SMTP_URL", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to DATA/outbox"},
+	{"from", "DRIP_FROM", "course@localhost", "sender address (its domain is used for Message-IDs and List-Id)"},
+	{"from-name", "DRIP_FROM_NAME", "", "sender display name (default: the course's sender_name)"},
+	{"lessons", "DRIP_LESSONS", "", "directory of lessons to use instead of the built-in course"},
+	{"templates", "DRIP_TEMPLATES", "", "directory of templates to use instead of the built-in ones"},
+	{"admin-password", "DRIP_ADMIN_PASSWORD", "", "password for /admin (default: generated at first start and logged once)"},
+	{"smtp-connections", "DRIP_SMTP_CONNECTIONS", "4", "SMTP connections used in parallel"},
+	{"smtp-rate", "DRIP_SMTP_RATE", "0", "most messages per second across all connections; 0 is no limit"},
+	{"postal-address", "DRIP_POSTAL_ADDRESS", "", "sender's postal address, shown in every email's footer"},
+	{"unsubscribe-mailto", "DRIP_UNSUBSCRIBE_MAILTO", "", "mailbox for mailto: unsubscribes in List-Unsubscribe (optional)"},
+	{"tracking", "DRIP_TRACKING", "all", "what emails track: all, clicks, opens or off"},
+	{"dkim-key", "DRIP_DKIM_KEY", "", "PEM private key file (RSA-2048 or Ed25519) to DKIM-sign every message"},
+	{"dkim-selector", "DRIP_DKIM_SELECTOR", "", "DKIM selector"},
+	{"dkim-domain", "DRIP_DKIM_DOMAIN", "", "DKIM signing domain (default: the From domain)"},
+	{"trusted-proxies", "DRIP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+	{"min-form-time", "DRIP_MIN_FORM_TIME", "2s", "least time between showing the signup form and a real submission"},
+	{"log-format", "DRIP_LOG_FORMAT", "text", "log format: text or json"},
+}
+
+// parseConfig reads flags from args, falling back to getenv, then to the
+// defaults, and checks every value.
+func parseConfig(name string, args []string, getenv func(string) string, out io.Writer) (*Config, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	vals := map[string]*string{}
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		vals[s.name] = fs.String(s.name, def, s.help+" ["+s.env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	c, err := buildConfig(func(n string) string { return strings.TrimSpace(*vals[n]) })
+	return c, fs.Args(), err
+}
+
+func buildConfig(v func(string) string) (*Config, error) {
+	c := &Config{Addr: v("addr"), Data: v("data"), BaseURL: strings.TrimRight(v("base-url"), "/"), SMTPURL: v("smtp-url"),
+		From: v("from"), FromName: v("from-name"), Lessons: v("lessons"), Templates: v("templates"),
+		AdminPassword: v("admin-password"), PostalAddress: v("postal-address"), UnsubMailto: v("unsubscribe-mailto"),
+		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), LogFormat: v("log-format")}
+	var errs []string
+	bad := func(env, format string, a ...any) { errs = append(errs, env+": "+fmt.Sprintf(format, a...)) }
+	if c.Data == "" {
+		bad("DRIP_DATA", "must name a directory")
+	}
+	c.Data = filepath.Clean(c.Data)
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		bad("DRIP_BASE_URL", "%q is not an http:// or https:// URL", c.BaseURL)
+	}
+	if addr, err := mail.ParseAddress(c.From); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
+		bad("DRIP_FROM", "%q is not a bare email address like course@example.com", c.From)
+	}
+	if strings.ContainsAny(c.FromName+c.PostalAddress, "\r\n") {
+		bad("DRIP_FROM_NAME", "sender name and postal address must be one line each")
+	}
+	if c.SMTPURL != "" {
+		sc, err := mailer.ParseSMTPURL(c.SMTPURL)
+		if err != nil {
+			bad("DRIP_SMTP_URL", "%v", err)
+		}
+		c.SMTP = &sc
+	}
+	n, err := strconv.Atoi(v("smtp-connections"))
+	if err != nil || n < 1 || n > 64 {
+		bad("DRIP_SMTP_CONNECTIONS", "%q is not a whole number from 1 to 64", v("smtp-connections"))
+	}
+	c.Connections = n
+	if c.SMTP != nil {
+		c.SMTP.Connections = n
+	}
+	if c.Rate, err = strconv.ParseFloat(v("smtp-rate"), 64); err != nil || c.Rate < 0 {
+		bad("DRIP_SMTP_RATE", "%q is not a number of messages per second (0 for no limit)", v("smtp-rate"))
+	}
+	switch t := delivery.Tracking(v("tracking")); t {
+	case delivery.TrackAll, delivery.TrackClicks, delivery.TrackOpens, delivery.TrackOff:
+		c.Tracking = t
+	default:
+		bad("DRIP_TRACKING", "%q: use all, clicks, opens or off", t)
+	}
+	if p := v("trusted-proxies"); p != "" {
+		for _, cidr := range strings.Split(p, ",") {
+			if _, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err != nil {
+				bad("DRIP_TRUSTED_PROXIES", "%q is not a CIDR such as 10.0.0.0/8", cidr)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, strings.TrimSpace(cidr))
+		}
+	}
+	if c.MinFormTime, err = time.ParseDuration(v("min-form-time")); err != nil || c.MinFormTime < 0 {
+		bad("DRIP_MIN_FORM_TIME", "%q is not a duration such as 2s", v("min-form-time"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("DRIP_LOG_FORMAT", "%q: use text or json", c.LogFormat)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return c, nil
+}

@@ -1,0 +1,99 @@
+// Command dripcourse runs an email course: the signup site, the scheduler
+// that sends each reader's lessons, and the operator's tools. Run
+// "dripcourse help" for the subcommands and settings.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "dripcourse:", err)
+		}
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec))
+		}
+		os.Exit(1)
+	}
+}
+
+// exitCode is an error that asks for a particular exit status.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// command is one subcommand.
+type command struct {
+	name, args, help string
+	run              func(ctx context.Context, env *env) error
+}
+
+// env is what a subcommand gets: its parsed configuration, its own
+// arguments, and where to write.
+type env struct {
+	cfg    *Config
+	args   []string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"serve", "", "run the web server and the scheduler", cmdServe},
+		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend},
+		{"check", "", "load the lessons and templates and report every problem as file:line: message", cmdCheck},
+		{"help", "", "show this help", nil},
+	}
+}
+
+// run is the whole program, testable: it takes its arguments, environment
+// and output explicitly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return nil
+	}
+	for _, c := range commands {
+		if c.name != args[0] || c.run == nil {
+			continue
+		}
+		cfg, rest, err := parseConfig("dripcourse "+c.name, args[1:], getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return c.run(ctx, &env{cfg: cfg, args: rest, stdout: stdout, stderr: stderr})
+	}
+	usage(stderr)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "dripcourse: an email course, delivered one lesson at a time.")
+	fmt.Fprintln(w, "\nUsage: dripcourse COMMAND [settings] [arguments]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %-18s %s\n", c.name, c.args, c.help)
+	}
+	fmt.Fprintln(w, "\nSettings (a flag, or the environment variable in brackets):")
+	for _, s := range settings {
+		def := ""
+		if s.def != "" {
+			def = " (default " + s.def + ")"
+		}
+		fmt.Fprintf(w, "  --%-19s %s%s [%s]\n", s.name, s.help, def, s.env)
+	}
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+)
+
+// cmdSend runs one dispatch pass and exits: for deployments without a
+// long-running process, and to see what a given moment would send.
+func cmdSend(ctx context.Context, e *env) error {
+	fs := flag.NewFlagSet("dripcourse send", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	nowFlag := fs.String("now", "", "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z")
+	if err := fs.Parse(e.args); err != nil {
+		return err
+	}
+	now := time.Now
+	if *nowFlag != "" {
+		t, err := time.Parse(time.RFC3339, *nowFlag)
+		if err != nil {
+			return fmt.Errorf("--now %q: write it like 2026-12-01T09:00:00Z", *nowFlag)
+		}
+		now = func() time.Time { return t }
+	}
+	log := newLogger(e.cfg, e.stderr)
+	a, err := openApp(ctx, e.cfg, log, now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sum, err := a.runner().SendDue(ctx)
+	fmt.Fprintf(e.stdout, "sent %d lessons and %d confirmations; %d to retry, %d failed, %d bounced, %d readers completed\n",
+		sum.Sent, sum.Confirmations, sum.Retried, sum.Failed, sum.Bounced, sum.Completed)
+	return err
+}
+
+func deliveryDays(ct *delivery.Content) int { return delivery.CourseInfo(ct.Course).Days }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/web"
+)
+
+// Web server timeouts: slow clients are cut off rather than allowed to
+// hold connections open.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+	shutdownGrace     = 30 * time.Second
+	tickSpec          = "@every 15s"
+)
+
+func cmdServe(ctx context.Context, e *env) error {
+	log := newLogger(e.cfg, e.stderr)
+	a, err := openApp(ctx, e.cfg, log, time.Now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv := a.webServer()
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.content.Load().Course.Title)
+
+	// The pass's own context ends on shutdown, so it stops claiming; the
+	// message in flight still finishes and is recorded.
+	passCtx, cancelPasses := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelPasses()
+	sched := a.scheduler(passCtx)
+	sched.Start()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: no new claims; finishing the messages in flight")
+	case err := <-serveErr:
+		cancelPasses()
+		<-sched.Stop().Done()
+		return err
+	}
+	cancelPasses()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	httpErr := srv.Shutdown(shutdownCtx)
+	select {
+	case <-sched.Stop().Done():
+	case <-shutdownCtx.Done():
+		log.Error("dispatch pass did not finish in time")
+	}
+	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
+		return httpErr
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func (a *app) webServer() *http.Server {
+	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Content: a.content.Load, Now: a.now, Log: a.log,
+		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies}
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
+}
+
+// scheduler runs one dispatch pass every tick. A pass still running when
+// the next tick comes is not doubled (SkipIfStillRunning), and a panic in
+// a pass is logged and the next tick runs as usual (Recover). The order of
+// the two wrappers matters: with Recover outside, a panic would leave the
+// skip lock held and stop dispatch for good.
+func (a *app) scheduler(ctx context.Context) *cron.Cron {
+	logger := cronLogger{a.log}
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithLogger(logger),
+		cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
+	r := a.runner()
+	pass := func() {
+		start := time.Now()
+		sum, err := r.SendDue(ctx)
+		if err != nil {
+			a.log.Error("dispatch pass", "err", err)
+		}
+		if sum != (delivery.Summary{}) {
+			a.log.Info("dispatch pass", "sent", sum.Sent, "confirmations", sum.Confirmations, "retry", sum.Retried,
+				"failed", sum.Failed, "bounced", sum.Bounced, "completed", sum.Completed, "took", time.Since(start))
+		}
+	}
+	c.AddFunc(tickSpec, pass)
+	return c
+}

@@ -1,0 +1,167 @@
+package delivery
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	htmltemplate "html/template"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/render"
+	"github.com/dripcourse/dripcourse/internal/token"
+)
+
+// Content is a loaded course with the templates that present it. The two
+// are swapped together when an operator's edit loads cleanly.
+type Content struct {
+	Course    *course.Course
+	Templates *render.Templates
+}
+
+// Tracking says what the emails may track.
+type Tracking string
+
+// Tracking modes (DRIP_TRACKING).
+const (
+	TrackAll    Tracking = "all"
+	TrackClicks Tracking = "clicks"
+	TrackOpens  Tracking = "opens"
+	TrackOff    Tracking = "off"
+)
+
+func (t Tracking) opens() bool  { return t == TrackAll || t == TrackOpens }
+func (t Tracking) clicks() bool { return t == TrackAll || t == TrackClicks }
+
+// Composer renders emails into messages ready to send.
+type Composer struct {
+	Links         *links.Maker
+	FromName      string // overrides the course's sender name when set
+	FromAddr      string
+	PostalAddress string
+	UnsubMailto   string // optional mailbox for mailto: unsubscribes
+	Tracking      Tracking
+}
+
+// Domain is the sender's domain, used for Message-IDs and List-Id.
+func (c *Composer) Domain() string {
+	_, d, ok := strings.Cut(c.FromAddr, "@")
+	if !ok || d == "" {
+		return "localhost"
+	}
+	return d
+}
+
+// NewMessageID returns a Message-ID (without brackets) on the sender's
+// domain: a kind letter and row ID for correlation, and random bytes so IDs
+// never collide across databases.
+func (c *Composer) NewMessageID(kind string, id int64) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return kind + strconv.FormatInt(id, 10) + "." + hex.EncodeToString(b[:]) + "@" + c.Domain()
+}
+
+// CourseInfo is the course as templates see it.
+func CourseInfo(c *course.Course) render.CourseInfo {
+	info := render.CourseInfo{Title: c.Title, Tagline: c.Tagline, Description: c.Description, Promises: c.Promises, Discreet: c.Discreet}
+	var day time.Duration
+	for _, l := range c.Lessons {
+		day += l.Delay
+		info.Lessons = append(info.Lessons, render.LessonInfo{Number: l.Number, Title: l.Title, Day: int(day.Hours() / 24)})
+	}
+	info.Days = int(day.Hours() / 24)
+	return info
+}
+
+// LessonEmail is the template data for lesson l sent to sub in delivery
+// del. It is used for the email and, with tracking off, for the web view.
+func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, now time.Time, track bool) *render.Email {
+	crs := ct.Course
+	track = track && !crs.Discreet
+	href := course.Plain
+	if track && c.Tracking.clicks() {
+		href = func(dest string) string { return c.Links.Click(sub.ID, del, dest, now) }
+	}
+	e := &render.Email{
+		Course: CourseInfo(crs), Name: sub.Name, Subject: crs.Subject(l), Preheader: l.Preheader, Title: l.Title,
+		Number: l.Number, Total: len(crs.Lessons), Last: l.Number == len(crs.Lessons),
+		BodyHTML: htmltemplate.HTML(l.HTML(href)), BodyText: l.Text(href),
+		UnsubscribeURL: c.Links.URL(token.Unsubscribe, sub.ID, del, now),
+		ViewURL:        c.Links.URL(token.View, sub.ID, del, now),
+		NextURL:        c.Links.URL(token.Next, sub.ID, del, now),
+		PauseURL:       c.Links.URL(token.Pause, sub.ID, del, now),
+		PostalAddress:  c.PostalAddress,
+	}
+	if track && c.Tracking.opens() {
+		e.PixelURL = c.Links.URL(token.Open, sub.ID, del, now)
+	}
+	return e
+}
+
+// Lesson renders lesson l for sub as the message of delivery del.
+func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, msgID string, now time.Time) (*mailer.Message, error) {
+	data := c.LessonEmail(ct, l, sub, del, now, true)
+	html, text, err := ct.Templates.Email("lesson", data)
+	if err != nil {
+		return nil, err
+	}
+	m := c.message(ct.Course, sub, data.Subject, msgID, now, html, text)
+	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, data.UnsubscribeURL)...)
+	return m, nil
+}
+
+// Confirmation renders the double opt-in email for sub.
+func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, now time.Time) (*mailer.Message, error) {
+	data := &render.Email{Course: CourseInfo(ct.Course), Name: sub.Name, Title: ct.Course.Title,
+		ConfirmURL: c.Links.URL(token.Confirm, sub.ID, 0, now), PostalAddress: c.PostalAddress}
+	data.Subject = "Please confirm: " + ct.Course.Title
+	if ct.Course.Discreet {
+		data.Subject = "Please confirm your subscription"
+	}
+	html, text, err := ct.Templates.Email("confirm", data)
+	if err != nil {
+		return nil, err
+	}
+	m := c.message(ct.Course, sub, data.Subject, msgID, now, html, text)
+	m.Headers = append(m.Headers, mailer.Header{Name: "Auto-Submitted", Value: "auto-generated"})
+	return m, nil
+}
+
+func (c *Composer) message(crs *course.Course, sub drip.Subscriber, subject, msgID string, now time.Time, html, text string) *mailer.Message {
+	from := crs.From()
+	if c.FromName != "" && !crs.Discreet {
+		from = c.FromName
+	}
+	return &mailer.Message{FromName: from, FromAddr: c.FromAddr, ToName: sub.Name, ToAddr: sub.Email,
+		Subject: subject, MessageID: msgID, Date: now, Text: text, HTML: html}
+}
+
+// listHeaders are the bulk-sender headers every lesson carries: RFC 2369
+// and RFC 8058 one-click unsubscribe, RFC 2919 List-Id, Gmail's
+// Feedback-ID, and RFC 3834 Auto-Submitted.
+func (c *Composer) listHeaders(crs *course.Course, l *course.Lesson, unsub string) []mailer.Header {
+	lu := "<" + unsub + ">"
+	if c.UnsubMailto != "" {
+		lu += ", <mailto:" + c.UnsubMailto + "?subject=unsubscribe>"
+	}
+	name := crs.Title
+	if crs.Discreet {
+		name = crs.DiscreetSenderName
+	}
+	return []mailer.Header{
+		{Name: "List-Unsubscribe", Value: lu},
+		{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
+		{Name: "List-Id", Value: quoteName(name) + " <" + crs.Slug + ".lists." + c.Domain() + ">"},
+		{Name: "Feedback-ID", Value: l.Slug + ":" + crs.Slug + ":dripcourse"},
+		{Name: "Auto-Submitted", Value: "auto-generated"},
+	}
+}
+
+func quoteName(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+

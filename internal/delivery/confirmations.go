@@ -1,0 +1,57 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, now time.Time) (Summary, error) {
+	claim := func() ([]store.ConfirmJob, error) {
+		return r.DB.ClaimConfirmations(ctx, now, r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
+	}
+	handle := func(ctx context.Context, j store.ConfirmJob) Summary {
+		return r.sendConfirmation(ctx, ct, j)
+	}
+	skip := func(store.ConfirmJob) {} // its lease runs out; confirmations are not time-critical
+	return work(ctx, r, claim, handle, skip)
+}
+
+func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob) Summary {
+	at := r.Now().UTC()
+	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
+	if err == nil {
+		r.wait(ctx)
+		err = r.Sender.Send(ctx, msg)
+		at = r.Now().UTC()
+	} else {
+		r.Log.Error("render confirmation", "err", err)
+		err = &mailer.Error{Text: "render: " + err.Error(), Temporary: true}
+	}
+	result, reply, retry := drip.DeliverySent, store.Reply{Code: 250, Text: "OK"}, time.Time{}
+	var sum Summary
+	if err != nil {
+		e := mailer.AsError(err)
+		reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
+		result = drip.DeliveryFailed
+		if e.Temporary {
+			if next, ok := RetryAt(j.CreatedAt, at, j.Attempts+1); ok {
+				result, retry = drip.DeliveryRetry, next
+			}
+		}
+		if e.Bounce() {
+			if err := r.DB.MarkBounced(ctx, j.Subscriber.ID, reply.String(), at); err != nil {
+				r.Log.Error("mark bounced", "subscriber", j.Subscriber.ID, "err", err)
+			}
+		}
+	} else {
+		sum.Confirmations++
+	}
+	if err := r.DB.RecordConfirmation(ctx, j.ID, result, reply, at, retry); err != nil {
+		r.Log.Error("record confirmation", "confirmation", j.ID, "err", err)
+	}
+	return sum
+}

@@ -1,0 +1,104 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (Summary, error) {
+	pick := func(d store.Due) store.Pick {
+		l := NextLesson(ct.Course, d.Received)
+		if l == nil {
+			return store.Pick{}
+		}
+		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
+	}
+	claim := func() ([]store.Job, error) {
+		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
+	}
+	handle := func(ctx context.Context, j store.Job) Summary {
+		return r.sendLesson(ctx, ct, j)
+	}
+	skip := func(j store.Job) {
+		if err := r.DB.Release(context.WithoutCancel(ctx), j.Enrollment.ID, now); err != nil {
+			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
+		}
+	}
+	return work(ctx, r, claim, handle, skip)
+}
+
+// sendLesson sends one claimed lesson and records the outcome.
+func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job) Summary {
+	l, _ := ct.Course.Lesson(j.Slug)
+	at := r.Now().UTC()
+	var sendErr error
+	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
+	if err != nil {
+		// A template that fails at send time is the operator's to fix;
+		// keep the lesson and try again later rather than lose it.
+		r.Log.Error("render lesson", "slug", j.Slug, "delivery", j.DeliveryID, "err", err)
+		sendErr = &mailer.Error{Text: "render: " + err.Error(), Temporary: true}
+	} else {
+		r.wait(ctx)
+		sendErr = r.Sender.Send(ctx, msg)
+		at = r.Now().UTC()
+	}
+	o := r.outcome(ct, j, sendErr, at)
+	var sum Summary
+	switch {
+	case o.Result == drip.DeliverySent:
+		sum.Sent++
+	case o.Result == drip.DeliveryRetry:
+		sum.Retried++
+	default:
+		sum.Failed++
+	}
+	if o.Bounce {
+		sum.Bounced++
+	}
+	if o.Complete {
+		sum.Completed++
+	}
+	if err := r.DB.Record(ctx, o); err != nil {
+		// The lease will bring this lesson back; the same Message-ID
+		// goes with it, so a receiver can tell a repeat.
+		r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)
+	}
+	return sum
+}
+
+// outcome decides what a send attempt means for the delivery and the
+// reader's schedule.
+func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) store.Outcome {
+	o := store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
+		Slug: j.Slug, Result: drip.DeliverySent, At: at, Reply: store.Reply{Code: 250, Text: "OK"}}
+	if sendErr != nil {
+		e := mailer.AsError(sendErr)
+		o.Reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
+		if e.Ours() {
+			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
+				"delivery", j.DeliveryID, "reply", o.Reply.String())
+		}
+		if e.Temporary {
+			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
+				o.Result, o.NextDue = drip.DeliveryRetry, next
+				return o
+			}
+		}
+		o.Result, o.Bounce = drip.DeliveryFailed, e.Bounce()
+	}
+	// Sent, or given up: the reader moves on to the next lesson.
+	received := append(j.Received, store.Received{Slug: j.Slug, Status: o.Result})
+	next := NextLesson(ct.Course, received)
+	if next == nil {
+		o.Complete, o.NextDue = true, at
+		return o
+	}
+	loc := Zone(j.Subscriber.Timezone, ct.Course.Timezone)
+	o.NextDue = ScheduleOf(ct.Course).NextDue(at, next.Delay, loc)
+	return o
+}

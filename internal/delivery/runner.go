@@ -1,0 +1,146 @@
+// Package delivery decides when each reader's next lesson is due and sends
+// what is due. The scheduling maths are pure functions of the course, the
+// reader's timezone and the clock; Runner.SendDue is one dispatch pass:
+// claim due work with a lease, render it, send it, and record each outcome
+// before the next message on the same connection, so a crash can repeat at
+// most the messages in flight, and never lose one.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// Runner sends due confirmations and lessons.
+type Runner struct {
+	DB       *store.DB
+	Sender   mailer.Sender
+	Composer *Composer
+	Content  func() *Content
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Workers is how many messages are sent at once; match it to the SMTP
+	// sender's connections.
+	Workers int
+	// Batch is how many items one claim takes.
+	Batch int
+	// Lease is how long a claimed item stays reserved; after it, a crashed
+	// sender's work comes due again.
+	Lease time.Duration
+	// Limit caps messages per second across workers; nil means no cap.
+	Limit *rate.Limiter
+}
+
+// Summary counts what a pass did.
+type Summary struct {
+	Confirmations int
+	Sent          int
+	Retried       int
+	Failed        int
+	Bounced       int
+	Completed     int
+}
+
+func (s *Summary) add(o Summary) {
+	s.Confirmations += o.Confirmations
+	s.Sent += o.Sent
+	s.Retried += o.Retried
+	s.Failed += o.Failed
+	s.Bounced += o.Bounced
+	s.Completed += o.Completed
+}
+
+func (r *Runner) defaults() {
+	if r.Workers < 1 {
+		r.Workers = 1
+	}
+	if r.Batch < 1 {
+		r.Batch = 256
+	}
+	if r.Lease <= 0 {
+		r.Lease = 10 * time.Minute
+	}
+	if r.Log == nil {
+		r.Log = slog.Default()
+	}
+}
+
+// SendDue runs one pass as of the current time: every confirmation and
+// every lesson due by then is sent, one lesson per reader at most. When ctx
+// is cancelled it stops claiming, finishes and records the messages in
+// flight, and returns.
+func (r *Runner) SendDue(ctx context.Context) (Summary, error) {
+	r.defaults()
+	now := r.Now().UTC()
+	ct := r.Content()
+	var total Summary
+	s, err := r.sendConfirmations(ctx, ct, now)
+	total.add(s)
+	if err != nil {
+		return total, err
+	}
+	s, err = r.sendLessons(ctx, ct, now)
+	total.add(s)
+	return total, err
+}
+
+// work fans jobs from claim out to the workers until claim returns none,
+// fails, or ctx ends. Each worker handles its job fully (send and record)
+// before taking the next.
+//
+// Jobs still queued when ctx ends are not sent: skip releases them so they
+// come due again at once instead of when their lease runs out.
+func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), handle func(context.Context, J) Summary, skip func(J)) (Summary, error) {
+	jobs := make(chan J, r.Batch)
+	var mu sync.Mutex
+	var total Summary
+	var wg sync.WaitGroup
+	// The in-flight message must finish even after ctx is cancelled.
+	sendCtx := context.WithoutCancel(ctx)
+	for range r.Workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if ctx.Err() != nil {
+					skip(j)
+					continue
+				}
+				s := handle(sendCtx, j)
+				mu.Lock()
+				total.add(s)
+				mu.Unlock()
+			}
+		})
+	}
+	var err error
+	for ctx.Err() == nil {
+		var batch []J
+		batch, err = claim()
+		if err != nil || len(batch) == 0 {
+			break
+		}
+		for _, j := range batch {
+			jobs <- j
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err == nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.Canceled) {
+		err = ctx.Err()
+	}
+	return total, err
+}
+
+// wait takes a token from the rate limiter, if there is one.
+func (r *Runner) wait(ctx context.Context) {
+	if r.Limit != nil {
+		r.Limit.Wait(ctx)
+	}
+}

@@ -1,0 +1,96 @@
+package delivery
+
+import (
+	"sync"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+)
+
+// Schedule is when a course may send: a daily window in the reader's own
+// timezone, on some days of the week.
+type Schedule struct {
+	Window   course.Window
+	Weekdays [7]bool
+	Default  *time.Location // for readers whose timezone is unknown
+}
+
+// ScheduleOf returns a course's schedule.
+func ScheduleOf(c *course.Course) Schedule {
+	return Schedule{Window: c.Window, Weekdays: c.Weekdays, Default: c.Timezone}
+}
+
+// NextOpen returns the earliest moment at or after t that falls inside the
+// send window on an allowed day, in loc. Wall-clock times are built with
+// time.Date on each calendar day, so a window keeps its local hours across
+// daylight-saving changes, including half-hour and 45-minute zones.
+func (s Schedule) NextOpen(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = s.Default
+	}
+	local := t.In(loc)
+	startH, startM := int(s.Window.Start.Hours()), int(s.Window.Start.Minutes())%60
+	endH, endM := int(s.Window.End.Hours()), int(s.Window.End.Minutes())%60
+	y, m, d := local.Date()
+	for i := range 8 {
+		day := time.Date(y, m, d+i, 12, 0, 0, 0, loc)
+		if !s.Weekdays[day.Weekday()] {
+			continue
+		}
+		dy, dm, dd := day.Date()
+		start := time.Date(dy, dm, dd, startH, startM, 0, 0, loc)
+		end := time.Date(dy, dm, dd, endH, endM, 0, 0, loc)
+		if !t.Before(end) {
+			continue
+		}
+		if t.Before(start) {
+			return start.UTC()
+		}
+		return t.UTC()
+	}
+	// No allowed day at all: never happens for a loaded course, which
+	// always allows at least one day.
+	return t.UTC()
+}
+
+// minGap keeps two lessons to one reader at least this far apart, so no
+// pass ever sends one reader two lessons.
+const minGap = time.Minute
+
+// NextDue is when the lesson after one sent at sent becomes due: the sent
+// time plus the next lesson's delay, moved into the reader's window.
+func (s Schedule) NextDue(sent time.Time, delay time.Duration, loc *time.Location) time.Time {
+	due := s.NextOpen(sent.Add(delay), loc)
+	if due.Before(sent.Add(minGap)) {
+		due = s.NextOpen(sent.Add(minGap), loc)
+	}
+	return due
+}
+
+// FirstDue is when a newly confirmed reader's first lesson is due: at once,
+// unless the course waits for the reader's window.
+func (s Schedule) FirstDue(confirmed time.Time, wait bool, loc *time.Location) time.Time {
+	if !wait {
+		return confirmed.UTC()
+	}
+	return s.NextOpen(confirmed, loc)
+}
+
+var zones sync.Map // name -> *time.Location
+
+// Zone returns the named IANA location, or def when name is empty or
+// unknown. Locations are cached: loading one reads the zone database.
+func Zone(name string, def *time.Location) *time.Location {
+	if name == "" {
+		return def
+	}
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return def
+	}
+	zones.Store(name, l)
+	return l
+}

@@ -1,0 +1,163 @@
+// Package drip holds the vocabulary shared by every other package of
+// dripcourse: readers, enrollments, deliveries, events and the sentinel errors
+// that cross package boundaries. It imports only the standard library, so the
+// store, the web layer and the delivery engine can all speak it without
+// importing each other.
+package drip
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Callers test them with errors.Is; the web layer maps them
+// to HTTP statuses in one place.
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrExists      = errors.New("already exists")
+	ErrInvalid     = errors.New("invalid input")
+	ErrSuppressed  = errors.New("address is suppressed")
+	ErrUnavailable = errors.New("temporarily unavailable")
+	ErrRateLimited = errors.New("rate limited")
+)
+
+// Status is a reader's standing with the list as a whole.
+type Status string
+
+// Reader statuses. Only active readers are ever sent lessons; bounced and
+// complained addresses are suppressed for good.
+const (
+	StatusPending      Status = "pending"
+	StatusActive       Status = "active"
+	StatusUnsubscribed Status = "unsubscribed"
+	StatusBounced      Status = "bounced"
+	StatusComplained   Status = "complained"
+)
+
+// Statuses lists every reader status in display order.
+var Statuses = []Status{StatusPending, StatusActive, StatusUnsubscribed, StatusBounced, StatusComplained}
+
+// Suppressed reports whether mail of any kind must never go to a reader in
+// this status.
+func (s Status) Suppressed() bool { return s == StatusBounced || s == StatusComplained }
+
+// Subscriber is one reader's address and preferences.
+type Subscriber struct {
+	ID             int64
+	Email          string
+	Name           string
+	Timezone       string
+	Status         Status
+	CreatedAt      time.Time
+	ConfirmedAt    time.Time
+	UnsubscribedAt time.Time
+}
+
+// EnrollmentStatus is where a reader stands in one course.
+type EnrollmentStatus string
+
+// Enrollment statuses. Only active enrollments are ever claimed for sending.
+const (
+	EnrollActive    EnrollmentStatus = "active"
+	EnrollPaused    EnrollmentStatus = "paused"
+	EnrollCompleted EnrollmentStatus = "completed"
+	EnrollStopped   EnrollmentStatus = "stopped"
+)
+
+// Enrollment is a reader's progress through one course. NextDueAt is the
+// moment the next lesson may be sent; while a lesson is being sent it holds
+// the claim's lease expiry instead, so a crashed sender's work comes due again.
+type Enrollment struct {
+	ID           int64
+	SubscriberID int64
+	Course       string
+	Status       EnrollmentStatus
+	LastSlug     string
+	LastSentAt   time.Time
+	NextDueAt    time.Time
+	CreatedAt    time.Time
+}
+
+// DeliveryStatus is the state of one lesson sent to one reader.
+type DeliveryStatus string
+
+// Delivery statuses.
+const (
+	DeliverySending DeliveryStatus = "sending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryRetry   DeliveryStatus = "retry"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
+
+// Delivery is the durable record of one lesson for one enrollment. The pair
+// (EnrollmentID, Slug) is unique, and MessageID is fixed when the row is
+// created, so a retry or a resend after a crash carries the same Message-ID.
+type Delivery struct {
+	ID           int64
+	EnrollmentID int64
+	SubscriberID int64
+	Slug         string
+	Status       DeliveryStatus
+	Attempts     int
+	MessageID    string
+	LastReply    string
+	CreatedAt    time.Time
+	SentAt       time.Time
+}
+
+// EventKind names something that happened to a reader.
+type EventKind string
+
+// Event kinds recorded in the event log. Stats are derived from these.
+const (
+	EventSignup      EventKind = "signup"
+	EventConfirm     EventKind = "confirm"
+	EventOpen        EventKind = "open"
+	EventClick       EventKind = "click"
+	EventUnsubscribe EventKind = "unsubscribe"
+	EventResubscribe EventKind = "resubscribe"
+	EventBounce      EventKind = "bounce"
+	EventComplaint   EventKind = "complaint"
+	EventNext        EventKind = "next"
+	EventPause       EventKind = "pause"
+	EventResume      EventKind = "resume"
+)
+
+// Event is one entry of a reader's timeline.
+type Event struct {
+	ID           int64
+	SubscriberID int64
+	DeliveryID   int64
+	Kind         EventKind
+	Machine      bool
+	Detail       string
+	At           time.Time
+}
+
+// Problem is one thing wrong with an operator's file, at a line when known.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg)
+	}
+	return fmt.Sprintf("%s: %s", p.File, p.Msg)
+}
+
+// Problems is every problem found in a set of files. As an error it prints
+// one problem a line, in the file:line: message form editors understand.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,88 @@
+// Package links makes the public URLs that dripcourse puts in emails and
+// pages, each carrying a signed token. It is the one place that knows both
+// the path of each action and how long its links stay valid, so the web
+// layer's routes and the emails' links can never drift apart.
+package links
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/token"
+)
+
+// Paths of the signed routes; the web layer mounts its handlers on these,
+// followed by "/{token}".
+const (
+	PathConfirm     = "/confirm"
+	PathUnsubscribe = "/u"
+	PathResubscribe = "/resubscribe"
+	PathOpen        = "/o"
+	PathClick       = "/c"
+	PathView        = "/v"
+	PathNext        = "/next"
+	PathPause       = "/pause"
+)
+
+// Lifetimes of each kind of link. Confirmation links are short-lived by
+// design; links in lessons must outlive the course by a wide margin, since
+// readers keep emails and unsubscribe from old ones.
+var Lifetime = map[token.Purpose]time.Duration{
+	token.Confirm:     7 * 24 * time.Hour,
+	token.Unsubscribe: 2 * 365 * 24 * time.Hour,
+	token.Resubscribe: 30 * 24 * time.Hour,
+	token.Open:        365 * 24 * time.Hour,
+	token.Click:       365 * 24 * time.Hour,
+	token.View:        365 * 24 * time.Hour,
+	token.Next:        90 * 24 * time.Hour,
+	token.Pause:       90 * 24 * time.Hour,
+}
+
+var paths = map[token.Purpose]string{
+	token.Confirm: PathConfirm, token.Unsubscribe: PathUnsubscribe, token.Resubscribe: PathResubscribe,
+	token.Open: PathOpen, token.Click: PathClick, token.View: PathView, token.Next: PathNext, token.Pause: PathPause,
+}
+
+// Maker builds signed URLs under one base URL.
+type Maker struct {
+	base   string
+	signer *token.Signer
+}
+
+// NewMaker returns a Maker for base, such as https://course.example.com.
+func NewMaker(base string, signer *token.Signer) *Maker {
+	return &Maker{base: strings.TrimRight(base, "/"), signer: signer}
+}
+
+// Base is the site's base URL, without a trailing slash.
+func (m *Maker) Base() string { return m.base }
+
+// Signer is the token signer behind the links.
+func (m *Maker) Signer() *token.Signer { return m.signer }
+
+// URL returns the absolute link for purpose, for reader sub and delivery
+// del (0 for links not tied to a lesson), valid from now.
+func (m *Maker) URL(p token.Purpose, sub, del int64, now time.Time) string {
+	return m.base + m.Path(p, sub, del, now)
+}
+
+// Path is URL without the base, for forms on our own pages.
+func (m *Maker) Path(p token.Purpose, sub, del int64, now time.Time) string {
+	tok := m.signer.Sign(token.Claims{Purpose: p, Subscriber: sub, Delivery: del, Expires: now.Add(Lifetime[p])})
+	return paths[p] + "/" + tok
+}
+
+// Click returns the tracked URL for a link to dest in delivery del.
+func (m *Maker) Click(sub, del int64, dest string, now time.Time) string {
+	tok := m.signer.Sign(token.Claims{Purpose: token.Click, Subscriber: sub, Delivery: del,
+		Expires: now.Add(Lifetime[token.Click]), Data: dest})
+	return m.base + PathClick + "/" + tok
+}
+
+// Secure reports whether the base URL is https, so cookies can be marked
+// Secure.
+func (m *Maker) Secure() bool {
+	u, err := url.Parse(m.base)
+	return err == nil && u.Scheme == "https"
+}

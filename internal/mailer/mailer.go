@@ -1,0 +1,113 @@
+// Package mailer builds dripcourse's messages and hands them to a mail
+// server. It has one interface, Sender, with two implementations: SMTP,
+// which keeps a small pool of connections to a relay through go-mail, and
+// Outbox, which writes each message as an .eml file for a machine with no
+// mail server yet.
+//
+// Every failure comes back as an *Error that says whether trying again
+// later can help, so the delivery engine never parses reply text. The
+// package does not decide what to do about a failure; that is delivery's.
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Header is one extra header line, such as List-Unsubscribe.
+type Header struct {
+	Name, Value string
+}
+
+// Message is one email, already rendered.
+type Message struct {
+	FromName, FromAddr string
+	ToName, ToAddr     string
+	Subject            string
+	MessageID          string // without angle brackets; fixed per delivery
+	Date               time.Time
+	Text, HTML         string
+	Headers            []Header
+}
+
+// Sender delivers messages. Send is safe to call from several goroutines;
+// an SMTP sender sends on as many connections at once as it was given.
+type Sender interface {
+	Send(ctx context.Context, m *Message) error
+	Close() error
+}
+
+// Error is a failed send, classified.
+type Error struct {
+	Code     int    // SMTP reply code, or 0 when no reply was had
+	Enhanced string // enhanced status code such as 5.1.1, when given
+	Text     string
+	// Temporary is true for 4xx replies and for connection trouble: the
+	// same message may succeed later.
+	Temporary bool
+}
+
+func (e *Error) Error() string {
+	if e.Code == 0 {
+		return "mailer: " + e.Text
+	}
+	s := fmt.Sprintf("mailer: %d", e.Code)
+	if e.Enhanced != "" {
+		s += " " + e.Enhanced
+	}
+	return s + " " + e.Text
+}
+
+// Bounce reports whether the reply says the address itself is bad (5.1.x,
+// or 5.2.1 for a disabled mailbox), so the reader must not be mailed again.
+func (e *Error) Bounce() bool {
+	if e.Temporary || e.Code < 500 {
+		return false
+	}
+	return strings.HasPrefix(e.Enhanced, "5.1.") || e.Enhanced == "5.2.1" ||
+		(e.Enhanced == "" && (e.Code == 550 || e.Code == 551 || e.Code == 553) && looksLikeNoUser(e.Text))
+}
+
+// Ours reports whether the reply points at the sender's own setup
+// (authentication, policy, reputation: 5.7.x and 4.7.x), which an operator
+// must fix and which says nothing against the reader's address.
+func (e *Error) Ours() bool {
+	return strings.HasPrefix(e.Enhanced, "5.7.") || strings.HasPrefix(e.Enhanced, "4.7.")
+}
+
+func looksLikeNoUser(text string) bool {
+	t := strings.ToLower(text)
+	return strings.Contains(t, "no such user") || strings.Contains(t, "user unknown") || strings.Contains(t, "does not exist")
+}
+
+// AsError returns err as an *Error, treating anything unclassified as a
+// temporary failure: losing a message to a misread error is worse than
+// trying it again.
+func AsError(err error) *Error {
+	var me *Error
+	if errors.As(err, &me) {
+		return me
+	}
+	return &Error{Text: err.Error(), Temporary: true}
+}
+
+// headerSafe reports whether s can go into a header as it is: no line
+// breaks, so nothing a reader typed can add a header of its own.
+func headerSafe(s string) bool { return !strings.ContainsAny(s, "\r\n") }
+
+func (m *Message) check() error {
+	for _, s := range []string{m.FromName, m.FromAddr, m.ToName, m.ToAddr, m.Subject, m.MessageID} {
+		if !headerSafe(s) {
+			return &Error{Text: "message refused: a header value contains a line break"}
+		}
+	}
+	for _, h := range m.Headers {
+		if !headerSafe(h.Name) || !headerSafe(h.Value) {
+			return &Error{Text: "message refused: header " + h.Name + " contains a line break"}
+		}
+	}
+	return nil
+}

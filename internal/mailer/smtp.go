@@ -1,0 +1,166 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+
+	"github.com/wneessen/go-mail"
+)
+
+// SMTP sends through a mail server over a pool of connections, one message
+// at a time on each. A connection is dialled when first needed, kept for
+// the next message, and dropped after any failure that may have left it in
+// an unknown state; the next message on that slot dials afresh.
+type SMTP struct {
+	cfg   SMTPConfig
+	dkim  *DKIM
+	slots chan *conn
+}
+
+type conn struct {
+	client *mail.Client
+	open   bool
+}
+
+// NewSMTP prepares a sender; it does not connect until the first Send.
+func NewSMTP(cfg SMTPConfig, dkim *DKIM) (*SMTP, error) {
+	if cfg.Connections < 1 {
+		cfg.Connections = 1
+	}
+	s := &SMTP{cfg: cfg, dkim: dkim, slots: make(chan *conn, cfg.Connections)}
+	for range cfg.Connections {
+		c, err := s.newClient()
+		if err != nil {
+			return nil, err
+		}
+		s.slots <- &conn{client: c}
+	}
+	return s, nil
+}
+
+func (s *SMTP) newClient() (*mail.Client, error) {
+	opts := []mail.Option{mail.WithPort(s.cfg.Port), mail.WithTimeout(s.cfg.Timeout), mail.WithoutNoop()}
+	switch s.cfg.TLS {
+	case TLSNone:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	case TLSStartTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case TLSImplicit:
+		opts = append(opts, mail.WithSSL())
+	}
+	if s.cfg.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(s.cfg.Username), mail.WithPassword(s.cfg.Password))
+	}
+	if s.cfg.HELO != "" {
+		opts = append(opts, mail.WithHELO(s.cfg.HELO))
+	}
+	c, err := mail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: smtp client: %w", err)
+	}
+	return c, nil
+}
+
+// Send delivers m on a free connection, waiting for one if all are busy.
+func (s *SMTP) Send(ctx context.Context, m *Message) error {
+	msg, err := build(m, s.dkim)
+	if err != nil {
+		return err
+	}
+	var c *conn
+	select {
+	case c = <-s.slots:
+	case <-ctx.Done():
+		return &Error{Text: "send cancelled: " + ctx.Err().Error(), Temporary: true}
+	}
+	defer func() { s.slots <- c }()
+	if !c.open {
+		if err := c.client.DialWithContext(ctx); err != nil {
+			return dialError(err)
+		}
+		c.open = true
+	}
+	if err := c.client.Send(msg); err != nil {
+		e := sendError(err)
+		if e.Code == 0 || e.Code == 421 || !recoverable(err) {
+			c.client.Close()
+			c.open = false
+		}
+		return e
+	}
+	return nil
+}
+
+// recoverable reports whether the connection is still in a known state
+// after a failed send: the server answered a command and the client reset
+// the transaction.
+func recoverable(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo:
+		return true
+	}
+	return false
+}
+
+// Close closes every open connection.
+func (s *SMTP) Close() error {
+	var errs []error
+	for range cap(s.slots) {
+		c := <-s.slots
+		if c.open {
+			errs = append(errs, c.client.Close())
+			c.open = false
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func dialError(err error) *Error {
+	e := sendError(err)
+	if e.Code == 0 {
+		e.Text = "cannot reach the mail server: " + e.Text
+	}
+	return e
+}
+
+// sendError classifies a go-mail error by the server's reply.
+func sendError(err error) *Error {
+	var se *mail.SendError
+	if errors.As(err, &se) && se.ErrorCode() != 0 {
+		return &Error{Code: se.ErrorCode(), Enhanced: se.EnhancedStatusCode(), Text: replyText(err), Temporary: se.ErrorCode() < 500}
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		enh, text := splitEnhanced(te.Msg)
+		return &Error{Code: te.Code, Enhanced: enh, Text: text, Temporary: te.Code < 500}
+	}
+	var ne net.Error
+	text := err.Error()
+	if errors.As(err, &ne) && ne.Timeout() {
+		text = "timed out: " + text
+	}
+	return &Error{Text: text, Temporary: true}
+}
+
+// replyText extracts the server's words from a go-mail error, dropping
+// the library's own framing.
+func replyText(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, ", affected recipient"); i >= 0 {
+		s = s[:i]
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		_, text := splitEnhanced(te.Msg)
+		return text
+	}
+	return s
+}

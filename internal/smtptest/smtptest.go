@@ -1,0 +1,208 @@
+// Package smtptest runs a real SMTP server on 127.0.0.1 inside a test or a
+// benchmark, built on emersion/go-smtp. It keeps every message it accepts
+// and can be told to answer any command with any reply, so the mail path is
+// tested against the protocol, not a mock of it.
+package smtptest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/mail"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one accepted message.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// Header parses the message's headers.
+func (m Message) Header() mail.Header {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return mail.Header{}
+	}
+	return msg.Header
+}
+
+// Stage is the SMTP command a Rule is asked about.
+type Stage int
+
+// Stages of a transaction.
+const (
+	StageMail Stage = iota
+	StageRcpt
+	StageData
+)
+
+// Rule decides the reply at a stage for a recipient (empty at StageMail);
+// nil means accept. Return Reply(...) for an SMTP error; a rule may also
+// block to simulate a stalled server.
+type Rule func(stage Stage, rcpt string) error
+
+// Reply is an SMTP error reply such as Reply(550, "5.1.1", "no such user").
+func Reply(code int, enhanced, text string) error {
+	e := &smtp.SMTPError{Code: code, Message: text}
+	if enhanced != "" {
+		var ec smtp.EnhancedCode
+		for i, part := range bytes.Split([]byte(enhanced), []byte(".")) {
+			if i < 3 {
+				ec[i], _ = strconv.Atoi(string(part))
+			}
+		}
+		e.EnhancedCode = ec
+	} else {
+		e.EnhancedCode = smtp.NoEnhancedCode
+	}
+	return e
+}
+
+// Server is a running SMTP server.
+type Server struct {
+	Addr string
+	Host string
+	Port int
+
+	srv  *smtp.Server
+	mu   sync.Mutex
+	msgs []Message
+	rule Rule
+	// arrived is signalled after every accepted message.
+	arrived chan struct{}
+}
+
+// Start listens on a free port of 127.0.0.1. Stop it with Close.
+func Start() (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{arrived: make(chan struct{}, 1)}
+	s.srv = smtp.NewServer(backend{s})
+	s.srv.Domain = "sink.test"
+	s.srv.ReadTimeout, s.srv.WriteTimeout = 30*time.Second, 30*time.Second
+	s.srv.MaxMessageBytes = 10 << 20
+	s.srv.MaxRecipients = 100
+	s.srv.AllowInsecureAuth = true
+	addr := ln.Addr().(*net.TCPAddr)
+	s.Addr, s.Host, s.Port = addr.String(), "127.0.0.1", addr.Port
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// URL is the DRIP_SMTP_URL for this server.
+func (s *Server) URL() string { return "smtp://" + s.Addr + "?tls=none" }
+
+// Close stops the server.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// SetRule replaces the rule for the next commands.
+func (s *Server) SetRule(r Rule) {
+	s.mu.Lock()
+	s.rule = r
+	s.mu.Unlock()
+}
+
+func (s *Server) check(stage Stage, rcpt string) error {
+	s.mu.Lock()
+	r := s.rule
+	s.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return r(stage, rcpt)
+}
+
+// Messages returns a copy of every message accepted so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// Count is how many messages were accepted.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.msgs)
+}
+
+// Reset forgets the messages accepted so far.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.msgs = nil
+	s.mu.Unlock()
+}
+
+// Wait blocks until at least n messages have been accepted or d passes,
+// and reports whether n were.
+func (s *Server) Wait(n int, d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for s.Count() < n {
+		select {
+		case <-s.arrived:
+		case <-deadline.C:
+			return s.Count() >= n
+		}
+	}
+	return true
+}
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+
+type session struct {
+	s   *Server
+	cur Message
+}
+
+func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+	if err := x.s.check(StageMail, ""); err != nil {
+		return err
+	}
+	x.cur.From = from
+	return nil
+}
+
+func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if err := x.s.check(StageRcpt, to); err != nil {
+		return err
+	}
+	x.cur.To = append(x.cur.To, to)
+	return nil
+}
+
+func (x *session) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	rcpt := ""
+	if len(x.cur.To) > 0 {
+		rcpt = x.cur.To[0]
+	}
+	if err := x.s.check(StageData, rcpt); err != nil {
+		return err
+	}
+	x.cur.Data = b
+	x.s.mu.Lock()
+	x.s.msgs = append(x.s.msgs, x.cur)
+	x.s.mu.Unlock()
+	select {
+	case x.s.arrived <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (x *session) Reset()        { x.cur = Message{} }
+func (x *session) Logout() error { return nil }

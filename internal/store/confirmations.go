@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// ConfirmJob is a confirmation email claimed for sending.
+type ConfirmJob struct {
+	ID         int64
+	Subscriber drip.Subscriber
+	MessageID  string
+	Attempts   int
+	CreatedAt  time.Time
+}
+
+// ClaimConfirmations leases up to limit confirmation emails that are due at
+// now. Each keeps its Message-ID across attempts; newID makes one for a row
+// that has none yet. Confirmations for readers who are no longer pending are
+// dropped rather than sent.
+func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.Duration, limit int, newID func(int64) string) ([]ConfirmJob, error) {
+	var jobs []ConfirmJob
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE confirmations SET status = 'sending', due_at = ?
+			WHERE id IN (SELECT id FROM confirmations WHERE status IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?)
+			RETURNING id, subscriber_id, message_id, attempts, created_at`, unix(now.Add(lease)), unix(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j ConfirmJob
+			var created int64
+			if err := rows.Scan(&j.ID, &j.Subscriber.ID, &j.MessageID, &j.Attempts, &created); err != nil {
+				return err
+			}
+			j.CreatedAt = fromUnix(created)
+			jobs = append(jobs, j)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		jobs, err = fillConfirmJobs(ctx, tx, jobs, newID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim confirmations: %w", err)
+	}
+	return jobs, nil
+}
+
+func fillConfirmJobs(ctx context.Context, tx *sql.Tx, jobs []ConfirmJob, newID func(int64) string) ([]ConfirmJob, error) {
+	kept := jobs[:0]
+	for _, j := range jobs {
+		s, err := scanSubscriber(tx.QueryRowContext(ctx, "SELECT "+subscriberCols+" FROM subscribers WHERE id = ?", j.Subscriber.ID))
+		if err != nil {
+			return nil, err
+		}
+		if s.Status != drip.StatusPending {
+			if _, err := tx.ExecContext(ctx, "UPDATE confirmations SET status = 'dropped' WHERE id = ?", j.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		j.Subscriber = s
+		if j.MessageID == "" {
+			j.MessageID = newID(j.ID)
+			if _, err := tx.ExecContext(ctx, "UPDATE confirmations SET message_id = ? WHERE id = ?", j.MessageID, j.ID); err != nil {
+				return nil, err
+			}
+		}
+		kept = append(kept, j)
+	}
+	return kept, nil
+}
+
+// RecordConfirmation stores the outcome of one confirmation attempt. A
+// retry puts the row back in the queue at retryAt.
+func (db *DB) RecordConfirmation(ctx context.Context, id int64, result drip.DeliveryStatus, reply Reply, at, retryAt time.Time) error {
+	status := string(result)
+	if result == drip.DeliveryRetry {
+		status = "queued"
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE confirmations SET status = ?, attempts = attempts + 1, last_reply = ?,
+		due_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?`,
+		status, reply.String(), unix(retryAt), status, unix(at), id)
+	if err != nil {
+		return fmt.Errorf("store: record confirmation: %w", friendly(err))
+	}
+	return nil
+}

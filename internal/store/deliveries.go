@@ -1,0 +1,274 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Reply is one SMTP server's answer to a send attempt. Code 0 means no reply
+// was had at all (the connection failed).
+type Reply struct {
+	Code     int
+	Enhanced string
+	Text     string
+}
+
+func (r Reply) String() string {
+	if r.Code == 0 && r.Enhanced == "" {
+		return r.Text
+	}
+	s := strconv.Itoa(r.Code)
+	if r.Enhanced != "" {
+		s += " " + r.Enhanced
+	}
+	if r.Text != "" {
+		s += " " + r.Text
+	}
+	return s
+}
+
+// Received is one lesson already delivered (or being delivered) to an
+// enrollment.
+type Received struct {
+	Slug           string
+	Status         drip.DeliveryStatus
+	MessageID      string
+	SentAt         time.Time
+	FirstAttemptAt time.Time
+}
+
+// Due is an enrollment claimed for its next lesson, with what the engine
+// needs to choose that lesson.
+type Due struct {
+	Enrollment drip.Enrollment
+	Subscriber drip.Subscriber
+	Received   []Received
+}
+
+// Pick is the engine's decision for a claimed enrollment: the lesson to send
+// and the Message-ID to use if this is its first attempt. An empty Slug means
+// the course is over for this reader.
+type Pick struct {
+	Slug      string
+	MessageID string
+}
+
+// Job is one lesson to send, with its delivery row already written.
+type Job struct {
+	Due
+	DeliveryID     int64
+	Slug           string
+	MessageID      string
+	Attempts       int
+	FirstAttemptAt time.Time
+}
+
+// ClaimDue leases up to limit active enrollments whose next lesson is due at
+// now, asks pick which lesson each gets, and writes (or reuses) the delivery
+// row for it, all in one transaction. The lease is the enrollment's
+// next_due_at moved to now+lease: if the sender dies, the work comes due
+// again by itself, and the retry reuses the delivery row and its Message-ID.
+func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) ([]Job, error) {
+	var jobs []Job
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		due, err := claimEnrollments(ctx, tx, now, lease, limit)
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		if err := fillDue(ctx, tx, due); err != nil {
+			return err
+		}
+		jobs, err = startJobs(ctx, tx, due, pick, now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim due: %w", err)
+	}
+	return jobs, nil
+}
+
+func claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET next_due_at = ?
+		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?)
+		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at`,
+		unix(now.Add(lease)), unix(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var due []Due
+	for rows.Next() {
+		var e drip.Enrollment
+		var last, created int64
+		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &created); err != nil {
+			return nil, err
+		}
+		e.LastSentAt, e.CreatedAt = fromUnix(last), fromUnix(created)
+		due = append(due, Due{Enrollment: e})
+	}
+	return due, rows.Err()
+}
+
+// fillDue loads the readers and the lessons already received for a batch of
+// claimed enrollments, with one query each.
+func fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
+	byEnrollment := make(map[int64]*Due, len(due))
+	bySubscriber := make(map[int64]*Due, len(due))
+	subs, enrs := make([]int64, len(due)), make([]int64, len(due))
+	for i := range due {
+		d := &due[i]
+		byEnrollment[d.Enrollment.ID], bySubscriber[d.Enrollment.SubscriberID] = d, d
+		subs[i], enrs[i] = d.Enrollment.SubscriberID, d.Enrollment.ID
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+subscriberCols+" FROM subscribers WHERE id IN ("+placeholders(len(subs))+")", int64Args(subs)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		s, err := scanSubscriber(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		bySubscriber[s.ID].Subscriber = s
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT enrollment_id, slug, status, message_id, sent_at, first_attempt_at
+		FROM deliveries WHERE enrollment_id IN (`+placeholders(len(enrs))+`) ORDER BY id`, int64Args(enrs)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Received
+		var id, sent, first int64
+		if err := rows.Scan(&id, &r.Slug, &r.Status, &r.MessageID, &sent, &first); err != nil {
+			return err
+		}
+		r.SentAt, r.FirstAttemptAt = fromUnix(sent), fromUnix(first)
+		d := byEnrollment[id]
+		d.Received = append(d.Received, r)
+	}
+	return rows.Err()
+}
+
+func startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Due) Pick, now time.Time) ([]Job, error) {
+	jobs := make([]Job, 0, len(due))
+	for _, d := range due {
+		p := pick(d)
+		if p.Slug == "" {
+			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'completed' WHERE id = ?", d.Enrollment.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		j := Job{Due: d, Slug: p.Slug}
+		var first int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
+			VALUES (?, ?, ?, 'sending', ?, ?, ?)
+			ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'sending'
+			RETURNING id, message_id, attempts, first_attempt_at`,
+			d.Enrollment.ID, d.Subscriber.ID, p.Slug, p.MessageID, unix(now), unix(now)).Scan(&j.DeliveryID, &j.MessageID, &j.Attempts, &first)
+		if err != nil {
+			return nil, err
+		}
+		j.FirstAttemptAt = fromUnix(first)
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// Outcome is the result of one send attempt, with the schedule that follows
+// from it.
+type Outcome struct {
+	DeliveryID   int64
+	EnrollmentID int64
+	SubscriberID int64
+	Slug         string
+	Result       drip.DeliveryStatus // sent, retry or failed
+	Reply        Reply
+	At           time.Time
+	NextDue      time.Time // the next lesson's due time, or the retry time
+	Complete     bool      // that was the last lesson
+	Bounce       bool      // the address does not exist: suppress the reader
+}
+
+// Record commits a batch of outcomes in one transaction. The delivery
+// engine calls it before sending anything more on the connection that
+// produced them, so a crash can repeat at most the messages in flight.
+func (db *DB) Record(ctx context.Context, outs ...Outcome) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, o := range outs {
+			if err := record(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: record outcome: %w", err)
+	}
+	return nil
+}
+
+func record(ctx context.Context, tx *sql.Tx, o Outcome) error {
+	at := unix(o.At)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO attempts (delivery_id, at, code, enhanced, text) VALUES (?, ?, ?, ?, ?)",
+		o.DeliveryID, at, o.Reply.Code, o.Reply.Enhanced, o.Reply.Text); err != nil {
+		return err
+	}
+	sentAt := int64(0)
+	if o.Result == drip.DeliverySent {
+		sentAt = at
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_reply = ?, sent_at = ? WHERE id = ?",
+		string(o.Result), o.Reply.String(), sentAt, o.DeliveryID); err != nil {
+		return err
+	}
+	if err := advance(ctx, tx, o); err != nil {
+		return err
+	}
+	if !o.Bounce {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ?", o.SubscriberID); err != nil {
+		return err
+	}
+	if err := stopEnrollments(ctx, tx, o.SubscriberID); err != nil {
+		return err
+	}
+	ev := drip.Event{SubscriberID: o.SubscriberID, DeliveryID: o.DeliveryID, Kind: drip.EventBounce, Detail: o.Reply.String(), At: o.At}
+	return insertEvent(ctx, tx, ev, o.Slug)
+}
+
+// advance moves the enrollment on after an attempt. A retry only moves the
+// due time; a sent or finally failed lesson moves the reader past it.
+func advance(ctx context.Context, tx *sql.Tx, o Outcome) error {
+	if o.Result == drip.DeliveryRetry {
+		_, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(o.NextDue), o.EnrollmentID)
+		return err
+	}
+	status := "active"
+	if o.Complete {
+		status = "completed"
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE enrollments SET last_slug = ?, last_sent_at = ?, next_due_at = ?,
+		status = CASE WHEN status = 'active' THEN ? ELSE status END WHERE id = ?`,
+		o.Slug, unix(o.At), unix(o.NextDue), status, o.EnrollmentID)
+	return err
+}
+
+// Release hands back an enrollment claimed but not sent (on shutdown), so
+// it is due again at once instead of when its lease runs out.
+func (db *DB) Release(ctx context.Context, enrollmentID int64, due time.Time) error {
+	_, err := db.w.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), enrollmentID)
+	if err != nil {
+		return fmt.Errorf("store: release: %w", friendly(err))
+	}
+	return nil
+}

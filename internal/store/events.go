@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// execer is what both *sql.DB and *sql.Tx offer for writes.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertEvent(ctx context.Context, x execer, e drip.Event, slug string) error {
+	_, err := x.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.SubscriberID, e.DeliveryID, slug, string(e.Kind), e.Machine, e.Detail, unix(e.At))
+	return err
+}
+
+// RecordEvent appends an open or click to the event log of a delivery. The
+// lesson is taken from the delivery itself, and a delivery that is not the
+// given reader's records nothing and returns drip.ErrNotFound, so a token
+// can only ever speak for its own delivery.
+func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
+	res, err := db.w.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
+		SELECT subscriber_id, id, slug, ?, ?, ?, ? FROM deliveries WHERE id = ? AND subscriber_id = ?`,
+		string(e.Kind), e.Machine, e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID)
+	if err != nil {
+		return fmt.Errorf("store: record %s: %w", e.Kind, friendly(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: record %s: delivery %d: %w", e.Kind, e.DeliveryID, drip.ErrNotFound)
+	}
+	return nil
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer for reads.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// deliverySlug returns the lesson of a delivery if it belongs to the
+// reader, and "" otherwise.
+func deliverySlug(ctx context.Context, q queryer, deliveryID, subscriberID int64) (string, error) {
+	if deliveryID == 0 {
+		return "", nil
+	}
+	var slug string
+	err := q.QueryRowContext(ctx, "SELECT slug FROM deliveries WHERE id = ? AND subscriber_id = ?", deliveryID, subscriberID).Scan(&slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return slug, err
+}
+
+// DeliverySlug returns the lesson a reader's delivery carried, or
+// drip.ErrNotFound when the delivery is not theirs.
+func (db *DB) DeliverySlug(ctx context.Context, deliveryID, subscriberID int64) (string, error) {
+	slug, err := deliverySlug(ctx, db.r, deliveryID, subscriberID)
+	if err != nil {
+		return "", fmt.Errorf("store: delivery: %w", err)
+	}
+	if slug == "" {
+		return "", fmt.Errorf("store: delivery %d: %w", deliveryID, drip.ErrNotFound)
+	}
+	return slug, nil
+}
+
+// Events returns a reader's timeline, oldest first.
+func (db *DB) Events(ctx context.Context, subscriberID int64) ([]drip.Event, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, subscriber_id, delivery_id, kind, machine, detail, at
+		FROM events WHERE subscriber_id = ? ORDER BY at, id`, subscriberID)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []drip.Event
+	for rows.Next() {
+		var e drip.Event
+		var at int64
+		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.DeliveryID, &e.Kind, &e.Machine, &e.Detail, &at); err != nil {
+			return nil, fmt.Errorf("store: events: %w", err)
+		}
+		e.At = fromUnix(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Delivery returns a reader's delivery, or drip.ErrNotFound when the
+// delivery is not theirs.
+func (db *DB) Delivery(ctx context.Context, id, subscriberID int64) (drip.Delivery, error) {
+	var d drip.Delivery
+	var created, sent int64
+	err := db.r.QueryRowContext(ctx, `SELECT id, enrollment_id, subscriber_id, slug, status, attempts, message_id, last_reply, created_at, sent_at
+		FROM deliveries WHERE id = ? AND subscriber_id = ?`, id, subscriberID).Scan(&d.ID, &d.EnrollmentID, &d.SubscriberID,
+		&d.Slug, &d.Status, &d.Attempts, &d.MessageID, &d.LastReply, &created, &sent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, fmt.Errorf("store: delivery %d: %w", id, drip.ErrNotFound)
+	}
+	if err != nil {
+		return d, fmt.Errorf("store: delivery %d: %w", id, err)
+	}
+	d.CreatedAt, d.SentAt = fromUnix(created), fromUnix(sent)
+	return d, nil
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// ErrNotActive is returned by the pacing actions for a reader whose course
+// is not running: unsubscribed, completed, stopped or unknown.
+var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.ErrInvalid)
+
+// pace applies a reader's pacing request once per delivery link: a second
+// press of the same link changes nothing. move gets the enrollment's
+// current next-due time and returns the new one.
+func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int64, at time.Time, move func(time.Time) time.Time) (changed bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var enr, due int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
+			WHERE e.subscriber_id = ? AND s.status = 'active'`, sub).Scan(&enr, &due, &status)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != string(drip.EnrollActive) && status != string(drip.EnrollPaused)) {
+			return ErrNotActive
+		}
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE subscriber_id = ? AND delivery_id = ? AND kind = ?",
+			sub, deliveryID, string(kind)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		// A lesson in flight holds the due time as its lease; moving it
+		// could send that lesson twice.
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE enrollment_id = ? AND status = 'sending'", enr).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		changed = true
+		next := move(fromUnix(due))
+		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(next), enr); err != nil {
+			return err
+		}
+		slug, err := deliverySlug(ctx, tx, deliveryID, sub)
+		if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, DeliveryID: deliveryID, Kind: kind, At: at}, slug)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: %s: %w", kind, err)
+	}
+	return changed, nil
+}
+
+// SendNextNow makes the reader's next lesson due at once.
+func (db *DB) SendNextNow(ctx context.Context, sub, deliveryID int64, at time.Time) (bool, error) {
+	return db.pace(ctx, drip.EventNext, sub, deliveryID, at, func(time.Time) time.Time { return at })
+}
+
+// PauseFor pushes the reader's schedule back by d.
+func (db *DB) PauseFor(ctx context.Context, sub, deliveryID int64, d time.Duration, at time.Time) (bool, error) {
+	return db.pace(ctx, drip.EventPause, sub, deliveryID, at, func(due time.Time) time.Time {
+		if due.Before(at) {
+			due = at
+		}
+		return due.Add(d)
+	})
+}

@@ -1,0 +1,216 @@
+// Package store keeps dripcourse's state in SQLite (modernc.org/sqlite, no
+// cgo). It is the only owner of the schema: the SQL files embedded from
+// migrations/ are applied in order at Open, one transaction per file, and the
+// database's user_version records how far it has got.
+//
+// Writes go through a single connection, so SQLite never has to resolve
+// competing writers (and never answers SQLITE_BUSY to our own process);
+// reads use a separate pool of read-only connections. No method does network
+// I/O, and none holds a transaction open across calls.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is an open dripcourse database.
+type DB struct {
+	w    *sql.DB // one connection: every write goes through it
+	r    *sql.DB // read-only pool
+	path string
+}
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, file string) (*DB, error) {
+	w, err := sql.Open("sqlite", dsn(file, false))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", file, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
+	}
+	db := &DB{w: w, path: file}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(file, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s: %w", file, err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	db.r = r
+	return db, nil
+}
+
+func dsn(file string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + file + "?" + q.Encode()
+}
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	errs = append(errs, db.w.Close())
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", friendly(err))
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the live database to file, which must
+// not exist yet.
+func (db *DB) Backup(ctx context.Context, file string) error {
+	if _, err := db.w.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+		return fmt.Errorf("store: backup to %s: %w", file, friendly(err))
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("store: list migrations: %w", err)
+	}
+	sort.Strings(names)
+	var version int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("store: read schema version: %w", friendly(err))
+	}
+	if version > len(names) {
+		return fmt.Errorf("store: database schema version %d is newer than this binary knows (%d): upgrade dripcourse", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		if err := db.migrateFile(ctx, names[i], i+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string, version int) error {
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("store: read %s: %w", name, err)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+	}
+	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(version)); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", path.Base(name), err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction and commits it, or rolls it back if fn
+// or the commit fails.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return friendly(err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return friendly(err)
+	}
+	return friendly(tx.Commit())
+}
+
+// friendly marks errors that mean "the database can't take writes right
+// now" (read-only file, full disk, locked) with drip.ErrUnavailable, so
+// callers can answer 503 and retry later instead of treating them as bugs.
+func friendly(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
+			sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+			if !errors.Is(err, drip.ErrUnavailable) {
+				return fmt.Errorf("%w: %w", drip.ErrUnavailable, err)
+			}
+		}
+	}
+	return err
+}
+
+// unix turns a time into stored seconds; the zero time is stored as 0.
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// fromUnix is the inverse of unix.
+func fromUnix(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+// placeholders returns "?,?,?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}

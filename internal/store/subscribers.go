@@ -1,0 +1,299 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Signup is one submission of the signup form, already validated.
+type Signup struct {
+	Email    string
+	Name     string
+	Timezone string
+	At       time.Time
+	// MaxConfirmations caps the confirmation emails one address can be sent
+	// within ConfirmWindow, however often it is signed up.
+	MaxConfirmations int
+	ConfirmWindow    time.Duration
+}
+
+// SignupResult says what a signup did. The web layer shows the reader the
+// same page whatever it says, so the form reveals nothing.
+type SignupResult struct {
+	SubscriberID int64
+	Created      bool // a new reader was added
+	Queued       bool // a confirmation email was queued
+	Suppressed   bool // the address may never be mailed
+}
+
+// EmailKey is the form of an address used to find a reader: case folded.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// EmailHash is what is kept of an erased reader's address.
+func EmailHash(email string) string {
+	sum := sha256.Sum256([]byte(EmailKey(email)))
+	return hex.EncodeToString(sum[:])
+}
+
+// Subscribe adds a pending reader, or finds the existing one, and queues a
+// confirmation email when the reader still needs to confirm and the address
+// is under its cap. Readers who unsubscribed start double opt-in again.
+func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
+	var res SignupResult
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = subscribe(ctx, tx, s)
+		return err
+	})
+	if err != nil {
+		return SignupResult{}, fmt.Errorf("store: subscribe: %w", err)
+	}
+	return res, nil
+}
+
+func subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
+	var res SignupResult
+	var status drip.Status
+	now := unix(s.At)
+	err := tx.QueryRowContext(ctx, "SELECT id, status FROM subscribers WHERE email_key = ?",
+		EmailKey(s.Email)).Scan(&res.SubscriberID, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM suppressions WHERE email_hash = ?",
+			EmailHash(s.Email)).Scan(&n); err != nil {
+			return res, err
+		}
+		if n > 0 {
+			res.Suppressed = true
+			return res, nil
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, name, timezone, status, created_at)
+			VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id`,
+			s.Email, EmailKey(s.Email), s.Name, s.Timezone, now).Scan(&res.SubscriberID)
+		if err != nil {
+			return res, err
+		}
+		res.Created = true
+		status = drip.StatusPending
+		if err := insertEvent(ctx, tx, drip.Event{SubscriberID: res.SubscriberID, Kind: drip.EventSignup, At: s.At}, ""); err != nil {
+			return res, err
+		}
+	case err != nil:
+		return res, err
+	}
+	switch status {
+	case drip.StatusActive:
+		return res, nil
+	case drip.StatusBounced, drip.StatusComplained:
+		res.Suppressed = true
+		return res, nil
+	case drip.StatusUnsubscribed:
+		// A fresh signup after leaving goes through double opt-in again.
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'pending' WHERE id = ?", res.SubscriberID); err != nil {
+			return res, err
+		}
+	}
+	if !res.Created {
+		// Keep the reader's latest name and timezone for when they confirm.
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET name = ?, timezone = ? WHERE id = ?",
+			s.Name, s.Timezone, res.SubscriberID); err != nil {
+			return res, err
+		}
+	}
+	queued, err := queueConfirmation(ctx, tx, res.SubscriberID, s)
+	res.Queued = queued
+	return res, err
+}
+
+func queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Signup) (bool, error) {
+	var recent int
+	since := unix(s.At.Add(-s.ConfirmWindow))
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM confirmations WHERE subscriber_id = ? AND created_at > ?",
+		id, since).Scan(&recent); err != nil {
+		return false, err
+	}
+	if recent >= s.MaxConfirmations {
+		return false, nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at)
+		VALUES (?, 'queued', ?, '', ?)`, id, unix(s.At), unix(s.At))
+	return err == nil, err
+}
+
+// Confirm makes a pending reader active and enrolls them in course, with the
+// first lesson due at firstDue. A reader who left and signed up again picks
+// up where they left off. Confirming an active reader changes nothing and
+// reports already.
+func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at time.Time) (already bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		status, err := subscriberStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status == drip.StatusActive {
+			already = true
+			return nil
+		}
+		if status != drip.StatusPending {
+			return fmt.Errorf("reader is %s: %w", status, drip.ErrInvalid)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = 0 WHERE id = ?",
+			unix(at), id); err != nil {
+			return err
+		}
+		if err := enroll(ctx, tx, id, course, firstDue, at); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventConfirm, At: at}, "")
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: confirm: %w", err)
+	}
+	return already, nil
+}
+
+func enroll(ctx context.Context, tx *sql.Tx, id int64, course string, due, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at)
+		VALUES (?, ?, 'active', ?, ?)
+		ON CONFLICT (subscriber_id, course) DO UPDATE SET status = 'active', next_due_at = excluded.next_due_at
+		WHERE status = 'stopped'`, id, course, unix(due), unix(at))
+	return err
+}
+
+func subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.Status, error) {
+	var status drip.Status
+	err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?", id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", drip.ErrNotFound
+	}
+	return status, err
+}
+
+// Unsubscribe stops all mail to a reader at once, attributing the event to
+// the lesson whose link was used (deliveryID 0 for none; a delivery of
+// another reader is ignored). It reports whether anything changed;
+// repeating it is harmless.
+func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail string, at time.Time) (changed bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		status, err := subscriberStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status != drip.StatusActive && status != drip.StatusPending {
+			return nil
+		}
+		changed = true
+		slug, err := deliverySlug(ctx, tx, deliveryID, id)
+		if err != nil {
+			return err
+		}
+		if slug == "" {
+			deliveryID = 0
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? WHERE id = ?", unix(at), id); err != nil {
+			return err
+		}
+		if err := stopEnrollments(ctx, tx, id); err != nil {
+			return err
+		}
+		ev := drip.Event{SubscriberID: id, DeliveryID: deliveryID, Kind: drip.EventUnsubscribe, Detail: detail, At: at}
+		return insertEvent(ctx, tx, ev, slug)
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: unsubscribe: %w", err)
+	}
+	return changed, nil
+}
+
+func stopEnrollments(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'stopped' WHERE subscriber_id = ? AND status IN ('active', 'paused')", id)
+	return err
+}
+
+// Resubscribe undoes an unsubscribe: the reader is active again and their
+// course resumes where it stopped, with the next lesson due at nextDue.
+func (db *DB) Resubscribe(ctx context.Context, id int64, nextDue, at time.Time) (changed bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		status, err := subscriberStatus(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if status != drip.StatusUnsubscribed {
+			return nil
+		}
+		changed = true
+		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', unsubscribed_at = 0 WHERE id = ?", id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'active', next_due_at = ? WHERE subscriber_id = ? AND status = 'stopped'",
+			unix(nextDue), id); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventResubscribe, At: at}, "")
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: resubscribe: %w", err)
+	}
+	return changed, nil
+}
+
+const subscriberCols = "id, email, name, timezone, status, created_at, confirmed_at, unsubscribed_at"
+
+func scanSubscriber(row interface{ Scan(...any) error }) (drip.Subscriber, error) {
+	var s drip.Subscriber
+	var created, confirmed, unsub int64
+	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Timezone, &s.Status, &created, &confirmed, &unsub)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, drip.ErrNotFound
+	}
+	s.CreatedAt, s.ConfirmedAt, s.UnsubscribedAt = fromUnix(created), fromUnix(confirmed), fromUnix(unsub)
+	return s, err
+}
+
+// Subscriber returns the reader with the given ID.
+func (db *DB) Subscriber(ctx context.Context, id int64) (drip.Subscriber, error) {
+	s, err := scanSubscriber(db.r.QueryRowContext(ctx, "SELECT "+subscriberCols+" FROM subscribers WHERE id = ?", id))
+	if err != nil {
+		return s, fmt.Errorf("store: subscriber %d: %w", id, err)
+	}
+	return s, nil
+}
+
+// SubscriberByEmail returns the reader with the given address, in any case.
+func (db *DB) SubscriberByEmail(ctx context.Context, email string) (drip.Subscriber, error) {
+	s, err := scanSubscriber(db.r.QueryRowContext(ctx, "SELECT "+subscriberCols+" FROM subscribers WHERE email_key = ?", EmailKey(email)))
+	if err != nil {
+		return s, fmt.Errorf("store: subscriber: %w", err)
+	}
+	return s, nil
+}
+
+// MarkBounced suppresses a reader whose address does not exist.
+func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.Time) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ? AND status NOT IN ('bounced', 'complained')", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if err := stopEnrollments(ctx, tx, id); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventBounce, Detail: detail, At: at}, "")
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark bounced: %w", err)
+	}
+	return nil
+}

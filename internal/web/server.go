@@ -1,0 +1,80 @@
+// Package web serves dripcourse's public pages and signed-link actions:
+// the course page and signup form, confirmation, unsubscribe and its undo,
+// reader pacing, view in browser, and the open and click trackers. The
+// route table is in this file; each feature has a small file of its own;
+// errors become HTTP statuses in one place (errors.go).
+//
+// Nothing that changes state happens on a GET: every link in an email
+// opens a page with a button, and only the button's POST acts, so mail
+// scanners that follow links change nothing. RFC 8058 one-click
+// unsubscribe is such a POST.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// MaxBody caps every request body; larger ones get 413.
+const MaxBody = 64 << 10
+
+// Server holds what the handlers share. Build it in cmd and call Handler.
+type Server struct {
+	DB       *store.DB
+	Links    *links.Maker
+	Composer *delivery.Composer
+	Content  func() *delivery.Content
+	Now      func() time.Time
+	Log      *slog.Logger
+	// MinFormTime is the least time a person takes between seeing the
+	// signup form and sending it; faster submissions are bots.
+	MinFormTime time.Duration
+	// MaxConfirmations per address per ConfirmWindow stops a stranger's
+	// inbox being flooded through the form.
+	MaxConfirmations int
+	ConfirmWindow    time.Duration
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed;
+	// with none, the peer address is the client.
+	TrustedProxies []string
+	// Ready reports whether the service can take traffic, for /readyz.
+	Ready func() error
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID, s.clientIP(), s.logRequests, s.recoverer, securityHeaders)
+	r.Use(middleware.RequestSize(MaxBody))
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+
+	r.Get("/", s.coursePage)
+	r.Post("/subscribe", s.subscribe)
+	r.Get(links.PathConfirm+"/{token}", s.confirmPage)
+	r.Post(links.PathConfirm+"/{token}", s.confirm)
+	r.Get(links.PathUnsubscribe+"/{token}", s.unsubscribePage)
+	r.Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
+	r.Get(links.PathResubscribe+"/{token}", s.resubscribePage)
+	r.Post(links.PathResubscribe+"/{token}", s.resubscribe)
+	r.Get(links.PathNext+"/{token}", s.nextPage)
+	r.Post(links.PathNext+"/{token}", s.next)
+	r.Get(links.PathPause+"/{token}", s.pausePage)
+	r.Post(links.PathPause+"/{token}", s.pause)
+	r.Get(links.PathView+"/{token}", s.view)
+	r.Get(links.PathOpen+"/{token}", s.open)
+	r.Head(links.PathOpen+"/{token}", s.open)
+	r.Get(links.PathClick+"/{token}", s.click)
+	r.Head(links.PathClick+"/{token}", s.click)
+	return r
+}
