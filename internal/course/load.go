@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,8 +46,7 @@ func Load(fsys fs.FS) (*Course, error) {
 			ps = append(ps, Problem{File: name, Msg: "lesson file names look like 03-slug.md: a number, a dash, then lower-case words joined by dashes"})
 			continue
 		}
-		var n int
-		fmt.Sscan(m[1], &n)
+		n, _ := strconv.Atoi(m[1])
 		files = append(files, numbered{n, name})
 	}
 	sort.SliceStable(files, func(i, j int) bool { return files[i].n < files[j].n })
@@ -251,8 +251,7 @@ var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 func yamlProblem(file string, offset int, err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		var n int
-		fmt.Sscan(m[1], &n)
+		n, _ := strconv.Atoi(m[1])
 		return Problem{File: file, Line: n + offset, Msg: m[2]}
 	}
 	return Problem{File: file, Line: offset + 1, Msg: msg}

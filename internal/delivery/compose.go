@@ -3,8 +3,8 @@ package delivery
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"strconv"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,4 +164,3 @@ func (c *Composer) listHeaders(crs *course.Course, l *course.Lesson, unsub strin
 func quoteName(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
-

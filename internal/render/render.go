@@ -21,6 +21,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 
@@ -160,8 +161,7 @@ var templateErr = regexp.MustCompile(`^(?:html/)?template: ?([^:]+):(\d+):(?:\d+
 func templateProblem(dir string, err error) drip.Problem {
 	msg := err.Error()
 	if m := templateErr.FindStringSubmatch(msg); m != nil {
-		var line int
-		fmt.Sscan(m[2], &line)
+		line, _ := strconv.Atoi(m[2])
 		return drip.Problem{File: dir + m[1], Line: line, Msg: m[3]}
 	}
 	return drip.Problem{File: strings.TrimSuffix(dir, "/"), Msg: msg}

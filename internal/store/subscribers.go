@@ -297,3 +297,20 @@ func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.
 	}
 	return nil
 }
+
+// Enrollment returns a reader's enrollment in course.
+func (db *DB) Enrollment(ctx context.Context, subscriberID int64, course string) (drip.Enrollment, error) {
+	var e drip.Enrollment
+	var last, due, created int64
+	err := db.r.QueryRowContext(ctx, `SELECT id, subscriber_id, course, status, last_slug, last_sent_at, next_due_at, created_at
+		FROM enrollments WHERE subscriber_id = ? AND course = ?`, subscriberID, course).Scan(&e.ID, &e.SubscriberID, &e.Course,
+		&e.Status, &e.LastSlug, &last, &due, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("store: enrollment: %w", drip.ErrNotFound)
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: enrollment: %w", err)
+	}
+	e.LastSentAt, e.NextDueAt, e.CreatedAt = fromUnix(last), fromUnix(due), fromUnix(created)
+	return e, nil
+}
