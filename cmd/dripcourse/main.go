@@ -57,6 +57,7 @@ func init() {
 		{"serve", "", "run the web server and the scheduler", cmdServe},
 		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend},
 		{"check", "", "load the lessons and templates and report every problem as file:line: message", cmdCheck},
+		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", cmdHealthcheck},
 		{"help", "", "show this help", nil},
 	}
 }
@@ -86,7 +87,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "dripcourse: an email course, delivered one lesson at a time.")
 	fmt.Fprintln(w, "\nUsage: dripcourse COMMAND [settings] [arguments]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %-18s %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %-12s %-18s %s\n", c.name, c.args, c.help)
 	}
 	fmt.Fprintln(w, "\nSettings (a flag, or the environment variable in brackets):")
 	for _, s := range settings {
