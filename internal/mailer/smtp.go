@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/textproto"
 	"strings"
+	"time"
 
 	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // SMTP sends through a mail server over a pool of connections, one message
@@ -16,15 +18,22 @@ import (
 // the next message, and dropped after any failure that may have left it in
 // an unknown state; the next message on that slot dials afresh.
 type SMTP struct {
-	cfg   SMTPConfig
-	dkim  *DKIM
-	slots chan *conn
+	cfg    SMTPConfig
+	dkim   *DKIM
+	client *mail.Client // configuration only; connections are in slots
+	slots  chan *conn
 }
 
+// conn is one pooled connection; sc is nil while it is closed.
 type conn struct {
-	client *mail.Client
-	open   bool
+	sc       *smtp.Client
+	lastUsed time.Time
 }
+
+// idleCheck is how long a connection may sit unused before it is probed
+// with NOOP: servers close idle connections, and a message must not fail
+// because of one that died quietly between passes.
+const idleCheck = 5 * time.Second
 
 // NewSMTP prepares a sender; it does not connect until the first Send.
 func NewSMTP(cfg SMTPConfig, dkim *DKIM) (*SMTP, error) {
@@ -32,12 +41,13 @@ func NewSMTP(cfg SMTPConfig, dkim *DKIM) (*SMTP, error) {
 		cfg.Connections = 1
 	}
 	s := &SMTP{cfg: cfg, dkim: dkim, slots: make(chan *conn, cfg.Connections)}
+	c, err := s.newClient()
+	if err != nil {
+		return nil, err
+	}
+	s.client = c
 	for range cfg.Connections {
-		c, err := s.newClient()
-		if err != nil {
-			return nil, err
-		}
-		s.slots <- &conn{client: c}
+		s.slots <- &conn{}
 	}
 	return s, nil
 }
@@ -78,21 +88,34 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 		return &Error{Text: "send cancelled: " + ctx.Err().Error(), Temporary: true}
 	}
 	defer func() { s.slots <- c }()
-	if !c.open {
-		if err := c.client.DialWithContext(ctx); err != nil {
+	if c.sc != nil && time.Since(c.lastUsed) > idleCheck && c.sc.Noop() != nil {
+		s.drop(c)
+	}
+	if c.sc == nil {
+		sc, err := s.client.DialToSMTPClientWithContext(ctx)
+		if err != nil {
 			return dialError(err)
 		}
-		c.open = true
+		c.sc = sc
 	}
-	if err := c.client.Send(msg); err != nil {
+	c.lastUsed = time.Now()
+	if err := s.client.SendWithSMTPClient(c.sc, msg); err != nil {
 		e := sendError(err)
 		if e.Code == 0 || e.Code == 421 || !recoverable(err) {
-			c.client.Close()
-			c.open = false
+			s.drop(c)
 		}
 		return e
 	}
 	return nil
+}
+
+// drop closes a connection whose state is unknown; the next message on
+// its slot dials afresh.
+func (s *SMTP) drop(c *conn) {
+	if c.sc != nil {
+		s.client.CloseWithSMTPClient(c.sc)
+		c.sc = nil
+	}
 }
 
 // recoverable reports whether the connection is still in a known state
@@ -110,15 +133,21 @@ func recoverable(err error) bool {
 	return false
 }
 
-// Close closes every open connection.
+// Close waits for messages in flight and closes every open connection.
+// The sender stays usable: a later Send dials again.
 func (s *SMTP) Close() error {
 	var errs []error
+	held := make([]*conn, 0, cap(s.slots))
 	for range cap(s.slots) {
 		c := <-s.slots
-		if c.open {
-			errs = append(errs, c.client.Close())
-			c.open = false
+		if c.sc != nil {
+			errs = append(errs, s.client.CloseWithSMTPClient(c.sc))
+			c.sc = nil
 		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		s.slots <- c
 	}
 	return errors.Join(errs...)
 }
