@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+
+func open(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func signup(email string, at time.Time) Signup {
+	return Signup{Email: email, Name: "Sam", Timezone: "Europe/London", At: at, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour}
+}
+
+// active signs up and confirms a reader with the first lesson due at due.
+func active(t testing.TB, db *DB, email string, due time.Time) int64 {
+	t.Helper()
+	ctx := context.Background()
+	res, err := db.Subscribe(ctx, signup(email, t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Confirm(ctx, res.SubscriberID, "course", due, t0); err != nil {
+		t.Fatal(err)
+	}
+	return res.SubscriberID
+}
+
+func TestSubscribeStates(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	res, err := db.Subscribe(ctx, signup("Sam@Example.com", t0))
+	if err != nil || !res.Created || !res.Queued {
+		t.Fatalf("new address: %+v, %v; want created and queued", res, err)
+	}
+	again, err := db.Subscribe(ctx, signup("sam@example.COM", t0.Add(time.Minute)))
+	if err != nil || again.Created || again.SubscriberID != res.SubscriberID || !again.Queued {
+		t.Fatalf("same address in another case: %+v, %v; want the same pending reader, queued again", again, err)
+	}
+	if _, err := db.Confirm(ctx, res.SubscriberID, "course", t0, t0); err != nil {
+		t.Fatal(err)
+	}
+	act, err := db.Subscribe(ctx, signup("sam@example.com", t0))
+	if err != nil || act.Queued {
+		t.Fatalf("active reader signing up again: %+v, %v; want nothing queued", act, err)
+	}
+	if _, err := db.Unsubscribe(ctx, res.SubscriberID, 0, "link", t0); err != nil {
+		t.Fatal(err)
+	}
+	back, err := db.Subscribe(ctx, signup("sam@example.com", t0.Add(48*time.Hour)))
+	if err != nil || !back.Queued {
+		t.Fatalf("signing up after unsubscribing: %+v, %v; want a fresh confirmation", back, err)
+	}
+	if s, _ := db.Subscriber(ctx, res.SubscriberID); s.Status != drip.StatusPending {
+		t.Fatalf("after signing up again the reader is %s, want pending (double opt-in again)", s.Status)
+	}
+}
+
+func TestConfirmationCap(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	queued := 0
+	for i := range 10 {
+		res, err := db.Subscribe(ctx, signup("victim@example.com", t0.Add(time.Duration(i)*time.Minute)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Queued {
+			queued++
+		}
+	}
+	if queued != 3 {
+		t.Fatalf("%d confirmations queued in 10 minutes, want 3", queued)
+	}
+	res, _ := db.Subscribe(ctx, signup("victim@example.com", t0.Add(25*time.Hour)))
+	if !res.Queued {
+		t.Fatal("a day later a new confirmation should be allowed")
+	}
+}
+
+func TestSuppressedAddressNeverQueued(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "gone@example.com", t0)
+	if err := db.MarkBounced(ctx, id, "550 5.1.1", t0); err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Subscribe(ctx, signup("gone@example.com", t0.Add(time.Hour)))
+	if err != nil || res.Queued || !res.Suppressed {
+		t.Fatalf("bounced address: %+v, %v; want suppressed, nothing queued", res, err)
+	}
+}
+
+func pickFirst(slug string) func(Due) Pick {
+	return func(d Due) Pick { return Pick{Slug: slug, MessageID: "m" + slug + "@example.com"} }
+}
+
+func TestClaimLeaseAndRecord(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	jobs, err := db.ClaimDue(ctx, t0, 10*time.Minute, 10, pickFirst("one"))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %v jobs, %v", len(jobs), err)
+	}
+	if again, _ := db.ClaimDue(ctx, t0, 10*time.Minute, 10, pickFirst("one")); len(again) != 0 {
+		t.Fatal("a leased reader was claimed twice")
+	}
+	// The sender dies; after the lease the same delivery comes back with
+	// the same Message-ID.
+	later := t0.Add(11 * time.Minute)
+	re, err := db.ClaimDue(ctx, later, 10*time.Minute, 10, func(d Due) Pick {
+		if len(d.Received) != 1 || d.Received[0].Status != drip.DeliverySending {
+			t.Errorf("reclaimed reader's received: %+v, want the in-flight delivery", d.Received)
+		}
+		return Pick{Slug: "one", MessageID: "different@example.com"}
+	})
+	if err != nil || len(re) != 1 || re[0].DeliveryID != jobs[0].DeliveryID || re[0].MessageID != jobs[0].MessageID {
+		t.Fatalf("reclaim: %+v, %v; want the same delivery and Message-ID", re, err)
+	}
+	next := later.Add(48 * time.Hour)
+	err = db.Record(ctx, Outcome{DeliveryID: re[0].DeliveryID, EnrollmentID: re[0].Enrollment.ID, SubscriberID: id,
+		Slug: "one", Result: drip.DeliverySent, Reply: Reply{Code: 250, Text: "OK"}, At: later, NextDue: next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := db.Enrollment(ctx, id, "course")
+	if e.LastSlug != "one" || !e.NextDueAt.Equal(next) {
+		t.Fatalf("enrollment after send: %+v", e)
+	}
+	if jobs, _ := db.ClaimDue(ctx, next.Add(-time.Second), time.Minute, 10, pickFirst("two")); len(jobs) != 0 {
+		t.Fatal("claimed before the next lesson was due")
+	}
+}
+
+func TestUnsubscribeStopsClaims(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	if changed, err := db.Unsubscribe(ctx, id, 0, "link", t0); err != nil || !changed {
+		t.Fatalf("unsubscribe: %v %v", changed, err)
+	}
+	if changed, _ := db.Unsubscribe(ctx, id, 0, "link", t0); changed {
+		t.Fatal("a second unsubscribe reported a change")
+	}
+	if jobs, _ := db.ClaimDue(ctx, t0.Add(time.Hour), time.Minute, 10, pickFirst("one")); len(jobs) != 0 {
+		t.Fatal("an unsubscribed reader's due lesson was claimed")
+	}
+}
+
+func TestBounceSuppresses(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	jobs, _ := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one"))
+	err := db.Record(ctx, Outcome{DeliveryID: jobs[0].DeliveryID, EnrollmentID: jobs[0].Enrollment.ID, SubscriberID: id,
+		Slug: "one", Result: drip.DeliveryFailed, Reply: Reply{Code: 550, Enhanced: "5.1.1", Text: "no such user"},
+		At: t0, NextDue: t0.Add(time.Hour), Bounce: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := db.Subscriber(ctx, id); s.Status != drip.StatusBounced {
+		t.Fatalf("reader is %s after 5.1.1, want bounced", s.Status)
+	}
+	if jobs, _ := db.ClaimDue(ctx, t0.Add(2*time.Hour), time.Minute, 10, pickFirst("two")); len(jobs) != 0 {
+		t.Fatal("a bounced reader was claimed")
+	}
+}
+
+func TestMigrationRefusesNewerSchema(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "x.db")
+	db, err := Open(context.Background(), file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.w.Exec("PRAGMA user_version = 999")
+	db.Close()
+	_, err = Open(context.Background(), file)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("opening a newer schema: %v", err)
+	}
+}
+
+func TestSubscriberNotFound(t *testing.T) {
+	if _, err := open(t).Subscriber(context.Background(), 42); !errors.Is(err, drip.ErrNotFound) {
+		t.Fatalf("err %v, want ErrNotFound", err)
+	}
+}
