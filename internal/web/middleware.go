@@ -22,7 +22,7 @@ func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var b [16]byte
 		rand.Read(b[:])
-		nonce := base64.RawStdEncoding.EncodeToString(b[:])
+		nonce := base64.RawURLEncoding.EncodeToString(b[:]) // no + or /: nothing to escape in HTML
 		h := w.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+
 			"'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
