@@ -1,7 +1,7 @@
 package render
 
 import (
-	"fmt"
+	"io"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 )
@@ -28,28 +28,29 @@ func SampleEmail(c CourseInfo) *Email {
 }
 
 // selfCheck renders every template with sample data, so that a reference
-// to a missing field is reported at load, with its file.
+// to a missing field is reported at load, with its file and line.
 func (t *Templates) selfCheck() drip.Problems {
 	var ps drip.Problems
 	page := &Page{Course: SampleCourse, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
 		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n"}
-	for name := range t.pages {
-		if _, err := t.Page(name, page); err != nil {
-			ps = append(ps, drip.Problem{File: "pages/" + name + ".html", Msg: unwrapRender(err)})
+	for _, name := range t.Pages() {
+		if err := t.pages[name].ExecuteTemplate(io.Discard, "layout", page); err != nil {
+			ps = append(ps, templateProblem("pages/", err))
 		}
 	}
-	for name := range t.emailHTML {
-		if _, ok := t.emailText[name]; !ok {
+	email := SampleEmail(SampleCourse)
+	for name, h := range t.emailHTML {
+		x, ok := t.emailText[name]
+		if !ok {
 			ps = append(ps, drip.Problem{File: "email/" + name + ".txt", Msg: "missing: every email needs both an .html and a .txt part"})
 			continue
 		}
-		if _, _, err := t.Email(name, SampleEmail(SampleCourse)); err != nil {
-			ps = append(ps, drip.Problem{File: "email/" + name, Msg: unwrapRender(err)})
+		if err := h.Execute(io.Discard, email); err != nil {
+			ps = append(ps, templateProblem("email/", err))
+		}
+		if err := x.Execute(io.Discard, email); err != nil {
+			ps = append(ps, templateProblem("email/", err))
 		}
 	}
 	return ps
-}
-
-func unwrapRender(err error) string {
-	return fmt.Sprint(err)
 }
