@@ -72,7 +72,7 @@ var settings = []setting{
 
 // parseConfig reads flags from args, falling back to getenv, then to the
 // defaults, and checks every value.
-func parseConfig(name string, args []string, getenv func(string) string, out io.Writer) (*Config, []string, error) {
+func parseConfig(name string, own []flagDef, args []string, getenv func(string) string, out io.Writer) (*Config, map[string]string, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
 	vals := map[string]*string{}
@@ -83,11 +83,25 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		}
 		vals[s.name] = fs.String(s.name, def, s.help+" ["+s.env+"]")
 	}
+	ownVals := map[string]func() string{}
+	for _, f := range own {
+		if f.boolean {
+			b := fs.Bool(f.name, f.def == "true", f.help)
+			ownVals[f.name] = func() string { return strconv.FormatBool(*b) }
+		} else {
+			v := fs.String(f.name, f.def, f.help)
+			ownVals[f.name] = func() string { return *v }
+		}
+	}
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	c, err := buildConfig(func(n string) string { return strings.TrimSpace(*vals[n]) })
-	return c, fs.Args(), err
+	flags := map[string]string{}
+	for n, v := range ownVals {
+		flags[n] = v()
+	}
+	return c, flags, fs.Args(), err
 }
 
 func buildConfig(v func(string) string) (*Config, error) {

@@ -44,7 +44,7 @@ func newHarness(t *testing.T, extraEnv map[string]string) *harness {
 	for k, v := range extraEnv {
 		env[k] = v
 	}
-	cfg, _, err := parseConfig("test", nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, _, _, err := parseConfig("test", nil, nil, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

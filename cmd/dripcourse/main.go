@@ -39,26 +39,40 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) 
 type command struct {
 	name, args, help string
 	run              func(ctx context.Context, env *env) error
+	flags            []flagDef // the command's own flags, besides the settings
 }
 
-// env is what a subcommand gets: its parsed configuration, its own
-// arguments, and where to write.
+// flagDef is a subcommand's own flag.
+type flagDef struct {
+	name, def, help string
+	boolean         bool
+}
+
+// env is what a subcommand gets: its parsed configuration, its own flags
+// and arguments, and where to write.
 type env struct {
 	cfg    *Config
+	flags  map[string]string
 	args   []string
 	stdout io.Writer
 	stderr io.Writer
 }
 
+// flag returns the value of one of the command's own flags.
+func (e *env) flag(name string) string { return e.flags[name] }
+
 var commands []command
 
 func init() {
 	commands = []command{
-		{"serve", "", "run the web server and the scheduler", cmdServe},
-		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend},
-		{"check", "", "load the lessons and templates and report every problem as file:line: message", cmdCheck},
-		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", cmdHealthcheck},
-		{"help", "", "show this help", nil},
+		{"serve", "", "run the web server and the scheduler", cmdServe, nil},
+		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend,
+			[]flagDef{{name: "now", help: "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z"}}},
+		{"check", "", "load the lessons and templates and report every problem as file:line: message", cmdCheck, nil},
+		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", cmdStats,
+			[]flagDef{{name: "json", help: "print a JSON object instead of a table", boolean: true}}},
+		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", cmdHealthcheck, nil},
+		{"help", "", "show this help", nil, nil},
 	}
 }
 
@@ -73,11 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if c.name != args[0] || c.run == nil {
 			continue
 		}
-		cfg, rest, err := parseConfig("dripcourse "+c.name, args[1:], getenv, stderr)
+		cfg, own, rest, err := parseConfig("dripcourse "+c.name, c.flags, args[1:], getenv, stderr)
 		if err != nil {
 			return err
 		}
-		return c.run(ctx, &env{cfg: cfg, args: rest, stdout: stdout, stderr: stderr})
+		return c.run(ctx, &env{cfg: cfg, flags: own, args: rest, stdout: stdout, stderr: stderr})
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -88,6 +102,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: dripcourse COMMAND [settings] [arguments]\n\nCommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-12s %-18s %s\n", c.name, c.args, c.help)
+		for _, f := range c.flags {
+			fmt.Fprintf(w, "  %-12s   --%-15s %s\n", "", f.name, f.help)
+		}
 	}
 	fmt.Fprintln(w, "\nSettings (a flag, or the environment variable in brackets):")
 	for _, s := range settings {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"time"
 
@@ -12,17 +11,11 @@ import (
 // cmdSend runs one dispatch pass and exits: for deployments without a
 // long-running process, and to see what a given moment would send.
 func cmdSend(ctx context.Context, e *env) error {
-	fs := flag.NewFlagSet("dripcourse send", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	nowFlag := fs.String("now", "", "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z")
-	if err := fs.Parse(e.args); err != nil {
-		return err
-	}
 	now := time.Now
-	if *nowFlag != "" {
-		t, err := time.Parse(time.RFC3339, *nowFlag)
+	if v := e.flag("now"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
-			return fmt.Errorf("--now %q: write it like 2026-12-01T09:00:00Z", *nowFlag)
+			return fmt.Errorf("--now %q: write it like 2026-12-01T09:00:00Z", v)
 		}
 		now = func() time.Time { return t }
 	}

@@ -25,8 +25,10 @@ func (l *Lesson) render() error {
 		return err
 	}
 	l.Links = links
+	// goldmark lets the renderer with the lowest priority number win, so
+	// 100 overrides the HTML renderer's links (1000).
 	md := goldmark.New(goldmark.WithExtensions(extension.GFM),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(&markerLinks{}, 2000))))
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(&markerLinks{}, 100))))
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return fmt.Errorf("render markdown: %w", err)

@@ -34,8 +34,11 @@ const (
 	TrackOff    Tracking = "off"
 )
 
-func (t Tracking) opens() bool  { return t == TrackAll || t == TrackOpens }
-func (t Tracking) clicks() bool { return t == TrackAll || t == TrackClicks }
+// Opens reports whether opens are tracked.
+func (t Tracking) Opens() bool { return t == TrackAll || t == TrackOpens }
+
+// Clicks reports whether clicks are tracked.
+func (t Tracking) Clicks() bool { return t == TrackAll || t == TrackClicks }
 
 // Composer renders emails into messages ready to send.
 type Composer struct {
@@ -83,7 +86,7 @@ func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscribe
 	crs := ct.Course
 	track = track && !crs.Discreet
 	href := course.Plain
-	if track && c.Tracking.clicks() {
+	if track && c.Tracking.Clicks() {
 		href = func(dest string) string { return c.Links.Click(sub.ID, del, dest, now) }
 	}
 	e := &render.Email{
@@ -96,7 +99,7 @@ func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscribe
 		PauseURL:       c.Links.URL(token.Pause, sub.ID, del, now),
 		PostalAddress:  c.PostalAddress,
 	}
-	if track && c.Tracking.opens() {
+	if track && c.Tracking.Opens() {
 		e.PixelURL = c.Links.URL(token.Open, sub.ID, del, now)
 	}
 	return e

@@ -1,0 +1,110 @@
+package delivery_test
+
+import (
+	"fmt"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// courseOf loads a course whose lessons have the given slugs, in order.
+func courseOf(t *testing.T, slugs ...string) *course.Course {
+	t.Helper()
+	fsys := fstest.MapFS{"course.yaml": {Data: []byte("slug: test\ntitle: Test course\n")}}
+	for i, s := range slugs {
+		body := fmt.Sprintf("---\nsubject: Lesson %s\ndelay: 1d\n---\nThe body of %s.\n", s, s)
+		fsys[fmt.Sprintf("%02d-%s.md", i+1, s)] = &fstest.MapFile{Data: []byte(body)}
+	}
+	c, err := course.Load(fsys)
+	if err != nil {
+		t.Fatalf("load course %v: %v", slugs, err)
+	}
+	return c
+}
+
+// got lists received lessons: "a" is sent, "a!" failed, "a~" sending and
+// "a?" awaiting retry.
+func got(specs ...string) []store.Received {
+	var rs []store.Received
+	for _, s := range specs {
+		r := store.Received{Slug: s, Status: drip.DeliverySent}
+		switch s[len(s)-1] {
+		case '!':
+			r.Status = drip.DeliveryFailed
+		case '~':
+			r.Status = drip.DeliverySending
+		case '?':
+			r.Status = drip.DeliveryRetry
+		}
+		if r.Status != drip.DeliverySent {
+			r.Slug = s[:len(s)-1]
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+func TestNextLesson(t *testing.T) {
+	tests := []struct {
+		name     string
+		course   []string
+		received []store.Received
+		want     string // "" for nil
+	}{
+		{"fresh reader gets the first", []string{"a", "b", "c"}, nil, "a"},
+		{"after a and b comes c", []string{"a", "b", "c"}, got("a", "b"), "c"},
+		{"in flight: sending is returned again", []string{"a", "b", "c"}, got("a", "b~"), "b"},
+		{"in flight: retry is returned again", []string{"a", "b", "c"}, got("a", "b?"), "b"},
+		{"in flight first lesson", []string{"a", "b", "c"}, got("a?"), "a"},
+		{"in flight lesson removed: move on", []string{"a", "c"}, got("a", "b~"), "c"},
+		{"inserted before the last one: skipped", []string{"a", "x", "b", "c"}, got("a", "b"), "c"},
+		{"inserted at the start: skipped", []string{"x", "a", "b", "c"}, got("a", "b"), "c"},
+		{"inserted after the last one: sent", []string{"a", "b", "x", "c"}, got("a", "b"), "x"},
+		{"appended after the end: sent", []string{"a", "b", "x"}, got("a", "b"), "x"},
+		{"reordered", []string{"a", "c", "b", "d"}, got("a", "b"), "d"},
+		{"next lesson deleted", []string{"a", "b", "d"}, got("a", "b"), "d"},
+		{"last received deleted", []string{"a", "c", "d"}, got("a", "b"), "c"},
+		{"every received deleted", []string{"x", "y"}, got("a", "b"), "x"},
+		{"all received", []string{"a", "b", "c"}, got("a", "b", "c"), ""},
+		{"all received, one failed", []string{"a", "b", "c"}, got("a", "b!", "c"), ""},
+		{"failed counts as done", []string{"a", "b", "c"}, got("a", "b!"), "c"},
+		{"failed last lesson ends the course", []string{"a", "b"}, got("a", "b!"), ""},
+		{"got a lesson out of order via next", []string{"a", "b", "c", "d"}, got("a", "c"), "d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := delivery.NextLesson(courseOf(t, tt.course...), tt.received)
+			switch {
+			case l == nil && tt.want != "":
+				t.Errorf("NextLesson = nil, want %q", tt.want)
+			case l != nil && l.Slug != tt.want:
+				t.Errorf("NextLesson = %q, want %q", l.Slug, tt.want)
+			}
+		})
+	}
+}
+
+// TestNextLessonNeverRepeats plays a reader through a course, then checks
+// that every lesson was chosen once and in order.
+func TestNextLessonNeverRepeats(t *testing.T) {
+	c := courseOf(t, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k")
+	var received []store.Received
+	for range len(c.Lessons) + 1 {
+		l := delivery.NextLesson(c, received)
+		if l == nil {
+			break
+		}
+		received = append(received, store.Received{Slug: l.Slug, Status: drip.DeliverySent})
+	}
+	var order []string
+	for _, r := range received {
+		order = append(order, r.Slug)
+	}
+	if fmt.Sprint(order) != fmt.Sprint(c.Slugs()) {
+		t.Errorf("lessons sent %v, want %v", order, c.Slugs())
+	}
+}

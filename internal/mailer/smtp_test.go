@@ -1,0 +1,258 @@
+package mailer_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/smtptest"
+)
+
+func startServer(t *testing.T) *smtptest.Server {
+	t.Helper()
+	srv, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func newSender(t *testing.T, port int) *mailer.SMTP {
+	t.Helper()
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: port, TLS: mailer.TLSNone, Timeout: 5 * time.Second, Connections: 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func message(id string) *mailer.Message {
+	return &mailer.Message{
+		FromName: "Rebuilding Trust", FromAddr: "lessons@example.test",
+		ToName: "Sam Reader", ToAddr: "sam@example.org",
+		Subject: "Lesson 1: Welcome", MessageID: id,
+		Date: time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC),
+		Text: "Hello in plain text.\n", HTML: "<p>Hello in <b>HTML</b>.</p>",
+		Headers: []mailer.Header{{Name: "List-Unsubscribe", Value: "<https://example.test/u/tok>"}},
+	}
+}
+
+func send(t *testing.T, s *mailer.SMTP, m *mailer.Message) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Send(ctx, m)
+}
+
+func TestSMTPSendSuccess(t *testing.T) {
+	srv := startServer(t)
+	s := newSender(t, srv.Port)
+	if err := send(t, s, message("l1.abc123@example.test")); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if !srv.Wait(1, 5*time.Second) {
+		t.Fatal("no message arrived")
+	}
+	got := srv.Messages()[0]
+	if got.From != "lessons@example.test" || len(got.To) != 1 || got.To[0] != "sam@example.org" {
+		t.Errorf("envelope from %q to %v", got.From, got.To)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(got.Data))
+	if err != nil {
+		t.Fatalf("read message: %v", err)
+	}
+	h := msg.Header
+	if id := h.Get("Message-ID"); id != "<l1.abc123@example.test>" {
+		t.Errorf("Message-ID = %q, want <l1.abc123@example.test>", id)
+	}
+	if subj := h.Get("Subject"); subj != "Lesson 1: Welcome" {
+		t.Errorf("Subject = %q", subj)
+	}
+	if lu := h.Get("List-Unsubscribe"); lu != "<https://example.test/u/tok>" {
+		t.Errorf("List-Unsubscribe = %q", lu)
+	}
+	for _, name := range []string{"User-Agent", "X-Mailer"} {
+		if v := h.Get(name); v != "" {
+			t.Errorf("%s header present: %q", name, v)
+		}
+	}
+	if bytes.Contains(bytes.ToLower(got.Data), []byte("go-mail")) {
+		t.Error("message names go-mail")
+	}
+	checkAlternative(t, h.Get("Content-Type"), msg.Body)
+}
+
+// checkAlternative asserts a multipart/alternative body with text/plain
+// first and text/html second.
+func checkAlternative(t *testing.T, contentType string, body io.Reader) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/alternative" {
+		t.Fatalf("Content-Type = %q (%v), want multipart/alternative", contentType, err)
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	var types []string
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read part: %v", err)
+		}
+		pt, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		types = append(types, pt)
+	}
+	if strings.Join(types, ",") != "text/plain,text/html" {
+		t.Errorf("parts = %v, want [text/plain text/html]", types)
+	}
+}
+
+func TestSMTPSendErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		stage     smtptest.Stage
+		code      int
+		enhanced  string
+		temporary bool
+		bounce    bool
+		ours      bool
+	}{
+		{"451 at RCPT", smtptest.StageRcpt, 451, "4.2.1", true, false, false},
+		{"550 no such user", smtptest.StageRcpt, 550, "5.1.1", false, true, false},
+		{"552 mailbox full at RCPT", smtptest.StageRcpt, 552, "5.2.2", false, false, false},
+		{"552 mailbox full at DATA", smtptest.StageData, 552, "5.2.2", false, false, false},
+		{"554 policy at DATA", smtptest.StageData, 554, "5.7.1", false, false, true},
+		{"421 at MAIL", smtptest.StageMail, 421, "4.7.0", true, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t)
+			srv.SetRule(func(stage smtptest.Stage, _ string) error {
+				if stage == tt.stage {
+					return smtptest.Reply(tt.code, tt.enhanced, "test says no")
+				}
+				return nil
+			})
+			err := send(t, newSender(t, srv.Port), message("e1@example.test"))
+			var me *mailer.Error
+			if !errors.As(err, &me) {
+				t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
+			}
+			if me.Code != tt.code || me.Enhanced != tt.enhanced || me.Temporary != tt.temporary {
+				t.Errorf("got code %d enhanced %q temporary %v, want %d %q %v", me.Code, me.Enhanced, me.Temporary, tt.code, tt.enhanced, tt.temporary)
+			}
+			if me.Bounce() != tt.bounce || me.Ours() != tt.ours {
+				t.Errorf("Bounce() %v Ours() %v, want %v %v", me.Bounce(), me.Ours(), tt.bounce, tt.ours)
+			}
+			if srv.Count() != 0 {
+				t.Errorf("server accepted %d messages", srv.Count())
+			}
+		})
+	}
+}
+
+func TestSMTPConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	err = send(t, newSender(t, port), message("r1@example.test"))
+	var me *mailer.Error
+	if !errors.As(err, &me) {
+		t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
+	}
+	if !me.Temporary || me.Code != 0 || me.Bounce() {
+		t.Errorf("got %+v, want Temporary with Code 0 and no bounce", me)
+	}
+}
+
+// TestSMTPRecoversAfterFailure fails one message and then sends more than
+// there are connections, so the failed connection must be used again.
+func TestSMTPRecoversAfterFailure(t *testing.T) {
+	for _, stage := range []smtptest.Stage{smtptest.StageMail, smtptest.StageRcpt, smtptest.StageData} {
+		t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
+			srv := startServer(t)
+			s := newSender(t, srv.Port)
+			if err := send(t, s, message("warm@example.test")); err != nil {
+				t.Fatalf("first send: %v", err)
+			}
+			srv.SetRule(func(st smtptest.Stage, _ string) error {
+				if st == stage {
+					return smtptest.Reply(554, "5.6.0", "bad content")
+				}
+				return nil
+			})
+			if err := send(t, s, message("fail@example.test")); err == nil {
+				t.Fatal("send under a failing rule succeeded")
+			}
+			srv.SetRule(nil)
+			for i := range 3 {
+				if err := send(t, s, message("after@example.test")); err != nil {
+					t.Fatalf("send %d after the failure: %v", i+1, err)
+				}
+			}
+			if !srv.Wait(4, 5*time.Second) {
+				t.Fatalf("server has %d messages, want 4", srv.Count())
+			}
+		})
+	}
+}
+
+func TestSMTPRefusesHeaderInjection(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(m *mailer.Message)
+	}{
+		{"CRLF in subject", func(m *mailer.Message) { m.Subject = "Hi\r\nBcc: victim@example.net" }},
+		{"LF in subject", func(m *mailer.Message) { m.Subject = "Hi\nBcc: victim@example.net" }},
+		{"CRLF in ToName", func(m *mailer.Message) { m.ToName = "Sam\r\nBcc: victim@example.net" }},
+		{"CR in FromName", func(m *mailer.Message) { m.FromName = "Us\rX-Evil: 1" }},
+		{"CRLF in extra header", func(m *mailer.Message) {
+			m.Headers = append(m.Headers, mailer.Header{Name: "List-Id", Value: "x\r\nBcc: victim@example.net"})
+		}},
+		{"CRLF in Message-ID", func(m *mailer.Message) { m.MessageID = "a@b\r\nBcc: victim@example.net" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startServer(t)
+			m := message("inj@example.test")
+			tt.edit(m)
+			if err := send(t, newSender(t, srv.Port), m); err == nil {
+				t.Fatal("Send accepted a header with a line break")
+			}
+			if n := srv.Count(); n != 0 {
+				t.Errorf("server received %d messages", n)
+			}
+		})
+	}
+}
+
+func TestSMTPCancelledContext(t *testing.T) {
+	srv := startServer(t)
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: "127.0.0.1", Port: srv.Port, TLS: mailer.TLSNone, Timeout: 5 * time.Second, Connections: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = s.Send(ctx, message("c@example.test"))
+	var me *mailer.Error
+	if !errors.As(err, &me) || !me.Temporary {
+		t.Errorf("Send with cancelled context: %v, want a temporary *mailer.Error", err)
+	}
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// LessonStats counts what one lesson did. Opens and clicks count
+// deliveries (a reader who opens twice counts once), so they read as rates
+// of Sent.
+type LessonStats struct {
+	Slug          string `json:"slug"`
+	Sent          int    `json:"sent"`
+	Failed        int    `json:"failed"`
+	Bounced       int    `json:"bounced"`
+	HumanOpens    int    `json:"human_opens"`
+	MachineOpens  int    `json:"machine_opens"`
+	HumanClicks   int    `json:"human_clicks"`
+	MachineClicks int    `json:"machine_clicks"`
+	Unsubscribes  int    `json:"unsubscribes"`
+}
+
+// Stats returns per-lesson counts keyed by slug, and readers by status.
+func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Status]int, error) {
+	lessons := map[string]*LessonStats{}
+	get := func(slug string) *LessonStats {
+		if lessons[slug] == nil {
+			lessons[slug] = &LessonStats{Slug: slug}
+		}
+		return lessons[slug]
+	}
+	err := db.eachRow(ctx, "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status", func(scan func(...any) error) error {
+		var slug, status string
+		var n int
+		if err := scan(&slug, &status, &n); err != nil {
+			return err
+		}
+		switch drip.DeliveryStatus(status) {
+		case drip.DeliverySent:
+			get(slug).Sent += n
+		case drip.DeliveryFailed:
+			get(slug).Failed += n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: stats: %w", err)
+	}
+	err = db.eachRow(ctx, `SELECT slug, kind, machine, count(DISTINCT CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END)
+		FROM events WHERE slug != '' GROUP BY slug, kind, machine`, func(scan func(...any) error) error {
+		var slug, kind string
+		var machine bool
+		var n int
+		if err := scan(&slug, &kind, &machine, &n); err != nil {
+			return err
+		}
+		l := get(slug)
+		switch drip.EventKind(kind) {
+		case drip.EventOpen:
+			l.HumanOpens, l.MachineOpens = pick(machine, l.HumanOpens, l.MachineOpens, n)
+		case drip.EventClick:
+			l.HumanClicks, l.MachineClicks = pick(machine, l.HumanClicks, l.MachineClicks, n)
+		case drip.EventUnsubscribe:
+			l.Unsubscribes += n
+		case drip.EventBounce:
+			l.Bounced += n
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: stats: %w", err)
+	}
+	readers, err := db.ReaderCounts(ctx)
+	return lessons, readers, err
+}
+
+func pick(machine bool, human, mach, n int) (int, int) {
+	if machine {
+		return human, mach + n
+	}
+	return human + n, mach
+}
+
+// ReaderCounts returns how many readers are in each status.
+func (db *DB) ReaderCounts(ctx context.Context) (map[drip.Status]int, error) {
+	readers := map[drip.Status]int{}
+	for _, s := range drip.Statuses {
+		readers[s] = 0
+	}
+	err := db.eachRow(ctx, "SELECT status, count(*) FROM subscribers GROUP BY status", func(scan func(...any) error) error {
+		var status string
+		var n int
+		if err := scan(&status, &n); err != nil {
+			return err
+		}
+		readers[drip.Status(status)] = n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reader counts: %w", err)
+	}
+	return readers, nil
+}
+
+// eachRow runs a read query and calls fn with a scanner for every row.
+func (db *DB) eachRow(ctx context.Context, query string, fn func(scan func(...any) error) error, args ...any) error {
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
