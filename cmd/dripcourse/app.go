@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -33,7 +32,7 @@ type app struct {
 	sender   mailer.Sender
 	links    *links.Maker
 	composer *delivery.Composer
-	content  atomic.Pointer[delivery.Content]
+	lib      *delivery.Library
 	now      func() time.Time
 }
 
@@ -52,7 +51,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	if err != nil {
 		return nil, err
 	}
-	a.content.Store(ct)
+	a.lib = delivery.NewLibrary(ct, time.Now())
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -128,7 +127,7 @@ func loadSecret(file string) ([]byte, error) {
 
 // runner is the dispatcher, sharing the app's store, sender and content.
 func (a *app) runner() *delivery.Runner {
-	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.content.Load,
+	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.lib.Content,
 		Now: a.now, Log: a.log, Workers: a.cfg.Connections}
 	if a.cfg.Rate > 0 {
 		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))

@@ -36,7 +36,7 @@ func cmdServe(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.content.Load().Course.Title)
+	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Course.Title)
 
 	// The pass's own context ends on shutdown, so it stops claiming; the
 	// message in flight still finishes and is recorded.
@@ -44,6 +44,7 @@ func cmdServe(ctx context.Context, e *env) error {
 	defer cancelPasses()
 	sched := a.scheduler(passCtx)
 	sched.Start()
+	go a.watchContent(passCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -72,7 +73,7 @@ func cmdServe(ctx context.Context, e *env) error {
 }
 
 func (a *app) webServer() *http.Server {
-	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Content: a.content.Load, Now: a.now, Log: a.log,
+	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}

@@ -50,7 +50,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ct, now := s.Content(), s.Now()
+	ct, now := s.content(), s.Now()
 	first := delivery.ScheduleOf(ct.Course).FirstDue(now, ct.Course.WaitForWindow, delivery.Zone(sub.Timezone, ct.Course.Timezone))
 	already, err := s.DB.Confirm(r.Context(), sub.ID, ct.Course.Slug, first, now)
 	if err != nil {
@@ -105,7 +105,7 @@ func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ct, now := s.Content(), s.Now()
+	ct, now := s.content(), s.Now()
 	next := delivery.ScheduleOf(ct.Course).NextOpen(now, delivery.Zone(sub.Timezone, ct.Course.Timezone))
 	if _, err := s.DB.Resubscribe(r.Context(), sub.ID, next, now); err != nil {
 		s.fail(w, r, err)

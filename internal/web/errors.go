@@ -54,7 +54,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // page renders a public page into a buffer and writes it with status. If
 // the template itself fails, a bare-text answer goes out instead.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, p *render.Page) {
-	ct := s.Content()
+	ct := s.content()
 	p.Course = delivery.CourseInfo(ct.Course)
 	p.Nonce = nonceOf(r)
 	body, err := ct.Templates.Page(name, p)

@@ -31,7 +31,7 @@ type Server struct {
 	DB       *store.DB
 	Links    *links.Maker
 	Composer *delivery.Composer
-	Content  func() *delivery.Content
+	Library  *delivery.Library
 	Now      func() time.Time
 	Log      *slog.Logger
 	// MinFormTime is the least time a person takes between seeing the
@@ -47,6 +47,8 @@ type Server struct {
 	// Ready reports whether the service can take traffic, for /readyz.
 	Ready func() error
 }
+
+func (s *Server) content() *delivery.Content { return s.Library.Content() }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {

@@ -120,7 +120,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.Timezone == "" {
-		f.Timezone = s.Content().Course.Timezone.String()
+		f.Timezone = s.content().Course.Timezone.String()
 	}
 	_, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, At: s.Now(),
 		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow})

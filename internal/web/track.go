@@ -54,7 +54,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, private")
 	h.Set("Pragma", "no-cache")
 	defer w.Write(pixel)
-	if !s.Composer.Tracking.Opens() || s.Content().Course.Discreet {
+	if !s.Composer.Tracking.Opens() || s.content().Course.Discreet {
 		return
 	}
 	c, err := s.Links.Signer().Verify(chiToken(r), token.Open, s.Now())
@@ -93,7 +93,7 @@ func (s *Server) click(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "This link is not valid.")
 		return
 	}
-	if s.Composer.Tracking.Clicks() && !s.Content().Course.Discreet {
+	if s.Composer.Tracking.Clicks() && !s.content().Course.Discreet {
 		s.track(r, drip.EventClick, c, dest)
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -27,7 +27,7 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ct := s.Content()
+	ct := s.content()
 	l, found := ct.Course.Lesson(d.Slug)
 	if !found {
 		s.errorPage(w, r, http.StatusNotFound, "This lesson is no longer part of the course.")

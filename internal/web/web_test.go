@@ -50,7 +50,7 @@ func newFixture(t *testing.T) *fixture {
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	lm := links.NewMaker("https://course.example.test", token.NewSigner([]byte("0123456789abcdef0123456789abcdef")))
 	ct := &delivery.Content{Course: crs, Templates: tpl}
-	s := &Server{DB: db, Links: lm, Content: func() *delivery.Content { return ct }, Now: clk.Now,
+	s := &Server{DB: db, Links: lm, Library: delivery.NewLibrary(ct, time.Time{}), Now: clk.Now,
 		Composer: &delivery.Composer{Links: lm, FromAddr: "c@example.test", Tracking: delivery.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), MinFormTime: 2 * time.Second,
 		MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour}
