@@ -61,10 +61,12 @@ type env struct {
 // flag returns the value of one of the command's own flags.
 func (e *env) flag(name string) string { return e.flags[name] }
 
+// commands lists the subcommands; files that add one append to it in
+// their own init.
 var commands []command
 
 func init() {
-	commands = []command{
+	commands = append(commands, []command{
 		{"serve", "", "run the web server and the scheduler", cmdServe, nil},
 		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend,
 			[]flagDef{{name: "now", help: "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z"}}},
@@ -73,7 +75,7 @@ func init() {
 			[]flagDef{{name: "json", help: "print a JSON object instead of a table", boolean: true}}},
 		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", cmdHealthcheck, nil},
 		{"help", "", "show this help", nil, nil},
-	}
+	}...)
 }
 
 // run is the whole program, testable: it takes its arguments, environment
