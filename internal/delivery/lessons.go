@@ -24,7 +24,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		return r.sendLesson(ctx, ct, j)
 	}
 	skip := func(j store.Job) {
-		if err := r.DB.Release(context.WithoutCancel(ctx), j.Enrollment.ID, now); err != nil {
+		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
 			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
 		}
 	}

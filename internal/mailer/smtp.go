@@ -172,8 +172,8 @@ func sendError(err error) *Error {
 		return &Error{Code: te.Code, Enhanced: enh, Text: text, Temporary: te.Code < 500}
 	}
 	var ne net.Error
-	text := err.Error()
-	if errors.As(err, &ne) && ne.Timeout() {
+	text := replyText(err)
+	if (errors.As(err, &ne) && ne.Timeout()) || strings.Contains(text, "i/o timeout") {
 		text = "timed out: " + text
 	}
 	return &Error{Text: text, Temporary: true}
@@ -183,8 +183,10 @@ func sendError(err error) *Error {
 // the library's own framing.
 func replyText(err error) string {
 	s := err.Error()
-	if i := strings.Index(s, ", affected recipient"); i >= 0 {
-		s = s[:i]
+	for _, tail := range []string{", affected recipient", ", affected message ID"} {
+		if i := strings.Index(s, tail); i >= 0 {
+			s = s[:i]
+		}
 	}
 	var te *textproto.Error
 	if errors.As(err, &te) {

@@ -6,6 +6,7 @@ package smtptest
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net"
 	"net/mail"
@@ -46,6 +47,11 @@ const (
 // nil means accept. Return Reply(...) for an SMTP error; a rule may also
 // block to simulate a stalled server.
 type Rule func(stage Stage, rcpt string) error
+
+// ErrDrop, returned by a Rule, makes the server close the connection at
+// once without replying, like a server that crashes or a network that
+// fails mid-transaction.
+var ErrDrop = errors.New("smtptest: drop the connection")
 
 // Reply is an SMTP error reply such as Reply(550, "5.1.1", "no such user").
 func Reply(code int, enhanced, text string) error {
@@ -158,15 +164,25 @@ func (s *Server) Wait(n int, d time.Duration) bool {
 
 type backend struct{ s *Server }
 
-func (b backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{s: b.s}, nil }
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) { return &session{s: b.s, conn: c}, nil }
 
 type session struct {
-	s   *Server
-	cur Message
+	s    *Server
+	conn *smtp.Conn
+	cur  Message
+}
+
+// check asks the rule, and carries out a drop.
+func (x *session) check(stage Stage, rcpt string) error {
+	err := x.s.check(stage, rcpt)
+	if errors.Is(err, ErrDrop) {
+		x.conn.Conn().Close()
+	}
+	return err
 }
 
 func (x *session) Mail(from string, _ *smtp.MailOptions) error {
-	if err := x.s.check(StageMail, ""); err != nil {
+	if err := x.check(StageMail, ""); err != nil {
 		return err
 	}
 	x.cur.From = from
@@ -174,7 +190,7 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err := x.s.check(StageRcpt, to); err != nil {
+	if err := x.check(StageRcpt, to); err != nil {
 		return err
 	}
 	x.cur.To = append(x.cur.To, to)
@@ -190,7 +206,7 @@ func (x *session) Data(r io.Reader) error {
 	if len(x.cur.To) > 0 {
 		rcpt = x.cur.To[0]
 	}
-	if err := x.s.check(StageData, rcpt); err != nil {
+	if err := x.check(StageData, rcpt); err != nil {
 		return err
 	}
 	x.cur.Data = b

@@ -263,12 +263,27 @@ func advance(ctx context.Context, tx *sql.Tx, o Outcome) error {
 	return err
 }
 
-// Release hands back an enrollment claimed but not sent (on shutdown), so
-// it is due again at once instead of when its lease runs out.
-func (db *DB) Release(ctx context.Context, enrollmentID int64, due time.Time) error {
-	_, err := db.w.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), enrollmentID)
+// Release hands back a lesson claimed but never attempted (on shutdown):
+// the enrollment is due again at once instead of when its lease runs out,
+// and a delivery row made by this claim goes, so nothing looks in flight.
+// A row that predates the claim stays: it may stand for a message sent
+// just before a crash, and its Message-ID must go with any repeat.
+func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
+	reused := false
+	for _, r := range j.Received {
+		reused = reused || r.Slug == j.Slug
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if !reused {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ? AND attempts = 0", j.DeliveryID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), j.Enrollment.ID)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("store: release: %w", friendly(err))
+		return fmt.Errorf("store: release: %w", err)
 	}
 	return nil
 }
