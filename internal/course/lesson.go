@@ -134,7 +134,10 @@ func fill(parts []string, links []string, href func(dest string) string, escape 
 			b.WriteString(p)
 			continue
 		}
-		n, _ := strconv.Atoi(p)
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n >= len(links) {
+			continue // cannot happen: render makes every marker
+		}
 		u := href(links[n])
 		if escape {
 			u = html.EscapeString(u)

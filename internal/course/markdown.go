@@ -18,6 +18,9 @@ import (
 // Raw HTML in a lesson is dropped (goldmark's safe default): a lesson is
 // prose, and the email templates own the markup.
 func (l *Lesson) render() error {
+	// NUL would collide with the link markers; CommonMark replaces it
+	// with U+FFFD anyway.
+	l.Markdown = strings.ReplaceAll(l.Markdown, "\x00", "\uFFFD")
 	src := []byte(l.Markdown)
 	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
 	links, err := collectLinks(doc, src)
