@@ -37,6 +37,7 @@ var threeLessons = fstest.MapFS{
 type fixture struct {
 	t      testing.TB
 	db     *store.DB
+	dbFile string
 	clock  *clock.Fake
 	smtp   *smtptest.Server
 	runner *delivery.Runner
@@ -53,7 +54,8 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"))
+	dbFile := filepath.Join(t.TempDir(), "d.db")
+	db, err := store.Open(context.Background(), dbFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +76,7 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: clk.Now, Workers: 2,
 		Composer: &delivery.Composer{Links: lm, FromAddr: "c@example.test", Tracking: delivery.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))}
-	return &fixture{t: t, db: db, clock: clk, smtp: sink, runner: r, course: crs}
+	return &fixture{t: t, db: db, dbFile: dbFile, clock: clk, smtp: sink, runner: r, course: crs}
 }
 
 // reader adds a confirmed reader whose first lesson is due now.

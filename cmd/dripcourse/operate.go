@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+func init() {
+	commands = append(commands,
+		command{"schedule", "", "what is due over the next 7 days, per day and lesson", cmdSchedule, nil},
+		command{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", cmdSubscriber, nil},
+		command{"backup", "FILE", "write a consistent copy of the live database to FILE", cmdBackup, nil},
+	)
+}
+
+// openQuiet opens the app for a one-shot command, logging only problems.
+func openQuiet(ctx context.Context, e *env) (*app, error) {
+	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), time.Now)
+}
+
+func cmdSchedule(ctx context.Context, e *env) error {
+	a, err := openQuiet(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	crs := a.lib.Content().Course
+	readers, err := a.db.ActiveReaders(ctx, crs.Slug)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	until := now.Add(7 * 24 * time.Hour)
+	counts := map[string]map[string]int{} // day -> slug -> readers
+	for _, r := range readers {
+		if r.NextDue.Before(now) {
+			r.NextDue = now // overdue: goes out on the next pass
+		}
+		for _, p := range delivery.Project(crs, r, until) {
+			day := p.Due.Format("2006-01-02")
+			if counts[day] == nil {
+				counts[day] = map[string]int{}
+			}
+			counts[day][p.Lesson.Slug]++
+		}
+	}
+	days := make([]string, 0, len(counts))
+	for d := range counts {
+		days = append(days, d)
+	}
+	sort.Strings(days)
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "day (UTC)\tlesson\treaders")
+	total := 0
+	for _, d := range days {
+		for _, l := range crs.Lessons {
+			if n := counts[d][l.Slug]; n > 0 {
+				fmt.Fprintf(tw, "%s\t%02d %s\t%d\n", d, l.Number, l.Slug, n)
+				total += n
+			}
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d lessons due over the next 7 days for %d active readers\n", total, len(readers))
+	return nil
+}
+
+func cmdSubscriber(ctx context.Context, e *env) error {
+	if len(e.args) != 2 || (e.args[0] != "pause" && e.args[0] != "resume") {
+		return fmt.Errorf("usage: dripcourse subscriber pause|resume EMAIL")
+	}
+	a, err := openQuiet(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sub, err := a.db.SubscriberByEmail(ctx, e.args[1])
+	if errors.Is(err, drip.ErrNotFound) {
+		return fmt.Errorf("no reader with the address %s", e.args[1])
+	}
+	if err != nil {
+		return err
+	}
+	crs, now := a.lib.Content().Course, time.Now()
+	var changed bool
+	if e.args[0] == "pause" {
+		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
+	} else {
+		due := delivery.ScheduleOf(crs).NextOpen(now, delivery.Zone(sub.Timezone, crs.Timezone))
+		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, due, now)
+	}
+	if err != nil {
+		return err
+	}
+	if !changed {
+		fmt.Fprintf(e.stdout, "%s: nothing to %s (the course is not %s)\n", sub.Email, e.args[0], map[string]string{"pause": "running", "resume": "paused"}[e.args[0]])
+		return nil
+	}
+	en, _ := a.db.Enrollment(ctx, sub.ID, crs.Slug)
+	fmt.Fprintf(e.stdout, "%s: %s; next lesson due %s\n", sub.Email, en.Status, en.NextDueAt.Format(time.RFC3339))
+	return nil
+}
+
+func cmdBackup(ctx context.Context, e *env) error {
+	if len(e.args) != 1 {
+		return fmt.Errorf("usage: dripcourse backup FILE")
+	}
+	if _, err := os.Stat(e.args[0]); err == nil {
+		return fmt.Errorf("%s exists: choose a new file name", e.args[0])
+	}
+	a, err := openQuiet(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.db.Backup(ctx, e.args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s\n", e.args[0])
+	return nil
+}

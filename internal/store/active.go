@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ActiveReader is an enrollment still running, with what the schedule
+// needs to project its next lessons.
+type ActiveReader struct {
+	EnrollmentID int64
+	SubscriberID int64
+	Timezone     string
+	NextDue      time.Time
+	LastSentAt   time.Time
+	Received     []Received
+}
+
+// ActiveReaders returns every active enrollment of course with the
+// lessons each has received, for projections such as "what is due this
+// week" or "what would this course edit do".
+func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader, error) {
+	var out []ActiveReader
+	index := map[int64]int{}
+	err := db.eachRow(ctx, `SELECT e.id, e.subscriber_id, s.timezone, e.next_due_at, e.last_sent_at
+		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
+		WHERE e.status = 'active' AND e.course = ? ORDER BY e.id`, func(scan func(...any) error) error {
+		var a ActiveReader
+		var due, last int64
+		if err := scan(&a.EnrollmentID, &a.SubscriberID, &a.Timezone, &due, &last); err != nil {
+			return err
+		}
+		a.NextDue, a.LastSentAt = fromUnix(due), fromUnix(last)
+		index[a.EnrollmentID] = len(out)
+		out = append(out, a)
+		return nil
+	}, course)
+	if err != nil {
+		return nil, fmt.Errorf("store: active readers: %w", err)
+	}
+	err = db.eachRow(ctx, `SELECT d.enrollment_id, d.slug, d.status, d.sent_at FROM deliveries d
+		JOIN enrollments e ON e.id = d.enrollment_id WHERE e.status = 'active' AND e.course = ? ORDER BY d.id`,
+		func(scan func(...any) error) error {
+			var id, sent int64
+			var r Received
+			if err := scan(&id, &r.Slug, &r.Status, &sent); err != nil {
+				return err
+			}
+			r.SentAt = fromUnix(sent)
+			if i, ok := index[id]; ok {
+				out[i].Received = append(out[i].Received, r)
+			}
+			return nil
+		}, course)
+	if err != nil {
+		return nil, fmt.Errorf("store: active readers: %w", err)
+	}
+	return out, nil
+}
