@@ -1,21 +1,37 @@
 package mailer
 
 import (
+	"bytes"
+
 	"github.com/wneessen/go-mail"
 )
+
+// wire renders m to the bytes that go to the server (or the outbox),
+// DKIM-signed when d is set.
+func wire(m *Message, d *DKIM) ([]byte, error) {
+	msg, err := build(m)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(m.Text) + len(m.HTML) + 2048)
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, &Error{Text: "cannot write message: " + err.Error()}
+	}
+	if d == nil {
+		return buf.Bytes(), nil
+	}
+	return d.sign(buf.Bytes())
+}
 
 // build turns a Message into a go-mail message: multipart/alternative with
 // the plain-text part first, a fixed Message-ID, and no header naming the
 // library.
-func build(m *Message, dkim *DKIM) (*mail.Msg, error) {
+func build(m *Message) (*mail.Msg, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	opts := []mail.MsgOption{mail.WithNoDefaultUserAgent(), mail.WithEncoding(mail.EncodingQP)}
-	if dkim != nil {
-		opts = append(opts, mail.WithDKIM(dkim.signer))
-	}
-	msg := mail.NewMsg(opts...)
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent(), mail.WithEncoding(mail.EncodingQP))
 	if err := msg.FromFormat(m.FromName, m.FromAddr); err != nil {
 		return nil, &Error{Text: "bad From address: " + err.Error()}
 	}

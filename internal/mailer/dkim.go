@@ -1,11 +1,14 @@
 package mailer
 
 import (
+	"bytes"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
 	"fmt"
 	"os"
 
+	"github.com/emersion/go-msgauth/dkim"
 	"github.com/wneessen/go-mail"
 )
 
@@ -13,8 +16,13 @@ import (
 // cover List-Unsubscribe and List-Unsubscribe-Post, so that no relay can
 // change where a one-click unsubscribe goes; the signed header list below
 // includes them.
+//
+// Signing is done with emersion/go-msgauth over the finished message.
+// go-mail v0.8.1's own signer folds the DKIM-Signature header inside a
+// header name when the signed list is long, which breaks relaxed
+// verification, so it is not used.
 type DKIM struct {
-	signer *mail.DKIMSigner
+	opts dkim.SignOptions
 }
 
 var dkimHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "Content-Type", "MIME-Version",
@@ -43,10 +51,18 @@ func LoadDKIM(keyFile, domain, selector string) (*DKIM, error) {
 	default:
 		return nil, fmt.Errorf("mailer: DKIM key %s: unsupported key type %T", keyFile, key)
 	}
-	s := mail.NewDKIMSigner(domain, selector, key)
-	s.SignHeaders(dkimHeaders...)
-	if err := s.ValidateConfig(); err != nil {
-		return nil, fmt.Errorf("mailer: DKIM: %w", err)
+	return &DKIM{opts: dkim.SignOptions{Domain: domain, Selector: selector, Signer: key, Hash: crypto.SHA256,
+		HeaderCanonicalization: dkim.CanonicalizationRelaxed, BodyCanonicalization: dkim.CanonicalizationRelaxed,
+		HeaderKeys: dkimHeaders}}, nil
+}
+
+// sign returns raw with a DKIM-Signature header added.
+func (d *DKIM) sign(raw []byte) ([]byte, error) {
+	var out bytes.Buffer
+	out.Grow(len(raw) + 600)
+	opts := d.opts
+	if err := dkim.Sign(&out, bytes.NewReader(raw), &opts); err != nil {
+		return nil, &Error{Text: "DKIM signing failed: " + err.Error()}
 	}
-	return &DKIM{signer: s}, nil
+	return out.Bytes(), nil
 }

@@ -33,7 +33,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // Send writes m to the outbox.
 func (o *Outbox) Send(_ context.Context, m *Message) error {
-	msg, err := build(m, o.DKIM)
+	raw, err := wire(m, o.DKIM)
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (o *Outbox) Send(_ context.Context, m *Message) error {
 		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := msg.WriteTo(tmp); err != nil {
+	if _, err := tmp.Write(raw); err != nil {
 		tmp.Close()
 		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
 	}

@@ -24,7 +24,7 @@ func TestOutboxWritesOneFilePerSend(t *testing.T) {
 		// The same Date for every message: file names must still differ.
 		id := fmt.Sprintf("l%d.x/y@example.test", i)
 		ids["<"+id+">"] = true
-		if err := o.Send(context.Background(), message(id)); err != nil {
+		if err := o.Send(context.Background(), testMessage(id)); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
@@ -69,7 +69,7 @@ func TestOutboxRefusesInjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := message("i@example.test")
+	m := testMessage("i@example.test")
 	m.Subject = "Hi\r\nBcc: victim@example.net"
 	if err := o.Send(context.Background(), m); err == nil {
 		t.Fatal("Send accepted a subject with CRLF")

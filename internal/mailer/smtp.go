@@ -77,7 +77,7 @@ func (s *SMTP) newClient() (*mail.Client, error) {
 
 // Send delivers m on a free connection, waiting for one if all are busy.
 func (s *SMTP) Send(ctx context.Context, m *Message) error {
-	msg, err := build(m, s.dkim)
+	raw, err := wire(m, s.dkim)
 	if err != nil {
 		return err
 	}
@@ -99,14 +99,41 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 		c.sc = sc
 	}
 	c.lastUsed = time.Now()
-	if err := s.client.SendWithSMTPClient(c.sc, msg); err != nil {
+	if err := s.transact(c.sc, m.FromAddr, m.ToAddr, raw); err != nil {
 		e := sendError(err)
-		if e.Code == 0 || e.Code == 421 || !recoverable(err) {
+		if e.Code == 0 || e.Code == 421 {
 			s.drop(c)
 		}
 		return e
 	}
 	return nil
+}
+
+// transact runs one SMTP transaction. A refusal of MAIL or RCPT is reset
+// so the connection can carry the next message; any failure without a
+// server reply leaves the connection in an unknown state, and Send drops
+// it.
+func (s *SMTP) transact(sc *smtp.Client, from, to string, raw []byte) error {
+	if err := sc.UpdateDeadline(s.cfg.Timeout); err != nil {
+		return err
+	}
+	if err := sc.Mail(from); err != nil {
+		sc.Reset()
+		return err
+	}
+	if err := sc.Rcpt(to); err != nil {
+		sc.Reset()
+		return err
+	}
+	w, err := sc.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // drop closes a connection whose state is unknown; the next message on
@@ -116,21 +143,6 @@ func (s *SMTP) drop(c *conn) {
 		s.client.CloseWithSMTPClient(c.sc)
 		c.sc = nil
 	}
-}
-
-// recoverable reports whether the connection is still in a known state
-// after a failed send: the server answered a command and the client reset
-// the transaction.
-func recoverable(err error) bool {
-	var se *mail.SendError
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Reason {
-	case mail.ErrSMTPMailFrom, mail.ErrSMTPRcptTo:
-		return true
-	}
-	return false
 }
 
 // Close waits for messages in flight and closes every open connection.

@@ -37,7 +37,7 @@ func newSender(t *testing.T, port int) *mailer.SMTP {
 	return s
 }
 
-func message(id string) *mailer.Message {
+func testMessage(id string) *mailer.Message {
 	return &mailer.Message{
 		FromName: "Rebuilding Trust", FromAddr: "lessons@example.test",
 		ToName: "Sam Reader", ToAddr: "sam@example.org",
@@ -48,7 +48,7 @@ func message(id string) *mailer.Message {
 	}
 }
 
-func send(t *testing.T, s *mailer.SMTP, m *mailer.Message) error {
+func sendNow(t *testing.T, s *mailer.SMTP, m *mailer.Message) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -58,7 +58,7 @@ func send(t *testing.T, s *mailer.SMTP, m *mailer.Message) error {
 func TestSMTPSendSuccess(t *testing.T) {
 	srv := startServer(t)
 	s := newSender(t, srv.Port)
-	if err := send(t, s, message("l1.abc123@example.test")); err != nil {
+	if err := sendNow(t, s, testMessage("l1.abc123@example.test")); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if !srv.Wait(1, 5*time.Second) {
@@ -145,7 +145,7 @@ func TestSMTPSendErrors(t *testing.T) {
 				}
 				return nil
 			})
-			err := send(t, newSender(t, srv.Port), message("e1@example.test"))
+			err := sendNow(t, newSender(t, srv.Port), testMessage("e1@example.test"))
 			var me *mailer.Error
 			if !errors.As(err, &me) {
 				t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
@@ -170,7 +170,7 @@ func TestSMTPConnectionRefused(t *testing.T) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	err = send(t, newSender(t, port), message("r1@example.test"))
+	err = sendNow(t, newSender(t, port), testMessage("r1@example.test"))
 	var me *mailer.Error
 	if !errors.As(err, &me) {
 		t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
@@ -187,7 +187,7 @@ func TestSMTPRecoversAfterFailure(t *testing.T) {
 		t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
 			srv := startServer(t)
 			s := newSender(t, srv.Port)
-			if err := send(t, s, message("warm@example.test")); err != nil {
+			if err := sendNow(t, s, testMessage("warm@example.test")); err != nil {
 				t.Fatalf("first send: %v", err)
 			}
 			srv.SetRule(func(st smtptest.Stage, _ string) error {
@@ -196,12 +196,12 @@ func TestSMTPRecoversAfterFailure(t *testing.T) {
 				}
 				return nil
 			})
-			if err := send(t, s, message("fail@example.test")); err == nil {
+			if err := sendNow(t, s, testMessage("fail@example.test")); err == nil {
 				t.Fatal("send under a failing rule succeeded")
 			}
 			srv.SetRule(nil)
 			for i := range 3 {
-				if err := send(t, s, message("after@example.test")); err != nil {
+				if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
 					t.Fatalf("send %d after the failure: %v", i+1, err)
 				}
 			}
@@ -229,9 +229,9 @@ func TestSMTPRefusesHeaderInjection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startServer(t)
-			m := message("inj@example.test")
+			m := testMessage("inj@example.test")
 			tt.edit(m)
-			if err := send(t, newSender(t, srv.Port), m); err == nil {
+			if err := sendNow(t, newSender(t, srv.Port), m); err == nil {
 				t.Fatal("Send accepted a header with a line break")
 			}
 			if n := srv.Count(); n != 0 {
@@ -250,9 +250,40 @@ func TestSMTPCancelledContext(t *testing.T) {
 	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err = s.Send(ctx, message("c@example.test"))
+	err = s.Send(ctx, testMessage("c@example.test"))
 	var me *mailer.Error
 	if !errors.As(err, &me) || !me.Temporary {
 		t.Errorf("Send with cancelled context: %v, want a temporary *mailer.Error", err)
+	}
+}
+
+// TestSMTPConnectionDropped has the server hang up mid-transaction: the
+// failure is temporary with no reply code, and the next message re-dials.
+func TestSMTPConnectionDropped(t *testing.T) {
+	for _, stage := range []smtptest.Stage{smtptest.StageRcpt, smtptest.StageData} {
+		t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
+			srv := startServer(t)
+			s := newSender(t, srv.Port)
+			srv.SetRule(func(st smtptest.Stage, _ string) error {
+				if st == stage {
+					return smtptest.ErrDrop
+				}
+				return nil
+			})
+			err := sendNow(t, s, testMessage("drop@example.test"))
+			var me *mailer.Error
+			if !errors.As(err, &me) || !me.Temporary || me.Code != 0 {
+				t.Fatalf("err = %v, want a temporary *mailer.Error with Code 0", err)
+			}
+			srv.SetRule(nil)
+			for i := range 3 {
+				if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
+					t.Fatalf("send %d after the drop: %v", i+1, err)
+				}
+			}
+			if n := srv.Count(); n != 3 {
+				t.Errorf("server has %d messages, want 3", n)
+			}
+		})
 	}
 }
