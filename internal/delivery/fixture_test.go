@@ -145,3 +145,13 @@ func starttlsSender(t testing.TB, f *fixture) mailer.Sender {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// sender returns an SMTP sender with n connections to the fixture's server.
+func (f *fixture) sender(n int) mailer.Sender {
+	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: f.smtp.Host, Port: f.smtp.Port, TLS: mailer.TLSNone, Timeout: 10 * time.Second, Connections: n}, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { s.Close() })
+	return s
+}

@@ -1,0 +1,97 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// seed adds n confirmed readers whose first lesson is due, quickly.
+func (f *fixture) seed(b *testing.B, n int) {
+	b.Helper()
+	if err := f.db.SeedDue(context.Background(), f.course.Slug, n, f.clock.Now(), func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkPass is one full dispatch pass over 10,000 due readers: claim,
+// render the real lesson with tracking, send to a real SMTP server on
+// loopback over 4 connections, and record every outcome.
+func BenchmarkPass(b *testing.B) {
+	const readers = 10000
+	for b.Loop() {
+		b.StopTimer()
+		f := newFixture(b, threeLessons, 10*time.Second)
+		f.runner.Workers = 4
+		f.runner.Sender = f.sender(4)
+		f.seed(b, readers)
+		b.StartTimer()
+		sum := f.pass()
+		if sum.Sent != readers {
+			b.Fatalf("sent %d, want %d", sum.Sent, readers)
+		}
+	}
+	b.ReportMetric(float64(readers*b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkRenderLesson renders one real lesson, with tracked links, into
+// a message.
+func BenchmarkRenderLesson(b *testing.B) {
+	crs, err := course.Load(dripcourse.Lessons())
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := newFixture(b, threeLessons, time.Second)
+	ct := &delivery.Content{Course: crs, Templates: f.runner.Content().Templates}
+	sub := drip.Subscriber{ID: 1, Email: "r@example.com", Name: "Sam"}
+	for b.Loop() {
+		if _, err := f.runner.Composer.Lesson(ct, crs.Lessons[2], sub, 42, "m@example.test", start); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClaim claims batches of 256 due readers.
+func BenchmarkClaim(b *testing.B) {
+	f := newFixture(b, threeLessons, time.Second)
+	f.seed(b, 256*200)
+	pick := func(d store.Due) store.Pick { return store.Pick{Slug: "first", MessageID: "m@example.test"} }
+	n := 0
+	for b.Loop() {
+		jobs, err := f.db.ClaimDue(context.Background(), start, time.Hour, 256, pick)
+		if err != nil || len(jobs) == 0 {
+			b.Fatalf("claim: %d, %v", len(jobs), err)
+		}
+		n += len(jobs)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// BenchmarkRecord commits one outcome at a time, as the sender does.
+func BenchmarkRecord(b *testing.B) {
+	f := newFixture(b, threeLessons, time.Second)
+	f.seed(b, 20000)
+	pick := func(d store.Due) store.Pick { return store.Pick{Slug: "first", MessageID: "m@example.test"} }
+	jobs, err := f.db.ClaimDue(context.Background(), start, time.Hour, 20000, pick)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		j := jobs[i%len(jobs)]
+		i++
+		err := f.db.Record(context.Background(), store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID,
+			SubscriberID: j.Subscriber.ID, Slug: "first", Result: drip.DeliverySent, Reply: store.Reply{Code: 250, Text: "OK"},
+			At: start, NextDue: start.Add(48 * time.Hour)})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
