@@ -25,12 +25,20 @@ func (f *fixture) seed(b *testing.B, n int) {
 // render the real lesson with tracking, send to a real SMTP server on
 // loopback over 4 connections, and record every outcome.
 func BenchmarkPass(b *testing.B) {
+	benchPass(b, 4)
+}
+
+func BenchmarkPass8(b *testing.B) {
+	benchPass(b, 8)
+}
+
+func benchPass(b *testing.B, conns int) {
 	const readers = 10000
 	for b.Loop() {
 		b.StopTimer()
 		f := newFixture(b, threeLessons, 10*time.Second)
-		f.runner.Workers = 4
-		f.runner.Sender = f.sender(4)
+		f.runner.Workers = conns
+		f.runner.Sender = f.sender(conns)
 		f.seed(b, readers)
 		b.StartTimer()
 		sum := f.pass()

@@ -20,8 +20,10 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	claim := func() ([]store.Job, error) {
 		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
 	}
+	rec := newRecorder(r.DB)
+	defer rec.close()
 	handle := func(ctx context.Context, j store.Job) Summary {
-		return r.sendLesson(ctx, ct, j)
+		return r.sendLesson(ctx, ct, j, rec)
 	}
 	skip := func(j store.Job) {
 		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
@@ -32,7 +34,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 }
 
 // sendLesson sends one claimed lesson and records the outcome.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job) Summary {
+func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder) Summary {
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
@@ -63,7 +65,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job) Summa
 	if o.Complete {
 		sum.Completed++
 	}
-	if err := r.DB.Record(ctx, o); err != nil {
+	if err := rec.record(o); err != nil {
 		// The lease will bring this lesson back; the same Message-ID
 		// goes with it, so a receiver can tell a repeat.
 		r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)

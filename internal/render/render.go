@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	texttemplate "text/template"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -64,8 +65,15 @@ func Load(fsys fs.FS) (*Templates, error) {
 }
 
 var funcs = map[string]any{
-	"add":   func(a, b int) int { return a + b },
-	"upper": strings.ToUpper,
+	"add":       func(a, b int) int { return a + b },
+	"upper":     strings.ToUpper,
+	"underline": underline,
+}
+
+// underline returns a line of c as long as s (in characters), at most 72:
+// a heading's underline in a plain-text email.
+func underline(c, s string) string {
+	return strings.Repeat(c, min(utf8.RuneCountInString(s), 72))
 }
 
 func (t *Templates) loadPages(fsys fs.FS) drip.Problems {

@@ -83,7 +83,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		if err := fillDue(ctx, tx, due); err != nil {
 			return err
 		}
-		jobs, err = startJobs(ctx, tx, due, pick, now)
+		jobs, err = db.startJobs(ctx, tx, due, pick, now)
 		return err
 	})
 	if err != nil {
@@ -157,7 +157,7 @@ func fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 	return rows.Err()
 }
 
-func startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Due) Pick, now time.Time) ([]Job, error) {
+func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Due) Pick, now time.Time) ([]Job, error) {
 	jobs := make([]Job, 0, len(due))
 	for _, d := range due {
 		p := pick(d)
@@ -169,10 +169,7 @@ func startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Due) Pick, 
 		}
 		j := Job{Due: d, Slug: p.Slug}
 		var first int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
-			VALUES (?, ?, ?, 'sending', ?, ?, ?)
-			ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'sending'
-			RETURNING id, message_id, attempts, first_attempt_at`,
+		err := db.stmt(ctx, tx, sqlStartDelivery).QueryRowContext(ctx,
 			d.Enrollment.ID, d.Subscriber.ID, p.Slug, p.MessageID, unix(now), unix(now)).Scan(&j.DeliveryID, &j.MessageID, &j.Attempts, &first)
 		if err != nil {
 			return nil, err
@@ -204,7 +201,7 @@ type Outcome struct {
 func (db *DB) Record(ctx context.Context, outs ...Outcome) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, o := range outs {
-			if err := record(ctx, tx, o); err != nil {
+			if err := db.record(ctx, tx, o); err != nil {
 				return err
 			}
 		}
@@ -216,9 +213,9 @@ func (db *DB) Record(ctx context.Context, outs ...Outcome) error {
 	return nil
 }
 
-func record(ctx context.Context, tx *sql.Tx, o Outcome) error {
+func (db *DB) record(ctx context.Context, tx *sql.Tx, o Outcome) error {
 	at := unix(o.At)
-	if _, err := tx.ExecContext(ctx, "INSERT INTO attempts (delivery_id, at, code, enhanced, text) VALUES (?, ?, ?, ?, ?)",
+	if _, err := db.stmt(ctx, tx, sqlInsertAttempt).ExecContext(ctx,
 		o.DeliveryID, at, o.Reply.Code, o.Reply.Enhanced, o.Reply.Text); err != nil {
 		return err
 	}
@@ -226,11 +223,11 @@ func record(ctx context.Context, tx *sql.Tx, o Outcome) error {
 	if o.Result == drip.DeliverySent {
 		sentAt = at
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_reply = ?, sent_at = ? WHERE id = ?",
+	if _, err := db.stmt(ctx, tx, sqlUpdateDelivery).ExecContext(ctx,
 		string(o.Result), o.Reply.String(), sentAt, o.DeliveryID); err != nil {
 		return err
 	}
-	if err := advance(ctx, tx, o); err != nil {
+	if err := db.advance(ctx, tx, o); err != nil {
 		return err
 	}
 	if !o.Bounce {
@@ -248,17 +245,16 @@ func record(ctx context.Context, tx *sql.Tx, o Outcome) error {
 
 // advance moves the enrollment on after an attempt. A retry only moves the
 // due time; a sent or finally failed lesson moves the reader past it.
-func advance(ctx context.Context, tx *sql.Tx, o Outcome) error {
+func (db *DB) advance(ctx context.Context, tx *sql.Tx, o Outcome) error {
 	if o.Result == drip.DeliveryRetry {
-		_, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(o.NextDue), o.EnrollmentID)
+		_, err := db.stmt(ctx, tx, sqlRetryEnroll).ExecContext(ctx, unix(o.NextDue), o.EnrollmentID)
 		return err
 	}
 	status := "active"
 	if o.Complete {
 		status = "completed"
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE enrollments SET last_slug = ?, last_sent_at = ?, next_due_at = ?,
-		status = CASE WHEN status = 'active' THEN ? ELSE status END WHERE id = ?`,
+	_, err := db.stmt(ctx, tx, sqlAdvanceEnroll).ExecContext(ctx,
 		o.Slug, unix(o.At), unix(o.NextDue), status, o.EnrollmentID)
 	return err
 }

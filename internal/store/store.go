@@ -33,9 +33,10 @@ var migrations embed.FS
 
 // DB is an open dripcourse database.
 type DB struct {
-	w    *sql.DB // one connection: every write goes through it
-	r    *sql.DB // read-only pool
-	path string
+	w     *sql.DB // one connection: every write goes through it
+	r     *sql.DB // read-only pool
+	path  string
+	stmts map[string]*sql.Stmt
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -54,6 +55,10 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	}
 	db := &DB{w: w, path: file}
 	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := db.prepare(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -83,6 +88,7 @@ func dsn(file string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.closeStmts()
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())

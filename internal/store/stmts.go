@@ -1,0 +1,48 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// The hot write statements, prepared once on the writer connection at
+// Open, so that recording an outcome does not parse SQL every time. They
+// must be prepared before any transaction: the writer pool has a single
+// connection, and a transaction holds it.
+const (
+	sqlInsertAttempt  = "INSERT INTO attempts (delivery_id, at, code, enhanced, text) VALUES (?, ?, ?, ?, ?)"
+	sqlUpdateDelivery = "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_reply = ?, sent_at = ? WHERE id = ?"
+	sqlRetryEnroll    = "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'"
+	sqlAdvanceEnroll  = `UPDATE enrollments SET last_slug = ?, last_sent_at = ?, next_due_at = ?,
+		status = CASE WHEN status = 'active' THEN ? ELSE status END WHERE id = ?`
+	sqlStartDelivery = `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
+		VALUES (?, ?, ?, 'sending', ?, ?, ?)
+		ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'sending'
+		RETURNING id, message_id, attempts, first_attempt_at`
+)
+
+var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlStartDelivery}
+
+func (db *DB) prepare(ctx context.Context) error {
+	db.stmts = make(map[string]*sql.Stmt, len(hotStatements))
+	for _, q := range hotStatements {
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		db.stmts[q] = st
+	}
+	return nil
+}
+
+// stmt returns a prepared hot statement bound to tx.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	return tx.StmtContext(ctx, db.stmts[query])
+}
+
+func (db *DB) closeStmts() {
+	for _, st := range db.stmts {
+		st.Close()
+	}
+}
