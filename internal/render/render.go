@@ -23,8 +23,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 	texttemplate "text/template"
+	"unicode/utf8"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 )
