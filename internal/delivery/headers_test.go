@@ -1,0 +1,105 @@
+package delivery_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/delivery"
+)
+
+// linked is a course whose first lesson links out, for tracking tests.
+func linked(extra string) fstest.MapFS {
+	return fstest.MapFS{
+		"course.yaml": {Data: []byte("slug: quiet\ntitle: Rebuilding Trust\nsender_name: Rebuilding Trust\n" + extra)},
+		"01-first.md": {Data: []byte("---\nsubject: What a real apology sounds like\ndelay: 0d\n---\nSee [notes](https://example.org/notes).\n")},
+		"02-next.md":  {Data: []byte("---\nsubject: Second\ndelay: 1d\n---\nMore.\n")},
+	}
+}
+
+func (f *fixture) firstMessage(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	f.reader(addr(1))
+	f.pass()
+	msgs := f.smtp.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	h := map[string]string{}
+	for k, v := range msgs[0].Header() {
+		h[k] = strings.Join(v, ", ")
+	}
+	return h, string(msgs[0].Data)
+}
+
+func TestLessonHeaders(t *testing.T) {
+	f := newFixture(t, linked(""), time.Second)
+	h, raw := f.firstMessage(t)
+	want := map[string]string{
+		"List-Id":               `"Rebuilding Trust" <quiet.lists.example.test>`,
+		"Feedback-Id":           "first:quiet:dripcourse",
+		"Auto-Submitted":        "auto-generated",
+		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+	}
+	for k, v := range want {
+		if h[k] != v {
+			t.Errorf("%s: %q, want %q", k, h[k], v)
+		}
+	}
+	if lu := h["List-Unsubscribe"]; !strings.HasPrefix(lu, "<https://course.example.test/u/") || strings.Contains(lu, "mailto:") {
+		t.Errorf("List-Unsubscribe %q: want only the https URL when no mailbox is configured", lu)
+	}
+	if !strings.HasSuffix(h["Message-Id"], "@example.test>") || h["Date"] == "" {
+		t.Errorf("Message-ID %q, Date %q", h["Message-Id"], h["Date"])
+	}
+	for _, k := range []string{"User-Agent", "X-Mailer"} {
+		if h[k] != "" {
+			t.Errorf("generator header %s: %q", k, h[k])
+		}
+	}
+	if !strings.Contains(raw, "/o/") || !strings.Contains(raw, "https://course.example.test/c/") {
+		t.Error("with tracking on, the lesson should carry a pixel and tracked links")
+	}
+}
+
+func TestUnsubscribeMailbox(t *testing.T) {
+	f := newFixture(t, linked(""), time.Second)
+	f.runner.Composer.UnsubMailto = "leave@example.test"
+	h, _ := f.firstMessage(t)
+	lu := h["List-Unsubscribe"]
+	if !strings.HasPrefix(lu, "<https://") || !strings.Contains(lu, ", <mailto:leave@example.test") {
+		t.Fatalf("List-Unsubscribe %q: want the https URL first, then the mailto", lu)
+	}
+}
+
+func TestTrackingOff(t *testing.T) {
+	f := newFixture(t, linked(""), time.Second)
+	f.runner.Composer.Tracking = delivery.TrackOff
+	_, raw := f.firstMessage(t)
+	if strings.Contains(raw, "/o/") || strings.Contains(raw, "course.example.test/c/") || !strings.Contains(raw, "https://example.org/notes") {
+		t.Fatal("with tracking off: no pixel, and links exactly as the author wrote them")
+	}
+}
+
+func TestDiscreetMode(t *testing.T) {
+	crs, _ := course.Load(linked("discreet: true\n"))
+	f := newFixture(t, linked("discreet: true\n"), time.Second)
+	h, raw := f.firstMessage(t)
+	if h["Subject"] != "Your weekly notes, part 1" {
+		t.Errorf("Subject %q: the real subject must not show in the inbox", h["Subject"])
+	}
+	if !strings.HasPrefix(h["From"], `"Weekly notes"`) {
+		t.Errorf("From %q: want the neutral sender name", h["From"])
+	}
+	if strings.Contains(h["List-Id"], "Rebuilding Trust") {
+		t.Errorf("List-Id %q names the course", h["List-Id"])
+	}
+	if strings.Contains(raw, "/o/") || strings.Contains(raw, "course.example.test/c/") {
+		t.Error("discreet mode must not track")
+	}
+	if !strings.Contains(raw, crs.Lessons[0].Title) {
+		t.Error("the real title should still be inside the message")
+	}
+}
