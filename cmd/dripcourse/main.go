@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -51,6 +52,7 @@ type flagDef struct {
 // env is what a subcommand gets: its parsed configuration, its own flags
 // and arguments, and where to write.
 type env struct {
+	now    func() time.Time
 	cfg    *Config
 	flags  map[string]string
 	args   []string
@@ -82,6 +84,11 @@ func init() {
 // run is the whole program, testable: it takes its arguments, environment
 // and output explicitly.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runAt(ctx, time.Now, args, getenv, stdout, stderr)
+}
+
+// runAt is run with the clock given, for tests.
+func runAt(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil
@@ -94,7 +101,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err != nil {
 			return err
 		}
-		return c.run(ctx, &env{cfg: cfg, flags: own, args: rest, stdout: stdout, stderr: stderr})
+		return c.run(ctx, &env{now: now, cfg: cfg, flags: own, args: rest, stdout: stdout, stderr: stderr})
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -24,7 +24,7 @@ func init() {
 
 // openQuiet opens the app for a one-shot command, logging only problems.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
-	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), time.Now)
+	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
 }
 
 func cmdSchedule(ctx context.Context, e *env) error {
@@ -38,7 +38,7 @@ func cmdSchedule(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	now := e.now().UTC()
 	until := now.Add(7 * 24 * time.Hour)
 	counts := map[string]map[string]int{} // day -> slug -> readers
 	for _, r := range readers {
@@ -90,7 +90,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	crs, now := a.lib.Content().Course, time.Now()
+	crs, now := a.lib.Content().Course, e.now()
 	var changed bool
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)

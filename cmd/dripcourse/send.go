@@ -11,7 +11,7 @@ import (
 // cmdSend runs one dispatch pass and exits: for deployments without a
 // long-running process, and to see what a given moment would send.
 func cmdSend(ctx context.Context, e *env) error {
-	now := time.Now
+	now := e.now
 	if v := e.flag("now"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {

@@ -26,7 +26,7 @@ const (
 
 func cmdServe(ctx context.Context, e *env) error {
 	log := newLogger(e.cfg, e.stderr)
-	a, err := openApp(ctx, e.cfg, log, time.Now)
+	a, err := openApp(ctx, e.cfg, log, e.now)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func ratio(n, of int) float64 {
 }
 
 func cmdStats(ctx context.Context, e *env) error {
-	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), nil)
+	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return err
 	}
