@@ -3,7 +3,9 @@ package delivery_test
 import (
 	"context"
 	"fmt"
+	iofs "io/fs"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/dripcourse/dripcourse"
@@ -36,7 +38,8 @@ func benchPass(b *testing.B, conns int) {
 	const readers = 10000
 	for b.Loop() {
 		b.StopTimer()
-		f := newFixture(b, threeLessons, 10*time.Second)
+		f := newFixture(b, realLessons(b), 10*time.Second)
+		f.smtp.Discard()
 		f.runner.Workers = conns
 		f.runner.Sender = f.sender(conns)
 		f.seed(b, readers)
@@ -102,4 +105,23 @@ func BenchmarkRecord(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// realLessons is the built-in course, as a MapFS for the fixture.
+func realLessons(b *testing.B) fstest.MapFS { return realLessonsT(b) }
+
+func realLessonsT(b testing.TB) fstest.MapFS {
+	fs := fstest.MapFS{}
+	err := iofs.WalkDir(dripcourse.Lessons(), ".", func(p string, d iofs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := iofs.ReadFile(dripcourse.Lessons(), p)
+		fs[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fs
 }

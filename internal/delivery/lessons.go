@@ -35,6 +35,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 
 // sendLesson sends one claimed lesson and records the outcome.
 func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder) Summary {
+	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
@@ -69,6 +70,9 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		// The lease will bring this lesson back; the same Message-ID
 		// goes with it, so a receiver can tell a repeat.
 		r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)
+	}
+	if r.Observe != nil {
+		r.Observe(o.Result, time.Since(began))
 	}
 	return sum
 }

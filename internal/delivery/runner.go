@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -37,6 +38,10 @@ type Runner struct {
 	Lease time.Duration
 	// Limit caps messages per second across workers; nil means no cap.
 	Limit *rate.Limiter
+	// Observe, when set, is told of every lesson attempt: its result and
+	// how long render, send and record took together (for metrics and the
+	// benchmark). It must be safe to call from several goroutines.
+	Observe func(result drip.DeliveryStatus, took time.Duration)
 }
 
 // Summary counts what a pass did.

@@ -81,6 +81,12 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	if err != nil {
 		return err
 	}
+	return s.SendRaw(ctx, m.FromAddr, m.ToAddr, raw)
+}
+
+// SendRaw sends a message already rendered to bytes. The benchmark uses
+// it to measure what the server alone can take.
+func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 	var c *conn
 	select {
 	case c = <-s.slots:
@@ -99,7 +105,7 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 		c.sc = sc
 	}
 	c.lastUsed = time.Now()
-	if err := s.transact(c.sc, m.FromAddr, m.ToAddr, raw); err != nil {
+	if err := s.transact(c.sc, from, to, raw); err != nil {
 		e := sendError(err)
 		if e.Code == 0 || e.Code == 421 {
 			s.drop(c)
@@ -107,6 +113,15 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 		return e
 	}
 	return nil
+}
+
+// drop closes a connection whose state is unknown; the next message on
+// its slot dials afresh.
+func (s *SMTP) drop(c *conn) {
+	if c.sc != nil {
+		s.client.CloseWithSMTPClient(c.sc)
+		c.sc = nil
+	}
 }
 
 // transact runs one SMTP transaction. A refusal of MAIL or RCPT is reset
@@ -134,15 +149,6 @@ func (s *SMTP) transact(sc *smtp.Client, from, to string, raw []byte) error {
 		return err
 	}
 	return w.Close()
-}
-
-// drop closes a connection whose state is unknown; the next message on
-// its slot dials afresh.
-func (s *SMTP) drop(c *conn) {
-	if c.sc != nil {
-		s.client.CloseWithSMTPClient(c.sc)
-		c.sc = nil
-	}
 }
 
 // Close waits for messages in flight and closes every open connection.

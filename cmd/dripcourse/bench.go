@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/smtptest"
+)
+
+func init() {
+	commands = append(commands, command{"bench", "[--readers N] [--signups N]",
+		"measure a real dispatch pass (and signups) on a throwaway database, against the raw SMTP limit", cmdBench,
+		[]flagDef{
+			{name: "readers", def: "20000", help: "readers with a lesson due"},
+			{name: "connections", def: "4", help: "SMTP connections"},
+			{name: "smtp", help: "send to this smtp:// URL instead of an in-process server on 127.0.0.1"},
+			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
+		}})
+}
+
+// latencies collects per-message times from several goroutines.
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) quantile(q float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.d) == 0 {
+		return 0
+	}
+	sort.Slice(l.d, func(i, j int) bool { return l.d[i] < l.d[j] })
+	return l.d[min(len(l.d)-1, int(q*float64(len(l.d))))]
+}
+
+func benchInts(e *env) (readers, conns, signups int, err error) {
+	vals := []*int{&readers, &conns, &signups}
+	for i, name := range []string{"readers", "connections", "signups"} {
+		n, err := strconv.Atoi(e.flag(name))
+		if err != nil || n < 0 || (name != "signups" && n < 1) {
+			return 0, 0, 0, fmt.Errorf("--%s %q: want a whole number", name, e.flag(name))
+		}
+		*vals[i] = n
+	}
+	return readers, conns, signups, nil
+}
+
+func cmdBench(ctx context.Context, e *env) error {
+	readers, conns, signups, err := benchInts(e)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "dripcourse-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	smtpURL := e.flag("smtp")
+	if smtpURL == "" {
+		sink, err := smtptest.Start()
+		if err != nil {
+			return err
+		}
+		defer sink.Close()
+		sink.Discard()
+		smtpURL = sink.URL()
+	}
+	cfg := *e.cfg
+	cfg.Data, cfg.Connections, cfg.MinFormTime = dir, conns, 0
+	sc, err := mailer.ParseSMTPURL(smtpURL)
+	if err != nil {
+		return err
+	}
+	sc.Connections = conns
+	cfg.SMTP = &sc
+	a, err := openApp(ctx, &cfg, newLogger(&cfg, io.Discard), time.Now)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s\n", readers, conns, sc.Redacted())
+	if err := a.benchPass(ctx, e.stdout, readers, conns); err != nil {
+		return err
+	}
+	if signups > 0 {
+		return a.benchSignups(ctx, e.stdout, signups)
+	}
+	return nil
+}
+
+// benchPass seeds readers, runs the real dispatch pass, then sends the same
+// number of pre-rendered messages straight to the server for comparison.
+func (a *app) benchPass(ctx context.Context, w io.Writer, readers, conns int) error {
+	crs := a.lib.Content().Course
+	if err := a.db.SeedDue(ctx, crs.Slug, readers, time.Now(), func(i int) string { return fmt.Sprintf("reader%d@bench.example", i) }); err != nil {
+		return err
+	}
+	var lat latencies
+	r := a.runner()
+	r.Observe = func(_ drip.DeliveryStatus, d time.Duration) { lat.add(d) }
+	cpu0, start := cpuSeconds(), time.Now()
+	sum, err := r.SendDue(ctx)
+	took, cpu := time.Since(start), cpuSeconds()-cpu0
+	if err != nil {
+		return err
+	}
+	rate := float64(sum.Sent) / took.Seconds()
+	fmt.Fprintf(w, "dispatch:  %d sent in %.2fs = %.0f msgs/s; latency p50 %s p99 %s; CPU %.2fs; peak RSS %.1f MB\n",
+		sum.Sent, took.Seconds(), rate, lat.quantile(0.5).Round(time.Microsecond), lat.quantile(0.99).Round(time.Microsecond), cpu, peakRSSMB())
+	if sum.Sent != readers {
+		return fmt.Errorf("bench: sent %d of %d (failed %d, retry %d)", sum.Sent, readers, sum.Failed, sum.Retried)
+	}
+	raw, err := a.benchRaw(ctx, readers, conns)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "raw limit: %.0f msgs/s (same server and connections, pre-rendered, no database); dispatch/raw = %.2f\n", raw, rate/raw)
+	return nil
+}
+
+// benchRaw sends n copies of one pre-rendered lesson over conns
+// connections and returns messages per second.
+func (a *app) benchRaw(ctx context.Context, n, conns int) (float64, error) {
+	ct := a.lib.Content()
+	sub := drip.Subscriber{ID: 1, Email: "raw@bench.example", Name: "Sam"}
+	msg, err := a.composer.Lesson(ct, ct.Course.Lessons[0], sub, 1, a.composer.NewMessageID("b", 1), time.Now())
+	if err != nil {
+		return 0, err
+	}
+	raw, err := mailer.Raw(msg)
+	if err != nil {
+		return 0, err
+	}
+	s, err := mailer.NewSMTP(*a.cfg.SMTP, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer s.Close()
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var failed error
+	var mu sync.Mutex
+	start := time.Now()
+	for range conns {
+		wg.Go(func() {
+			for range jobs {
+				if err := s.SendRaw(ctx, msg.FromAddr, msg.ToAddr, raw); err != nil {
+					mu.Lock()
+					failed = err
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds(), failed
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// peakRSSMB is the process's peak resident set so far (Linux reports KB).
+func peakRSSMB() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024
+}

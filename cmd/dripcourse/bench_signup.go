@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// signupConcurrency is how many clients post the form at once.
+const signupConcurrency = 32
+
+var stampField = regexp.MustCompile(`name="started" value="([^"]+)"`)
+
+// benchSignups posts n signups of distinct addresses through the real
+// web handler on a loopback listener, and reports rate and latency. The
+// confirmation emails are only queued: no mail is sent during the run.
+func (a *app) benchSignups(ctx context.Context, w io.Writer, n int) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := a.webServer()
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.WithoutCancel(ctx))
+	base := "http://" + ln.Addr().String()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: signupConcurrency}, Timeout: 30 * time.Second}
+	stamp, err := formStamp(client, base)
+	if err != nil {
+		return err
+	}
+	var lat latencies
+	var failures int
+	var mu sync.Mutex
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range signupConcurrency {
+		wg.Go(func() {
+			for i := range jobs {
+				t0 := time.Now()
+				ok := postSignup(client, base, fmt.Sprintf("signup%d@bench.example", i), stamp)
+				lat.add(time.Since(t0))
+				if !ok {
+					mu.Lock()
+					failures++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	took := time.Since(start)
+	fmt.Fprintf(w, "signups:   %d in %.2fs = %.0f req/s with %d clients; latency p50 %s p99 %s; %d failed\n",
+		n, took.Seconds(), float64(n)/took.Seconds(), signupConcurrency, lat.quantile(0.5).Round(time.Microsecond),
+		lat.quantile(0.99).Round(time.Microsecond), failures)
+	return nil
+}
+
+func formStamp(c *http.Client, base string) (string, error) {
+	res, err := c.Get(base + "/")
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	page, _ := io.ReadAll(res.Body)
+	m := stampField.FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("bench: the course page has no signup form")
+	}
+	return string(m[1]), nil
+}
+
+func postSignup(c *http.Client, base, email, stamp string) bool {
+	form := url.Values{"email": {email}, "tz": {"Europe/London"}, "started": {stamp}}
+	res, err := c.Post(base+"/subscribe", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
