@@ -189,3 +189,57 @@ func (f *fixture) allSent(t *testing.T, readers int) {
 		}
 	}
 }
+
+// TestTwoSendersNeverDoubleSend runs two sender processes on one database
+// at the same moment: claims are leased, so every reader gets exactly one
+// lesson.
+func TestTwoSendersNeverDoubleSend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts child processes; skipped with -short")
+	}
+	const readers = 400
+	f := newFixture(t, threeLessons, time.Second)
+	for i := range readers {
+		f.reader(addr(i))
+	}
+	f.smtp.SetRule(slowServer)
+	a, b := f.child(t, start), f.child(t, start)
+	if err := a.Wait(); err != nil {
+		t.Fatalf("first sender: %v", err)
+	}
+	if err := b.Wait(); err != nil {
+		t.Fatalf("second sender: %v", err)
+	}
+	got := f.received()
+	for i := range readers {
+		if got[addr(i)] != 1 {
+			t.Fatalf("%s got %d messages, want exactly 1", addr(i), got[addr(i)])
+		}
+	}
+	f.allSent(t, readers)
+}
+
+// TestDeliveryPausesDuringDatabaseFault: while writes fail, nothing is
+// claimed or sent; when the fault clears, everything goes out.
+func TestDeliveryPausesDuringDatabaseFault(t *testing.T) {
+	f := newFixture(t, threeLessons, time.Second)
+	for i := range 10 {
+		f.reader(addr(i))
+	}
+	ctx := context.Background()
+	if err := f.db.InjectFault(ctx, store.ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.runner.SendDue(ctx); err == nil {
+		t.Fatal("a pass on a read-only database reported no error")
+	}
+	if f.smtp.Count() != 0 {
+		t.Fatalf("%d messages sent while nothing could be recorded", f.smtp.Count())
+	}
+	f.db.InjectFault(ctx, store.NoFault)
+	f.pass()
+	if f.smtp.Count() != 10 {
+		t.Fatalf("%d sent after the fault cleared, want 10", f.smtp.Count())
+	}
+	f.allSent(t, 10)
+}
