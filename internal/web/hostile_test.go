@@ -118,4 +118,3 @@ func FuzzParseSignup(f *testing.F) {
 		}
 	})
 }
-
