@@ -22,13 +22,20 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	}
 	rec := newRecorder(r.DB)
 	defer rec.close()
-	handle := func(ctx context.Context, j store.Job) Summary {
-		return r.sendLesson(ctx, ct, j, rec)
-	}
 	skip := func(j store.Job) {
 		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
 			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
 		}
+	}
+	handle := func(ctx context.Context, j store.Job) Summary {
+		// A reader may have left since the claim: their lesson is
+		// dropped, not sent. (The claim itself skips stopped readers;
+		// this narrows the window to the SMTP transaction.)
+		if ok, err := r.DB.StillActive(ctx, j.Enrollment.ID); err == nil && !ok {
+			skip(j)
+			return Summary{}
+		}
+		return r.sendLesson(ctx, ct, j, rec)
 	}
 	return work(ctx, r, claim, handle, skip)
 }

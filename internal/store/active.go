@@ -58,3 +58,14 @@ func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader,
 	}
 	return out, nil
 }
+
+// StillActive reports whether an enrollment is still running, so the
+// sender can drop a claimed lesson for a reader who left a moment ago.
+func (db *DB) StillActive(ctx context.Context, enrollmentID int64) (bool, error) {
+	var status string
+	err := db.r.QueryRowContext(ctx, "SELECT status FROM enrollments WHERE id = ?", enrollmentID).Scan(&status)
+	if err != nil {
+		return false, fmt.Errorf("store: enrollment status: %w", err)
+	}
+	return status == "active", nil
+}
