@@ -48,6 +48,7 @@ type Composer struct {
 	PostalAddress string
 	UnsubMailto   string // optional mailbox for mailto: unsubscribes
 	Tracking      Tracking
+	frames        frames
 }
 
 // Domain is the sender's domain, used for Message-IDs and List-Id.
@@ -80,40 +81,59 @@ func CourseInfo(c *course.Course) render.CourseInfo {
 	return info
 }
 
+// lessonVals are the per-reader values of a lesson email: the reader's name and
+// the signed URLs. Everything else in a lesson email is the same for every
+// reader of that lesson.
+type lessonVals struct {
+	name                          string
+	unsub, view, next, pause, pix string
+	click                         func(dest string) string
+	clicks                        bool // click is a tracker, not course.Plain
+}
+
+func (c *Composer) vals(ct *Content, sub drip.Subscriber, del int64, now time.Time, track bool) lessonVals {
+	track = track && !ct.Course.Discreet
+	v := lessonVals{name: sub.Name, click: course.Plain,
+		unsub: c.Links.URL(token.Unsubscribe, sub.ID, del, now), view: c.Links.URL(token.View, sub.ID, del, now),
+		next: c.Links.URL(token.Next, sub.ID, del, now), pause: c.Links.URL(token.Pause, sub.ID, del, now)}
+	if track && c.Tracking.Clicks() {
+		v.click = func(dest string) string { return c.Links.Click(sub.ID, del, dest, now) }
+		v.clicks = true
+	}
+	if track && c.Tracking.Opens() {
+		v.pix = c.Links.URL(token.Open, sub.ID, del, now)
+	}
+	return v
+}
+
+func (c *Composer) lessonData(ct *Content, l *course.Lesson, v lessonVals) *render.Email {
+	crs := ct.Course
+	return &render.Email{
+		Course: CourseInfo(crs), Name: v.name, Subject: crs.Subject(l), Preheader: l.Preheader, Title: l.Title,
+		Number: l.Number, Total: len(crs.Lessons), Last: l.Number == len(crs.Lessons),
+		BodyHTML: htmltemplate.HTML(l.HTML(v.click)), BodyText: l.Text(v.click),
+		UnsubscribeURL: v.unsub, ViewURL: v.view, NextURL: v.next, PauseURL: v.pause, PixelURL: v.pix,
+		PostalAddress: c.PostalAddress,
+	}
+}
+
 // LessonEmail is the template data for lesson l sent to sub in delivery
 // del. It is used for the email and, with tracking off, for the web view.
 func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, now time.Time, track bool) *render.Email {
-	crs := ct.Course
-	track = track && !crs.Discreet
-	href := course.Plain
-	if track && c.Tracking.Clicks() {
-		href = func(dest string) string { return c.Links.Click(sub.ID, del, dest, now) }
-	}
-	e := &render.Email{
-		Course: CourseInfo(crs), Name: sub.Name, Subject: crs.Subject(l), Preheader: l.Preheader, Title: l.Title,
-		Number: l.Number, Total: len(crs.Lessons), Last: l.Number == len(crs.Lessons),
-		BodyHTML: htmltemplate.HTML(l.HTML(href)), BodyText: l.Text(href),
-		UnsubscribeURL: c.Links.URL(token.Unsubscribe, sub.ID, del, now),
-		ViewURL:        c.Links.URL(token.View, sub.ID, del, now),
-		NextURL:        c.Links.URL(token.Next, sub.ID, del, now),
-		PauseURL:       c.Links.URL(token.Pause, sub.ID, del, now),
-		PostalAddress:  c.PostalAddress,
-	}
-	if track && c.Tracking.Opens() {
-		e.PixelURL = c.Links.URL(token.Open, sub.ID, del, now)
-	}
-	return e
+	return c.lessonData(ct, l, c.vals(ct, sub, del, now, track))
 }
 
-// Lesson renders lesson l for sub as the message of delivery del.
+// Lesson renders lesson l for sub as the message of delivery del. The
+// templates run once per lesson (see frame.go); each message only fills in
+// its reader's name and links.
 func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, msgID string, now time.Time) (*mailer.Message, error) {
-	data := c.LessonEmail(ct, l, sub, del, now, true)
-	html, text, err := ct.Templates.Email("lesson", data)
+	v := c.vals(ct, sub, del, now, true)
+	html, text, err := c.frames.render(c, ct, l, v)
 	if err != nil {
 		return nil, err
 	}
-	m := c.message(ct.Course, sub, data.Subject, msgID, now, html, text)
-	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, data.UnsubscribeURL)...)
+	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, html, text)
+	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, v.unsub)...)
 	return m, nil
 }
 
