@@ -40,11 +40,11 @@ const (
 )
 
 type frameKey struct {
-	ct      *Content
-	slug    string
-	named   bool // templates may branch on whether there is a name
-	clicks  bool
-	opens   bool
+	ct     *Content
+	slug   string
+	named  bool // templates may branch on whether there is a name
+	clicks bool
+	opens  bool
 }
 
 // frames caches frames by content and lesson; a reload of the content
