@@ -210,7 +210,8 @@ func parseWeekdays(names []string, days *[7]bool) error {
 		return nil
 	}
 	for _, n := range names {
-		d, ok := dayNames[strings.ToLower(strings.TrimSpace(n))[:min(3, len(strings.TrimSpace(n)))]]
+		low := strings.ToLower(strings.TrimSpace(n))
+		d, ok := dayNames[low[:min(3, len(low))]]
 		if !ok {
 			return fmt.Errorf("weekday %q: use mon, tue, wed, thu, fri, sat, sun", n)
 		}

@@ -45,7 +45,7 @@ func (t *textWriter) block(out *strings.Builder, n ast.Node, first, rest string)
 		if n.Level == 1 {
 			under = "="
 		}
-		out.WriteString(rest + strings.Repeat(under, min(len([]rune(line)), TextWidth-len(rest))) + "\n\n")
+		out.WriteString(rest + strings.Repeat(under, max(1, min(len([]rune(line)), TextWidth-len(rest)))) + "\n\n")
 	case *ast.Paragraph, *ast.TextBlock:
 		out.WriteString(wrap(t.inline(n), first, rest))
 		if _, tight := n.(*ast.TextBlock); !tight {

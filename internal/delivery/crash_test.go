@@ -92,7 +92,7 @@ func TestCrashMidPassLosesNothing(t *testing.T) {
 		t.Skip("starts child processes; skipped with -short")
 	}
 	const readers = 400
-	f := newFixture(t, threeLessons, time.Second)
+	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range readers {
 		f.reader(addr(i))
 	}
@@ -146,7 +146,7 @@ func TestSIGTERMFinishesInFlight(t *testing.T) {
 		t.Skip("starts child processes; skipped with -short")
 	}
 	const readers = 400
-	f := newFixture(t, threeLessons, time.Second)
+	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range readers {
 		f.reader(addr(i))
 	}
@@ -198,7 +198,7 @@ func TestTwoSendersNeverDoubleSend(t *testing.T) {
 		t.Skip("starts child processes; skipped with -short")
 	}
 	const readers = 400
-	f := newFixture(t, threeLessons, time.Second)
+	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range readers {
 		f.reader(addr(i))
 	}
@@ -222,7 +222,7 @@ func TestTwoSendersNeverDoubleSend(t *testing.T) {
 // TestDeliveryPausesDuringDatabaseFault: while writes fail, nothing is
 // claimed or sent; when the fault clears, everything goes out.
 func TestDeliveryPausesDuringDatabaseFault(t *testing.T) {
-	f := newFixture(t, threeLessons, time.Second)
+	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range 10 {
 		f.reader(addr(i))
 	}

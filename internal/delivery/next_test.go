@@ -26,9 +26,9 @@ func courseOf(t *testing.T, slugs ...string) *course.Course {
 	return c
 }
 
-// got lists received lessons: "a" is sent, "a!" failed, "a~" sending and
+// receivedOf lists received lessons: "a" is sent, "a!" failed, "a~" sending and
 // "a?" awaiting retry.
-func got(specs ...string) []store.Received {
+func receivedOf(specs ...string) []store.Received {
 	var rs []store.Received
 	for _, s := range specs {
 		r := store.Received{Slug: s, Status: drip.DeliverySent}
@@ -56,24 +56,24 @@ func TestNextLesson(t *testing.T) {
 		want     string // "" for nil
 	}{
 		{"fresh reader gets the first", []string{"a", "b", "c"}, nil, "a"},
-		{"after a and b comes c", []string{"a", "b", "c"}, got("a", "b"), "c"},
-		{"in flight: sending is returned again", []string{"a", "b", "c"}, got("a", "b~"), "b"},
-		{"in flight: retry is returned again", []string{"a", "b", "c"}, got("a", "b?"), "b"},
-		{"in flight first lesson", []string{"a", "b", "c"}, got("a?"), "a"},
-		{"in flight lesson removed: move on", []string{"a", "c"}, got("a", "b~"), "c"},
-		{"inserted before the last one: skipped", []string{"a", "x", "b", "c"}, got("a", "b"), "c"},
-		{"inserted at the start: skipped", []string{"x", "a", "b", "c"}, got("a", "b"), "c"},
-		{"inserted after the last one: sent", []string{"a", "b", "x", "c"}, got("a", "b"), "x"},
-		{"appended after the end: sent", []string{"a", "b", "x"}, got("a", "b"), "x"},
-		{"reordered", []string{"a", "c", "b", "d"}, got("a", "b"), "d"},
-		{"next lesson deleted", []string{"a", "b", "d"}, got("a", "b"), "d"},
-		{"last received deleted", []string{"a", "c", "d"}, got("a", "b"), "c"},
-		{"every received deleted", []string{"x", "y"}, got("a", "b"), "x"},
-		{"all received", []string{"a", "b", "c"}, got("a", "b", "c"), ""},
-		{"all received, one failed", []string{"a", "b", "c"}, got("a", "b!", "c"), ""},
-		{"failed counts as done", []string{"a", "b", "c"}, got("a", "b!"), "c"},
-		{"failed last lesson ends the course", []string{"a", "b"}, got("a", "b!"), ""},
-		{"got a lesson out of order via next", []string{"a", "b", "c", "d"}, got("a", "c"), "d"},
+		{"after a and b comes c", []string{"a", "b", "c"}, receivedOf("a", "b"), "c"},
+		{"in flight: sending is returned again", []string{"a", "b", "c"}, receivedOf("a", "b~"), "b"},
+		{"in flight: retry is returned again", []string{"a", "b", "c"}, receivedOf("a", "b?"), "b"},
+		{"in flight first lesson", []string{"a", "b", "c"}, receivedOf("a?"), "a"},
+		{"in flight lesson removed: move on", []string{"a", "c"}, receivedOf("a", "b~"), "c"},
+		{"inserted before the last one: skipped", []string{"a", "x", "b", "c"}, receivedOf("a", "b"), "c"},
+		{"inserted at the start: skipped", []string{"x", "a", "b", "c"}, receivedOf("a", "b"), "c"},
+		{"inserted after the last one: sent", []string{"a", "b", "x", "c"}, receivedOf("a", "b"), "x"},
+		{"appended after the end: sent", []string{"a", "b", "x"}, receivedOf("a", "b"), "x"},
+		{"reordered", []string{"a", "c", "b", "d"}, receivedOf("a", "b"), "d"},
+		{"next lesson deleted", []string{"a", "b", "d"}, receivedOf("a", "b"), "d"},
+		{"last received deleted", []string{"a", "c", "d"}, receivedOf("a", "b"), "c"},
+		{"every received deleted", []string{"x", "y"}, receivedOf("a", "b"), "x"},
+		{"all received", []string{"a", "b", "c"}, receivedOf("a", "b", "c"), ""},
+		{"all received, one failed", []string{"a", "b", "c"}, receivedOf("a", "b!", "c"), ""},
+		{"failed counts as done", []string{"a", "b", "c"}, receivedOf("a", "b!"), "c"},
+		{"failed last lesson ends the course", []string{"a", "b"}, receivedOf("a", "b!"), ""},
+		{"got a lesson out of order via next", []string{"a", "b", "c", "d"}, receivedOf("a", "c"), "d"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

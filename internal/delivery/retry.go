@@ -17,9 +17,12 @@ func RetryAt(first, now time.Time, attempts int) (time.Time, bool) {
 	if attempts >= 1 && attempts <= len(backoff) {
 		wait = backoff[attempts-1]
 	}
-	next := now.Add(wait)
-	if next.Sub(first) > GiveUpAfter {
+	if now.Sub(first) >= GiveUpAfter {
 		return time.Time{}, false
+	}
+	next, deadline := now.Add(wait), first.Add(GiveUpAfter)
+	if next.After(deadline) {
+		next = deadline // the last retry falls at the deadline, not past it
 	}
 	return next, true
 }

@@ -137,8 +137,13 @@ func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), hand
 	}
 	close(jobs)
 	wg.Wait()
-	if err == nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.Canceled) {
-		err = ctx.Err()
+	if ctx.Err() != nil {
+		// Shutdown: a claim cut short by it is not a failure, and what
+		// was claimed but not sent has been released.
+		err = nil
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			err = ctx.Err()
+		}
 	}
 	return total, err
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/delivery"
 )
 
-const wall = "2006-01-02 15:04"
+const wallLayout = "2006-01-02 15:04"
 
 var everyDay = [7]bool{true, true, true, true, true, true, true}
 
@@ -16,7 +16,7 @@ func window8to10(days [7]bool) delivery.Schedule {
 	return delivery.Schedule{Window: course.Window{Start: 8 * time.Hour, End: 10 * time.Hour}, Weekdays: days, Default: time.UTC}
 }
 
-func zone(t *testing.T, name string) *time.Location {
+func loadZone(t *testing.T, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -25,9 +25,9 @@ func zone(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func at(t *testing.T, loc *time.Location, s string) time.Time {
+func atWall(t *testing.T, loc *time.Location, s string) time.Time {
 	t.Helper()
-	v, err := time.ParseInLocation(wall, s, loc)
+	v, err := time.ParseInLocation(wallLayout, s, loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,8 +38,8 @@ func TestNextOpen(t *testing.T) {
 	tests := []struct {
 		name     string
 		zone     string
-		in       string // local wall time
-		wantWall string // local wall time of the result
+		in       string // local wallLayout time
+		wantWall string // local wallLayout time of the result
 		wantUTC  string // the same instant, RFC 3339, worked out by hand
 	}{
 		{"UTC before window", "UTC", "2026-06-10 06:59", "2026-06-10 08:00", "2026-06-10T08:00:00Z"},
@@ -76,10 +76,10 @@ func TestNextOpen(t *testing.T) {
 	s := window8to10(everyDay)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			loc := zone(t, tt.zone)
-			got := s.NextOpen(at(t, loc, tt.in), loc)
-			if w := got.In(loc).Format(wall); w != tt.wantWall {
-				t.Errorf("local wall time = %s, want %s", w, tt.wantWall)
+			loc := loadZone(t, tt.zone)
+			got := s.NextOpen(atWall(t, loc, tt.in), loc)
+			if w := got.In(loc).Format(wallLayout); w != tt.wantWall {
+				t.Errorf("local wallLayout time = %s, want %s", w, tt.wantWall)
 			}
 			want, _ := time.Parse(time.RFC3339, tt.wantUTC)
 			if !got.Equal(want) {
@@ -95,7 +95,7 @@ func TestNextOpenWeekdays(t *testing.T) {
 	tests := []struct {
 		name     string
 		days     [7]bool
-		in, want string // Europe/London wall times; 2026-03-13 is a Friday
+		in, want string // Europe/London wallLayout times; 2026-03-13 is a Friday
 	}{
 		{"Friday after window to Monday", weekdays, "2026-03-13 11:00", "2026-03-16 08:00"},
 		{"Friday inside window", weekdays, "2026-03-13 09:00", "2026-03-13 09:00"},
@@ -106,11 +106,11 @@ func TestNextOpenWeekdays(t *testing.T) {
 		{"only Wednesday, Wednesday after window", wednesdays, "2026-03-11 10:30", "2026-03-18 08:00"},
 		{"only Wednesday, Thursday", wednesdays, "2026-03-12 08:30", "2026-03-18 08:00"},
 	}
-	loc := zone(t, "Europe/London")
+	loc := loadZone(t, "Europe/London")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := window8to10(tt.days).NextOpen(at(t, loc, tt.in), loc)
-			if w := got.In(loc).Format(wall); w != tt.want {
+			got := window8to10(tt.days).NextOpen(atWall(t, loc, tt.in), loc)
+			if w := got.In(loc).Format(wallLayout); w != tt.want {
 				t.Errorf("NextOpen(%s) = %s, want %s", tt.in, w, tt.want)
 			}
 		})
@@ -118,11 +118,11 @@ func TestNextOpenWeekdays(t *testing.T) {
 }
 
 func TestNextOpenNilLocationUsesDefault(t *testing.T) {
-	loc := zone(t, "Asia/Kathmandu")
+	loc := loadZone(t, "Asia/Kathmandu")
 	s := window8to10(everyDay)
 	s.Default = loc
-	got := s.NextOpen(at(t, loc, "2026-01-15 05:00"), nil)
-	if w := got.In(loc).Format(wall); w != "2026-01-15 08:00" {
+	got := s.NextOpen(atWall(t, loc, "2026-01-15 05:00"), nil)
+	if w := got.In(loc).Format(wallLayout); w != "2026-01-15 08:00" {
 		t.Errorf("NextOpen with nil location = %s, want 2026-01-15 08:00 Kathmandu time", w)
 	}
 }
@@ -147,10 +147,10 @@ func TestNextDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			loc := zone(t, tt.zone)
-			sent := at(t, loc, tt.sent)
+			loc := loadZone(t, tt.zone)
+			sent := atWall(t, loc, tt.sent)
 			got := window8to10(everyDay).NextDue(sent, tt.delay, loc)
-			if w := got.In(loc).Format(wall); w != tt.want {
+			if w := got.In(loc).Format(wallLayout); w != tt.want {
 				t.Errorf("NextDue(%s, %v) = %s, want %s", tt.sent, tt.delay, w, tt.want)
 			}
 		})
@@ -162,9 +162,9 @@ func TestNextDue(t *testing.T) {
 // a minute after the send.
 func TestNextDueNeverTooSoon(t *testing.T) {
 	for _, name := range []string{"UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"} {
-		loc := zone(t, name)
+		loc := loadZone(t, name)
 		s := window8to10(everyDay)
-		start := at(t, loc, "2026-10-03 00:00")
+		start := atWall(t, loc, "2026-10-03 00:00")
 		for sent := start; sent.Before(start.Add(48 * time.Hour)); sent = sent.Add(7*time.Minute + 13*time.Second) {
 			for _, delay := range []time.Duration{0, 30 * time.Second, time.Minute} {
 				due := s.NextDue(sent, delay, loc)
@@ -180,7 +180,7 @@ func TestNextDueNeverTooSoon(t *testing.T) {
 }
 
 func TestFirstDue(t *testing.T) {
-	loc := zone(t, "America/New_York")
+	loc := loadZone(t, "America/New_York")
 	s := window8to10(everyDay)
 	tests := []struct {
 		name      string
@@ -196,8 +196,8 @@ func TestFirstDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := s.FirstDue(at(t, loc, tt.confirmed), tt.wait, loc)
-			if w := got.In(loc).Format(wall); w != tt.want {
+			got := s.FirstDue(atWall(t, loc, tt.confirmed), tt.wait, loc)
+			if w := got.In(loc).Format(wallLayout); w != tt.want {
 				t.Errorf("FirstDue = %s, want %s", w, tt.want)
 			}
 		})

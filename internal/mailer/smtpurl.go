@@ -77,7 +77,7 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	}
 	for key, vals := range u.Query() {
 		if key != "tls" || len(vals) != 1 {
-			return c, fmt.Errorf("smtp url: unknown parameter %q (only tls=none|starttls|tls is understood)", key)
+			return c, fmt.Errorf("smtp url: unknown parameter (only tls=none|starttls|tls is understood; percent-encode / ? # @ %% in a password)")
 		}
 		switch mode := TLSMode(strings.ToLower(vals[0])); mode {
 		case TLSNone, TLSStartTLS, TLSImplicit:
@@ -96,7 +96,7 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 		c.Port = map[TLSMode]int{TLSNone: 25, TLSStartTLS: 587, TLSImplicit: 465}[c.TLS]
 	}
 	if u.Path != "" && u.Path != "/" {
-		return c, fmt.Errorf("smtp url: unexpected path %q", u.Path)
+		return c, fmt.Errorf("smtp url: unexpected path after the host (percent-encode / ? # @ %% in a password)")
 	}
 	return c, nil
 }

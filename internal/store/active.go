@@ -69,3 +69,14 @@ func (db *DB) StillActive(ctx context.Context, enrollmentID int64) (bool, error)
 	}
 	return status == "active", nil
 }
+
+// DueCount is how many active enrollments have a lesson due at now. It
+// reads only the due index.
+func (db *DB) DueCount(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM enrollments WHERE status = 'active' AND next_due_at <= ?", unix(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: due count: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,173 @@
+package course_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+)
+
+// loadOne loads a course of one lesson with body as its Markdown.
+func loadOne(t *testing.T, body string) *course.Lesson {
+	t.Helper()
+	c, err := course.Load(mapFS(map[string]string{"01-a.md": lessonFile("subject: s\n", body)}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return c.Lessons[0]
+}
+
+const longPara = "Trust is rebuilt slowly, one kept promise at a time, and the person who broke it " +
+	"has to accept that the other person sets the pace. There is no shortcut, no grand gesture that " +
+	"replaces the ordinary work of turning up when you said you would and telling the truth when it is " +
+	"uncomfortable. Über-long words like Donaudampfschifffahrtsgesellschaftskapitän still fit.\n"
+
+func TestTextWraps(t *testing.T) {
+	body := longPara + "\n- " + longPara + "\n> " + longPara + "\n1. " + longPara
+	text := loadOne(t, body).Text(course.Plain)
+	for i, line := range strings.Split(text, "\n") {
+		if n := utf8.RuneCountInString(line); n > course.TextWidth {
+			t.Errorf("line %d is %d columns: %q", i+1, n, line)
+		}
+	}
+	for _, want := range []string{"\n- Trust is", "\n> Trust is", "\n1. Trust is"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	// Continuation lines keep the item's indent or the quote's marker.
+	count := map[string]int{}
+	for _, line := range strings.Split(text, "\n") {
+		for _, lead := range []string{"  ", "   ", "> "} {
+			if strings.HasPrefix(line, lead) && !strings.HasPrefix(line[len(lead):], " ") {
+				count[lead]++
+			}
+		}
+	}
+	for _, lead := range []string{"  ", "   ", "> "} {
+		if count[lead] < 4 {
+			t.Errorf("%d continuation lines start with %q, want at least 4:\n%s", count[lead], lead, text)
+		}
+	}
+	// Every word survives the wrapping, in order.
+	if got, want := strings.Join(strings.Fields(strings.NewReplacer("- ", "", "> ", "", "1. ", "").Replace(text)), " "),
+		strings.Join(strings.Fields(strings.Repeat(longPara, 4)), " "); got != want {
+		t.Errorf("words changed by wrapping:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestTextLongWordNotBroken(t *testing.T) {
+	url := "https://example.com/" + strings.Repeat("very-long-path-segment/", 5)
+	text := loadOne(t, "Short words then "+url+" and more.\n").Text(course.Plain)
+	// Too long for a line: it goes on a line of its own, whole.
+	if !strings.Contains(text, "\n"+url+"\n") || !strings.HasSuffix(text, "[1] "+url+"\n") {
+		t.Errorf("long URL broken up:\n%s", text)
+	}
+}
+
+func TestTextHeadingsUnderlined(t *testing.T) {
+	text := loadOne(t, "# A big heading\n\nText.\n\n## A smaller one\n\nMore.\n\n### Café au lait\n\nEnd.\n").Text(course.Plain)
+	for _, want := range []string{
+		"A big heading\n=============\n",
+		"A smaller one\n-------------\n",
+		"Café au lait\n------------\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in:\n%s", want, text)
+		}
+	}
+	long := strings.Repeat("word ", 20)
+	text = loadOne(t, "# "+long+"\n\nx\n").Text(course.Plain)
+	if strings.Contains(text, strings.Repeat("=", course.TextWidth+1)) || !strings.Contains(text, strings.Repeat("=", course.TextWidth)) {
+		t.Errorf("long heading's underline not capped at %d:\n%s", course.TextWidth, text)
+	}
+}
+
+func TestTextListsLinksAtEnd(t *testing.T) {
+	l := loadOne(t, "Read [the guide](https://example.com/guide?a=1&b=2), then <https://example.org/x>.\n\n"+
+		"Write to <help@example.net>.\n")
+	wantLinks := []string{"https://example.com/guide?a=1&b=2", "https://example.org/x", "mailto:help@example.net"}
+	if strings.Join(l.Links, " ") != strings.Join(wantLinks, " ") {
+		t.Fatalf("Links = %v, want %v", l.Links, wantLinks)
+	}
+	text := l.Text(course.Plain)
+	for _, want := range []string{"the guide [1]", "https://example.org/x [2]", "help@example.net [3]"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q:\n%s", want, text)
+		}
+	}
+	wantTail := "\nLinks:\n[1] https://example.com/guide?a=1&b=2\n[2] https://example.org/x\n[3] mailto:help@example.net\n"
+	if !strings.HasSuffix(text, wantTail) {
+		t.Errorf("text does not end with the link list:\n%s", text)
+	}
+	if strings.Contains(text, "\x00") {
+		t.Error("text has a link marker left in it")
+	}
+}
+
+func TestLinksPassThroughHref(t *testing.T) {
+	l := loadOne(t, "See [a](https://example.com/a?x=1&y=2) and [b](https://example.com/b).\n")
+	var seen []string
+	href := func(dest string) string {
+		seen = append(seen, dest)
+		return "https://track.test/c?to=" + dest + "&n=1"
+	}
+	html := l.HTML(href)
+	for _, want := range []string{
+		`href="https://track.test/c?to=https://example.com/a?x=1&amp;y=2&amp;n=1"`,
+		`href="https://track.test/c?to=https://example.com/b&amp;n=1"`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %s:\n%s", want, html)
+		}
+	}
+	text := l.Text(href)
+	if !strings.Contains(text, "[1] https://track.test/c?to=https://example.com/a?x=1&y=2&n=1\n") {
+		t.Errorf("text link list not passed through href:\n%s", text)
+	}
+	if len(seen) != 4 {
+		t.Errorf("href called %d times, want once per link per part (4)", len(seen))
+	}
+}
+
+func TestHTMLDropsRawHTML(t *testing.T) {
+	l := loadOne(t, "Hello <script>alert(1)</script> there.\n\n<div onclick=\"x()\">block</div>\n")
+	html, text := l.HTML(course.Plain), l.Text(course.Plain)
+	for _, bad := range []string{"<script", "onclick", "<div"} {
+		if strings.Contains(html, bad) || strings.Contains(text, bad) {
+			t.Errorf("raw HTML %q kept:\nhtml %s\ntext %s", bad, html, text)
+		}
+	}
+}
+
+func TestTextDeepQuoteHeadingDoesNotPanic(t *testing.T) {
+	body := strings.Repeat(">", 40) + " # Deep heading\n"
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Load panicked: %v", r)
+		}
+	}()
+	c, err := course.Load(mapFS(map[string]string{"01-a.md": lessonFile("subject: s\n", body)}))
+	if err == nil {
+		_ = c.Lessons[0].Text(course.Plain)
+	}
+}
+
+// TestNULByteDoesNotBreakRendering: a NUL byte in a lesson must not be
+// taken for a link marker (found by FuzzLoadLesson).
+func TestNULByteDoesNotBreakRendering(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("render panicked: %v", r)
+		}
+	}()
+	c, err := course.Load(mapFS(map[string]string{"01-a.md": lessonFile("subject: s\n", "Odd \x00 byte, then \x000\x00 more.\n")}))
+	if err != nil {
+		return // refusing the file is fine too
+	}
+	l := c.Lessons[0]
+	if strings.Contains(l.HTML(course.Plain), "\x00") || strings.Contains(l.Text(course.Plain), "\x00") {
+		t.Error("NUL byte reached the rendered lesson")
+	}
+}
