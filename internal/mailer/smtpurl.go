@@ -3,6 +3,8 @@ package mailer
 import (
 	"fmt"
 	"net"
+	"net/netip"
+	"regexp"
 	"net/url"
 	"strconv"
 	"strings"
@@ -68,8 +70,8 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 		return c, fmt.Errorf("smtp url: no host; write it like smtp://mail.example.com:587")
 	}
 	c.Host = u.Hostname()
-	if c.Host == "" {
-		return c, fmt.Errorf("smtp url: no host; write it like smtp://mail.example.com:587")
+	if !validHost(c.Host) {
+		return c, fmt.Errorf("smtp url: the host is not a host name or IP address; write it like smtp://mail.example.com:587")
 	}
 	if u.User != nil {
 		c.Username = u.User.Username()
@@ -77,7 +79,11 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	}
 	for key, vals := range u.Query() {
 		if key != "tls" || len(vals) != 1 {
-			return c, fmt.Errorf("smtp url: unknown parameter (only tls=none|starttls|tls is understood; percent-encode / ? # @ %% in a password)")
+			// Name the key only when it cannot be a stray piece of password.
+			if !paramName.MatchString(key) {
+				key = "?"
+			}
+			return c, fmt.Errorf("smtp url: unknown parameter %q (only tls=none|starttls|tls is understood; percent-encode / ? # @ %% in a password)", key)
 		}
 		switch mode := TLSMode(strings.ToLower(vals[0])); mode {
 		case TLSNone, TLSStartTLS, TLSImplicit:
@@ -99,4 +105,17 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 		return c, fmt.Errorf("smtp url: unexpected path after the host (percent-encode / ? # @ %% in a password)")
 	}
 	return c, nil
+}
+
+var (
+	paramName = regexp.MustCompile(`^[a-z_]{1,20}$`)
+	hostName  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
+)
+
+// validHost accepts a DNS name or an IP address.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return hostName.MatchString(h)
 }
