@@ -73,8 +73,12 @@ func cmdServe(ctx context.Context, e *env) error {
 }
 
 func (a *app) webServer() *http.Server {
+	if err := a.setupAdmin(context.Background()); err != nil {
+		a.log.Error("admin password could not be set up: /admin refuses every login until it is", "err", err)
+	}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
-		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies}
+		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies,
+		Sender: a.sender, OutboxDir: a.outboxDir()}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
 }

@@ -71,4 +71,3 @@ func TestPacingRefusedWhenNotRunning(t *testing.T) {
 		})
 	}
 }
-

@@ -1,8 +1,10 @@
 // Package web serves dripcourse's public pages and signed-link actions:
 // the course page and signup form, confirmation, unsubscribe and its undo,
-// reader pacing, view in browser, and the open and click trackers. The
-// route table is in this file; each feature has a small file of its own;
-// errors become HTTP statuses in one place (errors.go).
+// reader pacing, view in browser, and the open and click trackers; and the
+// operator's pages under /admin. The public route table is in this file,
+// the admin's in admin.go; each feature has a small file of its own;
+// errors become HTTP statuses in one place (errors.go, and admin_errors.go
+// for the admin pages).
 //
 // Nothing that changes state happens on a GET: every link in an email
 // opens a page with a button, and only the button's POST acts, so mail
@@ -20,6 +22,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -46,6 +49,14 @@ type Server struct {
 	TrustedProxies []string
 	// Ready reports whether the service can take traffic, for /readyz.
 	Ready func() error
+	// Sender sends the test lessons asked for on the admin pages: the
+	// dispatcher's own sender, so a test goes the way lessons go.
+	Sender mailer.Sender
+	// OutboxDir is the directory the outbox sender writes to, shown on
+	// the admin's outbox page; empty when mail goes to an SMTP server.
+	OutboxDir string
+
+	admin *adminState // built by Handler
 }
 
 func (s *Server) content() *delivery.Content { return s.Library.Content() }
@@ -54,10 +65,17 @@ func (s *Server) content() *delivery.Content { return s.Library.Content() }
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.clientIP(), s.logRequests, s.recoverer, securityHeaders)
-	r.Use(middleware.RequestSize(MaxBody))
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
+	// The admin sets its own body limits: its CSV import takes more than
+	// MaxBody.
+	r.Mount("/admin", s.adminRoutes())
+	r.Group(s.publicRoutes)
+	return r
+}
 
+func (s *Server) publicRoutes(r chi.Router) {
+	r.Use(middleware.RequestSize(MaxBody))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 
@@ -78,5 +96,4 @@ func (s *Server) Handler() http.Handler {
 	r.Head(links.PathOpen+"/{token}", s.open)
 	r.Get(links.PathClick+"/{token}", s.click)
 	r.Head(links.PathClick+"/{token}", s.click)
-	return r
 }

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Erase deletes a reader and everything personal held about them (GDPR
+// erasure): events, SMTP attempts, deliveries, confirmation emails,
+// enrollments and the subscriber row. Only a hash of the address is kept,
+// in suppressions, so the address is never mailed again and Subscribe
+// refuses it. Counts in the stats lose this reader's share.
+func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var email string
+		err := tx.QueryRowContext(ctx, "SELECT email FROM subscribers WHERE id = ?", id).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return drip.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		// Children first: not every table cascades (deliveries.subscriber_id
+		// has no foreign key), and explicit deletes say what is erased.
+		for _, q := range []string{
+			"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscriber_id = ?)",
+			"DELETE FROM deliveries WHERE subscriber_id = ?",
+			"DELETE FROM events WHERE subscriber_id = ?",
+			"DELETE FROM confirmations WHERE subscriber_id = ?",
+			"DELETE FROM enrollments WHERE subscriber_id = ?",
+			"DELETE FROM subscribers WHERE id = ?",
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO suppressions (email_hash, reason, created_at) VALUES (?, 'erased', ?)
+			ON CONFLICT (email_hash) DO NOTHING`, EmailHash(email), unix(at))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: erase reader %d: %w", id, err)
+	}
+	return nil
+}
+
+// Suppressed reports whether an address is on the suppression list.
+func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM suppressions WHERE email_hash = ?", EmailHash(email)).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: suppressed: %w", err)
+	}
+	return n > 0, nil
+}

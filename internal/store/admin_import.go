@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Import is one reader from an operator's import file, already validated.
+type Import struct {
+	Email    string
+	Name     string
+	Timezone string
+	// Confirmed readers gave their consent elsewhere: they are active and
+	// enrolled in Course at once, first lesson due at FirstDue. Others get
+	// a confirmation email, as if they had used the signup form.
+	Confirmed bool
+	Course    string
+	FirstDue  time.Time
+	At        time.Time
+}
+
+// ImportOutcome is what importing one reader did.
+type ImportOutcome int
+
+// Import outcomes.
+const (
+	ImportAdded      ImportOutcome = iota
+	ImportExists                   // the address is already a reader: left as it is
+	ImportSuppressed               // the address must never be mailed: not added
+)
+
+// ImportReader adds one reader from an import. An address already present
+// is left untouched, whatever its status: an import must not re-subscribe
+// someone who left, nor send a pending reader another confirmation.
+func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.Status, error) {
+	var out ImportOutcome
+	var status drip.Status
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE email_key = ?", EmailKey(in.Email)).Scan(&status)
+		if err == nil {
+			out = ImportExists
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM suppressions WHERE email_hash = ?", EmailHash(in.Email)).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			out = ImportSuppressed
+			return nil
+		}
+		if in.Confirmed {
+			status = drip.StatusActive
+			return importConfirmed(ctx, tx, in)
+		}
+		status = drip.StatusPending
+		return importPending(ctx, tx, in)
+	})
+	if err != nil {
+		return 0, "", fmt.Errorf("store: import reader: %w", err)
+	}
+	return out, status, nil
+}
+
+func importConfirmed(ctx context.Context, tx *sql.Tx, in Import) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, name, timezone, status, created_at, confirmed_at)
+		VALUES (?, ?, ?, ?, 'active', ?, ?) RETURNING id`,
+		in.Email, EmailKey(in.Email), in.Name, in.Timezone, unix(in.At), unix(in.At)).Scan(&id)
+	if err != nil {
+		return err
+	}
+	for _, kind := range []drip.EventKind{drip.EventSignup, drip.EventConfirm} {
+		if err := insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: kind, Detail: "import", At: in.At}, ""); err != nil {
+			return err
+		}
+	}
+	return enroll(ctx, tx, id, in.Course, in.FirstDue, in.At)
+}
+
+func importPending(ctx context.Context, tx *sql.Tx, in Import) error {
+	res, err := subscribe(ctx, tx, Signup{Email: in.Email, Name: in.Name, Timezone: in.Timezone, At: in.At,
+		MaxConfirmations: 1, ConfirmWindow: time.Hour})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE events SET detail = 'import' WHERE subscriber_id = ? AND kind = 'signup'", res.SubscriberID)
+	return err
+}
+
+// EachReader calls fn for every reader, oldest first, with their
+// enrollment in course. Rows are streamed, so a large list is never held
+// in memory at once.
+func (db *DB) EachReader(ctx context.Context, course string, fn func(ReaderRow) error) error {
+	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ? ORDER BY s.id",
+		func(scan func(...any) error) error {
+			r, err := scanReaderRow(scan)
+			if err != nil {
+				return err
+			}
+			return fn(r)
+		}, course)
+	if err != nil {
+		return fmt.Errorf("store: export readers: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// ReaderQuery selects a page of readers for the admin list.
+type ReaderQuery struct {
+	Course string      // whose enrollment to show beside each reader
+	Search string      // part of the address, any case; empty for all
+	Status drip.Status // empty for every status
+	Offset int
+	Limit  int
+}
+
+// ReaderRow is one line of the admin's reader list: the reader and where
+// they stand in the course (empty enrollment fields when not enrolled).
+type ReaderRow struct {
+	drip.Subscriber
+	EnrollStatus drip.EnrollmentStatus
+	LastSlug     string
+	NextDueAt    time.Time
+}
+
+// likeEscape makes s match literally inside a LIKE pattern.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// readerRowCols are the columns scanReaderRow reads, from subscribers s
+// left-joined with enrollments e.
+const readerRowCols = `s.id, s.email, s.name, s.timezone, s.status, s.created_at, s.confirmed_at, s.unsubscribed_at,
+	coalesce(e.status, ''), coalesce(e.last_slug, ''), coalesce(e.next_due_at, 0)`
+
+func scanReaderRow(scan func(...any) error) (ReaderRow, error) {
+	var r ReaderRow
+	var created, confirmed, unsub, due int64
+	err := scan(&r.ID, &r.Email, &r.Name, &r.Timezone, &r.Status, &created, &confirmed, &unsub, &r.EnrollStatus, &r.LastSlug, &due)
+	r.CreatedAt, r.ConfirmedAt, r.UnsubscribedAt, r.NextDueAt = fromUnix(created), fromUnix(confirmed), fromUnix(unsub), fromUnix(due)
+	return r, err
+}
+
+// Readers returns one page of readers, newest first, and how many match
+// in all.
+func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, error) {
+	where := " WHERE (?1 = '' OR s.status = ?1) AND (?2 = '' OR s.email_key LIKE '%' || ?2 || '%' ESCAPE '\\')"
+	args := []any{string(q.Status), likeEscape(EmailKey(q.Search)), q.Course}
+	var total int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+where, args[:2]...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: readers: %w", err)
+	}
+	var out []ReaderRow
+	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3"+
+		where+" ORDER BY s.id DESC LIMIT ?4 OFFSET ?5", func(scan func(...any) error) error {
+		r, err := scanReaderRow(scan)
+		out = append(out, r)
+		return err
+	}, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: readers: %w", err)
+	}
+	return out, total, nil
+}

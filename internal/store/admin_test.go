@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// sendOne claims a reader's enrollment and records slug as sent.
+func sendOne(t *testing.T, db *DB, slug string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	jobs, err := db.ClaimDue(ctx, at, time.Minute, 10, pickFirst(slug))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
+	}
+	j := jobs[0]
+	if err := db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
+		Slug: slug, Result: drip.DeliverySent, Reply: Reply{Code: 250, Text: "OK"}, At: at, NextDue: at}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEraseLeavesOnlySuppression(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "Gone@Example.com", t0)
+	sendOne(t, db, "one", t0)
+	if err := db.Erase(ctx, id, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"subscribers", "enrollments", "deliveries", "attempts", "events", "confirmations"} {
+		var n int
+		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows left (%v), want 0", table, n, err)
+		}
+	}
+	if ok, err := db.Suppressed(ctx, "gone@example.COM"); err != nil || !ok {
+		t.Fatalf("suppressed = %v, %v; want true", ok, err)
+	}
+	res, err := db.Subscribe(ctx, signup("gone@example.com", t0))
+	if err != nil || !res.Suppressed || res.Created || res.Queued {
+		t.Fatalf("signup after erasure: %+v, %v; want suppressed, nothing created", res, err)
+	}
+	if err := db.Erase(ctx, id, t0); !errors.Is(err, drip.ErrNotFound) {
+		t.Fatalf("second erase: %v, want ErrNotFound", err)
+	}
+}
+
+func TestReadersSearchAndFilter(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	active(t, db, "Alice@Example.com", t0)
+	db.Subscribe(ctx, signup("bob@example.org", t0))
+	db.Subscribe(ctx, signup("a_l%ice@other.net", t0))
+	cases := []struct {
+		name   string
+		q      ReaderQuery
+		emails []string
+		total  int
+	}{
+		{"all, newest first", ReaderQuery{Limit: 10}, []string{"a_l%ice@other.net", "bob@example.org", "Alice@Example.com"}, 3},
+		{"contains, any case", ReaderQuery{Search: "EXAMPLE", Limit: 10}, []string{"bob@example.org", "Alice@Example.com"}, 2},
+		{"prefix", ReaderQuery{Search: "ali", Limit: 10}, []string{"Alice@Example.com"}, 1},
+		{"wildcards are literal", ReaderQuery{Search: "_l%", Limit: 10}, []string{"a_l%ice@other.net"}, 1},
+		{"status", ReaderQuery{Status: drip.StatusPending, Limit: 10}, []string{"a_l%ice@other.net", "bob@example.org"}, 2},
+		{"page two", ReaderQuery{Offset: 2, Limit: 2}, []string{"Alice@Example.com"}, 3},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rows, total, err := db.Readers(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rows {
+				got = append(got, r.Email)
+			}
+			if total != c.total || len(got) != len(c.emails) {
+				t.Fatalf("got %v (total %d), want %v (total %d)", got, total, c.emails, c.total)
+			}
+			for i := range got {
+				if got[i] != c.emails[i] {
+					t.Fatalf("got %v, want %v", got, c.emails)
+				}
+			}
+		})
+	}
+}
+
+func TestMoveSkipsLessons(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "sam@example.com", t0)
+	sendOne(t, db, "one", t0)
+	due := t0.Add(time.Hour)
+	err := db.Move(ctx, id, "course", "four", due, t0, func(got []Received) ([]string, error) {
+		if len(got) != 1 || got[0].Slug != "one" {
+			t.Errorf("plan got %+v, want lesson one", got)
+		}
+		return []string{"two", "three"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := db.Received(ctx, id, "course")
+	if err != nil || len(rec) != 3 || rec[1].Slug != "two" || rec[2].Status != drip.DeliveryFailed {
+		t.Fatalf("received after move: %+v, %v", rec, err)
+	}
+	e, _ := db.Enrollment(ctx, id, "course")
+	if !e.NextDueAt.Equal(due) {
+		t.Fatalf("next due %v, want %v", e.NextDueAt, due)
+	}
+	if _, err := db.ClaimDue(ctx, due, time.Minute, 10, pickFirst("four")); err != nil {
+		t.Fatal(err)
+	}
+	err = db.Move(ctx, id, "course", "five", due, t0, func([]Received) ([]string, error) { return nil, nil })
+	if !errors.Is(err, ErrInFlight) {
+		t.Fatalf("move while a lesson is in flight: %v, want ErrInFlight", err)
+	}
+}
+
+func TestImportReader(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	in := Import{Email: "New@Example.com", Name: "New", Timezone: "Asia/Tokyo", Confirmed: true, Course: "course", FirstDue: t0, At: t0}
+	if out, st, err := db.ImportReader(ctx, in); err != nil || out != ImportAdded || st != drip.StatusActive {
+		t.Fatalf("confirmed import: %v %v %v", out, st, err)
+	}
+	if e, err := db.Enrollment(ctx, mustID(t, db, "new@example.com"), "course"); err != nil || e.Status != drip.EnrollActive {
+		t.Fatalf("confirmed import not enrolled: %+v %v", e, err)
+	}
+	if out, st, err := db.ImportReader(ctx, in); err != nil || out != ImportExists || st != drip.StatusActive {
+		t.Fatalf("second import: %v %v %v; want exists", out, st, err)
+	}
+	pending := Import{Email: "p@example.com", At: t0}
+	if out, st, err := db.ImportReader(ctx, pending); err != nil || out != ImportAdded || st != drip.StatusPending {
+		t.Fatalf("pending import: %v %v %v", out, st, err)
+	}
+	jobs, err := db.ClaimConfirmations(ctx, t0, time.Minute, 10, func(int64) string { return "c@x" })
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("pending import queued %d confirmations (%v), want 1", len(jobs), err)
+	}
+	db.Erase(ctx, mustID(t, db, "p@example.com"), t0)
+	if out, _, err := db.ImportReader(ctx, pending); err != nil || out != ImportSuppressed {
+		t.Fatalf("import of an erased address: %v %v; want suppressed", out, err)
+	}
+}
+
+func mustID(t *testing.T, db *DB, email string) int64 {
+	t.Helper()
+	s, err := db.SubscriberByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.ID
+}
+
+func TestAdminSessions(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if ok, err := db.InitAdminPassword(ctx, "h1"); !ok || err != nil {
+		t.Fatalf("first init: %v %v", ok, err)
+	}
+	if ok, _ := db.InitAdminPassword(ctx, "h2"); ok {
+		t.Fatal("second init replaced the stored hash")
+	}
+	db.CreateAdminSession(ctx, "s1", t0.Add(time.Hour), t0)
+	if ok, _ := db.AdminSession(ctx, "s1", t0); !ok {
+		t.Fatal("new session not found")
+	}
+	if ok, _ := db.AdminSession(ctx, "s1", t0.Add(time.Hour)); ok {
+		t.Fatal("expired session still valid")
+	}
+	db.SetAdminPassword(ctx, "h1") // unchanged: sessions stay
+	if ok, _ := db.AdminSession(ctx, "s1", t0); !ok {
+		t.Fatal("setting the same password ended the session")
+	}
+	db.SetAdminPassword(ctx, "h3")
+	if ok, _ := db.AdminSession(ctx, "s1", t0); ok {
+		t.Fatal("a new password left the old session valid")
+	}
+	if v, _, _ := db.Setting(ctx, KeyAdminPasswordHash); v != "h3" {
+		t.Fatalf("stored hash %q", v)
+	}
+}
+
+func TestPerDayCounts(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	active(t, db, "a@example.com", t0)
+	active(t, db, "b@example.com", t0.Add(48*time.Hour))
+	sendOne(t, db, "one", t0)
+	today := t0.Truncate(24 * time.Hour)
+	sent, err := db.SentPerDay(ctx, today.Add(-24*time.Hour), today.Add(24*time.Hour))
+	if err != nil || sent[today] != 1 || len(sent) != 1 {
+		t.Fatalf("sent per day %v, %v", sent, err)
+	}
+	due, err := db.DuePerDay(ctx, t0, t0.Add(7*24*time.Hour))
+	if err != nil || due[today] != 1 || due[today.Add(48*time.Hour)] != 1 {
+		t.Fatalf("due per day %v, %v", due, err)
+	}
+}
+
+// TestDashboardQueriesUseIndexes keeps the dashboard's per-day counts off
+// full table scans: they read one index range each.
+func TestDashboardQueriesUseIndexes(t *testing.T) {
+	db := open(t)
+	for name, q := range map[string]string{
+		"sent per day": "SELECT sent_at / 86400, count(*) FROM deliveries WHERE sent_at >= 1 AND sent_at < 2 GROUP BY 1",
+		"due per day":  "SELECT max(next_due_at, 1) / 86400, count(*) FROM enrollments WHERE status = 'active' AND next_due_at < 2 GROUP BY 1",
+	} {
+		rows, err := db.r.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			rows.Scan(&id, &parent, &unused, &detail)
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if text := strings.Join(plan, "; "); !strings.Contains(text, "USING COVERING INDEX") {
+			t.Errorf("%s: %s; want a covering index search", name, text)
+		}
+	}
+}

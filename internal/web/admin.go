@@ -1,0 +1,185 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+)
+
+// The admin's pages are part of the program, not of the operator's
+// templates/ directory: an operator restyling the course can never break
+// the tools needed to fix it.
+//
+//go:embed admintpl/*.html
+var adminFiles embed.FS
+
+// adminPages are parsed once; they are built in, so a mistake in them is
+// caught by any test that starts a Server.
+var adminPages = mustParseAdmin(adminFiles)
+
+// MaxImport caps an uploaded CSV file: about ten thousand readers.
+const MaxImport = 1 << 20
+
+// adminState is what the admin handlers share beyond the Server.
+type adminState struct {
+	failedLogins *httprate.RateLimiter
+}
+
+// Login attempts allowed per client address and window; after that every
+// attempt is refused until the window slides on.
+const (
+	loginFailures      = 5
+	loginFailureWindow = time.Minute
+)
+
+// adminRoutes is the admin's route table. Every route but the login page
+// needs a session; every state-changing request must come from our own
+// pages (http.CrossOriginProtection), so another site cannot make a
+// logged-in operator's browser act.
+func (s *Server) adminRoutes() http.Handler {
+	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow)}
+	r := chi.NewRouter()
+	r.Use(adminHeaders)
+	r.NotFound(s.adminNotFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(MaxBody))
+		r.Get("/login", s.loginPage)
+		r.Post("/login", s.login)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(MaxBody), s.requireAdmin)
+		r.Get("/", s.dashboard)
+		r.Post("/logout", s.logout)
+		r.Get("/lessons", s.lessonsPage)
+		r.Get("/lessons/{slug}", s.lessonPage)
+		r.Get("/lessons/{slug}/email", s.lessonEmail)
+		r.Post("/lessons/{slug}/test", s.sendTest)
+		r.Get("/readers", s.readersPage)
+		r.Get("/readers/{id}", s.readerPage)
+		r.Get("/readers/{id}/export", s.exportReader)
+		r.Get("/readers/{id}/erase", s.erasePage)
+		r.Post("/readers/{id}/erase", s.erase)
+		r.Post("/readers/{id}/pause", s.pauseReader)
+		r.Post("/readers/{id}/resume", s.resumeReader)
+		r.Post("/readers/{id}/unsubscribe", s.unsubscribeReader)
+		r.Post("/readers/{id}/move", s.moveReader)
+		r.Get("/outbox", s.outboxPage)
+		r.Get("/outbox/{name}", s.outboxMessage)
+		r.Get("/outbox/{name}/html", s.outboxHTML)
+		r.Get("/outbox/{name}/raw", s.outboxRaw)
+		r.Get("/import", s.importPage)
+		r.Get("/export.csv", s.exportCSV)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)
+		r.Post("/import", s.importCSV)
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
+	return cop.Handler(r)
+}
+
+// adminHeaders replaces the public pages' policy with the admin's: no
+// script at all, styles by nonce, and frames only from our own origin
+// (for the sandboxed email previews).
+func adminHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonceOf(r)+
+			"'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// framedHeaders are for an email's HTML shown inside an admin page: the
+// email's inline styles apply, nothing runs, and only our own pages may
+// frame it.
+func framedHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "+
+		"form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+}
+
+// adminPage is the data of every admin page.
+type adminPage struct {
+	Title   string
+	Section string // which navigation entry is current
+	Nonce   string
+	Course  string
+	Flash   string // the outcome of the last action
+	Error   string
+	Data    any // the page's own data
+}
+
+func mustParseAdmin(fsys fs.FS) map[string]*template.Template {
+	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "admintpl/layout.html"))
+	names, _ := fs.Glob(fsys, "admintpl/*.html")
+	pages := map[string]*template.Template{}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(fsys, file))
+	}
+	return pages
+}
+
+// formatTime shows a stored time in UTC, or a dash for never.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// adminRender renders an admin page into a buffer and writes it.
+func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int, name string, p *adminPage) {
+	tpl, ok := adminPages[name]
+	if !ok {
+		s.logger(r).Error("admin page missing", "page", name)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	p.Nonce = nonceOf(r)
+	p.Course = s.content().Course.Title
+	if p.Flash == "" {
+		p.Flash = flashes[r.URL.Query().Get("done")]
+	}
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.logger(r).Error("render admin page", "page", name, "err", err)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flashes are the messages an action's redirect can ask for, by key, so
+// no text from a URL is ever shown on a page.
+var flashes = map[string]string{
+	"pause":       "The reader's course is paused.",
+	"resume":      "The reader's course is running again.",
+	"unsubscribe": "The reader is unsubscribed.",
+	"move":        "The reader's next lesson is changed. It goes out with the next dispatch pass, unless their course is paused.",
+	"erased":      "The reader was erased. Only a hash of the address is kept, so it is never mailed again.",
+	"test":        "The test email was sent.",
+	"logout":      "You are logged out.",
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+
+	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/token"
+)
+
+const (
+	adminCookie = "dripcourse_admin"
+	// AdminSessionLife is how long a login lasts, whatever is done with it.
+	AdminSessionLife = 12 * time.Hour
+)
+
+// A session is a random ID, signed into an expiring token.Admin cookie.
+// The database keeps only the ID's hash, so logging out (or a new
+// password) ends a session for good, and a copy of the database opens
+// none.
+func sessionHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// adminSession returns the hash of the request's valid session ID, or ""
+// when the request has no valid session.
+func (s *Server) adminSession(r *http.Request) (string, error) {
+	c, err := r.Cookie(adminCookie)
+	if err != nil {
+		return "", nil
+	}
+	claims, err := s.Links.Signer().Verify(c.Value, token.Admin, s.Now())
+	if err != nil || claims.Data == "" {
+		return "", nil
+	}
+	h := sessionHash(claims.Data)
+	ok, err := s.DB.AdminSession(r.Context(), h, s.Now())
+	if err != nil || !ok {
+		return "", err
+	}
+	return h, nil
+}
+
+// requireAdmin sends a request without a valid session to the login page.
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, err := s.adminSession(r)
+		if err != nil {
+			s.adminFail(w, r, err)
+			return
+		}
+		if h == "" {
+			target := "/admin/login"
+			if r.Method == http.MethodGet {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// safeNext keeps the after-login redirect inside the admin pages, so the
+// login form is no open redirect.
+func safeNext(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(next, "\\\r\n") ||
+		(u.Path != "/admin" && !strings.HasPrefix(u.Path, "/admin/")) || strings.HasPrefix(u.Path, "/admin/login") {
+		return "/admin"
+	}
+	return u.RequestURI()
+}
+
+type loginData struct{ Next string }
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if h, _ := s.adminSession(r); h != "" {
+		http.Redirect(w, r, "/admin", http.StatusFound)
+		return
+	}
+	s.adminRender(w, r, http.StatusOK, "login", &adminPage{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+// login checks the password. Failures are counted per client address;
+// past loginFailures in a sliding loginFailureWindow every attempt is
+// refused unchecked, even with the right password, so guessing cannot go
+// faster than that.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	key := httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
+	next := safeNext(r.PostFormValue("next"))
+	if _, rate, err := s.admin.failedLogins.Status(key); err == nil && rate >= loginFailures {
+		w.Header().Set("Retry-After", strconv.Itoa(int(loginFailureWindow.Seconds())))
+		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
+			Error: "Too many wrong passwords from your address. Please wait a minute, then try again."})
+		return
+	}
+	hash, ok, err := s.DB.Setting(r.Context(), store.KeyAdminPasswordHash)
+	if err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
+	if !ok || !CheckPassword(hash, r.PostFormValue("password")) {
+		s.admin.failedLogins.OnLimit(w, r, key)
+		s.logger(r).Warn("admin login failed", "ip", key)
+		msg := "That password is not right."
+		if !ok {
+			msg = "No admin password is set up yet. Set DRIP_ADMIN_PASSWORD, or see the server's log from its first start."
+		}
+		s.adminRender(w, r, http.StatusUnauthorized, "login", &adminPage{Title: "Log in", Error: msg, Data: loginData{Next: next}})
+		return
+	}
+	if err := s.startSession(w, r); err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
+	s.logger(r).Info("admin login", "ip", key)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
+	id := rand.Text()
+	now := s.Now()
+	exp := now.Add(AdminSessionLife)
+	if err := s.DB.CreateAdminSession(r.Context(), sessionHash(id), exp, now); err != nil {
+		return err
+	}
+	tok := s.Links.Signer().Sign(token.Claims{Purpose: token.Admin, Expires: exp, Data: id})
+	http.SetCookie(w, s.sessionCookie(tok, int(AdminSessionLife.Seconds())))
+	return nil
+}
+
+// sessionCookie is the admin cookie: for /admin only, out of scripts'
+// reach, not sent on cross-site subrequests, and https-only when the site
+// is.
+func (s *Server) sessionCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: adminCookie, Value: value, Path: "/admin", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.Links.Secure(), SameSite: http.SameSiteLaxMode}
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	h, err := s.adminSession(r)
+	if err == nil && h != "" {
+		err = s.DB.EndAdminSession(r.Context(), h)
+	}
+	if err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
+	http.SetCookie(w, s.sessionCookie("", -1))
+	http.Redirect(w, r, "/admin/login?done=logout", http.StatusSeeOther)
+}
