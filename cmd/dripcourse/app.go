@@ -19,8 +19,10 @@ import (
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/metrics"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 // app is the wired program: one store, one sender and one content pointer
@@ -34,6 +36,10 @@ type app struct {
 	composer *delivery.Composer
 	lib      *delivery.Library
 	now      func() time.Time
+	metrics  *metrics.Metrics
+	// limits are the per-IP caps on public actions; tests and the
+	// benchmark, which post from one address, turn them off.
+	limits web.Limits
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -67,6 +73,8 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 		return nil, err
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
+	a.limits = web.DefaultLimits
+	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
 	a.composer = &delivery.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
 		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
 	return a, nil
@@ -128,7 +136,7 @@ func loadSecret(file string) ([]byte, error) {
 // runner is the dispatcher, sharing the app's store, sender and content.
 func (a *app) runner() *delivery.Runner {
 	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.lib.Content,
-		Now: a.now, Log: a.log, Workers: a.cfg.Connections}
+		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Observe: a.metrics.Send}
 	if a.cfg.Rate > 0 {
 		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))
 	}

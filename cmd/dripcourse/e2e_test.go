@@ -18,6 +18,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/clock"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/smtptest"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 // harness is the whole product wired as serve wires it, with a real SMTP
@@ -54,6 +55,7 @@ func newHarness(t *testing.T, extraEnv map[string]string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	a.limits = web.Limits{} // the tests post from one address; limits have their own test
 	ts := httptest.NewServer(a.webServer().Handler)
 	t.Cleanup(ts.Close)
 	return &harness{t: t, app: a, clock: clk, smtp: sink, web: ts}

@@ -78,7 +78,7 @@ func (a *app) webServer() *http.Server {
 	}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies,
-		Sender: a.sender, OutboxDir: a.outboxDir()}
+		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, Metrics: a.metrics}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
 }
@@ -96,6 +96,7 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 	pass := func() {
 		start := time.Now()
 		sum, err := r.SendDue(ctx)
+		a.metrics.Tick(time.Since(start), err)
 		if err != nil {
 			a.log.Error("dispatch pass", "err", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
@@ -60,6 +61,8 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 	p := &render.Page{Title: "You're in"}
 	if already {
 		p.Message = "You had already confirmed. Nothing more to do."
+	} else {
+		s.Metrics.Reader(drip.EventConfirm)
 	}
 	s.page(w, r, http.StatusOK, "confirmed", p)
 }
@@ -80,9 +83,13 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 		detail = "one-click"
 	}
 	now := s.Now()
-	if _, err := s.DB.Unsubscribe(r.Context(), c.Subscriber, c.Delivery, detail, now); err != nil {
+	changed, err := s.DB.Unsubscribe(r.Context(), c.Subscriber, c.Delivery, detail, now)
+	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if changed {
+		s.Metrics.Reader(drip.EventUnsubscribe)
 	}
 	undo := s.Links.Path(token.Resubscribe, c.Subscriber, c.Delivery, now)
 	s.page(w, r, http.StatusOK, "unsubscribed", &render.Page{Title: "Unsubscribed", Undo: undo})
@@ -107,9 +114,13 @@ func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	ct, now := s.content(), s.Now()
 	next := delivery.ScheduleOf(ct.Course).NextOpen(now, delivery.Zone(sub.Timezone, ct.Course.Timezone))
-	if _, err := s.DB.Resubscribe(r.Context(), sub.ID, next, now); err != nil {
+	changed, err := s.DB.Resubscribe(r.Context(), sub.ID, next, now)
+	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if changed {
+		s.Metrics.Reader(drip.EventResubscribe)
 	}
 	s.page(w, r, http.StatusOK, "resubscribed", &render.Page{Title: "Welcome back"})
 }

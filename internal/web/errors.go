@@ -3,6 +3,8 @@ package web
 import (
 	"errors"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -33,7 +35,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &mbe):
 		status, msg = http.StatusRequestEntityTooLarge, "That was more data than this form accepts."
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		if s.unavailable.due(err.Error(), s.Now()) {
+			s.logger(r).Error("database unavailable: answering 503 until it recovers (logged once a minute)", "err", err)
+		}
+	case status >= 500:
 		s.logger(r).Error("request failed", "path", redactPath(r.URL.Path), "status", status, "err", err)
 	}
 	s.errorPage(w, r, status, msg)
@@ -68,4 +75,22 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// logOnce lets one cause be logged once a minute, so a fault that fails
+// every request does not flood the log.
+type logOnce struct {
+	mu   sync.Mutex
+	last string
+	at   time.Time
+}
+
+func (l *logOnce) due(cause string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if cause == l.last && now.Sub(l.at) < time.Minute {
+		return false
+	}
+	l.last, l.at = cause, now
+	return true
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/metrics"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -55,8 +56,13 @@ type Server struct {
 	// OutboxDir is the directory the outbox sender writes to, shown on
 	// the admin's outbox page; empty when mail goes to an SMTP server.
 	OutboxDir string
+	// Limits caps public actions per client IP; the zero value is no cap.
+	Limits Limits
+	// Metrics, when set, counts reader actions and is served at /metrics.
+	Metrics *metrics.Metrics
 
-	admin *adminState // built by Handler
+	admin       *adminState // built by Handler
+	unavailable logOnce     // database faults are logged once, not per request
 }
 
 func (s *Server) content() *delivery.Content { return s.Library.Content() }
@@ -78,15 +84,19 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Use(middleware.RequestSize(MaxBody))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	if s.Metrics != nil {
+		r.Handle("/metrics", s.Metrics.Handler())
+	}
 
 	r.Get("/", s.coursePage)
-	r.Post("/subscribe", s.subscribe)
-	r.Get(links.PathConfirm+"/{token}", s.confirmPage)
-	r.Post(links.PathConfirm+"/{token}", s.confirm)
-	r.Get(links.PathUnsubscribe+"/{token}", s.unsubscribePage)
-	r.Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
-	r.Get(links.PathResubscribe+"/{token}", s.resubscribePage)
-	r.Post(links.PathResubscribe+"/{token}", s.resubscribe)
+	r.With(s.perIP(s.Limits.Signup)).Post("/subscribe", s.subscribe)
+	r.With(s.perIP(s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
+	r.With(s.perIP(s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
+	unsub := s.perIP(s.Limits.Unsubscribe)
+	r.With(unsub).Get(links.PathUnsubscribe+"/{token}", s.unsubscribePage)
+	r.With(unsub).Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
+	r.With(unsub).Get(links.PathResubscribe+"/{token}", s.resubscribePage)
+	r.With(unsub).Post(links.PathResubscribe+"/{token}", s.resubscribe)
 	r.Get(links.PathNext+"/{token}", s.nextPage)
 	r.Post(links.PathNext+"/{token}", s.next)
 	r.Get(links.PathPause+"/{token}", s.pausePage)

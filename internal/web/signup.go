@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
@@ -128,6 +129,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.Metrics.Reader(drip.EventSignup)
 	s.checkInbox(w, r)
 }
 

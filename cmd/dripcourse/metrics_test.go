@@ -1,0 +1,32 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestMetricsEndpoint(t *testing.T) {
+	h := newHarness(t, nil)
+	h.started("a@example.com", "b@example.com")
+	res, err := http.Get(h.web.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	body := string(b)
+	for _, want := range []string{
+		`dripcourse_reader_events_total{event="signup"} 2`,
+		`dripcourse_reader_events_total{event="confirm"} 2`,
+		`dripcourse_sends_total{result="sent"} 2`,
+		`dripcourse_send_seconds_count 2`,
+		"dripcourse_deliveries_due 0",
+		"dripcourse_tick_seconds_count",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
