@@ -25,6 +25,7 @@ func init() {
 			{name: "connections", def: "4", help: "SMTP connections"},
 			{name: "smtp", help: "send to this smtp:// URL instead of an in-process server on 127.0.0.1"},
 			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
+			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
 		}})
 }
 
@@ -67,6 +68,10 @@ func cmdBench(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	idle, err := strconv.Atoi(e.flag("idle"))
+	if err != nil || idle < 0 {
+		return fmt.Errorf("--idle %q: want a whole number", e.flag("idle"))
+	}
 	dir, err := os.MkdirTemp("", "dripcourse-bench-")
 	if err != nil {
 		return err
@@ -96,6 +101,9 @@ func cmdBench(ctx context.Context, e *env) error {
 	}
 	defer a.Close()
 	a.limits = web.Limits{} // every signup comes from this one address
+	if idle > 0 {
+		return a.benchIdle(ctx, e.stdout, idle)
+	}
 	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s\n", readers, conns, sc.Redacted())
 	if err := a.benchPass(ctx, e.stdout, readers, conns); err != nil {
 		return err
@@ -189,4 +197,26 @@ func peakRSSMB() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Maxrss) / 1024
+}
+
+// benchIdle seeds n readers whose next lesson is due tomorrow and times
+// dispatch passes that find nothing to do: the cost every tick pays.
+func (a *app) benchIdle(ctx context.Context, w io.Writer, n int) error {
+	crs := a.lib.Content().Course
+	t0 := time.Now()
+	if err := a.db.SeedDue(ctx, crs.Slug, n, time.Now().Add(24*time.Hour), func(i int) string { return fmt.Sprintf("idle%d@bench.example", i) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "seeded %d readers in %.1fs\n", n, time.Since(t0).Seconds())
+	r := a.runner()
+	var lat latencies
+	for range 25 {
+		start := time.Now()
+		if _, err := r.SendDue(ctx); err != nil {
+			return err
+		}
+		lat.add(time.Since(start))
+	}
+	fmt.Fprintf(w, "idle pass over %d readers: median %s, p99 %s (25 passes)\n", n, lat.quantile(0.5).Round(time.Microsecond), lat.quantile(0.99).Round(time.Microsecond))
+	return nil
 }
