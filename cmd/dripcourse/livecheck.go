@@ -55,13 +55,7 @@ func computeLiveEffect(crs *course.Course, readers []store.ActiveReader) liveEff
 // readers: who gets which lesson next, which lessons current readers will
 // skip, and which lessons no current reader will get.
 func checkAgainstLive(ctx context.Context, e *env) error {
-	a, err := openQuiet(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	crs := a.lib.Content().Course
-	readers, err := a.db.ActiveReaders(ctx, crs.Slug)
+	crs, readers, err := activeReaders(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 func init() {
@@ -27,14 +29,21 @@ func openQuiet(ctx context.Context, e *env) (*app, error) {
 	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
 }
 
-func cmdSchedule(ctx context.Context, e *env) error {
+// activeReaders opens the app and loads every reader now in the course,
+// for the commands that project the course onto them.
+func activeReaders(ctx context.Context, e *env) (*course.Course, []store.ActiveReader, error) {
 	a, err := openQuiet(ctx, e)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer a.Close()
 	crs := a.lib.Content().Course
 	readers, err := a.db.ActiveReaders(ctx, crs.Slug)
+	return crs, readers, err
+}
+
+func cmdSchedule(ctx context.Context, e *env) error {
+	crs, readers, err := activeReaders(ctx, e)
 	if err != nil {
 		return err
 	}

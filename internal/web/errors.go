@@ -13,37 +13,68 @@ import (
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
-// fail answers with the page and status that fit err. It is the one place
-// where errors become HTTP statuses; the reader sees a plain sentence,
-// never the error itself.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment."
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.Is(err, token.ErrExpired):
-		status, msg = http.StatusGone, "This link has expired. Links in our emails last a limited time; a newer email has a fresh one."
-	case errors.Is(err, token.ErrMalformed), errors.Is(err, token.ErrSignature), errors.Is(err, token.ErrPurpose):
-		status, msg = http.StatusBadRequest, "This link is not valid. Please check that it was copied whole from the email."
-	case errors.Is(err, store.ErrNotActive):
-		status, msg = http.StatusConflict, "Your course is not running at the moment, so there is nothing to change."
-	case errors.Is(err, drip.ErrNotFound):
-		status, msg = http.StatusNotFound, "We could not find what this link points to."
-	case errors.Is(err, drip.ErrInvalid):
-		status, msg = http.StatusConflict, "This link can no longer be used."
-	case errors.Is(err, drip.ErrUnavailable):
-		status, msg = http.StatusServiceUnavailable, "We can't take requests for a moment. Please try again in a few minutes."
-	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, "That was more data than this form accepts."
+// answer is how one kind of error is met: its status, and the sentence a
+// reader and an operator are shown. Neither ever sees the error itself.
+type answer struct {
+	match            func(error) bool
+	status           int
+	reader, operator string
+}
+
+func is(target error) func(error) bool { return func(err error) bool { return errors.Is(err, target) } }
+
+// answers is the one place where errors become HTTP statuses, for the
+// public pages and the admin alike. The first match wins.
+var answers = []answer{
+	{is(token.ErrExpired), http.StatusGone, "This link has expired. Links in our emails last a limited time; a newer email has a fresh one.", ""},
+	{func(err error) bool {
+		return errors.Is(err, token.ErrMalformed) || errors.Is(err, token.ErrSignature) || errors.Is(err, token.ErrPurpose)
+	}, http.StatusBadRequest, "This link is not valid. Please check that it was copied whole from the email.", ""},
+	{is(store.ErrInFlight), http.StatusConflict, "", "A lesson is being sent to this reader right now. Please try again in a minute."},
+	{is(errReceived), http.StatusConflict, "", "This reader already had that lesson, and a lesson is never sent twice."},
+	{is(errBlocked), http.StatusConflict, "", "That lesson can't be made the next one: the reader is already past it in the course, or another of their lessons is waiting for a retry and would go first."},
+	{is(store.ErrNotActive), http.StatusConflict, "Your course is not running at the moment, so there is nothing to change.", "This reader's course is not running, so there is nothing to change."},
+	{is(drip.ErrNotFound), http.StatusNotFound, "We could not find what this link points to.", "There is no such reader, lesson or message. It may have been erased or removed."},
+	{is(drip.ErrInvalid), http.StatusConflict, "This link can no longer be used.", "That can't be done for this reader in their present state."},
+	{is(drip.ErrUnavailable), http.StatusServiceUnavailable, "We can't take requests for a moment. Please try again in a few minutes.", "The database can't take changes at the moment. Please try again shortly."},
+	{func(err error) bool { var mbe *http.MaxBytesError; return errors.As(err, &mbe) },
+		http.StatusRequestEntityTooLarge, "That was more data than this form accepts.", ""},
+}
+
+var internalError = answer{status: http.StatusInternalServerError,
+	reader: "Something went wrong on our side. Please try again in a moment.", operator: "Something went wrong on our side. The server's log has the details."}
+
+// answerFor finds the answer to err, and logs what needs an operator's
+// attention: database faults once a minute, other server errors each time.
+func (s *Server) answerFor(r *http.Request, err error) answer {
+	a := internalError
+	for _, c := range answers {
+		if c.match(err) {
+			a = c
+			break
+		}
+	}
+	if a.reader == "" {
+		a.reader = a.operator
+	}
+	if a.operator == "" {
+		a.operator = a.reader
 	}
 	switch {
-	case status == http.StatusServiceUnavailable:
+	case a.status == http.StatusServiceUnavailable:
 		if s.unavailable.due(err.Error(), s.Now()) {
 			s.logger(r).Error("database unavailable: answering 503 until it recovers (logged once a minute)", "err", err)
 		}
-	case status >= 500:
-		s.logger(r).Error("request failed", "path", redactPath(r.URL.Path), "status", status, "err", err)
+	case a.status >= 500:
+		s.logger(r).Error("request failed", "path", redactPath(r.URL.Path), "status", a.status, "err", err)
 	}
-	s.errorPage(w, r, status, msg)
+	return a
+}
+
+// fail answers a reader's request that went wrong.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	a := s.answerFor(r, err)
+	s.errorPage(w, r, a.status, a.reader)
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
