@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,4 +45,42 @@ func (db *DB) setEnrollment(ctx context.Context, sub int64, course string, from,
 		return false, fmt.Errorf("store: %s: %w", kind, err)
 	}
 	return changed, nil
+}
+
+// MarkBounced suppresses a reader whose address does not exist.
+func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.Time) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ? AND status NOT IN ('bounced', 'complained')", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if err := stopEnrollments(ctx, tx, id); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventBounce, Detail: detail, At: at}, "")
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark bounced: %w", err)
+	}
+	return nil
+}
+
+// Enrollment returns a reader's enrollment in course.
+func (db *DB) Enrollment(ctx context.Context, subscriberID int64, course string) (drip.Enrollment, error) {
+	var e drip.Enrollment
+	var last, due, created int64
+	err := db.r.QueryRowContext(ctx, `SELECT id, subscriber_id, course, status, last_slug, last_sent_at, next_due_at, created_at
+		FROM enrollments WHERE subscriber_id = ? AND course = ?`, subscriberID, course).Scan(&e.ID, &e.SubscriberID, &e.Course,
+		&e.Status, &e.LastSlug, &last, &due, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, fmt.Errorf("store: enrollment: %w", drip.ErrNotFound)
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: enrollment: %w", err)
+	}
+	e.LastSentAt, e.NextDueAt, e.CreatedAt = fromUnix(last), fromUnix(due), fromUnix(created)
+	return e, nil
 }
