@@ -98,14 +98,8 @@ func (s *Server) lessonPage(w http.ResponseWriter, r *http.Request) {
 // showLesson renders the preview page; testTo and problem re-show the test
 // form after a mistake.
 func (s *Server) showLesson(w http.ResponseWriter, r *http.Request, status int, testTo, problem string) {
-	ct, l, err := s.lessonOf(r)
-	if err != nil {
-		s.adminFail(w, r, err)
-		return
-	}
-	msg, err := s.preview(ct, l, sampleReader("reader@example.com"))
-	if err != nil {
-		s.adminFail(w, r, err)
+	l, msg, ok := s.previewOf(w, r)
+	if !ok {
 		return
 	}
 	raw, err := mailer.Raw(msg)
@@ -121,14 +115,8 @@ func (s *Server) showLesson(w http.ResponseWriter, r *http.Request, status int, 
 // lessonEmail serves a lesson's HTML part for the preview's sandboxed
 // frame.
 func (s *Server) lessonEmail(w http.ResponseWriter, r *http.Request) {
-	ct, l, err := s.lessonOf(r)
-	if err != nil {
-		s.adminFail(w, r, err)
-		return
-	}
-	msg, err := s.preview(ct, l, sampleReader("reader@example.com"))
-	if err != nil {
-		s.adminFail(w, r, err)
+	_, msg, ok := s.previewOf(w, r)
+	if !ok {
 		return
 	}
 	framedHeaders(w)
@@ -165,4 +153,18 @@ func (s *Server) sendTest(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger(r).Info("admin: test lesson sent", "slug", l.Slug)
 	http.Redirect(w, r, "/admin/lessons/"+url.PathEscape(l.Slug)+"?done=test", http.StatusSeeOther)
+}
+
+// previewOf renders the requested lesson for a sample reader; on failure
+// it answers the request and returns false.
+func (s *Server) previewOf(w http.ResponseWriter, r *http.Request) (*course.Lesson, *mailer.Message, bool) {
+	ct, l, err := s.lessonOf(r)
+	if err == nil {
+		var msg *mailer.Message
+		if msg, err = s.preview(ct, l, sampleReader("reader@example.com")); err == nil {
+			return l, msg, true
+		}
+	}
+	s.adminFail(w, r, err)
+	return nil, nil, false
 }
