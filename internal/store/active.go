@@ -63,7 +63,7 @@ func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader,
 // sender can drop a claimed lesson for a reader who left a moment ago.
 func (db *DB) StillActive(ctx context.Context, enrollmentID int64) (bool, error) {
 	var status string
-	err := db.r.QueryRowContext(ctx, "SELECT status FROM enrollments WHERE id = ?", enrollmentID).Scan(&status)
+	err := db.stmts[sqlEnrollStatus].QueryRowContext(ctx, enrollmentID).Scan(&status)
 	if err != nil {
 		return false, fmt.Errorf("store: enrollment status: %w", err)
 	}

@@ -24,6 +24,9 @@ const (
 
 var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlStartDelivery}
 
+// sqlEnrollStatus is the hot read: the sender's last check before it sends.
+const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
+
 func (db *DB) prepare(ctx context.Context) error {
 	db.stmts = make(map[string]*sql.Stmt, len(hotStatements))
 	for _, q := range hotStatements {
@@ -33,6 +36,11 @@ func (db *DB) prepare(ctx context.Context) error {
 		}
 		db.stmts[q] = st
 	}
+	st, err := db.r.PrepareContext(ctx, sqlEnrollStatus)
+	if err != nil {
+		return fmt.Errorf("store: prepare: %w", err)
+	}
+	db.stmts[sqlEnrollStatus] = st
 	return nil
 }
 

@@ -58,10 +58,6 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	if err := db.prepare(ctx); err != nil {
-		w.Close()
-		return nil, err
-	}
 	r, err := sql.Open("sqlite", dsn(file, true))
 	if err != nil {
 		w.Close()
@@ -70,6 +66,10 @@ func Open(ctx context.Context, file string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.r = r
+	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
