@@ -62,7 +62,7 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 			return importConfirmed(ctx, tx, in)
 		}
 		status = drip.StatusPending
-		return importPending(ctx, tx, in)
+		return db.importPending(ctx, tx, in)
 	})
 	if err != nil {
 		return 0, "", fmt.Errorf("store: import reader: %w", err)
@@ -86,8 +86,8 @@ func importConfirmed(ctx context.Context, tx *sql.Tx, in Import) error {
 	return enroll(ctx, tx, id, in.Course, in.FirstDue, in.At)
 }
 
-func importPending(ctx context.Context, tx *sql.Tx, in Import) error {
-	res, err := subscribe(ctx, tx, Signup{Email: in.Email, Name: in.Name, Timezone: in.Timezone, At: in.At,
+func (db *DB) importPending(ctx context.Context, tx *sql.Tx, in Import) error {
+	res, err := db.subscribe(ctx, tx, Signup{Email: in.Email, Name: in.Name, Timezone: in.Timezone, At: in.At,
 		MaxConfirmations: 1, ConfirmWindow: time.Hour})
 	if err != nil {
 		return err

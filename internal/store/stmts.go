@@ -22,7 +22,19 @@ const (
 		RETURNING id, message_id, attempts, first_attempt_at`
 )
 
-var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlStartDelivery}
+// The signup path's statements.
+const (
+	sqlFindSubscriber = "SELECT id, status FROM subscribers WHERE email_key = ?"
+	sqlSuppressed     = "SELECT count(*) FROM suppressions WHERE email_hash = ?"
+	sqlAddSubscriber  = `INSERT INTO subscribers (email, email_key, name, timezone, status, created_at)
+			VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id`
+	sqlRecentConfirms = "SELECT count(*) FROM confirmations WHERE subscriber_id = ? AND created_at > ?"
+	sqlQueueConfirm   = `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at)
+		VALUES (?, 'queued', ?, '', ?)`
+)
+
+var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlStartDelivery,
+	sqlFindSubscriber, sqlSuppressed, sqlAddSubscriber, sqlRecentConfirms, sqlQueueConfirm}
 
 // sqlEnrollStatus is the hot read: the sender's last check before it sends.
 const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"

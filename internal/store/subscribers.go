@@ -50,7 +50,7 @@ func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
 	var res SignupResult
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = subscribe(ctx, tx, s)
+		res, err = db.subscribe(ctx, tx, s)
 		return err
 	})
 	if err != nil {
@@ -59,25 +59,22 @@ func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
 	return res, nil
 }
 
-func subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
+func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	var res SignupResult
 	var status drip.Status
 	now := unix(s.At)
-	err := tx.QueryRowContext(ctx, "SELECT id, status FROM subscribers WHERE email_key = ?",
-		EmailKey(s.Email)).Scan(&res.SubscriberID, &status)
+	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, EmailKey(s.Email)).Scan(&res.SubscriberID, &status)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM suppressions WHERE email_hash = ?",
-			EmailHash(s.Email)).Scan(&n); err != nil {
+		if err := db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, EmailHash(s.Email)).Scan(&n); err != nil {
 			return res, err
 		}
 		if n > 0 {
 			res.Suppressed = true
 			return res, nil
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, name, timezone, status, created_at)
-			VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id`,
+		err = db.stmt(ctx, tx, sqlAddSubscriber).QueryRowContext(ctx,
 			s.Email, EmailKey(s.Email), s.Name, s.Timezone, now).Scan(&res.SubscriberID)
 		if err != nil {
 			return res, err
@@ -109,23 +106,21 @@ func subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) 
 			return res, err
 		}
 	}
-	queued, err := queueConfirmation(ctx, tx, res.SubscriberID, s)
+	queued, err := db.queueConfirmation(ctx, tx, res.SubscriberID, s)
 	res.Queued = queued
 	return res, err
 }
 
-func queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Signup) (bool, error) {
+func (db *DB) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Signup) (bool, error) {
 	var recent int
 	since := unix(s.At.Add(-s.ConfirmWindow))
-	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM confirmations WHERE subscriber_id = ? AND created_at > ?",
-		id, since).Scan(&recent); err != nil {
+	if err := db.stmt(ctx, tx, sqlRecentConfirms).QueryRowContext(ctx, id, since).Scan(&recent); err != nil {
 		return false, err
 	}
 	if recent >= s.MaxConfirmations {
 		return false, nil
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at)
-		VALUES (?, 'queued', ?, '', ?)`, id, unix(s.At), unix(s.At))
+	_, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, id, unix(s.At), unix(s.At))
 	return err == nil, err
 }
 
