@@ -184,3 +184,21 @@ func TestClickRedirectsOnlyToSignedDestination(t *testing.T) {
 }
 
 var undoAction = regexp.MustCompile(`action="(/resubscribe/[^"]+)"`)
+
+func TestConfirmLinkLastsSevenDays(t *testing.T) {
+	f := newFixture(t)
+	res, _ := f.do("POST", "/subscribe", f.form("late@example.com", 5*time.Second))
+	if res.StatusCode != 200 {
+		t.Fatal(res.StatusCode)
+	}
+	sub, _ := f.db.SubscriberByEmail(context.Background(), "late@example.com")
+	path := f.srv.Links.Path(token.Confirm, sub.ID, 0, f.clock.Now())
+	f.clock.Advance(7*24*time.Hour - time.Minute)
+	if res, _ := f.do("GET", path, nil); res.StatusCode != 200 {
+		t.Fatalf("a day-6 confirm link: %d", res.StatusCode)
+	}
+	f.clock.Advance(2 * time.Minute)
+	if res, _ := f.do("POST", path, nil); res.StatusCode != http.StatusGone || f.status("late@example.com") != drip.StatusPending {
+		t.Fatalf("an 8-day-old confirm link: %d, reader %s; want 410 and nothing confirmed", res.StatusCode, f.status("late@example.com"))
+	}
+}
