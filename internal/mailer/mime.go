@@ -1,0 +1,123 @@
+package mailer
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"mime"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// writeMIME renders m as an RFC 5322 message: multipart/alternative with
+// the plain-text part first, both parts quoted-printable. It is written by
+// hand rather than with go-mail's builder because it runs once per message
+// and the encoding dominated the cost of a send; the pieces that need care
+// (address and encoded-word syntax) come from net/mail and mime.
+func writeMIME(buf *bytes.Buffer, m *Message) error {
+	from, err := address(m.FromName, m.FromAddr)
+	if err != nil {
+		return &Error{Text: "bad From address: " + err.Error()}
+	}
+	to, err := address(m.ToName, m.ToAddr)
+	if err != nil {
+		return &Error{Text: "bad recipient address: " + err.Error()}
+	}
+	date := m.Date
+	if date.IsZero() {
+		date = time.Now()
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	boundary := hex.EncodeToString(b[:])
+	header(buf, "Date", date.Format(time.RFC1123Z))
+	header(buf, "MIME-Version", "1.0")
+	header(buf, "Message-ID", "<"+m.MessageID+">")
+	header(buf, "Subject", mime.QEncoding.Encode("UTF-8", m.Subject))
+	header(buf, "From", from)
+	header(buf, "To", to)
+	for _, h := range m.Headers {
+		header(buf, h.Name, h.Value)
+	}
+	if m.HTML == "" {
+		part(buf, "text/plain", m.Text)
+		return nil
+	}
+	header(buf, "Content-Type", "multipart/alternative; boundary="+boundary)
+	buf.WriteString("\r\n")
+	for _, p := range [][2]string{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+		buf.WriteString("--" + boundary + "\r\n")
+		part(buf, p[0], p[1])
+		buf.WriteString("\r\n")
+	}
+	buf.WriteString("--" + boundary + "--\r\n")
+	return nil
+}
+
+// address formats a mailbox, encoding a non-ASCII name as RFC 2047 words.
+func address(name, addr string) (string, error) {
+	a, err := mail.ParseAddress(addr)
+	if err != nil {
+		return "", err
+	}
+	return (&mail.Address{Name: name, Address: a.Address}).String(), nil
+}
+
+// part writes one body part's headers and its quoted-printable body.
+func part(buf *bytes.Buffer, contentType, body string) {
+	header(buf, "Content-Transfer-Encoding", "quoted-printable")
+	header(buf, "Content-Type", contentType+"; charset=UTF-8")
+	buf.WriteString("\r\n")
+	buf.Write(appendQP(buf.AvailableBuffer(), body))
+}
+
+// header writes "Name: value", folded at spaces to keep lines near 78
+// characters; a value with no space to fold at stays whole (the hard limit
+// is 998).
+func header(buf *bytes.Buffer, name, value string) {
+	line := name + ": "
+	for _, word := range strings.SplitAfter(value, " ") {
+		if len(line) > len(name)+2 && len(line)+len(strings.TrimRight(word, " ")) > 78 {
+			buf.WriteString(strings.TrimRight(line, " ") + "\r\n")
+			line = " "
+		}
+		line += word
+	}
+	buf.WriteString(line + "\r\n")
+}
+
+const hexUpper = "0123456789ABCDEF"
+
+// appendQP appends body encoded as quoted-printable (RFC 2045): lines end
+// in CRLF, no encoded line is over 76 characters, and spaces before a line
+// break are encoded so no relay can strip them.
+func appendQP(dst []byte, body string) []byte {
+	col := 0
+	emit := func(s ...byte) {
+		if col+len(s) > 75 {
+			dst = append(dst, '=', '\r', '\n')
+			col = 0
+		}
+		dst = append(dst, s...)
+		col += len(s)
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\n' || (c == '\r' && i+1 < len(body) && body[i+1] == '\n'):
+			if c == '\r' {
+				i++
+			}
+			dst = append(dst, '\r', '\n')
+			col = 0
+		case (c == ' ' || c == '\t') && (i+1 == len(body) || body[i+1] == '\n' || body[i+1] == '\r'):
+			emit('=', hexUpper[c>>4], hexUpper[c&15])
+		case c == '=' || c < ' ' && c != '\t' || c > '~':
+			emit('=', hexUpper[c>>4], hexUpper[c&15])
+		default:
+			emit(c)
+		}
+	}
+	return dst
+}
