@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -21,6 +22,13 @@ func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, now time.Ti
 }
 
 func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob) Summary {
+	// The reader may have confirmed, left or been erased since the claim.
+	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
+		if err == nil || errors.Is(err, drip.ErrNotFound) {
+			r.DB.RecordConfirmation(ctx, j.ID, drip.DeliveryFailed, store.Reply{Text: "not sent: reader no longer pending"}, r.Now(), time.Time{})
+		}
+		return Summary{}
+	}
 	at := r.Now().UTC()
 	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
 	if err == nil {

@@ -31,7 +31,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		// A reader may have left since the claim: their lesson is
 		// dropped, not sent. (The claim itself skips stopped readers;
 		// this narrows the window to the SMTP transaction.)
-		if ok, err := r.DB.StillActive(ctx, j.Enrollment.ID); err == nil && !ok {
+		if ok, err := r.DB.StillActive(ctx, j.Enrollment.ID); err != nil || !ok {
 			skip(j)
 			return Summary{}
 		}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -64,6 +66,9 @@ func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader,
 func (db *DB) StillActive(ctx context.Context, enrollmentID int64) (bool, error) {
 	var status string
 	err := db.stmts[sqlEnrollStatus].QueryRowContext(ctx, enrollmentID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // erased
+	}
 	if err != nil {
 		return false, fmt.Errorf("store: enrollment status: %w", err)
 	}

@@ -25,6 +25,15 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 		if err != nil {
 			return err
 		}
+		// A lesson in flight would be sent to the address after all, and
+		// its outcome could not be recorded: wait for it.
+		var sending int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE subscriber_id = ? AND status = 'sending'", id).Scan(&sending); err != nil {
+			return err
+		}
+		if sending > 0 {
+			return ErrInFlight
+		}
 		// Children first: not every table cascades (deliveries.subscriber_id
 		// has no foreign key), and explicit deletes say what is erased.
 		for _, q := range []string{

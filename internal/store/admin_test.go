@@ -231,3 +231,26 @@ func TestDashboardQueriesUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestErasedIDsAreNeverReused: signed links name readers and deliveries by
+// ID, so after an erasure a new reader must never get the old IDs.
+func TestErasedIDsAreNeverReused(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "gone@example.com", t0)
+	jobs, _ := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one"))
+	if err := db.Erase(ctx, id, t0); !errors.Is(err, ErrInFlight) {
+		t.Fatalf("erasing a reader with a lesson in flight: %v, want ErrInFlight", err)
+	}
+	j := jobs[0]
+	db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: id, Slug: "one",
+		Result: drip.DeliverySent, At: t0, NextDue: t0.Add(time.Hour)})
+	if err := db.Erase(ctx, id, t0); err != nil {
+		t.Fatal(err)
+	}
+	id2 := active(t, db, "new@example.com", t0)
+	jobs2, _ := db.ClaimDue(ctx, t0.Add(time.Hour), time.Minute, 10, pickFirst("one"))
+	if id2 == id || len(jobs2) != 1 || jobs2[0].DeliveryID == jobs[0].DeliveryID {
+		t.Fatalf("IDs reused after erasure: reader %d -> %d", id, id2)
+	}
+}

@@ -1,7 +1,9 @@
 -- The first schema. Times are INTEGER unix seconds, UTC; 0 means "never".
+-- Row IDs are AUTOINCREMENT: signed links carry reader and delivery IDs,
+-- so an ID must never be given again to someone else after an erasure.
 
 CREATE TABLE subscribers (
-    id              INTEGER PRIMARY KEY,
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
     email           TEXT    NOT NULL,
     email_key       TEXT    NOT NULL UNIQUE,  -- lower-cased address
     name            TEXT    NOT NULL DEFAULT '',
@@ -24,7 +26,7 @@ CREATE TABLE suppressions (
 -- Confirmation emails waiting to be sent. Queued in the signup request,
 -- sent by the dispatcher, so a slow SMTP server never slows the form.
 CREATE TABLE confirmations (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
     status        TEXT    NOT NULL,            -- queued, sending, sent, failed
     due_at        INTEGER NOT NULL,            -- next attempt, or lease expiry while sending
@@ -38,7 +40,7 @@ CREATE INDEX confirmations_due ON confirmations (status, due_at);
 CREATE INDEX confirmations_subscriber ON confirmations (subscriber_id, created_at);
 
 CREATE TABLE enrollments (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
     course        TEXT    NOT NULL,
     status        TEXT    NOT NULL,            -- active, paused, completed, stopped
@@ -52,7 +54,7 @@ CREATE TABLE enrollments (
 CREATE INDEX enrollments_due ON enrollments (status, next_due_at);
 
 CREATE TABLE deliveries (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     enrollment_id    INTEGER NOT NULL REFERENCES enrollments (id) ON DELETE CASCADE,
     subscriber_id    INTEGER NOT NULL,
     slug             TEXT    NOT NULL,
@@ -70,7 +72,7 @@ CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id);
 
 -- Every SMTP attempt's reply, kept for the operator.
 CREATE TABLE attempts (
-    id          INTEGER PRIMARY KEY,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
     at          INTEGER NOT NULL,
     code        INTEGER NOT NULL,
@@ -80,7 +82,7 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_delivery ON attempts (delivery_id);
 
 CREATE TABLE events (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
     delivery_id   INTEGER NOT NULL DEFAULT 0,
     slug          TEXT    NOT NULL DEFAULT '',
