@@ -31,8 +31,12 @@ const MaxImport = 1 << 20
 
 // adminState is what the admin handlers share beyond the Server.
 type adminState struct {
-	failedLogins *httprate.RateLimiter
+	failedLogins *httprate.RateLimiter // counts every login attempt
+	checking     chan struct{}         // password checks in progress
 }
+
+// maxPasswordChecks is how many argon2id checks may run at once.
+const maxPasswordChecks = 2
 
 // Login attempts allowed per client address and window; after that every
 // attempt is refused until the window slides on.
@@ -46,7 +50,8 @@ const (
 // pages (http.CrossOriginProtection), so another site cannot make a
 // logged-in operator's browser act.
 func (s *Server) adminRoutes() http.Handler {
-	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow)}
+	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow),
+		checking: make(chan struct{}, maxPasswordChecks)}
 	r := chi.NewRouter()
 	r.Use(adminHeaders)
 	r.NotFound(s.adminNotFound)

@@ -92,17 +92,28 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.adminRender(w, r, http.StatusOK, "login", &adminPage{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
-// login checks the password. Failures are counted per client address;
-// past loginFailures in a sliding loginFailureWindow every attempt is
-// refused unchecked, even with the right password, so guessing cannot go
-// faster than that.
+// login checks the password. Every attempt is counted per client address
+// before the password is looked at, under the limiter's lock, so parallel
+// requests cannot slip past the count; past loginFailures in a sliding
+// loginFailureWindow every attempt is refused unchecked. Password checks
+// (argon2id, 19 MiB each) also run at most a few at a time, so a flood
+// of logins cannot exhaust memory.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	key := httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
 	next := safeNext(r.PostFormValue("next"))
-	if _, rate, err := s.admin.failedLogins.Status(key); err == nil && rate >= loginFailures {
+	if s.admin.failedLogins.OnLimit(w, r, key) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(loginFailureWindow.Seconds())))
 		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
-			Error: "Too many wrong passwords from your address. Please wait a minute, then try again."})
+			Error: "Too many login attempts from your address. Please wait a minute, then try again."})
+		return
+	}
+	select {
+	case s.admin.checking <- struct{}{}:
+		defer func() { <-s.admin.checking }()
+	default:
+		w.Header().Set("Retry-After", "5")
+		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
+			Error: "The server is busy checking other logins. Please try again in a few seconds."})
 		return
 	}
 	hash, ok, err := s.DB.Setting(r.Context(), store.KeyAdminPasswordHash)
@@ -111,7 +122,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok || !CheckPassword(hash, r.PostFormValue("password")) {
-		s.admin.failedLogins.OnLimit(w, r, key)
 		s.logger(r).Warn("admin login failed", "ip", key)
 		msg := "That password is not right."
 		if !ok {

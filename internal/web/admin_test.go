@@ -265,3 +265,24 @@ func TestAdminShowsContentProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestParallelLoginsCannotOutrunTheLimit sends many wrong passwords at once
+// from one address: no more than the limit may be checked.
+func TestParallelLoginsCannotOutrunTheLimit(t *testing.T) {
+	a := newAdmin(t)
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			res, _ := a.post("/admin/login", url.Values{"password": {"guess"}})
+			mu.Lock()
+			codes[res.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if codes[http.StatusUnauthorized] > loginFailures || codes[http.StatusTooManyRequests] < 40-loginFailures {
+		t.Fatalf("answers %v: at most %d passwords may be checked", codes, loginFailures)
+	}
+}
