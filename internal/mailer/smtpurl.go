@@ -89,7 +89,7 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 		case TLSNone, TLSStartTLS, TLSImplicit:
 			c.TLS = mode
 		default:
-			return c, fmt.Errorf("smtp url: tls=%q: use none, starttls or tls", vals[0])
+			return c, fmt.Errorf("smtp url: the tls parameter takes none, starttls or tls")
 		}
 	}
 	if p := u.Port(); p != "" {

@@ -69,7 +69,7 @@ func TestParseSMTPURLErrors(t *testing.T) {
 		{"port too big", "smtp://user:" + secretPW + "@mail.example.com:65536", "port"},
 		{"port not a number", "smtp://user:" + secretPW + "@mail.example.com:smtp", "smtp url"},
 		{"unknown parameter", "smtp://user:" + secretPW + "@mail.example.com?timeout=5", "timeout"},
-		{"tls bogus", "smtp://user:" + secretPW + "@mail.example.com?tls=bogus", "bogus"},
+		{"tls bogus", "smtp://user:" + secretPW + "@mail.example.com?tls=bogus", "tls parameter"},
 		{"tls twice", "smtp://user:" + secretPW + "@mail.example.com?tls=none&tls=tls", "tls"},
 		{"a path", "smtp://user:" + secretPW + "@mail.example.com/inbox", "path"},
 		{"too long", "smtp://user:" + secretPW + "@" + strings.Repeat("a", 3000) + ".com", "long"},

@@ -113,7 +113,7 @@ func adminHeaders(next http.Handler) http.Handler {
 // frame it.
 func framedHeaders(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "+
 		"form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox")
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -94,6 +94,7 @@ func (s *Server) fillOutbox(r *http.Request, d *outboxData) error {
 		d.Page = p
 	}
 	d.Total, d.Pages = len(names), max(1, (len(names)+MessagesPerPage-1)/MessagesPerPage)
+	d.Page = min(d.Page, d.Pages) // a huge page number must not overflow below
 	from := min((d.Page-1)*MessagesPerPage, len(names))
 	for _, name := range names[from:min(from+MessagesPerPage, len(names))] {
 		line := outboxLine{Name: name, URL: "/admin/outbox/" + url.PathEscape(name)}
