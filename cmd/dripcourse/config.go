@@ -40,6 +40,7 @@ type Config struct {
 	TrustedProxies []string
 	MinFormTime    time.Duration
 	LogFormat      string
+	MetricsToken   string
 }
 
 // setting is one flag with its environment variable and help.
@@ -68,6 +69,7 @@ var settings = []setting{
 	{"trusted-proxies", "DRIP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"min-form-time", "DRIP_MIN_FORM_TIME", "2s", "least time between showing the signup form and a real submission"},
 	{"log-format", "DRIP_LOG_FORMAT", "text", "log format: text or json"},
+	{"metrics-token", "DRIP_METRICS_TOKEN", "", "bearer token for /metrics; without one, /metrics answers only on loopback"},
 }
 
 // parseConfig reads flags from args, falling back to getenv, then to the
@@ -108,7 +110,7 @@ func buildConfig(v func(string) string) (*Config, error) {
 	c := &Config{Addr: v("addr"), Data: v("data"), BaseURL: strings.TrimRight(v("base-url"), "/"), SMTPURL: v("smtp-url"),
 		From: v("from"), FromName: v("from-name"), Lessons: v("lessons"), Templates: v("templates"),
 		AdminPassword: v("admin-password"), PostalAddress: v("postal-address"), UnsubMailto: v("unsubscribe-mailto"),
-		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), LogFormat: v("log-format")}
+		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), LogFormat: v("log-format"), MetricsToken: v("metrics-token")}
 	var errs []string
 	bad := func(env, format string, a ...any) { errs = append(errs, env+": "+fmt.Sprintf(format, a...)) }
 	if c.Data == "" {

@@ -30,3 +30,22 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsNeedTheToken(t *testing.T) {
+	h := newHarness(t, map[string]string{"DRIP_METRICS_TOKEN": "s3cret-token"})
+	res, _ := http.Get(h.web.URL + "/metrics")
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without the token: %d, want 401", res.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", h.web.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret-token")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("with the token: %d", res.StatusCode)
+	}
+}

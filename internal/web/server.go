@@ -58,8 +58,10 @@ type Server struct {
 	OutboxDir string
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
-	// Metrics, when set, counts reader actions and is served at /metrics.
-	Metrics *metrics.Metrics
+	// Metrics, when set, counts reader actions and is served at /metrics,
+	// to holders of MetricsToken, or without one only to loopback clients.
+	Metrics      *metrics.Metrics
+	MetricsToken string
 
 	admin       *adminState // built by Handler
 	unavailable logOnce     // database faults are logged once, not per request
@@ -85,7 +87,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
 	if s.Metrics != nil {
-		r.Handle("/metrics", s.Metrics.Handler())
+		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
 
 	r.Get("/", s.coursePage)
