@@ -94,7 +94,7 @@ func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) 
 		o.Reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
 		if e.Ours() {
 			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
-				"delivery", j.DeliveryID, "reply", o.Reply.String())
+				"delivery", j.DeliveryID, "code", o.Reply.Code, "enhanced", o.Reply.Enhanced) // the text may hold the address
 		}
 		if e.Temporary {
 			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {

@@ -16,6 +16,14 @@ import (
 // in suppressions, so the address is never mailed again and Subscribe
 // refuses it. Counts in the stats lose this reader's share.
 func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
+	// Overwrite the freed space, and afterwards empty the WAL, so the
+	// erased rows do not linger in the file. (The writer pool is one
+	// connection, so the pragma applies to this erasure alone.)
+	if _, err := db.w.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+		return fmt.Errorf("store: erase: %w", friendly(err))
+	}
+	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
+	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(TRUNCATE)")
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var email string
 		err := tx.QueryRowContext(ctx, "SELECT email FROM subscribers WHERE id = ?", id).Scan(&email)

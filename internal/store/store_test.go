@@ -201,3 +201,18 @@ func TestSubscriberNotFound(t *testing.T) {
 		t.Fatalf("err %v, want ErrNotFound", err)
 	}
 }
+
+func TestOperatorUnsubscribeIsFinal(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	db.Unsubscribe(ctx, id, 0, "operator", t0)
+	if _, err := db.Resubscribe(ctx, id, t0, t0); !errors.Is(err, drip.ErrInvalid) {
+		t.Fatalf("undo after an operator's unsubscribe: %v, want refused", err)
+	}
+	id2 := active(t, db, "b@example.com", t0)
+	db.Unsubscribe(ctx, id2, 0, "link", t0)
+	if changed, err := db.Resubscribe(ctx, id2, t0, t0); err != nil || !changed {
+		t.Fatalf("a reader's own undo: %v %v", changed, err)
+	}
+}

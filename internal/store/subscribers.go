@@ -225,6 +225,16 @@ func (db *DB) Resubscribe(ctx context.Context, id int64, nextDue, at time.Time) 
 		if status != drip.StatusUnsubscribed {
 			return nil
 		}
+		// An operator's unsubscribe (a complaint, a request by email) is
+		// final: the reader's own undo link cannot reverse it.
+		var detail string
+		err = tx.QueryRowContext(ctx, "SELECT detail FROM events WHERE subscriber_id = ? AND kind = 'unsubscribe' ORDER BY id DESC LIMIT 1", id).Scan(&detail)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if detail == "operator" {
+			return fmt.Errorf("unsubscribed by the operator: %w", drip.ErrInvalid)
+		}
 		changed = true
 		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', unsubscribed_at = 0 WHERE id = ?", id); err != nil {
 			return err

@@ -2,9 +2,11 @@ package web
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -164,4 +166,40 @@ func (s *Server) outboxRaw(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/plain; charset=utf-8")
 	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))
 	w.Write(b)
+}
+
+// eraseFromOutbox removes the outbox messages addressed to email, so an
+// erased reader leaves no copy on disk. It returns how many went.
+func (s *Server) eraseFromOutbox(email string) (int, error) {
+	if s.OutboxDir == "" {
+		return 0, nil
+	}
+	names, err := s.outboxNames()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		file := filepath.Join(s.OutboxDir, name)
+		f, err := os.Open(file)
+		if err != nil {
+			continue
+		}
+		msg, err := mail.ReadMessage(io.LimitReader(f, 64<<10))
+		var to []*mail.Address
+		if err == nil {
+			to, _ = msg.Header.AddressList("To")
+		}
+		f.Close()
+		for _, a := range to {
+			if strings.EqualFold(a.Address, email) {
+				if err := os.Remove(file); err != nil {
+					return n, err
+				}
+				n++
+				break
+			}
+		}
+	}
+	return n, nil
 }

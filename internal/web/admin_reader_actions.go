@@ -131,6 +131,10 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	s.logger(r).Info("admin: reader erased", "reader", d.Rec.Subscriber.ID)
+	removed, err := s.eraseFromOutbox(d.Rec.Subscriber.Email)
+	if err != nil {
+		s.logger(r).Error("admin: erase: outbox copies not all removed", "reader", d.Rec.Subscriber.ID, "err", err)
+	}
+	s.logger(r).Info("admin: reader erased", "reader", d.Rec.Subscriber.ID, "outbox_files", removed)
 	http.Redirect(w, r, "/admin/readers?done=erased", http.StatusSeeOther)
 }

@@ -111,8 +111,17 @@ func TestAdminEraseSuppresses(t *testing.T) {
 	if res, _ := a.post(base, url.Values{"confirm": {"someone@else.com"}}); res.StatusCode != http.StatusUnprocessableEntity || a.status("sam@example.com") == "" {
 		t.Fatalf("erase with the wrong confirmation: %d; the reader must stay", res.StatusCode)
 	}
+	a.srv.OutboxDir = filepath.Join(t.TempDir(), "outbox")
+	box, _ := mailer.NewOutbox(a.srv.OutboxDir, nil)
+	for i, to := range []string{"Sam@Example.com", "other@example.com"} {
+		box.Send(context.Background(), &mailer.Message{FromAddr: "c@example.test", ToAddr: to, Subject: "x",
+			MessageID: "m" + itoa(int64(i)) + "@example.test", Text: "hello"})
+	}
 	if res, _ := a.post(base, url.Values{"confirm": {" sam@example.com "}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("erase: %d", res.StatusCode)
+	}
+	if left, _ := filepath.Glob(filepath.Join(a.srv.OutboxDir, "*.eml")); len(left) != 1 {
+		t.Fatalf("%d outbox files left, want only the other reader's", len(left))
 	}
 	if a.status("sam@example.com") != "" {
 		t.Fatal("the reader is still there")
