@@ -139,7 +139,10 @@ func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, de
 
 // Confirmation renders the double opt-in email for sub.
 func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, now time.Time) (*mailer.Message, error) {
-	data := &render.Email{Course: CourseInfo(ct.Course), Name: sub.Name, Title: ct.Course.Title,
+	// No name in the confirmation: anyone can type any address and any
+	// name into the form, and the form must not carry a stranger's words
+	// to someone else's inbox.
+	data := &render.Email{Course: CourseInfo(ct.Course), Title: ct.Course.Title,
 		ConfirmURL: c.Links.URL(token.Confirm, sub.ID, 0, now), PostalAddress: c.PostalAddress}
 	data.Subject = "Please confirm: " + ct.Course.Title
 	if ct.Course.Discreet {

@@ -72,12 +72,19 @@ func TestHostileNameIsEscaped(t *testing.T) {
 		t.Fatalf("stored name %q keeps a line break", sub.Name)
 	}
 	ct := f.srv.content()
-	msg, err := f.srv.Composer.Confirmation(ct, sub, "m@example.test", f.clock.Now())
+	conf, err := f.srv.Composer.Confirmation(ct, sub, "c@example.test", f.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(conf.Text, "alert(1)") || strings.Contains(conf.HTML, "alert(1)") {
+		t.Fatal("the confirmation email carries the typed name to an address nobody has confirmed")
+	}
+	msg, err := f.srv.Composer.Lesson(ct, ct.Course.Lessons[0], sub, 1, "m@example.test", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(msg.HTML, "<script>") || !strings.Contains(msg.Text, "<script>alert(1)</script>") {
-		t.Fatal("the HTML part must escape the name and the text part show it as typed")
+		t.Fatal("the lesson's HTML part must escape the name and the text part show it as typed")
 	}
 	if strings.ContainsAny(msg.ToName, "\r\n") {
 		t.Fatal("a line break reached the To header")
