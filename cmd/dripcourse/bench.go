@@ -25,6 +25,7 @@ func init() {
 			{name: "connections", def: "4", help: "SMTP connections"},
 			{name: "smtp", help: "send to this smtp:// URL instead of an in-process server on 127.0.0.1"},
 			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
+			{name: "signup-clients", def: "8", help: "how many clients post signups at once"},
 			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
 		}})
 }
@@ -51,20 +52,20 @@ func (l *latencies) quantile(q float64) time.Duration {
 	return l.d[min(len(l.d)-1, int(q*float64(len(l.d))))]
 }
 
-func benchInts(e *env) (readers, conns, signups int, err error) {
-	vals := []*int{&readers, &conns, &signups}
-	for i, name := range []string{"readers", "connections", "signups"} {
+func benchInts(e *env) (readers, conns, signups, clients int, err error) {
+	vals := []*int{&readers, &conns, &signups, &clients}
+	for i, name := range []string{"readers", "connections", "signups", "signup-clients"} {
 		n, err := strconv.Atoi(e.flag(name))
 		if err != nil || n < 0 || (name != "signups" && n < 1) {
-			return 0, 0, 0, fmt.Errorf("--%s %q: want a whole number", name, e.flag(name))
+			return 0, 0, 0, 0, fmt.Errorf("--%s %q: want a whole number", name, e.flag(name))
 		}
 		*vals[i] = n
 	}
-	return readers, conns, signups, nil
+	return readers, conns, signups, clients, nil
 }
 
 func cmdBench(ctx context.Context, e *env) error {
-	readers, conns, signups, err := benchInts(e)
+	readers, conns, signups, clients, err := benchInts(e)
 	if err != nil {
 		return err
 	}
@@ -109,7 +110,7 @@ func cmdBench(ctx context.Context, e *env) error {
 		return err
 	}
 	if signups > 0 {
-		return a.benchSignups(ctx, e.stdout, signups)
+		return a.benchSignups(ctx, e.stdout, signups, max(1, clients))
 	}
 	return nil
 }

@@ -13,15 +13,12 @@ import (
 	"time"
 )
 
-// signupConcurrency is how many clients post the form at once.
-const signupConcurrency = 32
-
 var stampField = regexp.MustCompile(`name="started" value="([^"]+)"`)
 
 // benchSignups posts n signups of distinct addresses through the real
 // web handler on a loopback listener, and reports rate and latency. The
 // confirmation emails are only queued: no mail is sent during the run.
-func (a *app) benchSignups(ctx context.Context, w io.Writer, n int) error {
+func (a *app) benchSignups(ctx context.Context, w io.Writer, n, clients int) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -30,7 +27,7 @@ func (a *app) benchSignups(ctx context.Context, w io.Writer, n int) error {
 	go srv.Serve(ln)
 	defer srv.Shutdown(context.WithoutCancel(ctx))
 	base := "http://" + ln.Addr().String()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: signupConcurrency}, Timeout: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
 	stamp, err := formStamp(client, base)
 	if err != nil {
 		return err
@@ -41,7 +38,7 @@ func (a *app) benchSignups(ctx context.Context, w io.Writer, n int) error {
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range signupConcurrency {
+	for range clients {
 		wg.Go(func() {
 			for i := range jobs {
 				t0 := time.Now()
@@ -62,7 +59,7 @@ func (a *app) benchSignups(ctx context.Context, w io.Writer, n int) error {
 	wg.Wait()
 	took := time.Since(start)
 	fmt.Fprintf(w, "signups:   %d in %.2fs = %.0f req/s with %d clients; latency p50 %s p99 %s; %d failed\n",
-		n, took.Seconds(), float64(n)/took.Seconds(), signupConcurrency, lat.quantile(0.5).Round(time.Microsecond),
+		n, took.Seconds(), float64(n)/took.Seconds(), clients, lat.quantile(0.5).Round(time.Microsecond),
 		lat.quantile(0.99).Round(time.Microsecond), failures)
 	return nil
 }
