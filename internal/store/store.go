@@ -37,6 +37,10 @@ type DB struct {
 	r     *sql.DB // read-only pool
 	path  string
 	stmts map[string]*sql.Stmt
+
+	signups     chan signupReq // see signups.go
+	quit        chan struct{}
+	signupsDone chan struct{}
 }
 
 // Open opens (creating if needed) the database file at path and brings its
@@ -70,6 +74,7 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.startSignups()
 	return db, nil
 }
 
@@ -88,6 +93,7 @@ func dsn(file string, readOnly bool) string {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	db.stopSignups()
 	db.closeStmts()
 	var errs []error
 	if db.r != nil {

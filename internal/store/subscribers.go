@@ -43,22 +43,6 @@ func EmailHash(email string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Subscribe adds a pending reader, or finds the existing one, and queues a
-// confirmation email when the reader still needs to confirm and the address
-// is under its cap. Readers who unsubscribed start double opt-in again.
-func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
-	var res SignupResult
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		res, err = db.subscribe(ctx, tx, s)
-		return err
-	})
-	if err != nil {
-		return SignupResult{}, fmt.Errorf("store: subscribe: %w", err)
-	}
-	return res, nil
-}
-
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	var res SignupResult
 	var status drip.Status

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Signups share transactions (group commit): SQLite has one writer, and a
+// busy form would otherwise queue one commit per request. Every caller
+// gets its answer only after the commit that holds its signup, so what the
+// page says is already durable.
+
+// maxSignupGroup caps how many signups share one transaction.
+const maxSignupGroup = 32
+
+var errClosed = errors.New("store: closed")
+
+type signupReq struct {
+	s    Signup
+	resp chan signupResp
+}
+
+type signupResp struct {
+	res SignupResult
+	err error
+}
+
+func (db *DB) startSignups() {
+	db.signups = make(chan signupReq)
+	db.quit = make(chan struct{})
+	db.signupsDone = make(chan struct{})
+	go db.signupLoop()
+}
+
+func (db *DB) stopSignups() {
+	if db.quit != nil {
+		close(db.quit)
+		<-db.signupsDone
+	}
+}
+
+// Subscribe adds a pending reader, or finds the existing one, and queues a
+// confirmation email when the reader still needs to confirm and the address
+// is under its cap. Readers who unsubscribed start double opt-in again.
+func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
+	req := signupReq{s: s, resp: make(chan signupResp, 1)}
+	select {
+	case db.signups <- req:
+	case <-db.quit:
+		return SignupResult{}, errClosed
+	case <-ctx.Done():
+		return SignupResult{}, fmt.Errorf("store: subscribe: %w", ctx.Err())
+	}
+	r := <-req.resp // answered even if ctx ends: the commit may already hold it
+	if r.err != nil {
+		return SignupResult{}, fmt.Errorf("store: subscribe: %w", r.err)
+	}
+	return r.res, nil
+}
+
+func (db *DB) signupLoop() {
+	defer close(db.signupsDone)
+	for {
+		var first signupReq
+		select {
+		case first = <-db.signups:
+		case <-db.quit:
+			return
+		}
+		group := []signupReq{first}
+	drain:
+		for len(group) < maxSignupGroup {
+			select {
+			case req := <-db.signups:
+				group = append(group, req)
+			default:
+				break drain
+			}
+		}
+		db.commitSignups(group)
+	}
+}
+
+// commitSignups runs a group in one transaction. If any signup fails, the
+// transaction is abandoned (SQLite may already have rolled it back, for a
+// full disk say) and each signup is run again in a transaction of its own,
+// so one failure answers only its own request.
+func (db *DB) commitSignups(group []signupReq) {
+	ctx := context.Background()
+	resps := make([]signupResp, len(group))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i, req := range group {
+			res, err := db.subscribe(ctx, tx, req.s)
+			if err != nil {
+				return err
+			}
+			resps[i] = signupResp{res: res}
+		}
+		return nil
+	})
+	if err != nil && len(group) > 1 {
+		for i, req := range group {
+			resps[i] = db.signupAlone(ctx, req.s)
+		}
+	} else if err != nil {
+		resps[0] = signupResp{err: err}
+	}
+	for i, req := range group {
+		req.resp <- resps[i]
+	}
+}
+
+func (db *DB) signupAlone(ctx context.Context, s Signup) signupResp {
+	var res SignupResult
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = db.subscribe(ctx, tx, s)
+		return err
+	})
+	return signupResp{res: res, err: err}
+}
