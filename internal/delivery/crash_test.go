@@ -87,11 +87,15 @@ func slowServer(s smtptest.Stage, _ string) error {
 	return nil
 }
 
-func TestCrashMidPassLosesNothing(t *testing.T) {
+const readers = 400
+
+// midPass starts a sender process over 400 due readers on a slow server
+// and returns once it has sent 100, so the test can interrupt it.
+func midPass(t *testing.T) (*fixture, *exec.Cmd) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts child processes; skipped with -short")
 	}
-	const readers = 400
 	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range readers {
 		f.reader(addr(i))
@@ -101,6 +105,11 @@ func TestCrashMidPassLosesNothing(t *testing.T) {
 	if !f.smtp.Wait(100, 30*time.Second) {
 		t.Fatal("the sender never got going")
 	}
+	return f, cmd
+}
+
+func TestCrashMidPassLosesNothing(t *testing.T) {
+	f, cmd := midPass(t)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	atKill := f.smtp.Count()
@@ -142,19 +151,7 @@ func TestCrashMidPassLosesNothing(t *testing.T) {
 }
 
 func TestSIGTERMFinishesInFlight(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts child processes; skipped with -short")
-	}
-	const readers = 400
-	f := newFixture(t, threeLessons, 10*time.Second)
-	for i := range readers {
-		f.reader(addr(i))
-	}
-	f.smtp.SetRule(slowServer)
-	cmd := f.child(t, start)
-	if !f.smtp.Wait(100, 30*time.Second) {
-		t.Fatal("the sender never got going")
-	}
+	f, cmd := midPass(t)
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -197,7 +194,6 @@ func TestTwoSendersNeverDoubleSend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes; skipped with -short")
 	}
-	const readers = 400
 	f := newFixture(t, threeLessons, 10*time.Second)
 	for i := range readers {
 		f.reader(addr(i))
