@@ -61,15 +61,16 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	secret, err := loadSecret(filepath.Join(cfg.Data, "secret"))
+	if a.db, err = store.Open(ctx, cfg.store()); err != nil {
+		return nil, err
+	}
+	secret, err := a.loadSecret(ctx)
 	if err != nil {
+		a.db.Close()
 		return nil, err
 	}
 	if a.sender, err = openSender(cfg, log); err != nil {
-		return nil, err
-	}
-	if a.db, err = store.Open(ctx, filepath.Join(cfg.Data, "dripcourse.db")); err != nil {
-		a.sender.Close()
+		a.db.Close()
 		return nil, err
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
@@ -108,6 +109,34 @@ func openSender(cfg *Config, log *slog.Logger) (mailer.Sender, error) {
 // loadSecret reads the token-signing secret, creating it on first start.
 // It lives beside the database so that links in old emails keep working
 // across restarts.
+// store names the database: the shared PostgreSQL, or SQLite in DATA.
+func (c *Config) store() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.Data, "dripcourse.db")
+}
+
+// loadSecret returns the link-signing secret. Instances sharing PostgreSQL
+// share the secret too, kept in the database (the first one to start makes
+// it); a SQLite deployment keeps it in DATA/secret.
+func (a *app) loadSecret(ctx context.Context) ([]byte, error) {
+	if a.cfg.DatabaseURL == "" {
+		return loadSecret(filepath.Join(a.cfg.Data, "secret"))
+	}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	v, err := a.db.InitSetting(ctx, store.KeySigningSecret, hex.EncodeToString(fresh))
+	if err != nil {
+		return nil, fmt.Errorf("signing secret: %w", err)
+	}
+	s, err := hex.DecodeString(v)
+	if err != nil || len(s) < 32 {
+		return nil, fmt.Errorf("signing secret in the database's settings (%s) is damaged: restore it from a backup", store.KeySigningSecret)
+	}
+	return s, nil
+}
+
 func loadSecret(file string) ([]byte, error) {
 	b, err := os.ReadFile(file)
 	if err == nil {

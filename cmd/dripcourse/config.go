@@ -14,6 +14,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 // Config is every setting, parsed in one place from flags with DRIP_*
@@ -21,6 +22,7 @@ import (
 type Config struct {
 	Addr           string
 	Data           string
+	DatabaseURL    string
 	BaseURL        string
 	SMTPURL        string
 	SMTP           *mailer.SMTPConfig // nil: write to the outbox
@@ -51,6 +53,7 @@ type setting struct {
 var settings = []setting{
 	{"addr", "DRIP_ADDR", ":8080", "address the web server listens on"},
 	{"data", "DRIP_DATA", "./data", "directory for the database, the signing secret and the outbox"},
+	{"database-url", "DRIP_DATABASE_URL", "", "postgres://user:pass@host/db to share one PostgreSQL between instances; empty keeps SQLite in DATA"},
 	{"base-url", "DRIP_BASE_URL", "http://localhost:8080", "public URL of the site, used in every link in emails"},
 	{"smtp-url", "DRIP_SMTP_URL", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to DATA/outbox"},
 	{"from", "DRIP_FROM", "course@localhost", "sender address (its domain is used for Message-IDs and List-Id)"},
@@ -107,7 +110,7 @@ func parseConfig(name string, own []flagDef, args []string, getenv func(string) 
 }
 
 func buildConfig(v func(string) string) (*Config, error) {
-	c := &Config{Addr: v("addr"), Data: v("data"), BaseURL: strings.TrimRight(v("base-url"), "/"), SMTPURL: v("smtp-url"),
+	c := &Config{Addr: v("addr"), Data: v("data"), DatabaseURL: v("database-url"), BaseURL: strings.TrimRight(v("base-url"), "/"), SMTPURL: v("smtp-url"),
 		From: v("from"), FromName: v("from-name"), Lessons: v("lessons"), Templates: v("templates"),
 		AdminPassword: v("admin-password"), PostalAddress: v("postal-address"), UnsubMailto: v("unsubscribe-mailto"),
 		DKIMKey: v("dkim-key"), DKIMSelector: v("dkim-selector"), DKIMDomain: v("dkim-domain"), LogFormat: v("log-format"), MetricsToken: v("metrics-token")}
@@ -117,6 +120,9 @@ func buildConfig(v func(string) string) (*Config, error) {
 		bad("DRIP_DATA", "must name a directory")
 	}
 	c.Data = filepath.Clean(c.Data)
+	if c.DatabaseURL != "" && !store.IsPostgres(c.DatabaseURL) {
+		bad("DRIP_DATABASE_URL", "must be a postgres:// URL (without it, SQLite in DRIP_DATA is used)")
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		bad("DRIP_BASE_URL", "%q is not an http:// or https:// URL", c.BaseURL)
 	}

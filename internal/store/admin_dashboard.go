@@ -40,7 +40,7 @@ func (db *DB) SentPerDay(ctx context.Context, from, to time.Time) (map[time.Time
 // they go out with the next dispatch pass. It reads the enrollments_due
 // index only.
 func (db *DB) DuePerDay(ctx context.Context, now, to time.Time) (map[time.Time]int, error) {
-	m, err := db.perDay(ctx, "SELECT max(next_due_at, ?) / ?, count(*) FROM enrollments WHERE status = 'active' AND next_due_at < ? GROUP BY 1",
+	m, err := db.perDay(ctx, "SELECT "+db.d.greatest("next_due_at", "?")+" / ?, count(*) FROM enrollments WHERE status = 'active' AND next_due_at < ? GROUP BY 1",
 		unix(now), day, unix(to))
 	if err != nil {
 		return nil, fmt.Errorf("store: due per day: %w", err)

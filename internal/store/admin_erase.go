@@ -19,14 +19,16 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 	// Overwrite the freed space, and afterwards empty the WAL, so the
 	// erased rows do not linger in the file. (The writer pool is one
 	// connection, so the pragma applies to this erasure alone.)
-	if _, err := db.w.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
-		return fmt.Errorf("store: erase: %w", friendly(err))
+	if !db.d.postgres() {
+		if _, err := db.w.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+			return fmt.Errorf("store: erase: %w", friendly(err))
+		}
+		defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
+		defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(TRUNCATE)")
 	}
-	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA secure_delete = OFF")
-	defer db.w.ExecContext(context.WithoutCancel(ctx), "PRAGMA wal_checkpoint(TRUNCATE)")
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var email string
-		err := tx.QueryRowContext(ctx, "SELECT email FROM subscribers WHERE id = ?", id).Scan(&email)
+		err := tx.QueryRowContext(ctx, "SELECT email FROM subscribers WHERE id = ?"+db.d.forUpdate, id).Scan(&email)
 		if errors.Is(err, sql.ErrNoRows) {
 			return drip.ErrNotFound
 		}

@@ -41,6 +41,9 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 	var out ImportOutcome
 	var status drip.Status
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.lockAddress(ctx, tx, in.Email); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE email_key = ?", EmailKey(in.Email)).Scan(&status)
 		if err == nil {
 			out = ImportExists

@@ -34,7 +34,7 @@ const SkippedReply = "skipped by operator"
 // dispatch pass cannot change the rows in between.
 func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, at time.Time, plan func([]Received) ([]string, error)) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		enr, err := movableEnrollment(ctx, tx, sub, course)
+		enr, err := db.movableEnrollment(ctx, tx, sub, course)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 		for _, slug := range skip {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, last_reply, created_at, first_attempt_at)
 				VALUES (?, ?, ?, 'failed', '', ?, ?, ?)
-				ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'failed', last_reply = excluded.last_reply WHERE status = 'retry'`,
+				ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'failed', last_reply = excluded.last_reply WHERE deliveries.status = 'retry'`,
 				enr, sub, slug, SkippedReply, now, now); err != nil {
 				return err
 			}
@@ -69,10 +69,10 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 
 // movableEnrollment returns the ID of a running (active or paused)
 // enrollment with no lesson in flight.
-func movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, course string) (int64, error) {
+func (db *DB) movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, course string) (int64, error) {
 	var enr int64
 	err := tx.QueryRowContext(ctx, `SELECT e.id FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
-		WHERE e.subscriber_id = ? AND e.course = ? AND e.status IN ('active', 'paused') AND s.status = 'active'`, sub, course).Scan(&enr)
+		WHERE e.subscriber_id = ? AND e.course = ? AND e.status IN ('active', 'paused') AND s.status = 'active'`+db.d.forUpdate, sub, course).Scan(&enr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotActive
 	}

@@ -35,20 +35,35 @@ func (db *DB) Setting(ctx context.Context, key string) (string, bool, error) {
 func (db *DB) SetAdminPassword(ctx context.Context, hash string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value != excluded.value`, KeyAdminPasswordHash, hash)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value != excluded.value`, KeyAdminPasswordHash, hash)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM settings WHERE key GLOB ?", adminSessionPrefix+"*")
+		_, err = tx.ExecContext(ctx, "DELETE FROM settings WHERE substr(key, 1, ?) = ?", len(adminSessionPrefix), adminSessionPrefix)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: set admin password: %w", err)
 	}
 	return nil
+}
+
+// KeySigningSecret holds the link-signing secret when instances share a
+// PostgreSQL database: every instance must verify the links any of them
+// signed.
+const KeySigningSecret = "signing_secret"
+
+// InitSetting stores value under key unless a value is there already, and
+// returns the value in force: instances starting together agree on one.
+func (db *DB) InitSetting(ctx context.Context, key, value string) (string, error) {
+	if _, err := db.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value); err != nil {
+		return "", fmt.Errorf("store: init setting: %w", friendly(err))
+	}
+	v, _, err := db.Setting(ctx, key)
+	return v, err
 }
 
 // InitAdminPassword stores hash only if no admin password is stored yet,
@@ -67,8 +82,8 @@ func (db *DB) InitAdminPassword(ctx context.Context, hash string) (bool, error) 
 // ID, valid until expires. Expired sessions are cleared on the way.
 func (db *DB) CreateAdminSession(ctx context.Context, idHash string, expires, now time.Time) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE key GLOB ? AND CAST(value AS INTEGER) <= ?",
-			adminSessionPrefix+"*", unix(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE substr(key, 1, ?) = ? AND CAST(value AS BIGINT) <= ?",
+			len(adminSessionPrefix), adminSessionPrefix, unix(now)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", adminSessionPrefix+idHash, strconv.FormatInt(unix(expires), 10))

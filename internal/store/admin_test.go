@@ -209,6 +209,7 @@ func TestPerDayCounts(t *testing.T) {
 // TestDashboardQueriesUseIndexes keeps the dashboard's per-day counts off
 // full table scans: they read one index range each.
 func TestDashboardQueriesUseIndexes(t *testing.T) {
+	sqliteOnly(t)
 	db := open(t)
 	for name, q := range map[string]string{
 		"sent per day": "SELECT sent_at / 86400, count(*) FROM deliveries WHERE sent_at >= 1 AND sent_at < 2 GROUP BY 1",

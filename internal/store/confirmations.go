@@ -26,7 +26,7 @@ func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.
 	var jobs []ConfirmJob
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE confirmations SET status = 'sending', due_at = ?
-			WHERE id IN (SELECT id FROM confirmations WHERE status IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?)
+			WHERE id IN (SELECT id FROM confirmations WHERE status IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+db.d.skipLocked+`)
 			RETURNING id, subscriber_id, message_id, attempts, created_at`, unix(now.Add(lease)), unix(now), limit)
 		if err != nil {
 			return err

@@ -76,7 +76,7 @@ type Job struct {
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) ([]Job, error) {
 	var jobs []Job
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		due, err := claimEnrollments(ctx, tx, now, lease, limit)
+		due, err := db.claimEnrollments(ctx, tx, now, lease, limit)
 		if err != nil || len(due) == 0 {
 			return err
 		}
@@ -92,9 +92,9 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 	return jobs, nil
 }
 
-func claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
+func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
 	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET next_due_at = ?
-		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?)
+		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`+db.d.skipLocked+`)
 		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at`,
 		unix(now.Add(lease)), unix(now), limit)
 	if err != nil {

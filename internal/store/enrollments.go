@@ -28,7 +28,7 @@ func (db *DB) setEnrollment(ctx context.Context, sub int64, course string, from,
 		q := "UPDATE enrollments SET status = ? WHERE subscriber_id = ? AND course = ? AND status = ?"
 		args := []any{string(to), sub, course, string(from)}
 		if !due.IsZero() {
-			q = "UPDATE enrollments SET status = ?, next_due_at = max(next_due_at, ?) WHERE subscriber_id = ? AND course = ? AND status = ?"
+			q = "UPDATE enrollments SET status = ?, next_due_at = " + db.d.greatest("next_due_at", "?") + " WHERE subscriber_id = ? AND course = ? AND status = ?"
 			args = []any{string(to), unix(due), sub, course, string(from)}
 		}
 		res, err := tx.ExecContext(ctx, q, args...)

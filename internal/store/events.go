@@ -14,9 +14,18 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// flag stores a boolean as 0 or 1: an integer column reads the same in
+// both dialects.
+func flag(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func insertEvent(ctx context.Context, x execer, e drip.Event, slug string) error {
 	_, err := x.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.SubscriberID, e.DeliveryID, slug, string(e.Kind), e.Machine, e.Detail, unix(e.At))
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.SubscriberID, e.DeliveryID, slug, string(e.Kind), flag(e.Machine), e.Detail, unix(e.At))
 	return err
 }
 
@@ -26,8 +35,8 @@ func insertEvent(ctx context.Context, x execer, e drip.Event, slug string) error
 // can only ever speak for its own delivery.
 func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
 	res, err := db.w.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
-		SELECT subscriber_id, id, slug, ?, ?, ?, ? FROM deliveries WHERE id = ? AND subscriber_id = ?`,
-		string(e.Kind), e.Machine, e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID)
+		SELECT subscriber_id, id, slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT) FROM deliveries WHERE id = ? AND subscriber_id = ?`,
+		string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID)
 	if err != nil {
 		return fmt.Errorf("store: record %s: %w", e.Kind, friendly(err))
 	}

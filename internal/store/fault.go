@@ -21,6 +21,9 @@ const (
 // NoFault. It exists for the fault and soak tests, and for operators who
 // want to rehearse an incident on a staging copy.
 func (db *DB) InjectFault(ctx context.Context, f Fault) error {
+	if db.d.postgres() {
+		return fmt.Errorf("store: inject fault: only SQLite faults can be simulated")
+	}
 	var stmts []string
 	switch f {
 	case NoFault:

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFaultsAreUnavailableAndLeaveNothingHalfWritten(t *testing.T) {
+	sqliteOnly(t)
 	for name, fault := range map[string]Fault{"read-only": ReadOnly, "disk full": DiskFull} {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()

@@ -22,7 +22,7 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 		var enr, due int64
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
-			WHERE e.subscriber_id = ? AND s.status = 'active'`, sub).Scan(&enr, &due, &status)
+			WHERE e.subscriber_id = ? AND s.status = 'active'`+db.d.forUpdate, sub).Scan(&enr, &due, &status)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != string(drip.EnrollActive) && status != string(drip.EnrollPaused)) {
 			return ErrNotActive
 		}

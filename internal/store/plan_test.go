@@ -9,6 +9,7 @@ import (
 // TestDueQueriesUseIndexes fails if finding due work would read every
 // reader: the claim queries must search an index, never scan a table.
 func TestDueQueriesUseIndexes(t *testing.T) {
+	sqliteOnly(t)
 	db := open(t)
 	queries := map[string]string{
 		"claim lessons":       "SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= 1 ORDER BY next_due_at LIMIT 10",

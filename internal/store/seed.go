@@ -13,7 +13,7 @@ import (
 func (db *DB) SeedDue(ctx context.Context, course string, n int, due time.Time, email func(int) string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		sub, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, email_key, timezone, status, created_at, confirmed_at)
-			VALUES (?, ?, 'UTC', 'active', ?, ?)`)
+			VALUES (?, ?, 'UTC', 'active', ?, ?) RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -27,11 +27,10 @@ func (db *DB) SeedDue(ctx context.Context, course string, n int, due time.Time, 
 		at := unix(due)
 		for i := range n {
 			e := email(i)
-			res, err := sub.ExecContext(ctx, e, EmailKey(e), at, at)
-			if err != nil {
+			var id int64
+			if err := sub.QueryRowContext(ctx, e, EmailKey(e), at, at).Scan(&id); err != nil {
 				return err
 			}
-			id, _ := res.LastInsertId()
 			if _, err := enr.ExecContext(ctx, id, course, at, at); err != nil {
 				return err
 			}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Signups share transactions (group commit): SQLite has one writer, and a
@@ -89,6 +91,9 @@ func (db *DB) signupLoop() {
 // so one failure answers only its own request.
 func (db *DB) commitSignups(group []signupReq) {
 	ctx := context.Background()
+	// Address locks (lockAddress) taken in one order by every instance
+	// can't deadlock.
+	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(EmailKey(a.s.Email), EmailKey(b.s.Email)) })
 	resps := make([]signupResp, len(group))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for i, req := range group {

@@ -1,12 +1,15 @@
 // Package store keeps dripcourse's state in SQLite (modernc.org/sqlite, no
-// cgo). It is the only owner of the schema: the SQL files embedded from
-// migrations/ are applied in order at Open, one transaction per file, and the
-// database's user_version records how far it has got.
+// cgo), or in PostgreSQL (pgx) when several instances share one database.
+// It is the only owner of the schema: the SQL files embedded from
+// migrations/<dialect>/ are applied in order at Open, one transaction per
+// file, and the database records how far it has got.
 //
-// Writes go through a single connection, so SQLite never has to resolve
-// competing writers (and never answers SQLITE_BUSY to our own process);
-// reads use a separate pool of read-only connections. No method does network
-// I/O, and none holds a transaction open across calls.
+// With SQLite, writes go through a single connection, so SQLite never has to
+// resolve competing writers (and never answers SQLITE_BUSY to our own
+// process); reads use a separate pool of read-only connections. With
+// PostgreSQL, one pool serves both, and row locks do what the single writer
+// does for SQLite (dialect.go). No method holds a transaction open across
+// calls.
 package store
 
 import (
@@ -19,7 +22,6 @@ import (
 	"net/url"
 	"path"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +30,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // DB is an open dripcourse database.
@@ -36,6 +38,7 @@ type DB struct {
 	w     *sql.DB // one connection: every write goes through it
 	r     *sql.DB // read-only pool
 	path  string
+	d     dialect
 	stmts map[string]*sql.Stmt
 
 	signups     chan signupReq // see signups.go
@@ -43,9 +46,17 @@ type DB struct {
 	signupsDone chan struct{}
 }
 
-// Open opens (creating if needed) the database file at path and brings its
-// schema up to date.
-func Open(ctx context.Context, file string) (*DB, error) {
+// Open opens the database target names and brings its schema up to date:
+// a postgres:// URL, or else a SQLite file (created if needed), given as a
+// path or as sqlite:PATH.
+func Open(ctx context.Context, target string) (*DB, error) {
+	if IsPostgres(target) {
+		return openPostgres(ctx, target)
+	}
+	return openSQLite(ctx, strings.TrimPrefix(target, "sqlite:"))
+}
+
+func openSQLite(ctx context.Context, file string) (*DB, error) {
 	w, err := sql.Open("sqlite", dsn(file, false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", file, err)
@@ -57,7 +68,7 @@ func Open(ctx context.Context, file string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
 	}
-	db := &DB{w: w, path: file}
+	db := &DB{w: w, path: file, d: sqliteDialect}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -115,6 +126,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Backup writes a consistent copy of the live database to file, which must
 // not exist yet.
 func (db *DB) Backup(ctx context.Context, file string) error {
+	if db.d.postgres() {
+		return fmt.Errorf("store: backup: the database is PostgreSQL: back it up with pg_dump: %w", drip.ErrInvalid)
+	}
 	if _, err := db.w.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
 		return fmt.Errorf("store: backup to %s: %w", file, friendly(err))
 	}
@@ -122,60 +136,79 @@ func (db *DB) Backup(ctx context.Context, file string) error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	dir := "migrations/" + db.d.name
+	names, err := fs.Glob(migrations, dir+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("store: list migrations: %w", err)
 	}
 	sort.Strings(names)
-	var version int
-	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("store: read schema version: %w", friendly(err))
-	}
-	if version > len(names) {
-		return fmt.Errorf("store: database schema version %d is newer than this binary knows (%d): upgrade dripcourse", version, len(names))
-	}
-	for i := version; i < len(names); i++ {
-		if err := db.migrateFile(ctx, names[i], i+1); err != nil {
+	for {
+		done, err := db.migrateNext(ctx, names)
+		if done || err != nil {
 			return err
 		}
 	}
-	return nil
 }
 
-func (db *DB) migrateFile(ctx context.Context, name string, version int) error {
-	body, err := migrations.ReadFile(name)
-	if err != nil {
-		return fmt.Errorf("store: read %s: %w", name, err)
-	}
+// migrateNext applies the first migration the database lacks, in one
+// transaction with the version it reaches. It reports done when there was
+// none to apply.
+func (db *DB) migrateNext(ctx context.Context, names []string) (done bool, err error) {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+		return false, fmt.Errorf("store: migrate: %w", friendly(err))
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+	version, err := db.schemaVersion(ctx, tx)
+	if err != nil {
+		return false, fmt.Errorf("store: read schema version: %w", friendly(err))
 	}
-	if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(version)); err != nil {
-		return fmt.Errorf("store: migrate %s: %w", path.Base(name), err)
+	if version > len(names) {
+		return false, fmt.Errorf("store: database schema version %d is newer than this binary knows (%d): upgrade dripcourse", version, len(names))
+	}
+	if version == len(names) {
+		return true, nil
+	}
+	name := names[version]
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return false, fmt.Errorf("store: read %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return false, fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+	}
+	if err := db.setSchemaVersion(ctx, tx, version+1); err != nil {
+		return false, fmt.Errorf("store: migrate %s: %w", path.Base(name), err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
+		return false, fmt.Errorf("store: migrate %s: %w", path.Base(name), friendly(err))
 	}
-	return nil
+	return false, nil
 }
 
 // tx runs fn in a write transaction and commits it, or rolls it back if fn
 // or the commit fails.
+// PostgreSQL may abort one of two conflicting transactions (a deadlock);
+// such a transaction is simply run again.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	for try := 1; ; try++ {
+		err := db.tx1(ctx, fn)
+		if err == nil || try == 5 || !pgRetryable(err) {
+			return friendly(err)
+		}
+	}
+}
+
+func (db *DB) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return friendly(err)
+		return err
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return friendly(err)
+		return err
 	}
-	return friendly(tx.Commit())
+	return tx.Commit()
 }
 
 // friendly marks errors that mean "the database can't take writes right
@@ -190,10 +223,11 @@ func friendly(err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_READONLY,
 			sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
-			if !errors.Is(err, drip.ErrUnavailable) {
-				return fmt.Errorf("%w: %w", drip.ErrUnavailable, err)
-			}
+			return errUnavailable(err)
 		}
+	}
+	if pgUnavailable(err) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return errUnavailable(err)
 	}
 	return err
 }

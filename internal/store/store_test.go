@@ -2,20 +2,52 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store/pgtest"
 )
 
 var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
+// testPostgres is set while TestMain runs the suite a second time, on
+// PostgreSQL: both dialects pass the same tests.
+var testPostgres bool
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if os.Getenv(pgtest.Env) == "" {
+		fmt.Println("store: the suite ran on SQLite only;", pgtest.SkipMessage)
+	} else if code == 0 {
+		fmt.Println("store: running the suite again, on PostgreSQL")
+		testPostgres = true
+		code = m.Run()
+	}
+	os.Exit(code)
+}
+
+// sqliteOnly skips a test of SQLite's own machinery on the PostgreSQL run.
+func sqliteOnly(t testing.TB) {
+	t.Helper()
+	if testPostgres {
+		t.Skip("tests SQLite itself")
+	}
+}
+
 func open(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+	target := filepath.Join(t.TempDir(), "test.db")
+	if testPostgres {
+		target = pgtest.Fresh(t)
+	}
+	db, err := Open(context.Background(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,14 +215,19 @@ func TestBounceSuppresses(t *testing.T) {
 }
 
 func TestMigrationRefusesNewerSchema(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "x.db")
-	db, err := Open(context.Background(), file)
+	target := filepath.Join(t.TempDir(), "x.db")
+	if testPostgres {
+		target = pgtest.Fresh(t)
+	}
+	db, err := Open(context.Background(), target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.w.Exec("PRAGMA user_version = 999")
+	if err := db.tx(context.Background(), func(tx *sql.Tx) error { return db.setSchemaVersion(context.Background(), tx, 999) }); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
-	_, err = Open(context.Background(), file)
+	_, err = Open(context.Background(), target)
 	if err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Fatalf("opening a newer schema: %v", err)
 	}

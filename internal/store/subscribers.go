@@ -47,6 +47,9 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	var res SignupResult
 	var status drip.Status
 	now := unix(s.At)
+	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
+		return res, err
+	}
 	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, EmailKey(s.Email)).Scan(&res.SubscriberID, &status)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -95,6 +98,19 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	return res, err
 }
 
+// lockAddress serializes, until the transaction ends, every transaction
+// that adds or changes the reader with this address. SQLite's single writer
+// does that already; on PostgreSQL two instances could otherwise both find
+// no reader and both add one, or both count two recent confirmations and
+// both queue a third.
+func (db *DB) lockAddress(ctx context.Context, tx *sql.Tx, email string) error {
+	if !db.d.postgres() {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(1, hashtext(?))", EmailKey(email))
+	return err
+}
+
 func (db *DB) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Signup) (bool, error) {
 	var recent int
 	since := unix(s.At.Add(-s.ConfirmWindow))
@@ -114,7 +130,7 @@ func (db *DB) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Sig
 // reports already.
 func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at time.Time) (already bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		status, err := subscriberStatus(ctx, tx, id)
+		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -144,13 +160,13 @@ func enroll(ctx context.Context, tx *sql.Tx, id int64, course string, due, at ti
 	_, err := tx.ExecContext(ctx, `INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at)
 		VALUES (?, ?, 'active', ?, ?)
 		ON CONFLICT (subscriber_id, course) DO UPDATE SET status = 'active', next_due_at = excluded.next_due_at
-		WHERE status = 'stopped'`, id, course, unix(due), unix(at))
+		WHERE enrollments.status = 'stopped'`, id, course, unix(due), unix(at))
 	return err
 }
 
-func subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.Status, error) {
+func (db *DB) subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.Status, error) {
 	var status drip.Status
-	err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?", id).Scan(&status)
+	err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?"+db.d.forUpdate, id).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", drip.ErrNotFound
 	}
@@ -163,7 +179,7 @@ func subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.Status, e
 // repeating it is harmless.
 func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail string, at time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		status, err := subscriberStatus(ctx, tx, id)
+		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -202,7 +218,7 @@ func stopEnrollments(ctx context.Context, tx *sql.Tx, id int64) error {
 // course resumes where it stopped, with the next lesson due at nextDue.
 func (db *DB) Resubscribe(ctx context.Context, id int64, nextDue, at time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		status, err := subscriberStatus(ctx, tx, id)
+		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// dialect is what differs between SQLite and PostgreSQL beyond placeholder
+// syntax (rebind.go). SQLite has one writer, so a read followed by a write
+// in one transaction can't race; PostgreSQL runs many transactions at once,
+// from many instances, so those reads take row locks, and claims skip rows
+// another instance has locked instead of waiting for them.
+type dialect struct {
+	name       string
+	skipLocked string // ends a claim's SELECT: take only rows nobody holds
+	forUpdate  string // ends a SELECT whose answer decides a write
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite"}
+	postgresDialect = dialect{name: "postgres", skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE"}
+)
+
+func (d dialect) postgres() bool { return d.name == "postgres" }
+
+// greatest is the larger of two SQL expressions: SQLite's scalar max is
+// an aggregate in PostgreSQL.
+func (d dialect) greatest(a, b string) string {
+	if d.postgres() {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "max(" + a + ", " + b + ")"
+}
+
+// IsPostgres reports whether target names a PostgreSQL database rather
+// than a SQLite file.
+func IsPostgres(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+// pgConnections is how many connections one instance keeps to PostgreSQL:
+// the dispatcher's workers, the signup loop and the web handlers share them.
+const pgConnections = 16
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgx.ParseConfig(url) // its errors hide the password
+	if err != nil {
+		return nil, fmt.Errorf("store: DRIP_DATABASE_URL: %w", err)
+	}
+	where := cfg.Host + "/" + cfg.Database
+	sdb := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
+	sdb.SetMaxOpenConns(pgConnections)
+	sdb.SetMaxIdleConns(pgConnections)
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: open postgres %s: %w", where, friendly(err))
+	}
+	db := &DB{w: sdb, r: sdb, path: where, d: postgresDialect}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	if err := db.prepare(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	db.startSignups()
+	return db, nil
+}
+
+// pgLockKey is the advisory lock held while PostgreSQL's schema is
+// migrated, so instances starting together apply each migration once.
+const pgLockKey = 0x64726970 // "drip"
+
+func (db *DB) schemaVersion(ctx context.Context, tx *sql.Tx) (int, error) {
+	var v int
+	if !db.d.postgres() {
+		err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+		return v, err
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", pgLockKey); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"); err != nil {
+		return 0, err
+	}
+	err := tx.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version) VALUES (0)")
+	}
+	return v, err
+}
+
+func (db *DB) setSchemaVersion(ctx context.Context, tx *sql.Tx, v int) error {
+	q := fmt.Sprintf("PRAGMA user_version = %d", v)
+	if db.d.postgres() {
+		q = fmt.Sprintf("UPDATE schema_version SET version = %d", v)
+	}
+	_, err := tx.ExecContext(ctx, q)
+	return err
+}
+
+// pgUnavailable reports PostgreSQL failures that mean "try again later":
+// the server is unreachable, shutting down, out of resources, or read-only
+// (a replica, or a failover in progress).
+func pgUnavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "53") ||
+			strings.HasPrefix(pe.Code, "57P") || pe.Code == "25006"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.SafeToRetry(err)
+}
+
+// pgRetryable reports conflicts PostgreSQL resolves by aborting one
+// transaction, which is then safe to run again.
+func pgRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+func errUnavailable(err error) error {
+	if errors.Is(err, drip.ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", drip.ErrUnavailable, err)
+}
