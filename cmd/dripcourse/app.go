@@ -165,7 +165,7 @@ func loadSecret(file string) ([]byte, error) {
 // runner is the dispatcher, sharing the app's store, sender and content.
 func (a *app) runner() *delivery.Runner {
 	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.lib.Content,
-		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Observe: a.metrics.Send}
+		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Lease: a.cfg.Lease, Observe: a.metrics.Send}
 	if a.cfg.Rate > 0 {
 		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))
 	}

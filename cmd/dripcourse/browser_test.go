@@ -36,6 +36,9 @@ var browser struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(instanceEnv) != "" {
+		os.Exit(runInstance())
+	}
 	code := m.Run()
 	if browser.cancel != nil {
 		browser.cancel()

@@ -41,6 +41,8 @@ type Config struct {
 	DKIMDomain     string
 	TrustedProxies []string
 	MinFormTime    time.Duration
+	Tick           time.Duration
+	Lease          time.Duration
 	LogFormat      string
 	MetricsToken   string
 }
@@ -71,6 +73,8 @@ var settings = []setting{
 	{"dkim-domain", "DRIP_DKIM_DOMAIN", "", "DKIM signing domain (default: the From domain)"},
 	{"trusted-proxies", "DRIP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
 	{"min-form-time", "DRIP_MIN_FORM_TIME", "2s", "least time between showing the signup form and a real submission"},
+	{"tick", "DRIP_TICK", "15s", "how often the dispatcher looks for due lessons and confirmations"},
+	{"lease", "DRIP_LEASE", "10m", "how long a claimed lesson stays reserved for its instance; a crashed instance's work is retaken after it"},
 	{"log-format", "DRIP_LOG_FORMAT", "text", "log format: text or json"},
 	{"metrics-token", "DRIP_METRICS_TOKEN", "", "bearer token for /metrics; without one, /metrics answers only on loopback"},
 }
@@ -166,6 +170,12 @@ func buildConfig(v func(string) string) (*Config, error) {
 	}
 	if c.MinFormTime, err = time.ParseDuration(v("min-form-time")); err != nil || c.MinFormTime < 0 {
 		bad("DRIP_MIN_FORM_TIME", "%q is not a duration such as 2s", v("min-form-time"))
+	}
+	if c.Tick, err = time.ParseDuration(v("tick")); err != nil || c.Tick < time.Second || c.Tick > time.Hour {
+		bad("DRIP_TICK", "%q is not a duration from 1s to 1h", v("tick"))
+	}
+	if c.Lease, err = time.ParseDuration(v("lease")); err != nil || c.Lease < 5*time.Second || c.Lease > 24*time.Hour {
+		bad("DRIP_LEASE", "%q is not a duration from 5s to 24h", v("lease"))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("DRIP_LOG_FORMAT", "%q: use text or json", c.LogFormat)

@@ -21,7 +21,6 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 60 * time.Second
 	shutdownGrace     = 30 * time.Second
-	tickSpec          = "@every 15s"
 )
 
 func cmdServe(ctx context.Context, e *env) error {
@@ -106,6 +105,6 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 				"failed", sum.Failed, "bounced", sum.Bounced, "completed", sum.Completed, "took", time.Since(start))
 		}
 	}
-	c.AddFunc(tickSpec, pass)
+	c.Schedule(cron.Every(a.cfg.Tick), cron.FuncJob(pass))
 	return c
 }

@@ -17,8 +17,10 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		}
 		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
+	// Each claim's lease starts when it is taken, not when the pass began:
+	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
-		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
+		return r.DB.ClaimDue(ctx, r.Now().UTC(), r.Lease, r.Batch, pick)
 	}
 	rec := newRecorder(r.DB)
 	defer rec.close()
@@ -32,6 +34,12 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		// dropped, not sent. (The claim itself skips stopped readers;
 		// this narrows the window to the SMTP transaction.)
 		if ok, err := r.DB.StillActive(ctx, j.Enrollment.ID); err != nil || !ok {
+			skip(j)
+			return Summary{}
+		}
+		// Another instance may retake a lesson whose lease runs out, so
+		// one that waited too long in the queue goes back instead.
+		if j.LeaseUntil.Sub(r.Now()) < r.Lease/4 {
 			skip(j)
 			return Summary{}
 		}

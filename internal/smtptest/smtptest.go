@@ -148,6 +148,10 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
+// Arrivals is signalled after messages are accepted (several arrivals
+// may share one signal), for a test waiting on more than one server.
+func (s *Server) Arrivals() <-chan struct{} { return s.arrived }
+
 // Count is how many messages were accepted.
 func (s *Server) Count() int {
 	s.mu.Lock()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -66,6 +67,9 @@ type Job struct {
 	MessageID      string
 	Attempts       int
 	FirstAttemptAt time.Time
+	// LeaseUntil is when the claim runs out and another sender (another
+	// instance) may take the lesson: past it, this claim must not send.
+	LeaseUntil time.Time
 }
 
 // ClaimDue leases up to limit active enrollments whose next lesson is due at
@@ -84,6 +88,9 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 			return err
 		}
 		jobs, err = db.startJobs(ctx, tx, due, pick, now)
+		for i := range jobs {
+			jobs[i].LeaseUntil = fromUnix(unix(now.Add(lease)))
+		}
 		return err
 	})
 	if err != nil {
@@ -263,19 +270,33 @@ func (db *DB) advance(ctx context.Context, tx *sql.Tx, o Outcome) error {
 // the enrollment is due again at once instead of when its lease runs out,
 // and a delivery row made by this claim goes, so nothing looks in flight.
 // A row that predates the claim stays: it may stand for a message sent
-// just before a crash, and its Message-ID must go with any repeat.
+// just before a crash, and its Message-ID must go with any repeat. A claim
+// whose lease has run out and been retaken by another sender releases
+// nothing: the work is no longer this claim's.
 func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
 	reused := false
 	for _, r := range j.Received {
 		reused = reused || r.Slug == j.Slug
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		var leased int64
+		err := tx.QueryRowContext(ctx, "SELECT status, next_due_at FROM enrollments WHERE id = ?"+db.d.forUpdate, j.Enrollment.ID).Scan(&status, &leased)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // erased
+		}
+		if err != nil {
+			return err
+		}
+		if status == string(drip.EnrollActive) && !j.LeaseUntil.IsZero() && leased != unix(j.LeaseUntil) {
+			return nil // retaken by another sender
+		}
 		if !reused {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ? AND attempts = 0", j.DeliveryID); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), j.Enrollment.ID)
+		_, err = tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), j.Enrollment.ID)
 		return err
 	})
 	if err != nil {
