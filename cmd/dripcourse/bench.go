@@ -14,7 +14,6 @@ import (
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/smtptest"
-	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 func init() {
@@ -27,6 +26,8 @@ func init() {
 			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
 			{name: "signup-clients", def: "8", help: "how many clients post signups at once"},
 			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
+			{name: "database", help: "a postgres:// URL: run on a throwaway schema there instead of SQLite"},
+			{name: "instances", def: "1", help: "instances sharing the database (PostgreSQL only), each with its own pool and connections"},
 		}})
 }
 
@@ -96,37 +97,38 @@ func cmdBench(ctx context.Context, e *env) error {
 	}
 	sc.Connections = conns
 	cfg.SMTP = &sc
-	a, err := openApp(ctx, &cfg, newLogger(&cfg, io.Discard), time.Now)
+	apps, closeAll, err := openBenchApps(ctx, e, &cfg)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	a.limits = web.Limits{} // every signup comes from this one address
+	defer closeAll()
+	a := apps[0]
 	if idle > 0 {
 		return a.benchIdle(ctx, e.stdout, idle)
 	}
-	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s\n", readers, conns, sc.Redacted())
-	if err := a.benchPass(ctx, e.stdout, readers, conns); err != nil {
+	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s per instance, %d instance(s) on %s\n",
+		readers, conns, sc.Redacted(), len(apps), benchStore(&cfg))
+	if err := benchPass(ctx, e.stdout, apps, readers, conns); err != nil {
 		return err
 	}
 	if signups > 0 {
-		return a.benchSignups(ctx, e.stdout, signups, max(1, clients))
+		return benchSignups(ctx, e.stdout, apps, signups, max(1, clients))
 	}
 	return nil
 }
 
-// benchPass seeds readers, runs the real dispatch pass, then sends the same
-// number of pre-rendered messages straight to the server for comparison.
-func (a *app) benchPass(ctx context.Context, w io.Writer, readers, conns int) error {
+// benchPass seeds readers, runs the real dispatch pass on every instance
+// at once, then sends the same number of pre-rendered messages straight to
+// the server for comparison.
+func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int) error {
+	a := apps[0]
 	crs := a.lib.Content().Course
 	if err := a.db.SeedDue(ctx, crs.Slug, readers, time.Now(), func(i int) string { return fmt.Sprintf("reader%d@bench.example", i) }); err != nil {
 		return err
 	}
 	var lat latencies
-	r := a.runner()
-	r.Observe = func(_ drip.DeliveryStatus, d time.Duration) { lat.add(d) }
 	cpu0, start := cpuSeconds(), time.Now()
-	sum, err := r.SendDue(ctx)
+	sum, err := sendDueEverywhere(ctx, apps, func(_ drip.DeliveryStatus, d time.Duration) { lat.add(d) })
 	took, cpu := time.Since(start), cpuSeconds()-cpu0
 	if err != nil {
 		return err

@@ -18,17 +18,20 @@ var stampField = regexp.MustCompile(`name="started" value="([^"]+)"`)
 // benchSignups posts n signups of distinct addresses through the real
 // web handler on a loopback listener, and reports rate and latency. The
 // confirmation emails are only queued: no mail is sent during the run.
-func (a *app) benchSignups(ctx context.Context, w io.Writer, n, clients int) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int) error {
+	bases := make([]string, len(apps))
+	for i, a := range apps {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := a.webServer()
+		go srv.Serve(ln)
+		defer srv.Shutdown(context.WithoutCancel(ctx))
+		bases[i] = "http://" + ln.Addr().String()
 	}
-	srv := a.webServer()
-	go srv.Serve(ln)
-	defer srv.Shutdown(context.WithoutCancel(ctx))
-	base := "http://" + ln.Addr().String()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
-	stamp, err := formStamp(client, base)
+	stamp, err := formStamp(client, bases[0])
 	if err != nil {
 		return err
 	}
@@ -42,7 +45,7 @@ func (a *app) benchSignups(ctx context.Context, w io.Writer, n, clients int) err
 		wg.Go(func() {
 			for i := range jobs {
 				t0 := time.Now()
-				ok := postSignup(client, base, fmt.Sprintf("signup%d@bench.example", i), stamp)
+				ok := postSignup(client, bases[i%len(bases)], fmt.Sprintf("signup%d@bench.example", i), stamp)
 				lat.add(time.Since(t0))
 				if !ok {
 					mu.Lock()
