@@ -43,10 +43,22 @@ func sqliteOnly(t testing.TB) {
 
 func open(t testing.TB) *DB {
 	t.Helper()
-	target := filepath.Join(t.TempDir(), "test.db")
+	return openAt(t, testTarget(t))
+}
+
+// testTarget names a fresh, empty database of the dialect under test.
+func testTarget(t testing.TB) string {
+	t.Helper()
 	if testPostgres {
-		target = pgtest.Fresh(t)
+		return pgtest.Fresh(t)
 	}
+	return filepath.Join(t.TempDir(), "test.db")
+}
+
+// openAt opens target for the rest of the test; a second handle on one
+// target stands for a second instance.
+func openAt(t testing.TB, target string) *DB {
+	t.Helper()
 	db, err := Open(context.Background(), target)
 	if err != nil {
 		t.Fatal(err)

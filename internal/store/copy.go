@@ -1,0 +1,284 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Copying a SQLite deployment into PostgreSQL (dripcourse migrate-store).
+// The source is read through its own read-only connection, in one read
+// transaction: one snapshot, however long the copy takes, while serve goes
+// on writing. The destination is written in batches, each committed with the
+// progress it makes, so an interrupted copy resumes where it stopped.
+// Upserts keep the IDs (signed links carry them) and make a run idempotent;
+// rows the source no longer has are deleted before anything is written, so
+// an erasure is never undone and the unique keys it freed cannot collide.
+
+// copyTables are the tables copied, parents before children. Tables keyed
+// by id resume from the last id copied, as new rows only ever get larger
+// ids (AUTOINCREMENT); a new text key can sort anywhere, so those two small
+// tables are copied whole on every run.
+var copyTables = []struct{ name, key string }{
+	{"subscribers", "id"}, {"suppressions", "email_hash"}, {"confirmations", "id"}, {"enrollments", "id"},
+	{"deliveries", "id"}, {"attempts", "id"}, {"events", "id"}, {"settings", "key"},
+}
+
+// notCopied are the destination's tables the copy leaves alone: its own
+// bookkeeping, and rate-limiting state that lives for seconds and that the
+// PostgreSQL instances build up themselves. Any other table stops the copy,
+// so a table added to the schema is never silently left behind.
+var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true}
+
+// progressTable records, in the destination, the last id copied of each
+// table, committed with each batch; a completed run drops it.
+const progressTable = "migrate_progress"
+
+// ErrCopyMismatch is returned, with the report, when a completed copy's
+// destination does not hold as many rows as the source snapshot.
+var ErrCopyMismatch = errors.New("row counts differ between source and destination")
+
+// CopyOptions tunes Copy.
+type CopyOptions struct {
+	Secret    string             // the link-signing secret (hex) from the SQLite deployment's secret file
+	BatchSize int                // rows per PostgreSQL transaction; 0 means 2000
+	Progress  func(CopyProgress) // called after each step, if set
+}
+
+// CopyStage says what a CopyProgress reports.
+type CopyStage string
+
+// The stages of one table's copy.
+const (
+	CopyPruned CopyStage = "pruned" // Rows were deleted: the source no longer has them
+	CopyBatch  CopyStage = "batch"  // a batch is committed; Rows copied so far
+	CopyDone   CopyStage = "done"   // the table is copied; Rows in all
+)
+
+// CopyProgress is one step of a Copy, for the operator's progress lines.
+type CopyProgress struct {
+	Table   string
+	Stage   CopyStage
+	Rows    int64
+	After   int64         // the id this run resumed after; 0 from the start
+	Elapsed time.Duration // since the table's stage began
+}
+
+// CopyReport says what a Copy did, per table in copy order.
+type CopyReport struct{ Tables []TableCopy }
+
+// TableCopy is one table's part of a CopyReport.
+type TableCopy struct {
+	Table        string
+	Source, Dest int64 // rows in the snapshot, and in the destination after the copy
+	Copied       int64 // rows this run upserted (an unchanged row is not rewritten)
+	Deleted      int64 // destination rows the source no longer has
+	After        int64 // the id this run resumed after; 0 from the start
+}
+
+// copyTable is a table with its columns, as the destination's schema has
+// them: each BIGINT or TEXT, NOT NULL, the key first.
+type copyTable struct {
+	name, key string
+	cols      []string
+	text      []bool
+}
+
+func (t copyTable) byID() bool { return t.key == "id" }
+
+// copier is one run of Copy: the snapshot it reads, where it writes, and
+// what it has done.
+type copier struct {
+	src    *sql.Tx
+	dst    *DB
+	opt    CopyOptions
+	tables []copyTable
+	rep    CopyReport
+}
+
+// Copy copies the SQLite database in file into dst, a PostgreSQL database,
+// together with the signing secret, and then compares row counts. It never
+// writes to file. See the comment at the top of copy.go.
+func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyReport, error) {
+	if opt.Secret == "" {
+		return CopyReport{}, fmt.Errorf("store: copy: no signing secret given: %w", drip.ErrInvalid)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 2000
+	}
+	src, tx, err := openSnapshot(ctx, file)
+	if err != nil {
+		return CopyReport{}, err
+	}
+	defer src.Close()
+	defer tx.Rollback()
+	if !dst.d.postgres() {
+		return CopyReport{}, fmt.Errorf("store: copy: the destination must be PostgreSQL: %w", drip.ErrInvalid)
+	}
+	c := &copier{src: tx, dst: dst, opt: opt}
+	for _, step := range []func(context.Context) error{c.prepare, c.prune, c.copyAll, c.setSequences, c.finish, c.count} {
+		if err := step(ctx); err != nil {
+			return c.rep, err
+		}
+	}
+	var differ []string
+	for _, t := range c.rep.Tables {
+		if t.Source != t.Dest {
+			differ = append(differ, t.Table)
+		}
+	}
+	if len(differ) > 0 {
+		return c.rep, fmt.Errorf("store: copy: %w: %s", ErrCopyMismatch, strings.Join(differ, ", "))
+	}
+	return c.rep, nil
+}
+
+// openSnapshot opens file read-only and starts the read transaction that
+// every read of the copy goes through.
+func openSnapshot(ctx context.Context, file string) (*sql.DB, *sql.Tx, error) {
+	if _, err := os.Stat(file); err != nil {
+		return nil, nil, fmt.Errorf("store: copy: %w", err)
+	}
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
+	src, err := sql.Open("sqlite", "file:"+esc+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: copy: open %s: %w", file, err)
+	}
+	src.SetMaxOpenConns(1)
+	tx, err := src.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err == nil {
+		err = checkVersion(ctx, tx, file)
+	}
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	return src, tx, nil
+}
+
+// checkVersion refuses a file that is not a dripcourse database at this
+// binary's schema version: the columns copied must be the same on both
+// sides. (Reading the version also fixes the snapshot.)
+func checkVersion(ctx context.Context, tx *sql.Tx, file string) error {
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: copy: read %s: %w", file, err)
+	}
+	names, _ := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	switch {
+	case v == 0:
+		return fmt.Errorf("store: copy: %s is not a dripcourse database: %w", file, drip.ErrInvalid)
+	case v != len(names):
+		return fmt.Errorf("store: copy: %s has schema version %d, this binary %d: run this binary's serve on it once, then copy: %w",
+			file, v, len(names), drip.ErrInvalid)
+	}
+	return nil
+}
+
+// prepare learns the columns, refuses unknown tables, and loads the
+// progress of an interrupted run.
+func (c *copier) prepare(ctx context.Context) error {
+	if err := c.checkTables(ctx); err != nil {
+		return err
+	}
+	for _, ct := range copyTables {
+		t, err := c.columns(ctx, ct.name, ct.key)
+		if err != nil {
+			return fmt.Errorf("store: copy: columns of %s: %w", ct.name, err)
+		}
+		c.tables = append(c.tables, t)
+	}
+	after, err := c.loadProgress(ctx)
+	if err != nil {
+		return fmt.Errorf("store: copy: progress: %w", err)
+	}
+	for _, t := range c.tables {
+		c.rep.Tables = append(c.rep.Tables, TableCopy{Table: t.name, After: after[t.name]})
+	}
+	return nil
+}
+
+func (c *copier) checkTables(ctx context.Context) error {
+	rows, err := c.dst.r.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		return fmt.Errorf("store: copy: list tables: %w", err)
+	}
+	defer rows.Close()
+	known := map[string]bool{}
+	for _, t := range copyTables {
+		known[t.name] = true
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("store: copy: list tables: %w", err)
+		}
+		if !known[name] && !notCopied[name] {
+			return fmt.Errorf("store: copy: the schema has a table %s that the copy does not know: teach copy.go about it", name)
+		}
+	}
+	return rows.Err()
+}
+
+func (c *copier) columns(ctx context.Context, name, key string) (copyTable, error) {
+	t := copyTable{name: name, key: key}
+	rows, err := c.dst.r.QueryContext(ctx, `SELECT column_name, data_type, is_nullable FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, name)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var col, typ, null string
+		if err := rows.Scan(&col, &typ, &null); err != nil {
+			return t, err
+		}
+		if (typ != "bigint" && typ != "text") || null != "NO" {
+			return t, fmt.Errorf("column %s is %s (nullable: %s); the copy knows only BIGINT and TEXT NOT NULL", col, typ, null)
+		}
+		t.cols, t.text = append(t.cols, col), append(t.text, typ == "text")
+	}
+	if err := rows.Err(); err != nil {
+		return t, err
+	}
+	if len(t.cols) == 0 || t.cols[0] != key {
+		return t, fmt.Errorf("the key %s is not the first column", key)
+	}
+	return t, nil
+}
+
+func (c *copier) loadProgress(ctx context.Context) (map[string]int64, error) {
+	if _, err := c.dst.w.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+progressTable+
+		" (tbl TEXT PRIMARY KEY, last_id BIGINT NOT NULL)"); err != nil {
+		return nil, err
+	}
+	rows, err := c.dst.r.QueryContext(ctx, "SELECT tbl, last_id FROM "+progressTable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	after := map[string]int64{}
+	for rows.Next() {
+		var t string
+		var id int64
+		if err := rows.Scan(&t, &id); err != nil {
+			return nil, err
+		}
+		after[t] = id
+	}
+	return after, rows.Err()
+}
+
+func (c *copier) report(table string, stage CopyStage, rows, after int64, start time.Time) {
+	if c.opt.Progress != nil {
+		c.opt.Progress(CopyProgress{Table: table, Stage: stage, Rows: rows, After: after, Elapsed: time.Since(start)})
+	}
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestReleaseOfRetakenWorkChangesNothing: a sender whose lease ran out
+// and whose lesson another instance retook must not release it, or the
+// other instance's delivery row would vanish and the lesson come due a
+// third time.
+func TestReleaseOfRetakenWorkChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "slow@example.com", t0)
+	lease := 10 * time.Second
+	first, err := db.ClaimDue(ctx, t0, lease, 10, pickFirst("one"))
+	if err != nil || len(first) != 1 || !first[0].LeaseUntil.Equal(t0.Add(lease)) {
+		t.Fatalf("claim: %+v, %v; want one job leased until %v", first, err, t0.Add(lease))
+	}
+	later := t0.Add(lease + time.Second)
+	second, err := db.ClaimDue(ctx, later, lease, 10, pickFirst("one"))
+	if err != nil || len(second) != 1 {
+		t.Fatalf("retake after the lease: %d jobs, %v", len(second), err)
+	}
+	if err := db.Release(ctx, first[0], t0); err != nil {
+		t.Fatal(err)
+	}
+	e, err := db.Enrollment(ctx, id, "course")
+	if err != nil || !e.NextDueAt.Equal(later.Add(lease)) {
+		t.Fatalf("after the stale release the enrollment is due %v (%v); want the retaken lease %v", e.NextDueAt, err, later.Add(lease))
+	}
+	if again, _ := db.ClaimDue(ctx, later, lease, 10, pickFirst("one")); len(again) != 0 {
+		t.Fatal("a stale release made retaken work claimable again")
+	}
+	// The current holder's release does hand it back.
+	if err := db.Release(ctx, second[0], later); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := db.ClaimDue(ctx, later, lease, 10, pickFirst("one")); len(again) != 1 || again[0].DeliveryID != second[0].DeliveryID {
+		t.Fatalf("after the holder's release: %+v; want the same delivery claimable", again)
+	}
+}
+
+// TestConcurrentClaimsAreDisjoint: two instances claiming at the same
+// moment never get the same reader.
+func TestConcurrentClaimsAreDisjoint(t *testing.T) {
+	ctx := context.Background()
+	target := testTarget(t)
+	a, b := openAt(t, target), openAt(t, target)
+	const readers = 300
+	if err := a.SeedDue(ctx, "course", readers, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var claimed []int64
+	var wg sync.WaitGroup
+	for _, db := range []*DB{a, b, a, b} {
+		wg.Go(func() {
+			for {
+				jobs, err := db.ClaimDue(ctx, t0, time.Minute, 7, pickFirst("one"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(jobs) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, j := range jobs {
+					claimed = append(claimed, j.Enrollment.ID)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[int64]bool{}
+	for _, id := range claimed {
+		if seen[id] {
+			t.Fatalf("enrollment %d was claimed twice", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != readers {
+		t.Fatalf("%d of %d readers claimed", len(seen), readers)
+	}
+}
