@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-chi/httprate"
 	"golang.org/x/time/rate"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
@@ -40,6 +41,9 @@ type app struct {
 	// limits are the per-IP caps on public actions; tests and the
 	// benchmark, which post from one address, turn them off.
 	limits web.Limits
+	// limitCounter counts requests against limits in the shared database,
+	// so instances share them; nil (SQLite, one instance) counts in memory.
+	limitCounter httprate.LimitCounter
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -75,6 +79,9 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
 	a.limits = web.DefaultLimits
+	if cfg.DatabaseURL != "" {
+		a.limitCounter = a.db.RateCounter()
+	}
 	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
 	a.composer = &delivery.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
 		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
@@ -167,6 +174,17 @@ func (a *app) runner() *delivery.Runner {
 	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.lib.Content,
 		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Lease: a.cfg.Lease, Observe: a.metrics.Send}
 	if a.cfg.Rate > 0 {
+		// A claimed batch must be sent well inside its lease, or its tail
+		// would be handed back unsent, claim after claim.
+		r.Batch = min(256, max(1, int(a.cfg.Rate*a.cfg.Lease.Seconds()/8)))
+	}
+	switch {
+	case a.cfg.Rate <= 0:
+	case a.cfg.DatabaseURL != "":
+		// Instances sharing the database share the rate: it is the SMTP
+		// server's (or the provider's) limit, not each instance's.
+		r.Limit = a.db.Budget("smtp", a.cfg.Rate)
+	default:
 		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))
 	}
 	return r

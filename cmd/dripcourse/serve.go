@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/web"
 )
 
@@ -21,6 +22,7 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 60 * time.Second
 	shutdownGrace     = 30 * time.Second
+	housekeepingEvery = time.Minute
 )
 
 func cmdServe(ctx context.Context, e *env) error {
@@ -77,7 +79,7 @@ func (a *app) webServer() *http.Server {
 	}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies,
-		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, Metrics: a.metrics,
+		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
 		MetricsToken: a.cfg.MetricsToken}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
@@ -106,5 +108,24 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 		}
 	}
 	c.Schedule(cron.Every(a.cfg.Tick), cron.FuncJob(pass))
+	c.Schedule(cron.Every(housekeepingEvery), cron.FuncJob(a.housekeeping(ctx)))
 	return c
+}
+
+// housekeeping deletes what has expired: request counts no limiter reads
+// any more, and ended admin sessions. Instances sharing a database take
+// turns: one sweeps, the others skip that minute.
+func (a *app) housekeeping(ctx context.Context) func() {
+	sweep := func(ctx context.Context) error {
+		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
+		if err == nil && swept != (store.Swept{}) {
+			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions)
+		}
+		return err
+	}
+	return func() {
+		if _, err := a.db.Exclusive(ctx, "housekeeping", sweep); err != nil {
+			a.log.Error("housekeeping", "err", err)
+		}
+	}
 }

@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -37,7 +35,11 @@ type Runner struct {
 	// sender's work comes due again.
 	Lease time.Duration
 	// Limit caps messages per second across workers; nil means no cap.
-	Limit *rate.Limiter
+	// An x/time/rate Limiter serves one instance; the store's Budget is
+	// shared by every instance on one database.
+	Limit interface {
+		Wait(ctx context.Context) error
+	}
 	// Observe, when set, is told of every lesson attempt: its result and
 	// how long render, send and record took together (for metrics and the
 	// benchmark). It must be safe to call from several goroutines.

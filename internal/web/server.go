@@ -19,6 +19,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
@@ -58,6 +59,10 @@ type Server struct {
 	OutboxDir string
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
+	// LimitCounter, when set, counts requests against Limits; instances
+	// sharing one (the store's, on a shared database) share their limits.
+	// When it fails, requests go through uncounted. Nil counts in memory.
+	LimitCounter httprate.LimitCounter
 	// Metrics, when set, counts reader actions and is served at /metrics,
 	// to holders of MetricsToken, or without one only to loopback clients.
 	Metrics      *metrics.Metrics
@@ -65,6 +70,8 @@ type Server struct {
 
 	admin       *adminState // built by Handler
 	unavailable logOnce     // database faults are logged once, not per request
+
+	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
 }
 
 func (s *Server) content() *delivery.Content { return s.Library.Content() }
@@ -91,10 +98,10 @@ func (s *Server) publicRoutes(r chi.Router) {
 	}
 
 	r.Get("/", s.coursePage)
-	r.With(s.perIP(s.Limits.Signup)).Post("/subscribe", s.subscribe)
-	r.With(s.perIP(s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
-	r.With(s.perIP(s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
-	unsub := s.perIP(s.Limits.Unsubscribe)
+	r.With(s.perIP("signup", s.Limits.Signup)).Post("/subscribe", s.subscribe)
+	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
+	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
+	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
 	r.With(unsub).Get(links.PathUnsubscribe+"/{token}", s.unsubscribePage)
 	r.With(unsub).Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
 	r.With(unsub).Get(links.PathResubscribe+"/{token}", s.resubscribePage)

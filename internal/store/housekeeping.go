@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"time"
+)
+
+// Exclusive runs fn unless another instance is running the job called
+// name, and reports whether it ran; fn's error is returned as it is.
+//
+// On PostgreSQL it holds a transaction-scoped advisory lock while fn runs:
+// PostgreSQL releases it when the transaction ends, or when the instance's
+// connection dies with it, so a crashed instance never leaves the job
+// locked. This is the one place a transaction stays open while other work
+// happens; it writes nothing and holds one pooled connection. SQLite has a
+// single instance, so there fn just runs.
+func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Context) error) (ran bool, err error) {
+	if !db.d.postgres() {
+		return true, fn(ctx)
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: lock %s: %w", name, friendly(err))
+	}
+	defer tx.Rollback() // releases the lock; fn's writes are not in tx
+	var got bool
+	// The two-key form keeps these locks apart from the migration lock,
+	// which uses the one-key form with the same first half.
+	err = tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+		pgLockKey, lockID(name)).Scan(&got)
+	if err != nil {
+		return false, fmt.Errorf("store: lock %s: %w", name, friendly(err))
+	}
+	if !got {
+		return false, nil
+	}
+	return true, fn(ctx)
+}
+
+// lockID turns a job name into the second half of its advisory lock key.
+func lockID(name string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return int32(h.Sum32())
+}
+
+// Swept counts what Housekeep deleted.
+type Swept struct {
+	RateWindows   int64
+	AdminSessions int64
+}
+
+// Housekeep deletes what nothing reads any more: request counts from
+// windows that ended before the previous one (given the longest window in
+// use), and admin sessions that have expired. Run it periodically, by one
+// instance at a time (Exclusive).
+func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
+	var s Swept
+	// A window is read while it is the current or the previous one.
+	res, err := db.w.ExecContext(ctx, "DELETE FROM rate_hits WHERE window_start <= ?", now.Add(-2*longestWindow).UnixMilli())
+	if err != nil {
+		return s, fmt.Errorf("store: housekeeping: rate counts: %w", friendly(err))
+	}
+	s.RateWindows, _ = res.RowsAffected()
+	// CASE, not AND: PostgreSQL may evaluate AND's operands in any order,
+	// and other settings' values are not numbers.
+	res, err = db.w.ExecContext(ctx, `DELETE FROM settings
+		WHERE CASE WHEN substr(key, 1, ?) = ? THEN CAST(value AS BIGINT) <= ? ELSE false END`,
+		len(adminSessionPrefix), adminSessionPrefix, unix(now))
+	if err != nil {
+		return s, fmt.Errorf("store: housekeeping: admin sessions: %w", friendly(err))
+	}
+	s.AdminSessions, _ = res.RowsAffected()
+	return s, nil
+}
