@@ -73,6 +73,12 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 		a.db.Close()
 		return nil, err
 	}
+	if cfg.DatabaseURL != "" {
+		if _, err := a.db.InitSetting(ctx, store.KeyInstancesStarted, now().UTC().Format(time.RFC3339)); err != nil {
+			a.db.Close()
+			return nil, err
+		}
+	}
 	if a.sender, err = openSender(cfg, log); err != nil {
 		a.db.Close()
 		return nil, err

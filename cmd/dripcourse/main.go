@@ -114,9 +114,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "dripcourse: an email course, delivered one lesson at a time.")
 	fmt.Fprintln(w, "\nUsage: dripcourse COMMAND [settings] [arguments]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-12s %-18s %s\n", c.name, c.args, c.help)
+		fmt.Fprintf(w, "  %-13s %-18s %s\n", c.name, c.args, c.help)
 		for _, f := range c.flags {
-			fmt.Fprintf(w, "  %-12s   --%-15s %s\n", "", f.name, f.help)
+			fmt.Fprintf(w, "  %-13s   --%-15s %s\n", "", f.name, f.help)
 		}
 	}
 	fmt.Fprintln(w, "\nSettings (a flag, or the environment variable in brackets):")

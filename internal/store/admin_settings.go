@@ -56,6 +56,10 @@ func (db *DB) SetAdminPassword(ctx context.Context, hash string) error {
 // signed.
 const KeySigningSecret = "signing_secret"
 
+// KeyInstancesStarted records when dripcourse first ran on a PostgreSQL
+// database: from then on, migrate-store must not copy into it.
+const KeyInstancesStarted = "instances_started_at"
+
 // InitSetting stores value under key unless a value is there already, and
 // returns the value in force: instances starting together agree on one.
 func (db *DB) InitSetting(ctx context.Context, key, value string) (string, error) {

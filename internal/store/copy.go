@@ -122,6 +122,14 @@ func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyRepor
 	if !dst.d.postgres() {
 		return CopyReport{}, fmt.Errorf("store: copy: the destination must be PostgreSQL: %w", drip.ErrInvalid)
 	}
+	// A copy mirrors the snapshot: rows the source lacks are deleted. Once
+	// instances have run on the destination, those rows are their work.
+	if since, ok, err := dst.Setting(ctx, KeyInstancesStarted); err != nil {
+		return CopyReport{}, fmt.Errorf("store: copy: %w", err)
+	} else if ok {
+		return CopyReport{}, fmt.Errorf("store: copy: dripcourse instances have run on this PostgreSQL database since %s: "+
+			"copying again would overwrite or delete what they wrote; copy into an empty database instead: %w", since, drip.ErrInvalid)
+	}
 	c := &copier{src: tx, dst: dst, opt: opt}
 	for _, step := range []func(context.Context) error{c.prepare, c.prune, c.copyAll, c.setSequences, c.finish, c.count} {
 		if err := step(ctx); err != nil {
@@ -200,7 +208,11 @@ func (c *copier) prepare(ctx context.Context) error {
 		return fmt.Errorf("store: copy: progress: %w", err)
 	}
 	for _, t := range c.tables {
-		c.rep.Tables = append(c.rep.Tables, TableCopy{Table: t.name, After: after[t.name]})
+		resume := after[t.name]
+		if !appendOnly[t.name] {
+			resume = 0 // see appendOnly
+		}
+		c.rep.Tables = append(c.rep.Tables, TableCopy{Table: t.name, After: resume})
 	}
 	return nil
 }

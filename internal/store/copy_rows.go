@@ -114,12 +114,18 @@ func (c *copier) copyAll(ctx context.Context) error {
 	return nil
 }
 
+// appendOnly are the tables whose rows never change once written, so a
+// resumed run can skip what an interrupted one copied. Other rows change
+// after they are written (an unsubscribe, a sent lesson): those tables are
+// read again from the start, and the upsert rewrites only what changed.
+var appendOnly = map[string]bool{"attempts": true, "events": true}
+
 // copyTable copies the snapshot's rows after the resume point, one batch
 // per transaction.
 func (c *copier) copyTable(ctx context.Context, t copyTable, tr *TableCopy) error {
 	start, upsert := time.Now(), upsertSQL(t)
 	var after any // nil: from the start
-	if t.byID() {
+	if t.byID() && tr.After > 0 {
 		after = tr.After
 	}
 	for {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +17,8 @@ import (
 func TestCopyResumesAfterInterruption(t *testing.T) {
 	src, file, dst := copyPair(t)
 	defer src.Close()
-	if err := src.SeedDue(context.Background(), "course", 23, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
-		t.Fatal(err)
+	for i := range 23 {
+		active(t, src, fmt.Sprintf("r%d@example.com", i), t0) // a signup and a confirm event each
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -32,7 +33,7 @@ func TestCopyResumesAfterInterruption(t *testing.T) {
 		return rep, batches, err
 	}
 	_, _, err := run(ctx, func(b map[string]int) {
-		if b["subscribers"] == 3 {
+		if b["events"] == 3 {
 			cancel()
 		}
 	})
@@ -40,14 +41,16 @@ func TestCopyResumesAfterInterruption(t *testing.T) {
 		t.Fatalf("interrupted copy: %v, want context.Canceled", err)
 	}
 	var last int64
-	if err := dst.r.QueryRow("SELECT last_id FROM migrate_progress WHERE tbl = 'subscribers'").Scan(&last); err != nil || last != 15 {
-		t.Fatalf("progress after 3 batches of 5: %d, %v; want 15", last, err)
+	if err := dst.r.QueryRow("SELECT last_id FROM migrate_progress WHERE tbl = 'events'").Scan(&last); err != nil || last != 15 {
+		t.Fatalf("progress after 3 batches of 5 events: %d, %v; want 15", last, err)
 	}
-	// Meanwhile serve adds 4 readers (ids 24 to 27) and erases one copied.
-	if err := src.SeedDue(context.Background(), "course", 4, t0, func(i int) string { return fmt.Sprintf("n%d@example.com", i) }); err != nil {
+	// Meanwhile serve adds a reader (2 more events), erases one already
+	// copied, and a copied reader unsubscribes: a changed row.
+	active(t, src, "late@example.com", t0)
+	if err := src.Erase(context.Background(), 2, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := src.Erase(context.Background(), 2, t0); err != nil {
+	if _, err := src.Unsubscribe(context.Background(), 1, 0, "", t0); err != nil {
 		t.Fatal(err)
 	}
 	nop := func(map[string]int) {}
@@ -56,20 +59,25 @@ func TestCopyResumesAfterInterruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkCounts(t, rep)
-	if s := table(rep, "subscribers"); s.After != 15 || s.Copied != 12 || s.Deleted != 1 || batches["subscribers"] != 3 {
-		t.Errorf("resumed subscribers: %+v in %d batches; want 12 rows after id 15 in 3 batches, 1 deleted", s, batches["subscribers"])
+	// Events 1-15 were copied; 16-46 were not, and 3 came after (two for
+	// the late reader, one for the unsubscribe): 34 to copy.
+	if e := table(rep, "events"); e.After != 15 || e.Copied != 34 || e.Deleted != 2 || batches["events"] != 7 {
+		t.Errorf("resumed events: %+v in %d batches; want 34 rows after id 15 in 7 batches, the erased reader's 2 deleted", e, batches["events"])
 	}
-	if batches["enrollments"] != 6 {
-		t.Errorf("enrollments: %d batches, want 6 (26 rows, none copied before)", batches["enrollments"])
+	if s := table(rep, "subscribers"); s.After != 0 || s.Deleted != 1 {
+		t.Errorf("subscribers on resume: %+v; want read again from the start, 1 deleted", s)
+	}
+	if sub, err := dst.Subscriber(context.Background(), 1); err != nil || sub.Status != drip.StatusUnsubscribed {
+		t.Errorf("reader 1 after the resumed copy: %+v, %v; want the unsubscribe made in between", sub, err)
 	}
 	var gone bool
 	if dst.r.QueryRow("SELECT to_regclass('migrate_progress') IS NULL").Scan(&gone); !gone {
 		t.Error("a completed copy left its progress behind")
 	}
-	// After a completed run, the next one copies everything again.
+	// After a completed run, the next one reads everything again.
 	rep, batches, err = run(context.Background(), nop)
-	if s := table(rep, "subscribers"); err != nil || s.After != 0 || s.Copied != 26 || batches["subscribers"] != 6 {
-		t.Errorf("run after completion: %+v in %d batches, %v; want 26 rows from the start", s, batches["subscribers"], err)
+	if e := table(rep, "events"); err != nil || e.After != 0 || e.Copied != 47 || batches["events"] != 10 {
+		t.Errorf("run after completion: %+v in %d batches, %v; want 47 rows from the start", e, batches["events"], err)
 	}
 }
 
@@ -142,5 +150,31 @@ func TestCopyReadsOneSnapshot(t *testing.T) {
 	}
 	if rep, err = Copy(ctx, file, dst, CopyOptions{Secret: testSecret}); err != nil || table(rep, "subscribers").Dest != 17 {
 		t.Fatalf("second run: %+v, %v; want all 17 readers", table(rep, "subscribers"), err)
+	}
+}
+
+// TestCopyRefusesOnceInstancesRan: after the switch, a copy would delete
+// the readers the PostgreSQL instances signed up.
+func TestCopyRefusesOnceInstancesRan(t *testing.T) {
+	ctx := context.Background()
+	src, file, dst := copyPair(t)
+	defer src.Close()
+	active(t, src, "ann@example.com", t0)
+	if _, err := Copy(ctx, file, dst, CopyOptions{Secret: testSecret}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dst.InitSetting(ctx, KeyInstancesStarted, "2026-12-01T09:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := dst.Subscribe(ctx, signup("new@example.com", t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Copy(ctx, file, dst, CopyOptions{Secret: testSecret})
+	if !errors.Is(err, drip.ErrInvalid) || !strings.Contains(err.Error(), "instances have run") {
+		t.Fatalf("copy after instances ran: %v; want a refusal", err)
+	}
+	if _, err := dst.Subscriber(ctx, res.SubscriberID); err != nil {
+		t.Fatalf("the refused copy lost the reader signed up on PostgreSQL: %v", err)
 	}
 }
