@@ -10,11 +10,18 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, now time.Time) (Summary, error) {
+func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, error) {
 	claim := func() ([]store.ConfirmJob, error) {
-		return r.DB.ClaimConfirmations(ctx, now, r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
+		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
 	handle := func(ctx context.Context, j store.ConfirmJob) Summary {
+		r.wait(ctx)
+		left := j.LeaseUntil.Sub(r.Now()) // as for lessons: see sendLessons
+		if left < r.Lease/4 {
+			return Summary{}
+		}
+		ctx, cancel := context.WithTimeout(ctx, left)
+		defer cancel()
 		return r.sendConfirmation(ctx, ct, j)
 	}
 	skip := func(store.ConfirmJob) {} // its lease runs out; confirmations are not time-critical
@@ -32,7 +39,6 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 	at := r.Now().UTC()
 	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
 	if err == nil {
-		r.wait(ctx)
 		err = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
 	} else {

@@ -37,12 +37,17 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 			skip(j)
 			return Summary{}
 		}
+		r.wait(ctx)
 		// Another instance may retake a lesson whose lease runs out, so
-		// one that waited too long in the queue goes back instead.
-		if j.LeaseUntil.Sub(r.Now()) < r.Lease/4 {
+		// one that waited too long goes back instead, and a send must end
+		// before the lease does.
+		left := j.LeaseUntil.Sub(r.Now())
+		if left < r.Lease/4 {
 			skip(j)
 			return Summary{}
 		}
+		ctx, cancel := context.WithTimeout(ctx, left)
+		defer cancel()
 		return r.sendLesson(ctx, ct, j, rec)
 	}
 	return work(ctx, r, claim, handle, skip)
@@ -61,7 +66,6 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		r.Log.Error("render lesson", "slug", j.Slug, "delivery", j.DeliveryID, "err", err)
 		sendErr = &mailer.Error{Text: "render: " + err.Error(), Temporary: true}
 	} else {
-		r.wait(ctx)
 		sendErr = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
 	}

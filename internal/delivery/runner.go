@@ -89,7 +89,7 @@ func (r *Runner) SendDue(ctx context.Context) (Summary, error) {
 	now := r.Now().UTC()
 	ct := r.Content()
 	var total Summary
-	s, err := r.sendConfirmations(ctx, ct, now)
+	s, err := r.sendConfirmations(ctx, ct)
 	total.add(s)
 	if err != nil {
 		return total, err

@@ -105,7 +105,7 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		c.sc = sc
 	}
 	c.lastUsed = time.Now()
-	if err := s.transact(c.sc, from, to, raw); err != nil {
+	if err := s.transact(ctx, c.sc, from, to, raw); err != nil {
 		e := sendError(err)
 		if e.Code == 0 || e.Code == 421 {
 			s.drop(c)
@@ -128,8 +128,19 @@ func (s *SMTP) drop(c *conn) {
 // so the connection can carry the next message; any failure without a
 // server reply leaves the connection in an unknown state, and Send drops
 // it.
-func (s *SMTP) transact(sc *smtp.Client, from, to string, raw []byte) error {
-	if err := sc.UpdateDeadline(s.cfg.Timeout); err != nil {
+//
+// The whole transaction must end within the timeout, or by ctx's deadline
+// if that is sooner: a lesson must not still be going out when its lease
+// lets another instance send it.
+func (s *SMTP) transact(ctx context.Context, sc *smtp.Client, from, to string, raw []byte) error {
+	timeout := s.cfg.Timeout
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	if timeout <= 0 {
+		return &Error{Text: "send cancelled: no time left", Temporary: true}
+	}
+	if err := sc.UpdateDeadline(timeout); err != nil {
 		return err
 	}
 	if err := sc.Mail(from); err != nil {

@@ -36,7 +36,12 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 			return err
 		}
 		// A lesson in flight would be sent to the address after all, and
-		// its outcome could not be recorded: wait for it.
+		// its outcome could not be recorded: wait for it. Locking the
+		// enrollments first waits out a claim still being committed, so
+		// the count below sees its delivery row.
+		if _, err := tx.ExecContext(ctx, "SELECT id FROM enrollments WHERE subscriber_id = ?"+db.d.forUpdate, id); err != nil {
+			return err
+		}
 		var sending int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE subscriber_id = ? AND status = 'sending'", id).Scan(&sending); err != nil {
 			return err

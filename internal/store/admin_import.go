@@ -41,6 +41,7 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 	var out ImportOutcome
 	var status drip.Status
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		out, status = 0, "" // a retried transaction starts afresh
 		if err := db.lockAddress(ctx, tx, in.Email); err != nil {
 			return err
 		}

@@ -86,8 +86,11 @@ func (db *DB) InitAdminPassword(ctx context.Context, hash string) (bool, error) 
 // ID, valid until expires. Expired sessions are cleared on the way.
 func (db *DB) CreateAdminSession(ctx context.Context, idHash string, expires, now time.Time) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM settings WHERE substr(key, 1, ?) = ? AND CAST(value AS BIGINT) <= ?",
-			len(adminSessionPrefix), adminSessionPrefix, unix(now)); err != nil {
+		// The CASE keeps other settings' values from ever being read as
+		// numbers, whatever order the database evaluates conditions in.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE substr(key, 1, ?) = ?
+			AND CASE WHEN substr(key, 1, ?) = ? THEN CAST(value AS BIGINT) END <= ?`,
+			len(adminSessionPrefix), adminSessionPrefix, len(adminSessionPrefix), adminSessionPrefix, unix(now)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", adminSessionPrefix+idHash, strconv.FormatInt(unix(expires), 10))

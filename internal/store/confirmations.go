@@ -16,6 +16,7 @@ type ConfirmJob struct {
 	MessageID  string
 	Attempts   int
 	CreatedAt  time.Time
+	LeaseUntil time.Time // past it, another sender may take this email
 }
 
 // ClaimConfirmations leases up to limit confirmation emails that are due at
@@ -25,6 +26,7 @@ type ConfirmJob struct {
 func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.Duration, limit int, newID func(int64) string) ([]ConfirmJob, error) {
 	var jobs []ConfirmJob
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		jobs = nil // a retried transaction starts afresh
 		rows, err := tx.QueryContext(ctx, `UPDATE confirmations SET status = 'sending', due_at = ?
 			WHERE id IN (SELECT id FROM confirmations WHERE status IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+db.d.skipLocked+`)
 			RETURNING id, subscriber_id, message_id, attempts, created_at`, unix(now.Add(lease)), unix(now), limit)
@@ -38,7 +40,7 @@ func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.
 			if err := rows.Scan(&j.ID, &j.Subscriber.ID, &j.MessageID, &j.Attempts, &created); err != nil {
 				return err
 			}
-			j.CreatedAt = fromUnix(created)
+			j.CreatedAt, j.LeaseUntil = fromUnix(created), fromUnix(unix(now.Add(lease)))
 			jobs = append(jobs, j)
 		}
 		if err := rows.Err(); err != nil {

@@ -80,6 +80,7 @@ type Job struct {
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) ([]Job, error) {
 	var jobs []Job
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		jobs = nil // a retried transaction starts afresh
 		due, err := db.claimEnrollments(ctx, tx, now, lease, limit)
 		if err != nil || len(due) == 0 {
 			return err
@@ -279,16 +280,17 @@ func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
 		reused = reused || r.Slug == j.Slug
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var status string
 		var leased int64
-		err := tx.QueryRowContext(ctx, "SELECT status, next_due_at FROM enrollments WHERE id = ?"+db.d.forUpdate, j.Enrollment.ID).Scan(&status, &leased)
+		err := tx.QueryRowContext(ctx, "SELECT next_due_at FROM enrollments WHERE id = ?"+db.d.forUpdate, j.Enrollment.ID).Scan(&leased)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // erased
 		}
 		if err != nil {
 			return err
 		}
-		if status == string(drip.EnrollActive) && !j.LeaseUntil.IsZero() && leased != unix(j.LeaseUntil) {
+		// Pausing or stopping a reader leaves next_due_at alone, so it
+		// still tells whose claim this is, whatever the status.
+		if !j.LeaseUntil.IsZero() && leased != unix(j.LeaseUntil) {
 			return nil // retaken by another sender
 		}
 		if !reused {

@@ -25,6 +25,7 @@ func (db *DB) ResumeEnrollment(ctx context.Context, sub int64, course string, du
 
 func (db *DB) setEnrollment(ctx context.Context, sub int64, course string, from, to drip.EnrollmentStatus, kind drip.EventKind, due, at time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		changed = false // a retried transaction starts afresh
 		q := "UPDATE enrollments SET status = ? WHERE subscriber_id = ? AND course = ? AND status = ?"
 		args := []any{string(to), sub, course, string(from)}
 		if !due.IsZero() {

@@ -19,6 +19,7 @@ var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.
 // current next-due time and returns the new one.
 func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int64, at time.Time, move func(time.Time) time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		changed = false // a retried transaction starts afresh
 		var enr, due int64
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id

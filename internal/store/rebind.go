@@ -15,54 +15,86 @@ import (
 
 var rebound sync.Map // query -> rewritten query; the store's queries are a small, fixed set
 
-// rebind turns "?" and "?N" parameters into "$N", leaving string literals,
-// quoted identifiers and comments alone.
+// rebind turns "?" and "?N" parameters into "$N", numbering a bare "?"
+// as SQLite does (one more than the largest number so far). String
+// literals (with E” escapes), quoted identifiers, dollar-quoted bodies
+// and comments are copied as they are.
 func rebind(q string) string {
 	if v, ok := rebound.Load(q); ok {
 		return v.(string)
 	}
 	var b strings.Builder
 	b.Grow(len(q) + 16)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := strings.IndexByte(q[i+1:], c)
-			if j < 0 {
-				b.WriteString(q[i:])
-				i = len(q)
-				continue
-			}
-			b.WriteString(q[i : i+j+2])
-			i += j + 1
-		case c == '-' && i+1 < len(q) && q[i+1] == '-':
-			j := strings.IndexByte(q[i:], '\n')
-			if j < 0 {
-				j = len(q) - i
-			}
-			b.WriteString(q[i : i+j])
-			i += j - 1
-		case c == '?':
-			j := i + 1
-			for j < len(q) && q[j] >= '0' && q[j] <= '9' {
-				j++
-			}
-			b.WriteByte('$')
-			if j > i+1 {
-				b.WriteString(q[i+1 : j])
-			} else {
-				n++
-				b.WriteString(strconv.Itoa(n))
-			}
-			i = j - 1
-		default:
-			b.WriteByte(c)
+	top := 0
+	for i := 0; i < len(q); {
+		if n := skipped(q, i); n > 0 {
+			b.WriteString(q[i : i+n])
+			i += n
+			continue
 		}
+		if q[i] != '?' {
+			b.WriteByte(q[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		n := top + 1
+		if j > i+1 {
+			n, _ = strconv.Atoi(q[i+1 : j])
+		}
+		top = max(top, n)
+		b.WriteString("$" + strconv.Itoa(n))
+		i = j
 	}
 	out := b.String()
 	rebound.Store(q, out)
 	return out
+}
+
+// skipped is the length of the literal, identifier or comment starting at
+// q[i] that must be copied untouched, or 0 if there is none.
+func skipped(q string, i int) int {
+	rest := q[i:]
+	switch {
+	case strings.HasPrefix(rest, "--"):
+		return untilAfter(rest, 2, "\n")
+	case strings.HasPrefix(rest, "/*"):
+		return untilAfter(rest, 2, "*/")
+	case rest[0] == '"':
+		return untilAfter(rest, 1, `"`)
+	case rest[0] == '\'':
+		escapes := i > 0 && (q[i-1] == 'E' || q[i-1] == 'e')
+		for j := 1; j < len(rest); j++ {
+			switch {
+			case escapes && rest[j] == '\\':
+				j++
+			case rest[j] == '\'':
+				return j + 1 // a doubled '' reads as two literals, which is the same text
+			}
+		}
+		return len(rest)
+	case rest[0] == '$':
+		end := strings.IndexByte(rest[1:], '$')
+		if end < 0 || strings.ContainsAny(rest[1:end+1], " \t\n(),;") {
+			return 0
+		}
+		tag := rest[:end+2]
+		return untilAfter(rest, len(tag), tag)
+	}
+	return 0
+}
+
+// untilAfter is the length of s up to the end of the first sep at or after
+// from, or all of s when there is none.
+func untilAfter(s string, from int, sep string) int {
+	j := strings.Index(s[from:], sep)
+	if j < 0 {
+		return len(s)
+	}
+	return from + j + len(sep)
 }
 
 // rebindConnector hands out connections that rebind every query.

@@ -39,10 +39,19 @@ var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll
 // sqlEnrollStatus is the hot read: the sender's last check before it sends.
 const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
 
+// lockedStatements read a row that the same transaction may go on to
+// change: on PostgreSQL they lock it, so a concurrent undo or bounce is
+// not overwritten with what was read before it.
+var lockedStatements = map[string]bool{sqlFindSubscriber: true}
+
 func (db *DB) prepare(ctx context.Context) error {
 	db.stmts = make(map[string]*sql.Stmt, len(hotStatements))
 	for _, q := range hotStatements {
-		st, err := db.w.PrepareContext(ctx, q)
+		text := q
+		if lockedStatements[q] {
+			text += db.d.forUpdate
+		}
+		st, err := db.w.PrepareContext(ctx, text)
 		if err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
 		}

@@ -130,6 +130,7 @@ func (db *DB) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Sig
 // reports already.
 func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at time.Time) (already bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		already = false // a retried transaction starts afresh
 		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
@@ -178,7 +179,9 @@ func (db *DB) subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.
 // another reader is ignored). It reports whether anything changed;
 // repeating it is harmless.
 func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail string, at time.Time) (changed bool, err error) {
+	fromLink := deliveryID
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		changed, deliveryID = false, fromLink // a retried transaction starts afresh
 		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
@@ -218,6 +221,7 @@ func stopEnrollments(ctx context.Context, tx *sql.Tx, id int64) error {
 // course resumes where it stopped, with the next lesson due at nextDue.
 func (db *DB) Resubscribe(ctx context.Context, id int64, nextDue, at time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		changed = false // a retried transaction starts afresh
 		status, err := db.subscriberStatus(ctx, tx, id)
 		if err != nil {
 			return err
