@@ -14,7 +14,7 @@ import (
 // from that instance and another: both skip without running fn. Once the
 // holder is done, the job runs again.
 func TestExclusiveSkipsWhileHeld(t *testing.T) {
-	postgresOnly(t)
+	postgresOnly(t, "SQLite runs a single instance: Exclusive just runs the job")
 	ctx := context.Background()
 	dbs := openInstances(t, testTarget(t), 2)
 	inside, release := make(chan struct{}), make(chan struct{})
@@ -56,7 +56,7 @@ func TestExclusiveSkipsWhileHeld(t *testing.T) {
 // TestExclusiveNeverOverlaps has two instances try the job from several
 // goroutines at once: at most one runs it at any moment.
 func TestExclusiveNeverOverlaps(t *testing.T) {
-	postgresOnly(t)
+	postgresOnly(t, "SQLite runs a single instance: Exclusive just runs the job")
 	dbs := openInstances(t, testTarget(t), 2)
 	var active, ran, overlaps atomic.Int32
 	job := func(context.Context) error {
@@ -95,13 +95,6 @@ func TestExclusiveNeverOverlaps(t *testing.T) {
 
 // postgresOnly skips a test of exclusion between instances on the SQLite
 // run: SQLite serves a single instance, and Exclusive just runs the job.
-func postgresOnly(t *testing.T) {
-	t.Helper()
-	if !testPostgres {
-		t.Skip("SQLite runs a single instance: Exclusive just runs the job")
-	}
-}
-
 func TestExclusiveRunsOnSQLite(t *testing.T) {
 	sqliteOnly(t)
 	boom := errors.New("boom")

@@ -41,6 +41,14 @@ func sqliteOnly(t testing.TB) {
 	}
 }
 
+// postgresOnly skips a test of what only PostgreSQL's concurrency allows.
+func postgresOnly(t testing.TB, why string) {
+	t.Helper()
+	if !testPostgres {
+		t.Skip(why)
+	}
+}
+
 func open(t testing.TB) *DB {
 	t.Helper()
 	return openAt(t, testTarget(t))
