@@ -50,7 +50,7 @@ const (
 // pages (http.CrossOriginProtection), so another site cannot make a
 // logged-in operator's browser act.
 func (s *Server) adminRoutes() http.Handler {
-	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow),
+	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow, s.sharedCounter()...),
 		checking: make(chan struct{}, maxPasswordChecks)}
 	r := chi.NewRouter()
 	r.Use(adminHeaders)

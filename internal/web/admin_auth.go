@@ -99,7 +99,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 // (argon2id, 19 MiB each) also run at most a few at a time, so a flood
 // of logins cannot exhaust memory.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	key := httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
+	key := "admin-login " + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
 	next := safeNext(r.PostFormValue("next"))
 	if s.admin.failedLogins.OnLimit(w, r, key) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(loginFailureWindow.Seconds())))

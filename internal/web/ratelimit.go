@@ -55,11 +55,17 @@ func (s *Server) perIP(scope string, n int) func(http.Handler) http.Handler {
 		return func(next http.Handler) http.Handler { return next }
 	}
 	window := s.Limits.EffectiveWindow()
-	opts := []httprate.Option{httprate.WithLimitHandler(s.tooMany)}
-	if s.LimitCounter != nil {
-		opts = append(opts, httprate.WithLimitCounter(failOpen{s.LimitCounter, s}))
-	}
+	opts := append([]httprate.Option{httprate.WithLimitHandler(s.tooMany)}, s.sharedCounter()...)
 	return httprate.LimitBy(n, window, clientKey(scope), opts...)
+}
+
+// sharedCounter is the option that makes a limiter count in the shared
+// database, when there is one. Keys must then name their limiter.
+func (s *Server) sharedCounter() []httprate.Option {
+	if s.LimitCounter == nil {
+		return nil
+	}
+	return []httprate.Option{httprate.WithLimitCounter(failOpen{s.LimitCounter, s})}
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request) {
