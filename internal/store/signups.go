@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Signups share transactions (group commit): SQLite has one writer, and a
@@ -29,11 +30,29 @@ type signupResp struct {
 	err error
 }
 
+// signupLoops is how many groups commit at once. SQLite has one writer,
+// so one loop; on PostgreSQL each commit waits on a network round trip per
+// statement, so several loops keep the server busy. Their groups take
+// address locks in one order (commitSignups), so they can't deadlock.
+func (db *DB) signupLoops() int {
+	if db.d.postgres() {
+		return 4
+	}
+	return 1
+}
+
 func (db *DB) startSignups() {
 	db.signups = make(chan signupReq)
 	db.quit = make(chan struct{})
 	db.signupsDone = make(chan struct{})
-	go db.signupLoop()
+	var wg sync.WaitGroup
+	for range db.signupLoops() {
+		wg.Go(db.signupLoop)
+	}
+	go func() {
+		wg.Wait()
+		close(db.signupsDone)
+	}()
 }
 
 func (db *DB) stopSignups() {
@@ -63,7 +82,6 @@ func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
 }
 
 func (db *DB) signupLoop() {
-	defer close(db.signupsDone)
 	for {
 		var first signupReq
 		select {
