@@ -131,10 +131,20 @@ func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyRepor
 			"copying again would overwrite or delete what they wrote; copy into an empty database instead: %w", since, drip.ErrInvalid)
 	}
 	c := &copier{src: tx, dst: dst, opt: opt}
-	for _, step := range []func(context.Context) error{c.prepare, c.prune, c.copyAll, c.setSequences, c.finish, c.count} {
-		if err := step(ctx); err != nil {
-			return c.rep, err
+	// Two copies into one database would fight over its progress rows.
+	ran, err := dst.Exclusive(ctx, "migrate-store", func(ctx context.Context) error {
+		for _, step := range []func(context.Context) error{c.prepare, c.prune, c.copyAll, c.setSequences, c.finish, c.count} {
+			if err := step(ctx); err != nil {
+				return err
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return c.rep, err
+	}
+	if !ran {
+		return c.rep, fmt.Errorf("store: copy: another migrate-store is copying into this database: %w", drip.ErrInvalid)
 	}
 	var differ []string
 	for _, t := range c.rep.Tables {

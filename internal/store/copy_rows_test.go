@@ -178,3 +178,34 @@ func TestCopyRefusesOnceInstancesRan(t *testing.T) {
 		t.Fatalf("the refused copy lost the reader signed up on PostgreSQL: %v", err)
 	}
 }
+
+// TestCopyRefusesASecondCopyAtOnce: two copies into one database would
+// fight over its progress; the second is refused while the first runs.
+func TestCopyRefusesASecondCopyAtOnce(t *testing.T) {
+	ctx := context.Background()
+	src, file, dst := copyPair(t)
+	defer src.Close()
+	active(t, src, "ann@example.com", t0)
+	holding, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := dst.Exclusive(ctx, "migrate-store", func(context.Context) error {
+			close(holding)
+			<-release
+			return nil
+		})
+		done <- err
+	}()
+	<-holding
+	_, err := Copy(ctx, file, dst, CopyOptions{Secret: testSecret})
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err == nil || !strings.Contains(err.Error(), "another migrate-store") {
+		t.Fatalf("copy while another runs: %v; want a refusal", err)
+	}
+	if _, err := Copy(ctx, file, dst, CopyOptions{Secret: testSecret}); err != nil {
+		t.Fatalf("copy after the other finished: %v", err)
+	}
+}
