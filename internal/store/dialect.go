@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -48,19 +50,25 @@ func IsPostgres(target string) bool {
 	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
 }
 
-// pgConnections is how many connections one instance keeps to PostgreSQL:
-// the dispatcher's workers, the signup loop and the web handlers share them.
+// pgConnections is how many connections one instance keeps to PostgreSQL
+// unless the URL's pool_max_conns says otherwise: the dispatcher's
+// workers, the signup loops and the web handlers share them. N instances
+// need N times as many of the server's max_connections.
 const pgConnections = 16
 
-func openPostgres(ctx context.Context, url string) (*DB, error) {
-	cfg, err := pgx.ParseConfig(url) // its errors hide the password
+func openPostgres(ctx context.Context, target string) (*DB, error) {
+	target, conns, err := poolSize(target)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := pgx.ParseConfig(target) // its errors hide the password
 	if err != nil {
 		return nil, fmt.Errorf("store: DRIP_DATABASE_URL: %w", err)
 	}
 	where := cfg.Host + "/" + cfg.Database
 	sdb := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
-	sdb.SetMaxOpenConns(pgConnections)
-	sdb.SetMaxIdleConns(pgConnections)
+	sdb.SetMaxOpenConns(conns)
+	sdb.SetMaxIdleConns(conns)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", where, friendly(err))
@@ -76,6 +84,27 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	db.startSignups()
 	return db, nil
+}
+
+// poolSize takes pool_max_conns (as pgxpool spells it) out of the URL,
+// since PostgreSQL itself would refuse it as an unknown parameter.
+func poolSize(target string) (string, int, error) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "", 0, fmt.Errorf("store: DRIP_DATABASE_URL is not a URL: %w", drip.ErrInvalid)
+	}
+	q := u.Query()
+	v := q.Get("pool_max_conns")
+	if v == "" {
+		return target, pgConnections, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 2 || n > 1000 {
+		return "", 0, fmt.Errorf("store: DRIP_DATABASE_URL: pool_max_conns=%q is not a number from 2 to 1000: %w", v, drip.ErrInvalid)
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), n, nil
 }
 
 // pgLockKey is the advisory lock held while PostgreSQL's schema is
