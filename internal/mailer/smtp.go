@@ -155,8 +155,11 @@ func (s *SMTP) transact(ctx context.Context, sc *smtp.Client, from, to string, r
 	if err != nil {
 		return err
 	}
+	// After a failed write the body is incomplete: closing the writer
+	// would send the final "." and could deliver half a message. The
+	// error has no reply code, so SendRaw drops the connection instead,
+	// and the server discards what it got.
 	if _, err := w.Write(raw); err != nil {
-		w.Close()
 		return err
 	}
 	return w.Close()
