@@ -49,8 +49,7 @@ func TestReleaseOfRetakenWorkChangesNothing(t *testing.T) {
 // moment never get the same reader.
 func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 	ctx := context.Background()
-	target := testTarget(t)
-	a, b := openAt(t, target), openAt(t, target)
+	a, b := twoInstances(t)
 	const readers = 300
 	if err := a.SeedDue(ctx, "course", readers, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
 		t.Fatal(err)

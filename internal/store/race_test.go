@@ -15,6 +15,12 @@ import (
 // call, waits until PostgreSQL shows that call waiting on a lock, and only
 // then commits. SQLite has a single writer, so these orderings can't occur.
 
+// twoInstances opens one fresh database twice, as two instances would.
+func twoInstances(t *testing.T) (*DB, *DB) {
+	dbs := openInstances(t, testTarget(t), 2)
+	return dbs[0], dbs[1]
+}
+
 const singleWriter = "SQLite has a single writer: the interleaving can't happen"
 
 // holdOpen begins a transaction on db and runs stmts in it, leaving it
@@ -57,10 +63,8 @@ func waitForLockWait(t *testing.T, db *DB) {
 // signup must see the undo, not overwrite it with "pending".
 func TestSignupDoesNotUndoAConcurrentResubscribe(t *testing.T) {
 	postgresOnly(t, singleWriter)
-	ctx := context.Background()
-	target := testTarget(t)
-	a, b := openAt(t, target), openAt(t, target)
-	id := active(t, a, "undo@example.com", t0)
+	a, b := twoInstances(t)
+	ctx, id := context.Background(), active(t, a, "undo@example.com", t0)
 	if _, err := a.Unsubscribe(ctx, id, 0, "", t0); err != nil {
 		t.Fatal(err)
 	}
@@ -87,10 +91,8 @@ func TestSignupDoesNotUndoAConcurrentResubscribe(t *testing.T) {
 // would go to an erased address.
 func TestEraseWaitsForAClaimBeingCommitted(t *testing.T) {
 	postgresOnly(t, singleWriter)
-	ctx := context.Background()
-	target := testTarget(t)
-	a, b := openAt(t, target), openAt(t, target)
-	id := active(t, a, "erase@example.com", t0)
+	a, b := twoInstances(t)
+	ctx, id := context.Background(), active(t, a, "erase@example.com", t0)
 	claim := holdOpen(t, a,
 		"UPDATE enrollments SET next_due_at = next_due_at + 600",
 		`INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
