@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Release hands back a lesson claimed but never attempted (on shutdown):
+// the enrollment is due again at once instead of when its lease runs out,
+// and a delivery row made by this claim goes, so nothing looks in flight.
+// A row that predates the claim stays: it may stand for a message sent
+// just before a crash, and its Message-ID must go with any repeat. A claim
+// whose lease has run out and been retaken by another sender releases
+// nothing: the work is no longer this claim's.
+func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
+	reused := false
+	for _, r := range j.Received {
+		reused = reused || r.Slug == j.Slug
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var leased int64
+		err := tx.QueryRowContext(ctx, "SELECT next_due_at FROM enrollments WHERE id = ?"+db.d.forUpdate, j.Enrollment.ID).Scan(&leased)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // erased
+		}
+		if err != nil {
+			return err
+		}
+		// Pausing or stopping a reader leaves next_due_at alone, so it
+		// still tells whose claim this is, whatever the status.
+		if !j.LeaseUntil.IsZero() && leased != unix(j.LeaseUntil) {
+			return nil // retaken by another sender
+		}
+		if !reused {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ? AND attempts = 0", j.DeliveryID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), j.Enrollment.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: release: %w", err)
+	}
+	return nil
+}
