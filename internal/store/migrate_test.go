@@ -3,8 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"testing"
@@ -14,32 +14,23 @@ import (
 // turn, then opens it: Open must bring it to the newest version and leave
 // a working store.
 func TestEveryMigrationUpgrades(t *testing.T) {
-	sqliteOnly(t)
-	names, _ := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	dialect := "sqlite"
+	if testPostgres {
+		dialect = "postgres"
+	}
+	names, _ := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
 	sort.Strings(names)
 	for before := range len(names) {
 		t.Run("from version "+strconv.Itoa(before), func(t *testing.T) {
 			ctx := context.Background()
-			file := filepath.Join(t.TempDir(), "old.db")
-			raw, err := sql.Open("sqlite", dsn(file, false))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, name := range names[:before] {
-				body, _ := migrations.ReadFile(name)
-				if _, err := raw.ExecContext(ctx, string(body)); err != nil {
-					t.Fatal(err)
-				}
-				raw.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1))
-			}
-			raw.Close()
-			db, err := Open(ctx, file)
+			target := oldSchema(t, names[:before])
+			db, err := Open(ctx, target)
 			if err != nil {
 				t.Fatalf("upgrade from version %d: %v", before, err)
 			}
 			defer db.Close()
 			var v int
-			db.w.QueryRow("PRAGMA user_version").Scan(&v)
+			db.tx(ctx, func(tx *sql.Tx) (err error) { v, err = db.schemaVersion(ctx, tx); return err })
 			if v != len(names) {
 				t.Fatalf("version %d after upgrade, want %d", v, len(names))
 			}
@@ -48,4 +39,36 @@ func TestEveryMigrationUpgrades(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oldSchema makes a database of the dialect under test with only the
+// given migrations applied, recorded as that version, and returns it.
+func oldSchema(t *testing.T, applied []string) string {
+	t.Helper()
+	ctx := context.Background()
+	target, driver, dsnText := testTarget(t), "sqlite", ""
+	if testPostgres {
+		driver, dsnText = "pgx", target
+	} else {
+		dsnText = dsn(target, false)
+	}
+	raw, err := sql.Open(driver, dsnText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	version := "PRAGMA user_version = %d"
+	if testPostgres {
+		version = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)"
+	}
+	for i, name := range applied {
+		body, _ := migrations.ReadFile(name)
+		if _, err := raw.ExecContext(ctx, string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, err := raw.ExecContext(ctx, fmt.Sprintf(version, i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return target
 }
