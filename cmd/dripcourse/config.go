@@ -80,15 +80,25 @@ var settings = []setting{
 }
 
 // parseConfig reads flags from args, falling back to getenv, then to the
-// defaults, and checks every value.
+// defaults, and checks every value. A command's own flag takes the place
+// of a setting's flag of the same name (migrate-store's --from is not the
+// sender address); that setting then comes from getenv or its default.
 func parseConfig(name string, own []flagDef, args []string, getenv func(string) string, out io.Writer) (*Config, map[string]string, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
+	shadowed := map[string]bool{}
+	for _, f := range own {
+		shadowed[f.name] = true
+	}
 	vals := map[string]*string{}
 	for _, s := range settings {
 		def := s.def
 		if v := getenv(s.env); v != "" {
 			def = v
+		}
+		if shadowed[s.name] {
+			vals[s.name] = &def
+			continue
 		}
 		vals[s.name] = fs.String(s.name, def, s.help+" ["+s.env+"]")
 	}

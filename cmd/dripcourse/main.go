@@ -97,9 +97,6 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 		if c.name != args[0] || c.run == nil {
 			continue
 		}
-		if parsesOwnFlags(c.name) {
-			return c.run(ctx, &env{now: now, args: args[1:], stdout: stdout, stderr: stderr})
-		}
 		cfg, own, rest, err := parseConfig("dripcourse "+c.name, c.flags, args[1:], getenv, stderr)
 		if err != nil {
 			return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -28,42 +27,30 @@ func init() {
 		}})
 }
 
-// parsesOwnFlags reports whether a command takes its own flags instead of
-// the settings: migrate-store's --from is not the sender address
-// (DRIP_FROM), and it needs none of the settings.
-func parsesOwnFlags(name string) bool { return name == "migrate-store" }
-
 // migration is what migrate-store was asked to do.
 type migration struct {
 	from, to string // the SQLite file, and the PostgreSQL URL
 	batch    int
 }
 
-// migrateArgs parses and checks migrate-store's flags. It never repeats
-// --to, which may hold a password.
-func migrateArgs(args []string, stderr io.Writer) (migration, error) {
-	fs := flag.NewFlagSet("dripcourse migrate-store", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	from := fs.String("from", "", "")
-	to := fs.String("to", "", "")
-	batch := fs.String("batch", "2000", "")
-	if err := fs.Parse(args); err != nil {
-		return migration{}, err
-	}
+// migrateArgs checks migrate-store's flags. It never repeats --to, which
+// may hold a password.
+func migrateArgs(e *env) (migration, error) {
+	from, to, batch := e.flag("from"), e.flag("to"), e.flag("batch")
 	const usage = "usage: dripcourse migrate-store --from sqlite:PATH --to postgres://user:pass@host/db"
-	if fs.NArg() > 0 || *from == "" || *to == "" {
+	if len(e.args) > 0 || from == "" || to == "" {
 		return migration{}, errors.New(usage)
 	}
-	m := migration{from: strings.TrimPrefix(*from, "sqlite:"), to: *to}
-	if !strings.HasPrefix(*from, "sqlite:") || m.from == "" {
+	m := migration{from: strings.TrimPrefix(from, "sqlite:"), to: to}
+	if !strings.HasPrefix(from, "sqlite:") || m.from == "" {
 		return m, errors.New("migrate-store: --from must name the SQLite database file as sqlite:PATH, e.g. sqlite:data/dripcourse.db")
 	}
-	if !store.IsPostgres(*to) {
+	if !store.IsPostgres(to) {
 		return m, errors.New("migrate-store: --to must be a postgres:// URL, e.g. postgres://user:pass@host/db")
 	}
-	n, err := strconv.Atoi(*batch)
+	n, err := strconv.Atoi(batch)
 	if err != nil || n < 1 || n > 50000 {
-		return m, fmt.Errorf("migrate-store: --batch %q is not a whole number from 1 to 50000", *batch)
+		return m, fmt.Errorf("migrate-store: --batch %q is not a whole number from 1 to 50000", batch)
 	}
 	m.batch = n
 	if fi, err := os.Stat(m.from); err != nil || fi.IsDir() {
@@ -103,7 +90,7 @@ func where(pg string) string {
 }
 
 func cmdMigrateStore(ctx context.Context, e *env) error {
-	m, err := migrateArgs(e.args, e.stderr)
+	m, err := migrateArgs(e)
 	if err != nil {
 		return err
 	}
