@@ -15,13 +15,11 @@ func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, e
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
 	handle := func(ctx context.Context, j store.ConfirmJob) Summary {
-		r.wait(ctx)
-		left := j.LeaseUntil.Sub(r.Now()) // as for lessons: see sendLessons
-		if left < r.Lease/4 {
-			return Summary{}
-		}
-		ctx, cancel := context.WithTimeout(ctx, left)
+		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
+		if !ok {
+			return Summary{} // its lease brings it back
+		}
 		return r.sendConfirmation(ctx, ct, j)
 	}
 	skip := func(store.ConfirmJob) {} // its lease runs out; confirmations are not time-critical

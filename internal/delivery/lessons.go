@@ -37,17 +37,12 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 			skip(j)
 			return Summary{}
 		}
-		r.wait(ctx)
-		// Another instance may retake a lesson whose lease runs out, so
-		// one that waited too long goes back instead, and a send must end
-		// before the lease does.
-		left := j.LeaseUntil.Sub(r.Now())
-		if left < r.Lease/4 {
+		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
+		defer cancel()
+		if !ok {
 			skip(j)
 			return Summary{}
 		}
-		ctx, cancel := context.WithTimeout(ctx, left)
-		defer cancel()
 		return r.sendLesson(ctx, ct, j, rec)
 	}
 	return work(ctx, r, claim, handle, skip)

@@ -150,6 +150,18 @@ func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), hand
 	return total, err
 }
 
+// leased takes a token from the rate limiter, then reports whether the
+// claim leased until `until` may still be sent, with a context that ends
+// when the lease does. Another instance may retake work whose lease has
+// run out, so work that waited into the last quarter of its lease goes
+// back instead, and a send must end before the lease does.
+func (r *Runner) leased(ctx context.Context, until time.Time) (context.Context, context.CancelFunc, bool) {
+	r.wait(ctx)
+	left := until.Sub(r.Now())
+	ctx, cancel := context.WithTimeout(ctx, left)
+	return ctx, cancel, left >= r.Lease/4
+}
+
 // wait takes a token from the rate limiter, if there is one.
 func (r *Runner) wait(ctx context.Context) {
 	if r.Limit != nil {
