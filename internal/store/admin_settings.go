@@ -82,15 +82,24 @@ func (db *DB) InitAdminPassword(ctx context.Context, hash string) (bool, error) 
 	return n == 1, nil
 }
 
+// deleteExpiredSessions removes admin sessions that ended by now. CASE,
+// not AND: PostgreSQL may evaluate AND's operands in any order, and other
+// settings' values are not numbers.
+func deleteExpiredSessions(ctx context.Context, x execer, now time.Time) (int64, error) {
+	res, err := x.ExecContext(ctx, `DELETE FROM settings
+		WHERE CASE WHEN substr(key, 1, ?) = ? THEN CAST(value AS BIGINT) <= ? ELSE false END`,
+		len(adminSessionPrefix), adminSessionPrefix, unix(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // CreateAdminSession records a session, known by the hash of its secret
 // ID, valid until expires. Expired sessions are cleared on the way.
 func (db *DB) CreateAdminSession(ctx context.Context, idHash string, expires, now time.Time) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		// The CASE keeps other settings' values from ever being read as
-		// numbers, whatever order the database evaluates conditions in.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE substr(key, 1, ?) = ?
-			AND CASE WHEN substr(key, 1, ?) = ? THEN CAST(value AS BIGINT) END <= ?`,
-			len(adminSessionPrefix), adminSessionPrefix, len(adminSessionPrefix), adminSessionPrefix, unix(now)); err != nil {
+		if _, err := deleteExpiredSessions(ctx, tx, now); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", adminSessionPrefix+idHash, strconv.FormatInt(unix(expires), 10))

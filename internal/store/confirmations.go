@@ -40,7 +40,7 @@ func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.
 			if err := rows.Scan(&j.ID, &j.Subscriber.ID, &j.MessageID, &j.Attempts, &created); err != nil {
 				return err
 			}
-			j.CreatedAt, j.LeaseUntil = fromUnix(created), fromUnix(unix(now.Add(lease)))
+			j.CreatedAt, j.LeaseUntil = fromUnix(created), leaseEnd(now, lease)
 			jobs = append(jobs, j)
 		}
 		if err := rows.Err(); err != nil {

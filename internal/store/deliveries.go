@@ -89,7 +89,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		}
 		jobs, err = db.startJobs(ctx, tx, due, pick, now)
 		for i := range jobs {
-			jobs[i].LeaseUntil = fromUnix(unix(now.Add(lease)))
+			jobs[i].LeaseUntil = leaseEnd(now, lease)
 		}
 		return err
 	})

@@ -64,14 +64,8 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 		return s, fmt.Errorf("store: housekeeping: rate counts: %w", friendly(err))
 	}
 	s.RateWindows, _ = res.RowsAffected()
-	// CASE, not AND: PostgreSQL may evaluate AND's operands in any order,
-	// and other settings' values are not numbers.
-	res, err = db.w.ExecContext(ctx, `DELETE FROM settings
-		WHERE CASE WHEN substr(key, 1, ?) = ? THEN CAST(value AS BIGINT) <= ? ELSE false END`,
-		len(adminSessionPrefix), adminSessionPrefix, unix(now))
-	if err != nil {
+	if s.AdminSessions, err = deleteExpiredSessions(ctx, db.w, now); err != nil {
 		return s, fmt.Errorf("store: housekeeping: admin sessions: %w", friendly(err))
 	}
-	s.AdminSessions, _ = res.RowsAffected()
 	return s, nil
 }

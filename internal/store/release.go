@@ -8,6 +8,12 @@ import (
 	"time"
 )
 
+// leaseEnd is when a claim taken at now runs out, as stored: whole
+// seconds, so Release can recognise its own lease in the row.
+func leaseEnd(now time.Time, lease time.Duration) time.Time {
+	return fromUnix(unix(now.Add(lease)))
+}
+
 // Release hands back a lesson claimed but never attempted (on shutdown):
 // the enrollment is due again at once instead of when its lease runs out,
 // and a delivery row made by this claim goes, so nothing looks in flight.
