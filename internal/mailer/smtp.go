@@ -28,6 +28,7 @@ type SMTP struct {
 type conn struct {
 	sc       *smtp.Client
 	lastUsed time.Time
+	buf      []byte // the wire bytes of the last pipelined write, reused
 }
 
 // idleCheck is how long a connection may sit unused before it is probed
@@ -105,9 +106,9 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		c.sc = sc
 	}
 	c.lastUsed = time.Now()
-	if err := s.transact(ctx, c.sc, from, to, raw); err != nil {
+	if inSync, err := s.transact(ctx, c, from, to, raw); err != nil {
 		e := sendError(err)
-		if e.Code == 0 || e.Code == 421 {
+		if !inSync || e.Code == 0 || e.Code == 421 {
 			s.drop(c)
 		}
 		return e
@@ -124,45 +125,59 @@ func (s *SMTP) drop(c *conn) {
 	}
 }
 
-// transact runs one SMTP transaction. A refusal of MAIL or RCPT is reset
-// so the connection can carry the next message; any failure without a
-// server reply leaves the connection in an unknown state, and Send drops
-// it.
+// transact runs one SMTP transaction, pipelined when the server allows.
+// A refused transaction is reset so the connection can carry the next
+// message; inSync is false when the connection is in an unknown state
+// (a failure without a reply, or a failed reset), and SendRaw drops it.
 //
 // The whole transaction must end within the timeout, or by ctx's deadline
 // if that is sooner: a lesson must not still be going out when its lease
 // lets another instance send it.
-func (s *SMTP) transact(ctx context.Context, sc *smtp.Client, from, to string, raw []byte) error {
+func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byte) (inSync bool, err error) {
 	timeout := s.cfg.Timeout
 	if d, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(d))
 	}
 	if timeout <= 0 {
-		return &Error{Text: "send cancelled: no time left", Temporary: true}
+		return true, &Error{Text: "send cancelled: no time left", Temporary: true}
 	}
+	sc := c.sc
 	if err := sc.UpdateDeadline(timeout); err != nil {
-		return err
+		return false, err
 	}
-	if err := sc.Mail(from); err != nil {
-		sc.Reset()
-		return err
+	if ok, _ := sc.Extension("PIPELINING"); ok {
+		chunking, _ := sc.Extension("CHUNKING")
+		inSync, err = pipelined(sc.Text, &c.buf, from, to, raw, chunking)
+	} else {
+		inSync, err = stepwise(sc, from, to, raw)
 	}
-	if err := sc.Rcpt(to); err != nil {
-		sc.Reset()
-		return err
+	if err != nil && inSync && refused(err) {
+		inSync = sc.Reset() == nil
+	}
+	return inSync, err
+}
+
+// stepwise runs a transaction one command at a time, for servers without
+// PIPELINING.
+func stepwise(sc *smtp.Client, from, to string, raw []byte) (inSync bool, err error) {
+	if err := sc.Mail("<" + from + ">"); err != nil {
+		return true, err
+	}
+	if err := sc.Rcpt("<" + to + ">"); err != nil {
+		return true, err
 	}
 	w, err := sc.Data()
 	if err != nil {
-		return err
+		return true, err
 	}
 	// After a failed write the body is incomplete: closing the writer
 	// would send the final "." and could deliver half a message. The
 	// error has no reply code, so SendRaw drops the connection instead,
 	// and the server discards what it got.
 	if _, err := w.Write(raw); err != nil {
-		return err
+		return false, err
 	}
-	return w.Close()
+	return true, w.Close()
 }
 
 // Close waits for messages in flight and closes every open connection.

@@ -9,6 +9,8 @@ import (
 	"mime/multipart"
 	"net"
 	"net/mail"
+	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +19,26 @@ import (
 	"github.com/dripcourse/dripcourse/internal/smtptest"
 )
 
-func startServer(t *testing.T) *smtptest.Server {
+func startServer(t *testing.T, hide ...string) *smtptest.Server {
 	t.Helper()
 	srv, err := smtptest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Hide(hide...)
 	t.Cleanup(func() { srv.Close() })
 	return srv
+}
+
+// servers are the three ways a transaction can go: pipelined with BDAT,
+// pipelined with DATA, and one command at a time.
+var servers = []struct {
+	name string
+	hide []string
+}{
+	{"pipelining and chunking", nil},
+	{"pipelining only", []string{"CHUNKING"}},
+	{"neither", []string{"PIPELINING", "CHUNKING"}},
 }
 
 func newSender(t *testing.T, port int) *mailer.SMTP {
@@ -120,44 +134,48 @@ func checkAlternative(t *testing.T, contentType string, body io.Reader) {
 }
 
 func TestSMTPSendErrors(t *testing.T) {
-	tests := []struct {
-		name      string
-		stage     smtptest.Stage
-		code      int
-		enhanced  string
-		temporary bool
-		bounce    bool
-		ours      bool
-	}{
-		{"451 at RCPT", smtptest.StageRcpt, 451, "4.2.1", true, false, false},
-		{"550 no such user", smtptest.StageRcpt, 550, "5.1.1", false, true, false},
-		{"552 mailbox full at RCPT", smtptest.StageRcpt, 552, "5.2.2", false, false, false},
-		{"552 mailbox full at DATA", smtptest.StageData, 552, "5.2.2", false, false, false},
-		{"554 policy at DATA", smtptest.StageData, 554, "5.7.1", false, false, true},
-		{"421 at MAIL", smtptest.StageMail, 421, "4.7.0", true, false, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := startServer(t)
-			srv.SetRule(func(stage smtptest.Stage, _ string) error {
-				if stage == tt.stage {
-					return smtptest.Reply(tt.code, tt.enhanced, "test says no")
-				}
-				return nil
-			})
-			err := sendNow(t, newSender(t, srv.Port), testMessage("e1@example.test"))
-			var me *mailer.Error
-			if !errors.As(err, &me) {
-				t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			tests := []struct {
+				name      string
+				stage     smtptest.Stage
+				code      int
+				enhanced  string
+				temporary bool
+				bounce    bool
+				ours      bool
+			}{
+				{"451 at RCPT", smtptest.StageRcpt, 451, "4.2.1", true, false, false},
+				{"550 no such user", smtptest.StageRcpt, 550, "5.1.1", false, true, false},
+				{"552 mailbox full at RCPT", smtptest.StageRcpt, 552, "5.2.2", false, false, false},
+				{"552 mailbox full at DATA", smtptest.StageData, 552, "5.2.2", false, false, false},
+				{"554 policy at DATA", smtptest.StageData, 554, "5.7.1", false, false, true},
+				{"421 at MAIL", smtptest.StageMail, 421, "4.7.0", true, false, true},
 			}
-			if me.Code != tt.code || me.Enhanced != tt.enhanced || me.Temporary != tt.temporary {
-				t.Errorf("got code %d enhanced %q temporary %v, want %d %q %v", me.Code, me.Enhanced, me.Temporary, tt.code, tt.enhanced, tt.temporary)
-			}
-			if me.Bounce() != tt.bounce || me.Ours() != tt.ours {
-				t.Errorf("Bounce() %v Ours() %v, want %v %v", me.Bounce(), me.Ours(), tt.bounce, tt.ours)
-			}
-			if srv.Count() != 0 {
-				t.Errorf("server accepted %d messages", srv.Count())
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					srv := startServer(t, sv.hide...)
+					srv.SetRule(func(stage smtptest.Stage, _ string) error {
+						if stage == tt.stage {
+							return smtptest.Reply(tt.code, tt.enhanced, "test says no")
+						}
+						return nil
+					})
+					err := sendNow(t, newSender(t, srv.Port), testMessage("e1@example.test"))
+					var me *mailer.Error
+					if !errors.As(err, &me) {
+						t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
+					}
+					if me.Code != tt.code || me.Enhanced != tt.enhanced || me.Temporary != tt.temporary {
+						t.Errorf("got code %d enhanced %q temporary %v, want %d %q %v", me.Code, me.Enhanced, me.Temporary, tt.code, tt.enhanced, tt.temporary)
+					}
+					if me.Bounce() != tt.bounce || me.Ours() != tt.ours {
+						t.Errorf("Bounce() %v Ours() %v, want %v %v", me.Bounce(), me.Ours(), tt.bounce, tt.ours)
+					}
+					if srv.Count() != 0 {
+						t.Errorf("server accepted %d messages", srv.Count())
+					}
+				})
 			}
 		})
 	}
@@ -183,30 +201,34 @@ func TestSMTPConnectionRefused(t *testing.T) {
 // TestSMTPRecoversAfterFailure fails one message and then sends more than
 // there are connections, so the failed connection must be used again.
 func TestSMTPRecoversAfterFailure(t *testing.T) {
-	for _, stage := range []smtptest.Stage{smtptest.StageMail, smtptest.StageRcpt, smtptest.StageData} {
-		t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
-			srv := startServer(t)
-			s := newSender(t, srv.Port)
-			if err := sendNow(t, s, testMessage("warm@example.test")); err != nil {
-				t.Fatalf("first send: %v", err)
-			}
-			srv.SetRule(func(st smtptest.Stage, _ string) error {
-				if st == stage {
-					return smtptest.Reply(554, "5.6.0", "bad content")
-				}
-				return nil
-			})
-			if err := sendNow(t, s, testMessage("fail@example.test")); err == nil {
-				t.Fatal("send under a failing rule succeeded")
-			}
-			srv.SetRule(nil)
-			for i := range 3 {
-				if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
-					t.Fatalf("send %d after the failure: %v", i+1, err)
-				}
-			}
-			if !srv.Wait(4, 5*time.Second) {
-				t.Fatalf("server has %d messages, want 4", srv.Count())
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			for _, stage := range []smtptest.Stage{smtptest.StageMail, smtptest.StageRcpt, smtptest.StageData} {
+				t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
+					srv := startServer(t, sv.hide...)
+					s := newSender(t, srv.Port)
+					if err := sendNow(t, s, testMessage("warm@example.test")); err != nil {
+						t.Fatalf("first send: %v", err)
+					}
+					srv.SetRule(func(st smtptest.Stage, _ string) error {
+						if st == stage {
+							return smtptest.Reply(554, "5.6.0", "bad content")
+						}
+						return nil
+					})
+					if err := sendNow(t, s, testMessage("fail@example.test")); err == nil {
+						t.Fatal("send under a failing rule succeeded")
+					}
+					srv.SetRule(nil)
+					for i := range 3 {
+						if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
+							t.Fatalf("send %d after the failure: %v", i+1, err)
+						}
+					}
+					if !srv.Wait(4, 5*time.Second) {
+						t.Fatalf("server has %d messages, want 4", srv.Count())
+					}
+				})
 			}
 		})
 	}
@@ -244,30 +266,97 @@ func TestSMTPRefusesHeaderInjection(t *testing.T) {
 // TestSMTPConnectionDropped has the server hang up mid-transaction: the
 // failure is temporary with no reply code, and the next message re-dials.
 func TestSMTPConnectionDropped(t *testing.T) {
-	for _, stage := range []smtptest.Stage{smtptest.StageRcpt, smtptest.StageData} {
-		t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
-			srv := startServer(t)
-			s := newSender(t, srv.Port)
-			srv.SetRule(func(st smtptest.Stage, _ string) error {
-				if st == stage {
-					return smtptest.ErrDrop
-				}
-				return nil
-			})
-			err := sendNow(t, s, testMessage("drop@example.test"))
-			var me *mailer.Error
-			if !errors.As(err, &me) || !me.Temporary || me.Code != 0 {
-				t.Fatalf("err = %v, want a temporary *mailer.Error with Code 0", err)
-			}
-			srv.SetRule(nil)
-			for i := range 3 {
-				if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
-					t.Fatalf("send %d after the drop: %v", i+1, err)
-				}
-			}
-			if n := srv.Count(); n != 3 {
-				t.Errorf("server has %d messages, want 3", n)
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			for _, stage := range []smtptest.Stage{smtptest.StageRcpt, smtptest.StageData} {
+				t.Run([]string{"MAIL", "RCPT", "DATA"}[stage], func(t *testing.T) {
+					srv := startServer(t, sv.hide...)
+					s := newSender(t, srv.Port)
+					srv.SetRule(func(st smtptest.Stage, _ string) error {
+						if st == stage {
+							return smtptest.ErrDrop
+						}
+						return nil
+					})
+					err := sendNow(t, s, testMessage("drop@example.test"))
+					var me *mailer.Error
+					if !errors.As(err, &me) || !me.Temporary || me.Code != 0 {
+						t.Fatalf("err = %v, want a temporary *mailer.Error with Code 0", err)
+					}
+					srv.SetRule(nil)
+					for i := range 3 {
+						if err := sendNow(t, s, testMessage("after@example.test")); err != nil {
+							t.Fatalf("send %d after the drop: %v", i+1, err)
+						}
+					}
+					if n := srv.Count(); n != 3 {
+						t.Errorf("server has %d messages, want 3", n)
+					}
+				})
 			}
 		})
 	}
+}
+
+// TestSMTPBodyArrivesExactly sends lines that begin with dots, which DATA
+// must stuff and BDAT must not, and checks the text arrives unchanged
+// whichever way the server lets it travel.
+func TestSMTPBodyArrivesExactly(t *testing.T) {
+	text := ".\n..\n.hidden line\nmiddle\n. \n...end\n"
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			srv := startServer(t, sv.hide...)
+			if got := ehloExtensions(t, srv.Addr); slices.Contains(got, "CHUNKING") == slices.Contains(sv.hide, "CHUNKING") ||
+				slices.Contains(got, "PIPELINING") == slices.Contains(sv.hide, "PIPELINING") {
+				t.Fatalf("server offers %v with %v hidden", got, sv.hide)
+			}
+			m := testMessage("dots@example.test")
+			m.Text = text
+			if err := sendNow(t, newSender(t, srv.Port), m); err != nil {
+				t.Fatal(err)
+			}
+			msg, err := mail.ReadMessage(bytes.NewReader(srv.Messages()[0].Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, params, _ := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+			p, err := multipart.NewReader(msg.Body, params["boundary"]).NextPart() // decodes quoted-printable
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(p)
+			if want := strings.ReplaceAll(text, "\n", "\r\n"); string(got) != want {
+				t.Errorf("text part arrived as %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// ehloExtensions dials addr and returns the extension keywords its EHLO
+// reply lists.
+func ehloExtensions(t *testing.T, addr string) []string {
+	t.Helper()
+	c, err := textproto.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, _, err := c.ReadResponse(220); err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.Cmd("EHLO client.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.StartResponse(id)
+	_, msg, err := c.ReadResponse(250)
+	c.EndResponse(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exts []string
+	for _, line := range strings.Split(msg, "\n")[1:] {
+		exts = append(exts, strings.Fields(line)[0])
+	}
+	return exts
 }

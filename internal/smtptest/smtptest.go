@@ -86,6 +86,8 @@ type Server struct {
 	discarded int
 	// arrived is signalled after every accepted message.
 	arrived chan struct{}
+	// hidden lists extensions left out of the EHLO reply.
+	hidden []string
 }
 
 // Start listens on a free port of 127.0.0.1. Stop it with Close.
@@ -106,8 +108,17 @@ func Start() (*Server, error) {
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	addr := ln.Addr().(*net.TCPAddr)
 	s.Addr, s.Host, s.Port = addr.String(), "127.0.0.1", addr.Port
-	go s.srv.Serve(ln)
+	go s.srv.Serve(hidingListener{ln, s})
 	return s, nil
+}
+
+// Hide leaves extensions such as PIPELINING or CHUNKING out of the EHLO
+// reply to connections made from now on, to stand in for an older server.
+// go-smtp always offers them, so the reply is edited on its way out.
+func (s *Server) Hide(ext ...string) {
+	s.mu.Lock()
+	s.hidden = append(s.hidden, ext...)
+	s.mu.Unlock()
 }
 
 // Discard makes the server count messages without keeping them, so a
@@ -181,6 +192,46 @@ func (s *Server) Wait(n int, d time.Duration) bool {
 	return true
 }
 
+// hidingListener hands out connections that drop the hidden extensions'
+// lines from what the server writes.
+type hidingListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l hidingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.s.mu.Lock()
+	hidden := append([]string(nil), l.s.hidden...)
+	l.s.mu.Unlock()
+	if len(hidden) == 0 {
+		return c, nil
+	}
+	return hidingConn{c, hidden}, nil
+}
+
+type hidingConn struct {
+	net.Conn
+	hidden []string
+}
+
+// Write removes "250-EXT" lines. go-smtp writes the EHLO reply in one
+// piece and never lists these extensions last, so a line is never split
+// across writes and the reply's final line stays intact.
+func (c hidingConn) Write(p []byte) (int, error) {
+	q := p
+	for _, ext := range c.hidden {
+		q = bytes.ReplaceAll(q, []byte("250-"+ext+"\r\n"), nil)
+	}
+	if _, err := c.Conn.Write(q); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 type backend struct{ s *Server }
 
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
@@ -219,7 +270,16 @@ func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (x *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
+	x.s.mu.Lock()
+	discard := x.s.discard
+	x.s.mu.Unlock()
+	var b []byte
+	var err error
+	if discard {
+		_, err = io.Copy(io.Discard, r)
+	} else {
+		b, err = io.ReadAll(r)
+	}
 	if err != nil {
 		return err
 	}
