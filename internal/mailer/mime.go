@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"mime"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -89,35 +90,59 @@ func header(buf *bytes.Buffer, name, value string) {
 
 const hexUpper = "0123456789ABCDEF"
 
+// qpPlain marks the bytes quoted-printable can carry as they are; space
+// and tab are plain too, except before a line break.
+var qpPlain = func() (t [256]bool) {
+	for c := ' '; c <= '~'; c++ {
+		t[c] = c != '='
+	}
+	t['\t'] = true
+	return t
+}()
+
 // appendQP appends body encoded as quoted-printable (RFC 2045): lines end
 // in CRLF, no encoded line is over 76 characters, and spaces before a line
-// break are encoded so no relay can strip them.
+// break are encoded so no relay can strip them. It runs for every part of
+// every message, so runs of plain bytes are copied whole.
 func appendQP(dst []byte, body string) []byte {
+	dst = slices.Grow(dst, len(body)+len(body)/16)
 	col := 0
-	emit := func(s ...byte) {
-		if col+len(s) > 75 {
+	for i := 0; i < len(body); {
+		c := body[i]
+		if c == '\n' || c == '\r' && i+1 < len(body) && body[i+1] == '\n' {
+			i += 1 + int(c&1) // '\r' is odd, '\n' even: skip CRLF whole
+			dst = append(dst, '\r', '\n')
+			col = 0
+			continue
+		}
+		if col == 75 {
 			dst = append(dst, '=', '\r', '\n')
 			col = 0
 		}
-		dst = append(dst, s...)
-		col += len(s)
-	}
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		switch {
-		case c == '\n' || (c == '\r' && i+1 < len(body) && body[i+1] == '\n'):
-			if c == '\r' {
-				i++
-			}
-			dst = append(dst, '\r', '\n')
-			col = 0
-		case (c == ' ' || c == '\t') && (i+1 == len(body) || body[i+1] == '\n' || body[i+1] == '\r'):
-			emit('=', hexUpper[c>>4], hexUpper[c&15])
-		case c == '=' || c < ' ' && c != '\t' || c > '~':
-			emit('=', hexUpper[c>>4], hexUpper[c&15])
-		default:
-			emit(c)
+		j := i
+		for end := min(len(body), i+75-col); j < end && qpPlain[body[j]]; j++ {
 		}
+		if j > i && (body[j-1] == ' ' || body[j-1] == '\t') && lineEndsAt(body, j) {
+			j--
+		}
+		if j > i {
+			dst = append(dst, body[i:j]...)
+			col += j - i
+			i = j
+			continue
+		}
+		if col+3 > 75 {
+			dst = append(dst, '=', '\r', '\n')
+			col = 0
+		}
+		dst = append(dst, '=', hexUpper[c>>4], hexUpper[c&15])
+		col += 3
+		i++
 	}
 	return dst
+}
+
+// lineEndsAt reports whether a line break or the end of body is at i.
+func lineEndsAt(body string, i int) bool {
+	return i == len(body) || body[i] == '\n' || body[i] == '\r'
 }
