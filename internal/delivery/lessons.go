@@ -9,6 +9,11 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
+// recheckAfter is how old a claim may be before the reader's status is
+// read again just before sending: a reader who leaves more than this long
+// before their lesson goes out does not get it.
+const recheckAfter = time.Second
+
 func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
 		l := NextLesson(ct.Course, d.Received)
@@ -30,22 +35,27 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		}
 	}
 	handle := func(ctx context.Context, j store.Job) Summary {
-		// A reader may have left since the claim: their lesson is
-		// dropped, not sent. (The claim itself skips stopped readers;
-		// this narrows the window to the SMTP transaction.)
-		if ok, err := r.DB.StillActive(ctx, j.Enrollment.ID); err != nil || !ok {
-			skip(j)
-			return Summary{}
-		}
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
-		if !ok {
+		if !ok || !r.stillWanted(ctx, j) {
 			skip(j)
 			return Summary{}
 		}
 		return r.sendLesson(ctx, ct, j, rec)
 	}
 	return work(ctx, r, claim, handle, skip)
+}
+
+// stillWanted reports whether a claimed lesson should still go out. A
+// reader may have left since the claim, and their lesson is then dropped.
+// The claim itself skips stopped readers, so only a claim that has waited
+// (behind a rate limit, say) is asked again: a fresh one costs no query.
+func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
+	if r.Now().Sub(j.ClaimedAt) <= recheckAfter {
+		return true
+	}
+	ok, err := r.DB.StillActive(ctx, j.Enrollment.ID)
+	return err == nil && ok
 }
 
 // sendLesson sends one claimed lesson and records the outcome.

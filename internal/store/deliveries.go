@@ -69,6 +69,7 @@ type Job struct {
 	// LeaseUntil is when the claim runs out and another sender (another
 	// instance) may take the lesson: past it, this claim must not send.
 	LeaseUntil time.Time
+	ClaimedAt  time.Time
 }
 
 // ClaimDue leases up to limit active enrollments whose next lesson is due at
@@ -89,7 +90,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		}
 		jobs, err = db.startJobs(ctx, tx, due, pick, now)
 		for i := range jobs {
-			jobs[i].LeaseUntil = leaseEnd(now, lease)
+			jobs[i].LeaseUntil, jobs[i].ClaimedAt = leaseEnd(now, lease), now
 		}
 		return err
 	})
