@@ -44,6 +44,9 @@ type DB struct {
 	signups     chan signupReq // see signups.go
 	quit        chan struct{}
 	signupsDone chan struct{}
+
+	ck     *sql.DB // SQLite only: checkpoints (checkpoint.go)
+	ckDone chan struct{}
 }
 
 // Open opens the database target names and brings its schema up to date:
@@ -86,6 +89,10 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 		return nil, err
 	}
 	db.startSignups()
+	if err := db.startCheckpoints(file); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -94,6 +101,8 @@ func dsn(file string, readOnly bool) string {
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "wal_autocheckpoint(0)")
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	if readOnly {
@@ -105,6 +114,7 @@ func dsn(file string, readOnly bool) string {
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	db.stopSignups()
+	db.stopCheckpoints()
 	db.closeStmts()
 	var errs []error
 	if db.r != nil {
