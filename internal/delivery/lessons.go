@@ -27,7 +27,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	claim := func() ([]store.Job, error) {
 		return r.DB.ClaimDue(ctx, r.Now().UTC(), r.Lease, r.Batch, pick)
 	}
-	rec := newRecorder(r.DB)
+	rec := newRecorder(r.DB, r.Workers)
 	defer rec.close()
 	skip := func(j store.Job) {
 		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
@@ -58,13 +58,14 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 	return err == nil && ok
 }
 
-// sendLesson sends one claimed lesson and records the outcome.
+// sendLesson sends one claimed lesson and queues its outcome for commit.
 func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder) Summary {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
+	rec.enter()
 	if err != nil {
 		// A template that fails at send time is the operator's to fix;
 		// keep the lesson and try again later rather than lose it.
@@ -75,6 +76,16 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		at = r.Now().UTC()
 	}
 	o := r.outcome(ct, j, sendErr, at)
+	rec.record(o, func(err error) {
+		if err != nil {
+			// The lease will bring this lesson back; the same Message-ID
+			// goes with it, so a receiver can tell a repeat.
+			r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)
+		}
+		if r.Observe != nil {
+			r.Observe(o.Result, time.Since(began))
+		}
+	})
 	var sum Summary
 	switch {
 	case o.Result == drip.DeliverySent:
@@ -89,14 +100,6 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	}
 	if o.Complete {
 		sum.Completed++
-	}
-	if err := rec.record(o); err != nil {
-		// The lease will bring this lesson back; the same Message-ID
-		// goes with it, so a receiver can tell a repeat.
-		r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)
-	}
-	if r.Observe != nil {
-		r.Observe(o.Result, time.Since(began))
 	}
 	return sum
 }

@@ -7,38 +7,48 @@ import (
 )
 
 // recorder commits outcomes for several senders in shared transactions
-// (group commit). Each sender still waits for its own outcome to be
-// committed before it sends again, so the crash guarantee is unchanged:
-// at most the messages in flight can be repeated. What changes is that
-// four senders finishing at once cost one commit, not four.
+// (group commit), off the senders' path. What bounds a crash is the
+// window: a sender takes a place in it just before a message goes out,
+// and the place comes back only once that message's outcome is durable.
+// The runner gives it one place per connection, so a crash repeats at most
+// one message per connection, each with the Message-ID it had, and loses
+// none. Within that bound a sender renders its next message while its last
+// outcome commits, and outcomes that arrive during one commit share the
+// next. (Two places per connection was 9-21% faster; the bound was worth
+// more.)
 type recorder struct {
-	db   *store.DB
-	reqs chan recordReq
-	done chan struct{}
+	db     *store.DB
+	window chan struct{}
+	reqs   chan recordReq
+	done   chan struct{}
 }
 
 type recordReq struct {
-	o   store.Outcome
-	err chan error
+	o    store.Outcome
+	then func(error)
 }
 
 // maxGroup caps how many outcomes share one transaction.
-const maxGroup = 64
+const maxGroup = 256
 
-func newRecorder(db *store.DB) *recorder {
-	r := &recorder{db: db, reqs: make(chan recordReq), done: make(chan struct{})}
+// newRecorder starts a recorder whose window holds size messages.
+func newRecorder(db *store.DB, size int) *recorder {
+	r := &recorder{db: db, window: make(chan struct{}, size), reqs: make(chan recordReq, size), done: make(chan struct{})}
 	go r.loop()
 	return r
 }
 
-// record commits o and returns once it is durable.
-func (r *recorder) record(o store.Outcome) error {
-	req := recordReq{o: o, err: make(chan error, 1)}
-	r.reqs <- req
-	return <-req.err
+// enter takes a place in the window for a message about to be sent,
+// waiting while the window is full. Every enter is followed by one record.
+func (r *recorder) enter() { r.window <- struct{}{} }
+
+// record queues o for commit; once it is durable (or has failed), then is
+// called and the message's place in the window is free again.
+func (r *recorder) record(o store.Outcome, then func(error)) {
+	r.reqs <- recordReq{o: o, then: then}
 }
 
-// close stops the recorder once every pending outcome is committed.
+// close stops the recorder once every queued outcome is committed.
 func (r *recorder) close() {
 	close(r.reqs)
 	<-r.done
@@ -72,13 +82,13 @@ func (r *recorder) commit(group []recordReq) {
 	for i, g := range group {
 		outs[i] = g.o
 	}
-	if err := r.db.Record(ctx, outs...); err == nil || len(group) == 1 {
-		for _, g := range group {
-			g.err <- err
-		}
-		return
-	}
+	groupErr := r.db.Record(ctx, outs...)
 	for _, g := range group {
-		g.err <- r.db.Record(ctx, g.o)
+		err := groupErr
+		if err != nil && len(group) > 1 {
+			err = r.db.Record(ctx, g.o)
+		}
+		g.then(err)
+		<-r.window
 	}
 }
