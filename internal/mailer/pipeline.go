@@ -18,13 +18,17 @@ import (
 // the server worded it, so a bad recipient still reads as 550 5.1.1 even
 // though the BDAT after it was refused too. inSync is false when the
 // replies leave the connection in a state the next message cannot trust.
-func pipelined(t *textproto.Conn, buf *[]byte, from, to string, raw []byte, chunking bool) (inSync bool, err error) {
+//
+// params go after MAIL FROM's address, such as " SMTPUTF8".
+func pipelined(t *textproto.Conn, buf *[]byte, from, params, to string, raw []byte, chunking bool) (inSync bool, err error) {
 	if strings.ContainsAny(from+to, "\r\n<>") {
 		return true, &Error{Text: "message refused: an envelope address contains a line break or angle bracket"}
 	}
 	b := append((*buf)[:0], "MAIL FROM:<"...)
 	b = append(b, from...)
-	b = append(b, ">\r\nRCPT TO:<"...)
+	b = append(b, '>')
+	b = append(b, params...)
+	b = append(b, "\r\nRCPT TO:<"...)
 	b = append(b, to...)
 	b = append(b, ">\r\n"...)
 	if chunking {

@@ -147,7 +147,11 @@ func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byt
 	}
 	if ok, _ := sc.Extension("PIPELINING"); ok {
 		chunking, _ := sc.Extension("CHUNKING")
-		inSync, err = pipelined(sc.Text, &c.buf, from, to, raw, chunking)
+		params := ""
+		if utf8, _ := sc.Extension("SMTPUTF8"); utf8 && !isASCII(from+to) {
+			params = " SMTPUTF8" // RFC 6531: an address that is not ASCII
+		}
+		inSync, err = pipelined(sc.Text, &c.buf, from, params, to, raw, chunking)
 	} else {
 		inSync, err = stepwise(sc, from, to, raw)
 	}
@@ -155,6 +159,15 @@ func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byt
 		inSync = sc.Reset() == nil
 	}
 	return inSync, err
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // stepwise runs a transaction one command at a time, for servers without

@@ -360,3 +360,22 @@ func ehloExtensions(t *testing.T, addr string) []string {
 	}
 	return exts
 }
+
+// TestSMTPInternationalAddress: an address that is not ASCII goes out
+// with SMTPUTF8 (RFC 6531) on a server that offers it.
+func TestSMTPInternationalAddress(t *testing.T) {
+	for _, sv := range servers {
+		t.Run(sv.name, func(t *testing.T) {
+			srv := startServer(t, sv.hide...)
+			m := testMessage("intl@example.test")
+			m.ToAddr = "josé@example.org"
+			if err := sendNow(t, newSender(t, srv.Port), m); err != nil {
+				t.Fatal(err)
+			}
+			got := srv.Messages()[0]
+			if got.To[0] != "josé@example.org" || !got.UTF8 {
+				t.Errorf("envelope to %q, SMTPUTF8 %v; want josé@example.org with SMTPUTF8", got.To[0], got.UTF8)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ type Message struct {
 	From string
 	To   []string
 	Data []byte
+	UTF8 bool // MAIL FROM carried SMTPUTF8
 }
 
 // Header parses the message's headers.
@@ -103,6 +104,7 @@ func Start() (*Server, error) {
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.MaxRecipients = 100
 	s.srv.AllowInsecureAuth = true
+	s.srv.EnableSMTPUTF8 = true
 	// Clients that are killed or time out on purpose make the server log
 	// resets; the tests assert on outcomes, not on this noise.
 	s.srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -253,11 +255,11 @@ func (x *session) check(stage Stage, rcpt string) error {
 	return err
 }
 
-func (x *session) Mail(from string, _ *smtp.MailOptions) error {
+func (x *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := x.check(StageMail, ""); err != nil {
 		return err
 	}
-	x.cur.From = from
+	x.cur.From, x.cur.UTF8 = from, opts != nil && opts.UTF8
 	return nil
 }
 
