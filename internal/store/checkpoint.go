@@ -19,12 +19,17 @@ import (
 const checkpointEvery = time.Second
 
 // walRestartPages is the WAL size (in 4 KiB pages: 64 MiB) past which a
-// checkpoint also restarts the WAL, briefly holding writers back. Passive
-// checkpoints alone never reset a WAL that is written without a pause.
+// checkpoint also tries to restart the WAL. A writer starts the WAL afresh
+// by itself once everything in it is checkpointed, but passive checkpoints
+// never get there while the writer keeps writing. A restart holds the
+// writer back while it copies, so it is tried only past this size, and
+// only when no reader is in the way: the checkpointer never waits for a
+// lock (busy timeout 0), or writers would queue behind it for as long as
+// a slow export keeps its snapshot.
 const walRestartPages = 16384
 
 func (db *DB) startCheckpoints(file string) error {
-	ck, err := sql.Open("sqlite", dsn(file, false))
+	ck, err := sql.Open("sqlite", dsnWait(file, false, 0))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", file, err)
 	}
@@ -35,13 +40,17 @@ func (db *DB) startCheckpoints(file string) error {
 		defer close(db.ckDone)
 		t := time.NewTicker(checkpointEvery)
 		defer t.Stop()
+		var logged time.Time
 		for {
 			select {
 			case <-db.quit:
 				return
 			case <-t.C:
-				if err := db.checkpoint(context.Background(), walRestartPages); err != nil {
-					slog.Warn("checkpoint", "err", err) // the next tick tries again
+				// The next tick tries again; a disk that stays full is
+				// reported once a minute, not every second.
+				if err := db.checkpoint(context.Background(), walRestartPages); err != nil && time.Since(logged) > time.Minute {
+					slog.Warn("checkpoint failed; retrying every second (logged once a minute)", "err", err)
+					logged = time.Now()
 				}
 			}
 		}

@@ -45,3 +45,43 @@ func TestCommitsDoNotCheckpoint(t *testing.T) {
 		t.Errorf("after a restart and one commit the WAL holds %d pages, want it started afresh (it had %d)", n2, n)
 	}
 }
+
+// TestCheckpointNeverWaitsForReaders: with a reader holding an old
+// snapshot (an export streaming to a slow client), a checkpoint asked to
+// restart the WAL gives up at once instead of holding writers back while
+// it waits, and a write right after it goes through.
+func TestCheckpointNeverWaitsForReaders(t *testing.T) {
+	sqliteOnly(t)
+	db := open(t)
+	ctx := context.Background()
+	seed := func(tag string) {
+		if err := db.SeedDue(ctx, "c", 50, time.Now(), func(j int) string { return fmt.Sprintf("%s%d@example.com", tag, j) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seed("a")
+	reader, err := db.r.Conn(ctx) // BEGIN, not the pool's BEGIN IMMEDIATE: a read
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, err := reader.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	defer reader.ExecContext(ctx, "ROLLBACK")
+	var n int
+	if err := reader.QueryRowContext(ctx, "SELECT count(*) FROM subscribers").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	seed("b") // pages past the reader's snapshot
+	// The writer waits up to 5 s for a lock; a checkpoint that waited as
+	// long would run past this deadline.
+	quick, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := db.checkpoint(quick, 1); err != nil {
+		t.Fatalf("checkpoint with a reader in the way: %v", err)
+	}
+	if _, err := db.Subscribe(quick, signup("after@example.com", time.Now())); err != nil {
+		t.Fatalf("write after the checkpoint: %v", err)
+	}
+}

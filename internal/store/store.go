@@ -96,9 +96,16 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 	return db, nil
 }
 
+// dsn is the connection string for the writer and the read pool. Both
+// wait up to 5 s for a lock, which only other processes (a CLI command, a
+// backup) or the checkpointer ever hold.
 func dsn(file string, readOnly bool) string {
+	return dsnWait(file, readOnly, 5*time.Second)
+}
+
+func dsnWait(file string, readOnly bool, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "wal_autocheckpoint(0)")
