@@ -2,10 +2,10 @@ package mailer
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"net/textproto"
 	"strconv"
-	"strings"
 )
 
 // pipelined runs one transaction on a server that offers PIPELINING
@@ -21,9 +21,6 @@ import (
 //
 // params go after MAIL FROM's address, such as " SMTPUTF8".
 func pipelined(t *textproto.Conn, buf *[]byte, from, params, to string, raw []byte, chunking bool) (inSync bool, err error) {
-	if strings.ContainsAny(from+to, "\r\n<>") {
-		return true, &Error{Text: "message refused: an envelope address contains a line break or angle bracket"}
-	}
 	b := append((*buf)[:0], "MAIL FROM:<"...)
 	b = append(b, from...)
 	b = append(b, '>')
@@ -41,29 +38,34 @@ func pipelined(t *textproto.Conn, buf *[]byte, from, params, to string, raw []by
 	}
 	*buf = b
 	if err := send(t, b); err != nil {
-		return false, err
+		// A server may refuse the envelope and hang up before taking the
+		// whole body: its reply says more than the broken pipe does.
+		return false, cmp.Or(firstRefusal(t, 2), err)
 	}
 	last := 250
 	if !chunking {
 		last = 354
 	}
-	errs := [3]error{reply(t, 250), reply(t, 25), reply(t, last)}
-	for _, e := range errs {
-		if e != nil {
-			// A reply that could not be read leaves the stream unknown; a
-			// DATA accepted after a refused envelope waits for a body.
-			return refused(errs[2]) && allReplies(errs), e
+	mailErr, rcptErr, lastErr := reply(t, 250), reply(t, 25), reply(t, last)
+	if err := cmp.Or(mailErr, rcptErr, lastErr); err != nil {
+		// A reply that could not be read leaves the stream unknown.
+		inSync = answered(mailErr) && answered(rcptErr) && answered(lastErr)
+		if inSync && !chunking && lastErr == nil {
+			// DATA accepted after a refused envelope (RFC 2920 section
+			// 3.1): the server waits for a body, and a lone dot ends it.
+			inSync = send(t, []byte(".\r\n")) == nil && answered(reply(t, 250))
 		}
+		return inSync, err
 	}
 	if chunking {
 		return true, nil
 	}
 	*buf = dotStuff((*buf)[:0], raw)
 	if err := send(t, *buf); err != nil {
-		return false, err
+		return false, cmp.Or(firstRefusal(t, 1), err)
 	}
 	err = reply(t, 250)
-	return err == nil || refused(err), err
+	return answered(err), err
 }
 
 // send writes b and flushes it: one write system call for the lot.
@@ -88,14 +90,22 @@ func refused(err error) bool {
 	return errors.As(err, &te)
 }
 
-// allReplies reports whether every pipelined command got a reply.
-func allReplies(errs [3]error) bool {
-	for _, e := range errs {
-		if e != nil && !refused(e) {
-			return false
+// answered reports whether a command got a reply, accepting or not.
+func answered(err error) bool { return err == nil || refused(err) }
+
+// firstRefusal reads up to n replies the server may have sent before a
+// write failed, and returns the first refusal among them, if any.
+func firstRefusal(t *textproto.Conn, n int) error {
+	for range n {
+		err := reply(t, 2)
+		if refused(err) {
+			return err
+		}
+		if err != nil {
+			return nil
 		}
 	}
-	return true
+	return nil
 }
 
 // dotStuff appends raw as a DATA body (RFC 5321 section 4.5.2): a line

@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -95,6 +96,9 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		return &Error{Text: "send cancelled: " + ctx.Err().Error(), Temporary: true}
 	}
 	defer func() { s.slots <- c }()
+	if strings.ContainsAny(from+to, "\r\n<>") {
+		return &Error{Text: "message refused: an envelope address contains a line break or angle bracket"}
+	}
 	if c.sc != nil && time.Since(c.lastUsed) > idleCheck && c.sc.Noop() != nil {
 		s.drop(c)
 	}
@@ -116,13 +120,15 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 	return nil
 }
 
-// drop closes a connection whose state is unknown; the next message on
-// its slot dials afresh.
+// drop closes a connection whose state is unknown, without QUIT: a server
+// still reading a body would take QUIT as a line of it and never answer.
+// The next message on its slot dials afresh.
 func (s *SMTP) drop(c *conn) {
 	if c.sc != nil {
-		s.client.CloseWithSMTPClient(c.sc)
+		c.sc.Close()
 		c.sc = nil
 	}
+	c.buf = nil
 }
 
 // transact runs one SMTP transaction, pipelined when the server allows.
@@ -147,11 +153,10 @@ func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byt
 	}
 	if ok, _ := sc.Extension("PIPELINING"); ok {
 		chunking, _ := sc.Extension("CHUNKING")
-		params := ""
-		if utf8, _ := sc.Extension("SMTPUTF8"); utf8 && !isASCII(from+to) {
-			params = " SMTPUTF8" // RFC 6531: an address that is not ASCII
+		inSync, err = pipelined(sc.Text, &c.buf, from, mailParams(sc, from+to, raw), to, raw, chunking)
+		if cap(c.buf) > maxKeptBuffer {
+			c.buf = nil
 		}
-		inSync, err = pipelined(sc.Text, &c.buf, from, params, to, raw, chunking)
 	} else {
 		inSync, err = stepwise(sc, from, to, raw)
 	}
@@ -161,9 +166,36 @@ func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byt
 	return inSync, err
 }
 
-func isASCII(s string) bool {
-	for i := range len(s) {
-		if s[i] >= 0x80 {
+// maxKeptBuffer is the largest write buffer a connection keeps between
+// messages; one unusually large message does not pin its size.
+const maxKeptBuffer = 256 << 10
+
+// mailParams are MAIL FROM's parameters for a message: as go-mail does,
+// BODY=8BITMIME and SMTPUTF8 (RFC 6152, RFC 6531) where the server offers
+// them, but only for a message or address that is not ASCII. dripcourse's
+// own messages are ASCII (quoted-printable bodies, RFC 2047 headers).
+func mailParams(sc *smtp.Client, addrs string, raw []byte) string {
+	if isASCII([]byte(addrs)) && isASCII(raw) {
+		return ""
+	}
+	p := ""
+	for _, ext := range []struct{ name, param string }{{"8BITMIME", " BODY=8BITMIME"}, {"SMTPUTF8", " SMTPUTF8"}} {
+		if ok, _ := sc.Extension(ext.name); ok {
+			p += ext.param
+		}
+	}
+	return p
+}
+
+// isASCII reads b eight bytes at a time: it runs over every message.
+func isASCII(b []byte) bool {
+	for ; len(b) >= 8; b = b[8:] {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for _, c := range b {
+		if c >= 0x80 {
 			return false
 		}
 	}
@@ -201,7 +233,10 @@ func (s *SMTP) Close() error {
 	for range cap(s.slots) {
 		c := <-s.slots
 		if c.sc != nil {
-			errs = append(errs, s.client.CloseWithSMTPClient(c.sc))
+			if err := s.client.CloseWithSMTPClient(c.sc); err != nil {
+				errs = append(errs, err)
+				c.sc.Close() // QUIT failed, so the connection is still open
+			}
 			c.sc = nil
 		}
 		held = append(held, c)
@@ -222,6 +257,10 @@ func dialError(err error) *Error {
 
 // sendError classifies a go-mail error by the server's reply.
 func sendError(err error) *Error {
+	var me *Error
+	if errors.As(err, &me) {
+		return me
+	}
 	var se *mail.SendError
 	if errors.As(err, &se) && se.ErrorCode() != 0 {
 		return &Error{Code: se.ErrorCode(), Enhanced: se.EnhancedStatusCode(), Text: replyText(err), Temporary: se.ErrorCode() < 500}

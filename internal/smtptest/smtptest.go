@@ -20,10 +20,11 @@ import (
 
 // Message is one accepted message.
 type Message struct {
-	From string
-	To   []string
-	Data []byte
-	UTF8 bool // MAIL FROM carried SMTPUTF8
+	From     string
+	To       []string
+	Data     []byte
+	UTF8     bool // MAIL FROM carried SMTPUTF8
+	EightBit bool // MAIL FROM carried BODY=8BITMIME
 }
 
 // Header parses the message's headers.
@@ -259,7 +260,10 @@ func (x *session) Mail(from string, opts *smtp.MailOptions) error {
 	if err := x.check(StageMail, ""); err != nil {
 		return err
 	}
-	x.cur.From, x.cur.UTF8 = from, opts != nil && opts.UTF8
+	x.cur.From = from
+	if opts != nil {
+		x.cur.UTF8, x.cur.EightBit = opts.UTF8, opts.Body == smtp.Body8BitMIME
+	}
 	return nil
 }
 
