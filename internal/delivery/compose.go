@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	htmltemplate "html/template"
+	"mime"
 	"strconv"
 	"strings"
 	"time"
@@ -181,10 +182,19 @@ func (c *Composer) listHeaders(crs *course.Course, l *course.Lesson, unsub strin
 	return []mailer.Header{
 		{Name: "List-Unsubscribe", Value: lu},
 		{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
-		{Name: "List-Id", Value: quoteName(name) + " <" + crs.Slug + ".lists." + c.Domain() + ">"},
+		{Name: "List-Id", Value: listName(name) + " <" + crs.Slug + ".lists." + c.Domain() + ">"},
 		{Name: "Feedback-ID", Value: l.Slug + ":" + crs.Slug + ":dripcourse"},
 		{Name: "Auto-Submitted", Value: "auto-generated"},
 	}
+}
+
+// listName is List-Id's phrase: quoted, or as RFC 2047 encoded words when
+// the course title is not ASCII, so every header stays 7-bit.
+func listName(s string) string {
+	if enc := mime.QEncoding.Encode("UTF-8", s); enc != s {
+		return enc
+	}
+	return quoteName(s)
 }
 
 func quoteName(s string) string {

@@ -103,3 +103,24 @@ func TestDiscreetMode(t *testing.T) {
 		t.Error("the real title should still be inside the message")
 	}
 }
+
+// TestLessonIsSevenBit: a course title, subject and reader name that are
+// not ASCII still make a message of pure ASCII (RFC 2047 words, quoted-
+// printable), which no relay needs to convert and so no relay can break
+// the DKIM signature of.
+func TestLessonIsSevenBit(t *testing.T) {
+	lessons := fstest.MapFS{
+		"course.yaml": {Data: []byte("slug: cafe\ntitle: Café Français\nsender_name: Zoë\n")},
+		"01-first.md": {Data: []byte("---\nsubject: Première leçon — début\ndelay: 0d\n---\nÇa commence ici. “Quotes” too.\n")},
+	}
+	f := newFixture(t, lessons, time.Second)
+	h, raw := f.firstMessage(t)
+	for i := range len(raw) {
+		if raw[i] >= 0x80 {
+			t.Fatalf("byte %d of the message is not ASCII: %q", i, raw[max(0, i-40):min(len(raw), i+40)])
+		}
+	}
+	if !strings.HasPrefix(h["List-Id"], "=?UTF-8?q?Caf=C3=A9_Fran=C3=A7ais?= <cafe.lists.") {
+		t.Errorf("List-Id %q, want the title as an encoded word", h["List-Id"])
+	}
+}
