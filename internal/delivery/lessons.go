@@ -41,7 +41,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 			skip(j)
 			return Summary{}
 		}
-		return r.sendLesson(ctx, ct, j, rec)
+		return r.sendLesson(ctx, ct, j, rec, skip)
 	}
 	return work(ctx, r, claim, handle, skip)
 }
@@ -59,13 +59,19 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 }
 
 // sendLesson sends one claimed lesson and queues its outcome for commit.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder) Summary {
+func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, skip func(store.Job)) Summary {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
 	rec.enter()
+	if j.LeaseUntil.Sub(r.Now()) < r.Lease/4 {
+		// The wait for a place (commits held up) ate into the lease.
+		rec.leave()
+		skip(j)
+		return Summary{}
+	}
 	if err != nil {
 		// A template that fails at send time is the operator's to fix;
 		// keep the lesson and try again later rather than lose it.

@@ -39,8 +39,11 @@ func newRecorder(db *store.DB, size int) *recorder {
 }
 
 // enter takes a place in the window for a message about to be sent,
-// waiting while the window is full. Every enter is followed by one record.
+// waiting while the window is full. Every enter is followed by one record
+// or, when nothing was sent after all, one leave.
 func (r *recorder) enter() { r.window <- struct{}{} }
+
+func (r *recorder) leave() { <-r.window }
 
 // record queues o for commit; once it is durable (or has failed), then is
 // called and the message's place in the window is free again.
