@@ -28,9 +28,6 @@ type recordReq struct {
 	then func(error)
 }
 
-// maxGroup caps how many outcomes share one transaction.
-const maxGroup = 256
-
 // newRecorder starts a recorder whose window holds size messages.
 func newRecorder(db *store.DB, size int) *recorder {
 	r := &recorder{db: db, window: make(chan struct{}, size), reqs: make(chan recordReq, size), done: make(chan struct{})}
@@ -60,9 +57,10 @@ func (r *recorder) close() {
 func (r *recorder) loop() {
 	defer close(r.done)
 	for first := range r.reqs {
+		// A group never outgrows the window, which bounds what is queued.
 		group := []recordReq{first}
 	drain:
-		for len(group) < maxGroup {
+		for {
 			select {
 			case req, ok := <-r.reqs:
 				if !ok {
