@@ -66,7 +66,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
 	rec.enter()
-	if j.LeaseUntil.Sub(r.Now()) < r.Lease/4 {
+	if !r.enoughLease(j.LeaseUntil) {
 		// The wait for a place (commits held up) ate into the lease.
 		rec.leave()
 		skip(j)

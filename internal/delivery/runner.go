@@ -160,9 +160,16 @@ func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), hand
 // back instead, and a send must end before the lease does.
 func (r *Runner) leased(ctx context.Context, until time.Time) (context.Context, context.CancelFunc, bool) {
 	r.wait(ctx)
-	left := until.Sub(r.Now())
-	ctx, cancel := context.WithTimeout(ctx, left)
-	return ctx, cancel, left >= r.Lease/4
+	// The lease is in r.Now's time, which tests set: the deadline is
+	// counted from it, not from the wall clock.
+	ctx, cancel := context.WithTimeout(ctx, until.Sub(r.Now()))
+	return ctx, cancel, r.enoughLease(until)
+}
+
+// enoughLease reports whether a claim leased until `until` still has a
+// quarter of its lease left, enough to start a send in.
+func (r *Runner) enoughLease(until time.Time) bool {
+	return until.Sub(r.Now()) >= r.Lease/4
 }
 
 // wait takes a token from the rate limiter, if there is one.
