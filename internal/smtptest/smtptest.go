@@ -1,7 +1,8 @@
 // Package smtptest runs a real SMTP server on 127.0.0.1 inside a test or a
-// benchmark, built on emersion/go-smtp. It keeps every message it accepts
-// and can be told to answer any command with any reply, so the mail path is
-// tested against the protocol, not a mock of it.
+// benchmark, built on emersion/go-smtp. It keeps every message it accepts,
+// can be told to answer any command with any reply, and can hide
+// extensions to stand in for an older server, so the mail path is tested
+// against the protocol, not a mock of it.
 package smtptest
 
 import (
