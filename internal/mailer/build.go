@@ -7,12 +7,18 @@ import (
 // wire renders m to the bytes that go to the server (or the outbox),
 // DKIM-signed when d is set.
 func wire(m *Message, d *DKIM) ([]byte, error) {
+	var buf bytes.Buffer
+	return wireInto(&buf, m, d)
+}
+
+// wireInto is wire writing into buf, which the caller may reuse once it
+// is done with the bytes.
+func wireInto(buf *bytes.Buffer, m *Message, d *DKIM) ([]byte, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
 	buf.Grow((len(m.Text)+len(m.HTML))*11/10 + 2048)
-	if err := writeMIME(&buf, m); err != nil {
+	if err := writeMIME(buf, m); err != nil {
 		return nil, err
 	}
 	if d == nil {

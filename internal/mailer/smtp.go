@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/textproto"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -79,12 +81,23 @@ func (s *SMTP) newClient() (*mail.Client, error) {
 
 // Send delivers m on a free connection, waiting for one if all are busy.
 func (s *SMTP) Send(ctx context.Context, m *Message) error {
-	raw, err := wire(m, s.dkim)
+	buf := wireBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxKeptBuffer {
+			buf.Reset()
+			wireBuffers.Put(buf)
+		}
+	}()
+	raw, err := wireInto(buf, m, s.dkim)
 	if err != nil {
 		return err
 	}
 	return s.SendRaw(ctx, m.FromAddr, m.ToAddr, raw)
 }
+
+// wireBuffers hold messages on their way to the server: a lesson is about
+// 25 KB, and a fresh buffer for each was most of what a send allocated.
+var wireBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // SendRaw sends a message already rendered to bytes. The benchmark uses
 // it to measure what the server alone can take.
@@ -166,8 +179,9 @@ func (s *SMTP) transact(ctx context.Context, c *conn, from, to string, raw []byt
 	return inSync, err
 }
 
-// maxKeptBuffer is the largest write buffer a connection keeps between
-// messages; one unusually large message does not pin its size.
+// maxKeptBuffer is the largest buffer kept for the next message (a
+// connection's write buffer, a pooled wire buffer): one unusually large
+// message does not pin its size.
 const maxKeptBuffer = 256 << 10
 
 // mailParams are MAIL FROM's parameters for a message: as go-mail does,
