@@ -197,6 +197,11 @@ func listName(s string) string {
 	return quoteName(s)
 }
 
+// quotedPair escapes a quoted string's backslashes and quotes (RFC 5322).
+// It is built once: building one for each message cost more than the
+// rest of the headers.
+var quotedPair = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 func quoteName(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+	return `"` + quotedPair.Replace(s) + `"`
 }
