@@ -182,7 +182,7 @@ func (a *app) runner() *delivery.Runner {
 	if a.cfg.Rate > 0 {
 		// A claimed batch must be sent well inside its lease, or its tail
 		// would be handed back unsent, claim after claim.
-		r.Batch = min(64, max(1, int(a.cfg.Rate*a.cfg.Lease.Seconds()/8)))
+		r.Batch = min(256, max(1, int(a.cfg.Rate*a.cfg.Lease.Seconds()/8)))
 	}
 	switch {
 	case a.cfg.Rate <= 0:
