@@ -110,7 +110,10 @@ func appendQP(dst []byte, body string) []byte {
 	for i := 0; i < len(body); {
 		c := body[i]
 		if c == '\n' || c == '\r' && i+1 < len(body) && body[i+1] == '\n' {
-			i += 1 + int(c&1) // '\r' is odd, '\n' even: skip CRLF whole
+			if c == '\r' {
+				i++
+			}
+			i++
 			dst = append(dst, '\r', '\n')
 			col = 0
 			continue
