@@ -69,7 +69,8 @@ type Job struct {
 	// LeaseUntil is when the claim runs out and another sender (another
 	// instance) may take the lesson: past it, this claim must not send.
 	LeaseUntil time.Time
-	ClaimedAt  time.Time
+	// ClaimedAt is when the claim was taken, by the caller's clock.
+	ClaimedAt time.Time
 }
 
 // ClaimDue leases up to limit active enrollments whose next lesson is due at
