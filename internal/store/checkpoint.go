@@ -35,7 +35,7 @@ func (db *DB) startCheckpoints(file string) error {
 	}
 	ck.SetMaxOpenConns(1)
 	db.ck = ck
-	db.ckDone = make(chan struct{})
+	db.ckStop, db.ckDone = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(db.ckDone)
 		t := time.NewTicker(checkpointEvery)
@@ -43,7 +43,7 @@ func (db *DB) startCheckpoints(file string) error {
 		var logged time.Time
 		for {
 			select {
-			case <-db.quit:
+			case <-db.ckStop:
 				return
 			case <-t.C:
 				// The next tick tries again; a disk that stays full is
@@ -76,6 +76,7 @@ func (db *DB) checkpoint(ctx context.Context, restartAt int) error {
 
 func (db *DB) stopCheckpoints() {
 	if db.ck != nil {
+		close(db.ckStop)
 		<-db.ckDone
 		db.ck.Close()
 	}

@@ -45,8 +45,8 @@ type DB struct {
 	quit        chan struct{}
 	signupsDone chan struct{}
 
-	ck     *sql.DB // SQLite only: checkpoints (checkpoint.go)
-	ckDone chan struct{}
+	ck             *sql.DB // SQLite only: checkpoints (checkpoint.go)
+	ckStop, ckDone chan struct{}
 }
 
 // Open opens the database target names and brings its schema up to date:
