@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -28,6 +29,7 @@ func init() {
 			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
 			{name: "database", help: "a postgres:// URL: run on a throwaway schema there instead of SQLite"},
 			{name: "instances", def: "1", help: "instances sharing the database (PostgreSQL only), each with its own pool and connections"},
+			{name: "cpuprofile", help: "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)"},
 		}})
 }
 
@@ -108,7 +110,7 @@ func cmdBench(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s per instance, %d instance(s) on %s\n",
 		readers, conns, sc.Redacted(), len(apps), benchStore(&cfg))
-	if err := benchPass(ctx, e.stdout, apps, readers, conns); err != nil {
+	if err := benchPass(ctx, e.stdout, apps, readers, conns, e.flag("cpuprofile")); err != nil {
 		return err
 	}
 	if signups > 0 {
@@ -120,16 +122,23 @@ func cmdBench(ctx context.Context, e *env) error {
 // benchPass seeds readers, runs the real dispatch pass on every instance
 // at once, then sends the same number of pre-rendered messages straight to
 // the server for comparison.
-func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int) error {
+func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int, profile string) error {
 	a := apps[0]
 	crs := a.lib.Content().Course
 	if err := a.db.SeedDue(ctx, crs.Slug, readers, time.Now(), func(i int) string { return fmt.Sprintf("reader%d@bench.example", i) }); err != nil {
+		return err
+	}
+	stop, err := startProfile(profile)
+	if err != nil {
 		return err
 	}
 	var lat latencies
 	cpu0, start := cpuSeconds(), time.Now()
 	sum, err := sendDueEverywhere(ctx, apps, func(_ drip.DeliveryStatus, d time.Duration) { lat.add(d) })
 	took, cpu := time.Since(start), cpuSeconds()-cpu0
+	if perr := stop(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
@@ -187,6 +196,26 @@ func (a *app) benchRaw(ctx context.Context, n, conns int) (float64, error) {
 	close(jobs)
 	wg.Wait()
 	return float64(n) / time.Since(start).Seconds(), failed
+}
+
+// startProfile starts a CPU profile into path, when one is asked for; the
+// returned stop ends it and closes the file.
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 func cpuSeconds() float64 {
