@@ -24,11 +24,18 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	}
 	// Each claim's lease starts when it is taken, not when the pass began:
 	// a long pass must not hand out leases that have already run out.
+	rec := newRecorder(r.DB, r.Workers)
+	defer func() {
+		if err := rec.close(); err != nil {
+			r.Log.Warn("outcomes not yet in the database; the next claim replays them", "err", err)
+		}
+	}()
 	claim := func() ([]store.Job, error) {
+		if err := rec.flush(ctx); err != nil {
+			return nil, err
+		}
 		return r.DB.ClaimDue(ctx, r.Now().UTC(), r.Lease, r.Batch, pick)
 	}
-	rec := newRecorder(r.DB, r.Workers)
-	defer rec.close()
 	skip := func(j store.Job) {
 		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
 			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)

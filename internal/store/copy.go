@@ -113,6 +113,15 @@ func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyRepor
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 2000
 	}
+	// Outcomes that a crashed pass left in its journal are not in the file
+	// yet, and a copy that missed them would send those lessons again.
+	err := eachDeadJournal(journalPrefix(file), func(id string) error {
+		return fmt.Errorf("store: copy: %s holds outcomes of a dispatch pass that stopped before they reached the database: "+
+			"run `dripcourse serve` (or any command) on it once to apply them, then copy: %w", journalPrefix(file)+id+".lock", drip.ErrInvalid)
+	})
+	if err != nil {
+		return CopyReport{}, err
+	}
 	src, tx, err := openSnapshot(ctx, file)
 	if err != nil {
 		return CopyReport{}, err

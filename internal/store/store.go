@@ -23,6 +23,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -47,6 +48,10 @@ type DB struct {
 
 	ck             *sql.DB // SQLite only: checkpoints (checkpoint.go)
 	ckStop, ckDone chan struct{}
+
+	// journalLeft is set when a pass's outcome journal could not be
+	// applied at its end, so the next claim replays it first (journal.go).
+	journalLeft atomic.Bool
 }
 
 // Open opens the database target names and brings its schema up to date:
@@ -85,6 +90,10 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 	r.SetMaxIdleConns(4)
 	db.r = r
 	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.replayJournals(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// A send's outcome has to be durable before its connection may carry the
+// next message: that is what bounds the repeats after a crash. On SQLite,
+// committing one outcome writes about eight pages, two write calls each,
+// and every sender waits behind the single writer for it. An append to a
+// file of our own is one write call, and it survives a crash of the
+// process exactly as such a commit does: with synchronous=NORMAL neither
+// is fsynced, both are in the kernel once the call returns.
+//
+// So during a dispatch pass outcomes go to a Journal, and a goroutine
+// copies them into the database in large transactions. Each of those
+// transactions also stores how far it got (a settings row), so a journal
+// left by a crash is replayed at the next Open with every outcome applied
+// exactly once. PostgreSQL gets no journal: instances share its database,
+// and a journal on a dead instance's disk would hide that instance's
+// sends from the others.
+
+const (
+	// journalSegment is the size past which appends go to a new file, so
+	// that files already applied can be removed while a long pass goes on.
+	journalSegment = 4 << 20
+	// journalBatch is the most outcomes one applying transaction takes.
+	journalBatch = 512
+)
+
+// Journal is the write-ahead file for one dispatch pass's outcomes.
+type Journal struct {
+	db *DB
+	id string
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	lock    *os.File  // held (flock) while the journal lives: replays skip it
+	f       *os.File  // the segment being written
+	segs    []segment // oldest first; the last one is f's
+	size    int64     // of f
+	buf     []byte
+	pending []entry // appended, not yet in the database, in order
+	seq     int64   // the last sequence number appended
+	applied int64   // the last sequence number in the database
+	err     error   // why the last apply failed, until one succeeds
+	closing bool
+	wake    chan struct{} // cuts an apply retry's wait short at Close
+	done    chan struct{} // closed when the applier has stopped
+}
+
+type segment struct {
+	path string
+	last int64 // the last sequence number in it
+}
+
+// entry is one line of a journal file.
+type entry struct {
+	Seq int64   `json:"s"`
+	O   Outcome `json:"o"`
+}
+
+// NewJournal returns a journal for one pass, or nil on PostgreSQL. It
+// creates no file until the first Append.
+func (db *DB) NewJournal() *Journal {
+	if db.d.postgres() {
+		return nil
+	}
+	j := &Journal{db: db, id: fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()),
+		wake: make(chan struct{}), done: make(chan struct{})}
+	j.cond = sync.NewCond(&j.mu)
+	return j
+}
+
+// Append makes outs durable (as durable as a commit) and queues them for
+// the database. They are written in one call.
+func (j *Journal) Append(outs []Outcome) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closing {
+		return errors.New("store: journal: append after close")
+	}
+	if j.lock == nil {
+		if err := j.start(); err != nil {
+			return err
+		}
+	}
+	j.buf = j.buf[:0]
+	for i, o := range outs {
+		line, err := json.Marshal(entry{Seq: j.seq + int64(i) + 1, O: o})
+		if err != nil {
+			return fmt.Errorf("store: journal: %w", err)
+		}
+		j.buf = append(append(j.buf, line...), '\n')
+	}
+	if _, err := j.f.Write(j.buf); err != nil {
+		// A short write would leave half a line in the middle of the
+		// file; cut it off, or else go on in a fresh file.
+		if j.f.Truncate(j.size) != nil {
+			j.size = journalSegment
+		}
+		return fmt.Errorf("store: journal %s: %w", j.f.Name(), errUnavailable(err))
+	}
+	for _, o := range outs {
+		j.seq++
+		j.pending = append(j.pending, entry{Seq: j.seq, O: o})
+	}
+	j.size += int64(len(j.buf))
+	j.segs[len(j.segs)-1].last = j.seq
+	j.cond.Broadcast()
+	if j.size >= journalSegment {
+		return j.rotate()
+	}
+	return nil
+}
+
+// start takes the journal's lock file, opens its first segment and starts
+// the applier.
+func (j *Journal) start() error {
+	lock, ok, err := lockFile(j.db.journalPrefix() + j.id + ".lock")
+	if err == nil && !ok {
+		err = errors.New("locked by another process")
+	}
+	if err != nil {
+		return fmt.Errorf("store: journal: %w", err)
+	}
+	j.lock = lock
+	if err := j.rotate(); err != nil {
+		return err
+	}
+	go j.applyLoop()
+	return nil
+}
+
+// rotate moves appends to a new segment file.
+func (j *Journal) rotate() error {
+	path := j.db.journalPrefix() + j.id + "." + strconv.Itoa(len(j.segs)+1) + ".log"
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: journal: %w", errUnavailable(err))
+	}
+	if j.f != nil {
+		j.f.Close()
+	}
+	j.f, j.size = f, 0
+	j.segs = append(j.segs, segment{path: path, last: j.seq})
+	return nil
+}
+
+// Flush waits until everything appended so far is in the database. The
+// dispatcher calls it before each claim, so an outcome never waits in the
+// journal while its lesson's lease runs out and the lesson is claimed again.
+func (j *Journal) Flush(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		j.mu.Lock()
+		j.cond.Broadcast()
+		j.mu.Unlock()
+	})
+	defer stop()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for target := j.seq; j.applied < target; j.cond.Wait() {
+		if j.err != nil {
+			return j.err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (j *Journal) applyLoop() {
+	defer close(j.done)
+	for {
+		j.mu.Lock()
+		for len(j.pending) == 0 && !j.closing {
+			j.cond.Wait()
+		}
+		batch := j.pending[:min(len(j.pending), journalBatch)]
+		j.mu.Unlock()
+		if len(batch) == 0 {
+			return // closing, and everything is applied
+		}
+		upto, err := j.db.applyEntries(context.Background(), j.id, batch)
+		j.mu.Lock()
+		for len(j.pending) > 0 && j.pending[0].Seq <= upto {
+			j.pending = j.pending[1:]
+		}
+		j.applied = max(j.applied, upto)
+		j.err = err
+		j.removeApplied()
+		closing := j.closing
+		j.cond.Broadcast()
+		j.mu.Unlock()
+		if err != nil {
+			if closing {
+				return
+			}
+			slog.Warn("outcome journal: the database refused outcomes; they stay in the journal and are tried again in a second", "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-j.wake:
+			}
+		}
+	}
+}
+
+// removeApplied deletes the finished segments whose outcomes are all in
+// the database.
+func (j *Journal) removeApplied() {
+	for len(j.segs) > 1 && j.segs[0].last <= j.applied {
+		os.Remove(j.segs[0].path)
+		j.segs = j.segs[1:]
+	}
+}
+
+// Close applies what is left and removes the journal's files. If the
+// database cannot take the outcomes now, the files stay, and the next
+// claim or Open replays them.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	j.closing = true
+	started := j.lock != nil
+	j.cond.Broadcast()
+	j.mu.Unlock()
+	if !started {
+		return nil
+	}
+	close(j.wake)
+	<-j.done
+	j.f.Close()
+	defer j.lock.Close()
+	if n := len(j.pending); n > 0 {
+		j.db.journalLeft.Store(true)
+		return fmt.Errorf("store: journal: %d outcomes kept in %s*.log for a replay: %w", n, j.db.journalPrefix()+j.id, j.err)
+	}
+	return j.db.dropJournal(context.Background(), j.id, j.segs)
+}

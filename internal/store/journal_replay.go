@@ -1,0 +1,221 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// journalPrefix begins the name of every journal file, beside the
+// database: <db>-outcomes-<id>.lock, and <db>-outcomes-<id>.<n>.log.
+func (db *DB) journalPrefix() string { return journalPrefix(db.path) }
+
+func journalPrefix(file string) string { return file + "-outcomes-" }
+
+func journalKey(id string) string { return "journal:" + id }
+
+// lockFile opens (creating if need be) and locks path. ok is false when
+// another open file holds the lock.
+func lockFile(path string) (f *os.File, ok bool, err error) {
+	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	return f, true, nil
+}
+
+// applyEntries records es in one transaction with the journal's progress.
+// If that fails for a reason other than the database being unavailable,
+// one entry is at fault (its reader was erased, say): each is then tried
+// alone, and one that still fails is logged and passed over, as a failed
+// commit always was; its lesson comes back when the lease runs out. upto
+// is the last sequence number now in the database.
+func (db *DB) applyEntries(ctx context.Context, id string, es []entry) (upto int64, err error) {
+	if err = db.applyTx(ctx, id, es, es[len(es)-1].Seq); err == nil {
+		return es[len(es)-1].Seq, nil
+	}
+	if errors.Is(err, drip.ErrUnavailable) || len(es) == 1 && errors.Is(err, errProgress) {
+		return 0, err
+	}
+	for _, e := range es {
+		if err := db.applyTx(ctx, id, []entry{e}, e.Seq); err != nil {
+			if errors.Is(err, drip.ErrUnavailable) || errors.Is(err, errProgress) {
+				return upto, err
+			}
+			slog.Error("record delivery", "delivery", e.O.DeliveryID, "err", err)
+			if err := db.applyTx(ctx, id, nil, e.Seq); err != nil {
+				return upto, err
+			}
+		}
+		upto = e.Seq
+	}
+	return upto, nil
+}
+
+// errProgress marks a failure to store the journal's progress, which no
+// outcome can be blamed for.
+var errProgress = errors.New("journal progress")
+
+func (db *DB) applyTx(ctx context.Context, id string, es []entry, upto int64) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, e := range es {
+			if err := db.record(ctx, tx, e.O); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, journalKey(id), strconv.FormatInt(upto, 10))
+		if err != nil {
+			return fmt.Errorf("%w: %w", errProgress, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: record outcome: %w", err)
+	}
+	return nil
+}
+
+// dropJournal removes a journal whose outcomes are all in the database:
+// its files first, then its progress row, so that a crash in between
+// leaves nothing that could be applied twice.
+func (db *DB) dropJournal(ctx context.Context, id string, segs []segment) error {
+	for _, s := range segs {
+		if err := os.Remove(s.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: journal: %w", err)
+		}
+	}
+	if _, err := db.w.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", journalKey(id)); err != nil {
+		return fmt.Errorf("store: journal: %w", friendly(err))
+	}
+	if err := os.Remove(db.journalPrefix() + id + ".lock"); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("store: journal: %w", err)
+	}
+	return nil
+}
+
+// replayJournals applies every journal that no live process holds: those
+// left by a crash, or by a pass that could not finish applying its own.
+func (db *DB) replayJournals(ctx context.Context) error {
+	if err := eachDeadJournal(db.journalPrefix(), func(id string) error { return db.replayJournal(ctx, id) }); err != nil {
+		return err
+	}
+	db.journalLeft.Store(false)
+	return nil
+}
+
+// eachDeadJournal calls fn with the id of every journal under prefix that
+// no live process holds, holding its lock meanwhile.
+func eachDeadJournal(prefix string, fn func(id string) error) error {
+	locks, err := filepath.Glob(prefix + "*.lock")
+	if err != nil {
+		return fmt.Errorf("store: journal: %w", err)
+	}
+	for _, l := range locks {
+		f, ok, err := lockFile(l)
+		if err != nil {
+			return fmt.Errorf("store: journal: %w", err)
+		}
+		if !ok {
+			continue // a live pass's
+		}
+		err = fn(strings.TrimSuffix(strings.TrimPrefix(l, prefix), ".lock"))
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) replayJournal(ctx context.Context, id string) error {
+	done, _, err := db.Setting(ctx, journalKey(id))
+	if err != nil {
+		return err
+	}
+	after, _ := strconv.ParseInt(done, 10, 64)
+	segs, err := journalSegments(db.journalPrefix() + id)
+	if err != nil {
+		return err
+	}
+	replayed := 0
+	for _, s := range segs {
+		es, err := readSegment(s.path, after)
+		if err != nil {
+			return err
+		}
+		for len(es) > 0 {
+			batch := es[:min(len(es), journalBatch)]
+			if _, err := db.applyEntries(ctx, id, batch); err != nil {
+				return fmt.Errorf("store: replay %s: %w", s.path, err)
+			}
+			es, replayed = es[len(batch):], replayed+len(batch)
+		}
+	}
+	if replayed > 0 {
+		slog.Info("outcome journal replayed: the last pass stopped before its outcomes were all in the database", "outcomes", replayed)
+	}
+	return db.dropJournal(ctx, id, segs)
+}
+
+// journalSegments lists a journal's segment files in the order written.
+func journalSegments(prefix string) ([]segment, error) {
+	names, err := filepath.Glob(prefix + ".*.log")
+	if err != nil {
+		return nil, fmt.Errorf("store: journal: %w", err)
+	}
+	segs := make([]segment, 0, len(names))
+	nums := make(map[string]int, len(names))
+	for _, n := range names {
+		k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(n, prefix+"."), ".log"))
+		if err != nil {
+			continue // not one of ours
+		}
+		nums[n] = k
+		segs = append(segs, segment{path: n})
+	}
+	sort.Slice(segs, func(a, b int) bool { return nums[segs[a].path] < nums[segs[b].path] })
+	return segs, nil
+}
+
+// readSegment returns the entries of one segment file after the given
+// sequence number. Text after the last newline is a write that a crash cut
+// short; its messages never left their place in the window, so it is
+// dropped. A bad line anywhere else is damage, reported with its number.
+func readSegment(path string, after int64) ([]entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: journal: %w", err)
+	}
+	lines := bytes.Split(data, []byte("\n"))
+	var es []entry
+	for n, line := range lines[:len(lines)-1] {
+		var e entry
+		if err := json.Unmarshal(line, &e); err != nil || e.Seq == 0 {
+			return nil, fmt.Errorf("store: journal %s line %d is damaged (%v): move the file away to start without it, and its lessons will be sent again", path, n+1, err)
+		}
+		if e.Seq > after {
+			es = append(es, e)
+		}
+	}
+	return es, nil
+}

@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// journalFixture is a database with n claimed readers and their outcomes,
+// ready to record.
+func journalFixture(t *testing.T, n int) (*DB, []Outcome) {
+	t.Helper()
+	sqliteOnly(t)
+	ctx := context.Background()
+	db := open(t)
+	if err := db.SeedDue(ctx, "course", n, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := db.ClaimDue(ctx, t0, time.Hour, n, pickFirst("one"))
+	if err != nil || len(jobs) != n {
+		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
+	}
+	outs := make([]Outcome, n)
+	for i, j := range jobs {
+		outs[i] = Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
+			Slug: "one", Result: drip.DeliverySent, Reply: Reply{Code: 250, Text: "OK"}, At: t0, NextDue: t0.Add(48 * time.Hour)}
+	}
+	return db, outs
+}
+
+// attempts counts each delivery's attempt rows.
+func attempts(t *testing.T, db *DB) map[int64]int {
+	t.Helper()
+	got := map[int64]int{}
+	rows, err := db.r.Query("SELECT delivery_id, count(*) FROM attempts GROUP BY delivery_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var n int
+		rows.Scan(&id, &n)
+		got[id] = n
+	}
+	return got
+}
+
+// wantRecordedOnce checks that every outcome is in the database exactly once.
+func wantRecordedOnce(t *testing.T, db *DB, outs []Outcome) {
+	t.Helper()
+	got := attempts(t, db)
+	for _, o := range outs {
+		if got[o.DeliveryID] != 1 {
+			t.Fatalf("delivery %d has %d attempt rows, want 1", o.DeliveryID, got[o.DeliveryID])
+		}
+		d, err := db.Delivery(context.Background(), o.DeliveryID, o.SubscriberID)
+		if err != nil || d.Status != drip.DeliverySent {
+			t.Fatalf("delivery %d: %+v, %v; want sent", o.DeliveryID, d, err)
+		}
+	}
+	if len(got) != len(outs) {
+		t.Fatalf("%d deliveries have attempts, want %d", len(got), len(outs))
+	}
+}
+
+// journalFiles lists what journals have left beside the database.
+func journalFiles(t *testing.T, db *DB) []string {
+	t.Helper()
+	files, _ := filepath.Glob(db.journalPrefix() + "*")
+	return files
+}
+
+// crash stops j as a killed process would: its applier stops, and its
+// files and progress row stay as they are.
+func (j *Journal) crash() {
+	j.mu.Lock()
+	j.closing = true
+	j.cond.Broadcast()
+	j.mu.Unlock()
+	close(j.wake)
+	<-j.done
+	j.f.Close()
+	j.lock.Close()
+}
+
+func TestJournalAppliesAndCleansUp(t *testing.T) {
+	db, outs := journalFixture(t, 700)
+	j := db.NewJournal()
+	for i := 0; i < len(outs); i += 3 {
+		if err := j.Append(outs[i:min(i+3, len(outs))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wantRecordedOnce(t, db, outs)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, db); len(files) != 0 {
+		t.Fatalf("files left after close: %v", files)
+	}
+	if _, ok, _ := db.Setting(context.Background(), journalKey(j.id)); ok {
+		t.Fatal("the journal's progress row outlived it")
+	}
+}
+
+// TestJournalReplayAfterCrash leaves a journal as a killed process would,
+// half applied and with its last write cut short, and opens the database
+// again: every whole outcome is applied once, the torn one not at all.
+func TestJournalReplayAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 40)
+	j := db.NewJournal()
+	if err := j.Append(outs[:20]); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The database stops taking writes, so the next outcomes stay only in
+	// the journal; then the process dies.
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(outs[20:39]); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
+		t.Fatalf("flush on a read-only database: %v, want ErrUnavailable", err)
+	}
+	j.crash()
+	torn := fmt.Sprintf(`{"s":40,"o":{"DeliveryID":%d,"Resu`, outs[39].DeliveryID)
+	appendFile(t, j.segs[0].path, torn)
+
+	again := openAt(t, db.path)
+	wantRecordedOnce(t, again, outs[:39])
+	if files := journalFiles(t, again); len(files) != 0 {
+		t.Fatalf("files left after replay: %v", files)
+	}
+	// The torn outcome's lesson is still in flight: its lease brings it back.
+	if d, _ := again.Delivery(ctx, outs[39].DeliveryID, outs[39].SubscriberID); d.Status != drip.DeliverySending {
+		t.Fatalf("the torn outcome's delivery is %s, want still sending", d.Status)
+	}
+}
+
+func appendFile(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalLeftByAPassIsReplayedByTheNextClaim: a pass ends while the
+// database refuses writes, so its outcomes stay in the journal; the next
+// claim applies them before it claims anything, and a live journal is
+// never touched by another's replay.
+func TestJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 10)
+	live := db.NewJournal()
+	if err := live.Append(outs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	left := db.NewJournal()
+	if err := left.Append(outs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := left.Close(); err == nil || !strings.Contains(err.Error(), "9 outcomes kept") {
+		t.Fatalf("close while the database is read-only: %v, want the outcomes kept", err)
+	}
+	if _, err := db.ClaimDue(ctx, t0.Add(time.Hour), time.Hour, 10, pickFirst("two")); !errors.Is(err, drip.ErrUnavailable) {
+		t.Fatalf("claim while the database is still read-only: %v, want ErrUnavailable", err)
+	}
+	if err := db.InjectFault(ctx, NoFault); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ClaimDue(ctx, t0.Add(time.Hour), time.Hour, 10, pickFirst("two")); err != nil {
+		t.Fatal(err)
+	}
+	wantRecordedOnce(t, db, outs)
+	if _, err := os.Stat(live.segs[0].path); err != nil {
+		t.Fatalf("the live journal's file: %v", err)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, db); len(files) != 0 {
+		t.Fatalf("files left: %v", files)
+	}
+}
+
+// TestJournalDamageIsReported: a bad line before the end of a journal
+// file is not a torn write, and the replay names the file and line.
+func TestJournalDamageIsReported(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "j.1.log")
+	good := `{"s":1,"o":{"DeliveryID":1}}` + "\n"
+	if err := os.WriteFile(path, []byte(good+"not json\n"+good+`{"s":`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := readSegment(path, 0)
+	if err == nil || !strings.Contains(err.Error(), path+" line 2 is damaged") {
+		t.Fatalf("read damaged segment: %v, want the file and line 2 named", err)
+	}
+	if err := os.WriteFile(path, []byte(good+`{"s":2,"o":{"Deliv`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	es, err := readSegment(path, 0)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("read segment with a torn end: %d entries, %v; want the 1 whole one", len(es), err)
+	}
+}
+
+// TestCopyRefusesUnappliedJournal: migrate-store must not copy a database
+// while a crashed pass's outcomes are still only in its journal.
+func TestCopyRefusesUnappliedJournal(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 2)
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	j.crash()
+	_, err := Copy(ctx, db.path, db, CopyOptions{Secret: "s"})
+	if err == nil || !strings.Contains(err.Error(), "stopped before they reached the database") {
+		t.Fatalf("copy with an unapplied journal: %v", err)
+	}
+}
