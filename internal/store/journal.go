@@ -32,8 +32,15 @@ const (
 	// journalSegment is the size past which appends go to a new file, so
 	// that files already applied can be removed while a long pass goes on.
 	journalSegment = 4 << 20
-	// journalBatch is the most outcomes one applying transaction takes.
+	// journalBatch is the most outcomes one applying transaction takes, and
+	// how many make the applier start at once.
 	journalBatch = 512
+	// journalEvery is how long outcomes may wait for a batch to fill. Most
+	// of a commit's cost is the same whatever it holds, so a commit of one
+	// outcome each time would cost nearly what the journal saves.
+	journalEvery = 20 * time.Millisecond
+	// journalRetry is the wait after the database refused a batch.
+	journalRetry = time.Second
 )
 
 // Journal is the write-ahead file for one dispatch pass's outcomes.
@@ -53,7 +60,7 @@ type Journal struct {
 	applied int64   // the last sequence number in the database
 	err     error   // why the last apply failed, until one succeeds
 	closing bool
-	wake    chan struct{} // cuts an apply retry's wait short at Close
+	kick    chan struct{} // starts the applier before journalEvery is up
 	done    chan struct{} // closed when the applier has stopped
 }
 
@@ -75,7 +82,7 @@ func (db *DB) NewJournal() *Journal {
 		return nil
 	}
 	j := &Journal{db: db, id: fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()),
-		wake: make(chan struct{}), done: make(chan struct{})}
+		kick: make(chan struct{}, 1), done: make(chan struct{})}
 	j.cond = sync.NewCond(&j.mu)
 	return j
 }
@@ -115,7 +122,9 @@ func (j *Journal) Append(outs []Outcome) error {
 	}
 	j.size += int64(len(j.buf))
 	j.segs[len(j.segs)-1].last = j.seq
-	j.cond.Broadcast()
+	if len(j.pending) >= journalBatch {
+		j.hurry()
+	}
 	if j.size >= journalSegment {
 		return j.rotate()
 	}
@@ -155,6 +164,14 @@ func (j *Journal) rotate() error {
 	return nil
 }
 
+// hurry starts the applier now rather than when journalEvery is up.
+func (j *Journal) hurry() {
+	select {
+	case j.kick <- struct{}{}:
+	default: // already kicked
+	}
+}
+
 // Flush waits until everything appended so far is in the database. The
 // dispatcher calls it before each claim, so an outcome never waits in the
 // journal while its lesson's lease runs out and the lesson is claimed again.
@@ -165,6 +182,7 @@ func (j *Journal) Flush(ctx context.Context) error {
 		j.mu.Unlock()
 	})
 	defer stop()
+	j.hurry()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for target := j.seq; j.applied < target; j.cond.Wait() {
@@ -178,17 +196,34 @@ func (j *Journal) Flush(ctx context.Context) error {
 	return nil
 }
 
+// applyLoop moves outcomes from the journal into the database: every
+// journalEvery, or sooner when hurried, until Close.
 func (j *Journal) applyLoop() {
 	defer close(j.done)
+	tick := time.NewTicker(journalEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-j.kick:
+		}
+		if stop := j.applyPending(); stop {
+			return
+		}
+	}
+}
+
+// applyPending applies everything pending, in batches. It reports whether
+// the applier should stop: at Close, once everything is applied or the
+// database has refused.
+func (j *Journal) applyPending() (stop bool) {
 	for {
 		j.mu.Lock()
-		for len(j.pending) == 0 && !j.closing {
-			j.cond.Wait()
-		}
 		batch := j.pending[:min(len(j.pending), journalBatch)]
+		closing := j.closing
 		j.mu.Unlock()
 		if len(batch) == 0 {
-			return // closing, and everything is applied
+			return closing
 		}
 		upto, err := j.db.applyEntries(context.Background(), j.id, batch)
 		j.mu.Lock()
@@ -198,17 +233,17 @@ func (j *Journal) applyLoop() {
 		j.applied = max(j.applied, upto)
 		j.err = err
 		j.removeApplied()
-		closing := j.closing
+		closing = j.closing
 		j.cond.Broadcast()
 		j.mu.Unlock()
 		if err != nil {
 			if closing {
-				return
+				return true
 			}
 			slog.Warn("outcome journal: the database refused outcomes; they stay in the journal and are tried again in a second", "err", err)
 			select {
-			case <-time.After(time.Second):
-			case <-j.wake:
+			case <-time.After(journalRetry):
+			case <-j.kick:
 			}
 		}
 	}
@@ -230,12 +265,11 @@ func (j *Journal) Close() error {
 	j.mu.Lock()
 	j.closing = true
 	started := j.lock != nil
-	j.cond.Broadcast()
 	j.mu.Unlock()
 	if !started {
 		return nil
 	}
-	close(j.wake)
+	j.hurry()
 	<-j.done
 	j.f.Close()
 	defer j.lock.Close()

@@ -83,9 +83,8 @@ func journalFiles(t *testing.T, db *DB) []string {
 func (j *Journal) crash() {
 	j.mu.Lock()
 	j.closing = true
-	j.cond.Broadcast()
 	j.mu.Unlock()
-	close(j.wake)
+	j.hurry()
 	<-j.done
 	j.f.Close()
 	j.lock.Close()
