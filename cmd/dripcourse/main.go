@@ -11,11 +11,20 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
 
 func main() {
+	// dripcourse's live heap is a few megabytes, so under Go's default
+	// (GOGC=100) the collector ran about every 80 messages of a dispatch
+	// pass and took a sixth of its CPU. At 200 it runs half as often for
+	// about 5 MB more resident memory. GOGC or GOMEMLIMIT in the
+	// environment still decide.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
