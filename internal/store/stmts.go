@@ -16,10 +16,6 @@ const (
 	sqlRetryEnroll    = "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'"
 	sqlAdvanceEnroll  = `UPDATE enrollments SET last_slug = ?, last_sent_at = ?, next_due_at = ?,
 		status = CASE WHEN status = 'active' THEN ? ELSE status END WHERE id = ?`
-	sqlStartDelivery = `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
-		VALUES (?, ?, ?, 'sending', ?, ?, ?)
-		ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'sending'
-		RETURNING id, message_id, attempts, first_attempt_at`
 )
 
 // The signup path's statements.
@@ -33,7 +29,7 @@ const (
 		VALUES (?, 'queued', ?, '', ?)`
 )
 
-var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlStartDelivery,
+var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll,
 	sqlFindSubscriber, sqlSuppressed, sqlAddSubscriber, sqlRecentConfirms, sqlQueueConfirm}
 
 // sqlEnrollStatus is the hot read: the sender's last check before it sends.
