@@ -75,17 +75,39 @@ func part(buf *bytes.Buffer, contentType, body string) {
 
 // header writes "Name: value", folded at spaces to keep lines near 78
 // characters; a value with no space to fold at stays whole (the hard limit
-// is 998).
+// is 998). It writes straight into buf: it runs for every header of every
+// message.
 func header(buf *bytes.Buffer, name, value string) {
-	line := name + ": "
-	for _, word := range strings.SplitAfter(value, " ") {
-		if len(line) > len(name)+2 && len(line)+len(strings.TrimRight(word, " ")) > 78 {
-			buf.WriteString(strings.TrimRight(line, " ") + "\r\n")
-			line = " "
+	buf.WriteString(name)
+	buf.WriteString(": ")
+	lineStart := buf.Len() - len(name) - 2
+	empty := true // nothing after "Name: " on this line yet
+	for value != "" {
+		word := value
+		if i := strings.IndexByte(value, ' '); i >= 0 {
+			word = value[:i+1]
 		}
-		line += word
+		value = value[len(word):]
+		if !empty && buf.Len()-lineStart+len(strings.TrimRight(word, " ")) > 78 {
+			trimSpaces(buf)
+			buf.WriteString("\r\n")
+			lineStart = buf.Len()
+			buf.WriteByte(' ')
+		}
+		buf.WriteString(word)
+		empty = false
 	}
-	buf.WriteString(line + "\r\n")
+	buf.WriteString("\r\n")
+}
+
+// trimSpaces drops the spaces that end buf.
+func trimSpaces(buf *bytes.Buffer) {
+	b := buf.Bytes()
+	n := len(b)
+	for n > 0 && b[n-1] == ' ' {
+		n--
+	}
+	buf.Truncate(n)
 }
 
 const hexUpper = "0123456789ABCDEF"
