@@ -16,6 +16,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 	"time"
 )
 
@@ -73,28 +75,31 @@ const (
 
 // Signer signs and verifies tokens under one secret.
 type Signer struct {
-	keys map[Purpose][]byte
+	// macs keeps keyed HMACs for each purpose's key, for reuse: every
+	// lesson signs half a dozen links, and keying an HMAC costs two hash
+	// blocks.
+	macs map[Purpose]*sync.Pool
 }
 
 // NewSigner derives a key per purpose from secret, which should be at least
 // 32 random bytes.
 func NewSigner(secret []byte) *Signer {
-	s := &Signer{keys: make(map[Purpose][]byte, len(purposeNames))}
+	s := &Signer{macs: make(map[Purpose]*sync.Pool, len(purposeNames))}
 	for p, name := range purposeNames {
 		m := hmac.New(sha256.New, secret)
 		m.Write([]byte("dripcourse token v1 " + name))
-		s.keys[p] = m.Sum(nil)
+		key := m.Sum(nil)
+		s.macs[p] = &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
 	}
 	return s
 }
 
 // Sign returns the URL-safe token for c.
 func (s *Signer) Sign(c Claims) string {
-	key, ok := s.keys[c.Purpose]
-	if !ok {
+	if s.macs[c.Purpose] == nil {
 		panic("token: sign with unknown purpose " + c.Purpose.String())
 	}
-	b := make([]byte, 0, 32+len(c.Data))
+	b := make([]byte, 0, 32+len(c.Data)+macSize)
 	b = append(b, byte(c.Purpose))
 	b = binary.AppendUvarint(b, uint64(c.Subscriber))
 	b = binary.AppendUvarint(b, uint64(c.Delivery))
@@ -104,14 +109,20 @@ func (s *Signer) Sign(c Claims) string {
 	}
 	b = binary.AppendVarint(b, exp)
 	b = append(b, c.Data...)
-	b = append(b, mac(key, b)...)
+	b = s.mac(b, c.Purpose, b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func mac(key, msg []byte) []byte {
-	m := hmac.New(sha256.New, key)
+// mac appends msg's tag under p's key to dst; p must be known.
+func (s *Signer) mac(dst []byte, p Purpose, msg []byte) []byte {
+	pool := s.macs[p]
+	m := pool.Get().(hash.Hash)
+	m.Reset()
 	m.Write(msg)
-	return m.Sum(nil)[:macSize]
+	var sum [sha256.Size]byte
+	dst = append(dst, m.Sum(sum[:0])[:macSize]...)
+	pool.Put(m)
+	return dst
 }
 
 // Verify checks tok's signature for purpose p and its expiry at now, and
@@ -125,19 +136,19 @@ func (s *Signer) Verify(tok string, p Purpose, now time.Time) (Claims, error) {
 		return Claims{}, ErrMalformed
 	}
 	body, tag := b[:len(b)-macSize], b[len(b)-macSize:]
-	key, ok := s.keys[p]
-	if !ok {
+	if s.macs[p] == nil {
 		return Claims{}, ErrPurpose
 	}
-	if Purpose(body[0]) != p {
+	var sum [macSize]byte
+	if claimed := Purpose(body[0]); claimed != p {
 		// Check the signature under the claimed purpose first, so that a
 		// forged token is reported as forged, not as misdirected.
-		if k, ok := s.keys[Purpose(body[0])]; ok && hmac.Equal(tag, mac(k, body)) {
+		if s.macs[claimed] != nil && hmac.Equal(tag, s.mac(sum[:0], claimed, body)) {
 			return Claims{}, ErrPurpose
 		}
 		return Claims{}, ErrSignature
 	}
-	if !hmac.Equal(tag, mac(key, body)) {
+	if !hmac.Equal(tag, s.mac(sum[:0], p, body)) {
 		return Claims{}, ErrSignature
 	}
 	c, err := decode(body)
