@@ -54,6 +54,7 @@ type Journal struct {
 	f       *os.File  // the segment being written
 	segs    []segment // oldest first; the last one is f's
 	size    int64     // of f
+	torn    bool      // a failed write may have left half a line in f
 	buf     []byte
 	pending []entry // appended, not yet in the database, in order
 	seq     int64   // the last sequence number appended
@@ -100,6 +101,12 @@ func (j *Journal) Append(outs []Outcome) error {
 			return err
 		}
 	}
+	if j.torn {
+		if err := j.rotate(); err != nil {
+			return err
+		}
+		j.torn = false
+	}
 	j.buf = j.buf[:0]
 	for i, o := range outs {
 		line, err := json.Marshal(entry{Seq: j.seq + int64(i) + 1, O: o})
@@ -109,11 +116,9 @@ func (j *Journal) Append(outs []Outcome) error {
 		j.buf = append(append(j.buf, line...), '\n')
 	}
 	if _, err := j.f.Write(j.buf); err != nil {
-		// A short write would leave half a line in the middle of the
-		// file; cut it off, or else go on in a fresh file.
-		if j.f.Truncate(j.size) != nil {
-			j.size = journalSegment
-		}
+		// A short write leaves half a line. Cut it off, or else go on in a
+		// fresh file, so that it can only ever end a file (readSegment).
+		j.torn = j.f.Truncate(j.size) != nil
 		return fmt.Errorf("store: journal %s: %w", j.f.Name(), errUnavailable(err))
 	}
 	for _, o := range outs {
@@ -271,6 +276,8 @@ func (j *Journal) Close() error {
 	}
 	j.hurry()
 	<-j.done
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.f.Close()
 	defer j.lock.Close()
 	if n := len(j.pending); n > 0 {

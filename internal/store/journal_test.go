@@ -249,3 +249,40 @@ func TestCopyRefusesUnappliedJournal(t *testing.T) {
 		t.Fatalf("copy with an unapplied journal: %v", err)
 	}
 }
+
+// TestJournalWriteFailureStartsAFreshFile: a write that fails half done
+// (a full disk) and cannot be cut back leaves half a line, so appends go
+// on in a new file, where that half line can only end the old one.
+func TestJournalWriteFailureStartsAFreshFile(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 3)
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	path := j.segs[0].path
+	appendFile(t, path, fmt.Sprintf(`{"s":2,"o":{"DeliveryID":%d,"Resu`, outs[1].DeliveryID))
+	ro, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.mu.Lock()
+	j.f.Close()
+	j.f = ro // writes and truncation now fail
+	j.mu.Unlock()
+	if err := j.Append(outs[1:2]); err == nil {
+		t.Fatal("an append that could not be written succeeded")
+	}
+	if err := j.Append(outs[2:]); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.segs) != 2 {
+		t.Fatalf("%d journal files, want a second one after the failed write", len(j.segs))
+	}
+	j.crash()
+	again := openAt(t, db.path)
+	wantRecordedOnce(t, again, []Outcome{outs[0], outs[2]})
+}
