@@ -28,10 +28,12 @@ import (
 // and a journal on a dead instance's disk would hide that instance's
 // sends from the others.
 
+// journalSegment is the size past which appends go to a new file, so
+// that files already applied can be removed while a long pass goes on.
+// (A variable so that tests can make files small.)
+var journalSegment int64 = 4 << 20
+
 const (
-	// journalSegment is the size past which appends go to a new file, so
-	// that files already applied can be removed while a long pass goes on.
-	journalSegment = 4 << 20
 	// journalBatch is the most outcomes one applying transaction takes, and
 	// how many make the applier start at once.
 	journalBatch = 512
@@ -53,6 +55,7 @@ type Journal struct {
 	lock    *os.File  // held (flock) while the journal lives: replays skip it
 	f       *os.File  // the segment being written
 	segs    []segment // oldest first; the last one is f's
+	made    int       // segment files made, which numbers the next
 	size    int64     // of f
 	torn    bool      // a failed write may have left half a line in f
 	buf     []byte
@@ -131,7 +134,10 @@ func (j *Journal) Append(outs []Outcome) error {
 		j.hurry()
 	}
 	if j.size >= journalSegment {
-		return j.rotate()
+		// These outcomes are written whatever happens here. If no new
+		// file can be made, this one grows on and the next append tries
+		// again.
+		j.rotate()
 	}
 	return nil
 }
@@ -139,24 +145,27 @@ func (j *Journal) Append(outs []Outcome) error {
 // start takes the journal's lock file, opens its first segment and starts
 // the applier.
 func (j *Journal) start() error {
-	lock, ok, err := lockFile(j.db.journalPrefix() + j.id + ".lock")
+	path := j.db.journalPrefix() + j.id + ".lock"
+	lock, ok, err := lockFile(path)
 	if err == nil && !ok {
 		err = errors.New("locked by another process")
 	}
 	if err != nil {
 		return fmt.Errorf("store: journal: %w", err)
 	}
-	j.lock = lock
 	if err := j.rotate(); err != nil {
+		lock.Close()
+		os.Remove(path)
 		return err
 	}
+	j.lock = lock
 	go j.applyLoop()
 	return nil
 }
 
 // rotate moves appends to a new segment file.
 func (j *Journal) rotate() error {
-	path := j.db.journalPrefix() + j.id + "." + strconv.Itoa(len(j.segs)+1) + ".log"
+	path := j.db.journalPrefix() + j.id + "." + strconv.Itoa(j.made+1) + ".log"
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("store: journal: %w", errUnavailable(err))
@@ -165,6 +174,7 @@ func (j *Journal) rotate() error {
 		j.f.Close()
 	}
 	j.f, j.size = f, 0
+	j.made++
 	j.segs = append(j.segs, segment{path: path, last: j.seq})
 	return nil
 }

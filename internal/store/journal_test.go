@@ -286,3 +286,37 @@ func TestJournalWriteFailureStartsAFreshFile(t *testing.T) {
 	again := openAt(t, db.path)
 	wantRecordedOnce(t, again, []Outcome{outs[0], outs[2]})
 }
+
+// TestJournalRotates: a long pass writes several files; those applied are
+// removed as it goes, and a crash leaves the rest to be replayed in order.
+func TestJournalRotates(t *testing.T) {
+	defer func(n int64) { journalSegment = n }(journalSegment)
+	journalSegment = 1024 // about four outcomes a file
+	ctx := context.Background()
+	db, outs := journalFixture(t, 60)
+	j := db.NewJournal()
+	appendAll := func(outs []Outcome) {
+		for i := 0; i < len(outs); i += 3 {
+			if err := j.Append(outs[i:min(i+3, len(outs))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	appendAll(outs[:30])
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if files := journalFiles(t, db); j.made < 5 || len(files) != 2 {
+		t.Fatalf("%d files made; on disk after applying: %v, want the lock and the current file", j.made, files)
+	}
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	appendAll(outs[30:])
+	j.crash()
+	if n := len(journalFiles(t, db)); n < 5 {
+		t.Fatalf("%d files left by the crash, want several", n)
+	}
+	again := openAt(t, db.path)
+	wantRecordedOnce(t, again, outs)
+}
