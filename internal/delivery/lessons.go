@@ -22,14 +22,14 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		}
 		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
-	// Each claim's lease starts when it is taken, not when the pass began:
-	// a long pass must not hand out leases that have already run out.
 	rec := newRecorder(r.DB, r.Workers)
 	defer func() {
 		if err := rec.close(); err != nil {
 			r.Log.Warn("outcomes not yet in the database; the next claim replays them", "err", err)
 		}
 	}()
+	// Each claim's lease starts when it is taken, not when the pass began:
+	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
 		if err := rec.flush(ctx); err != nil {
 			return nil, err

@@ -13,8 +13,8 @@ import (
 // The runner gives it one place per connection, so a crash repeats at most
 // one message per connection, each with the Message-ID it had, and loses
 // none. Within that bound a sender renders its next message while its last
-// outcome commits, and outcomes that arrive during one commit share the
-// next. (Two places per connection was 9-21% faster; the bound was worth
+// outcome is recorded, and outcomes that arrive meanwhile are recorded
+// together. (Two places per connection was 9-21% faster; the bound was worth
 // more.) On SQLite an outcome is durable once it is in the store's journal,
 // one write call, and the journal moves it into the database in bulk.
 type recorder struct {
