@@ -85,8 +85,35 @@ func BenchmarkClaim(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "claims/s")
 }
 
-// BenchmarkRecord commits one outcome at a time, as the sender does.
+// BenchmarkRecord commits one outcome at a time, as the sender does on
+// PostgreSQL.
 func BenchmarkRecord(b *testing.B) {
+	f, outcome := recordFixture(b)
+	for i := 0; b.Loop(); i++ {
+		if err := f.db.Record(context.Background(), outcome(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkJournal records one outcome at a time through the journal, as
+// the sender does on SQLite, and waits until all are in the database.
+func BenchmarkJournal(b *testing.B) {
+	f, outcome := recordFixture(b)
+	j := f.db.NewJournal()
+	for i := 0; b.Loop(); i++ {
+		if err := j.Append([]store.Outcome{outcome(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// recordFixture claims 20,000 readers and returns the outcome of the i-th
+// claimed lesson (cycling round).
+func recordFixture(b *testing.B) (*fixture, func(i int) store.Outcome) {
 	f := newFixture(b, threeLessons, time.Second)
 	f.seed(b, 20000)
 	pick := func(d store.Due) store.Pick { return store.Pick{Slug: "first", MessageID: "m@example.test"} }
@@ -94,16 +121,11 @@ func BenchmarkRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	i := 0
-	for b.Loop() {
+	return f, func(i int) store.Outcome {
 		j := jobs[i%len(jobs)]
-		i++
-		err := f.db.Record(context.Background(), store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID,
+		return store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID,
 			SubscriberID: j.Subscriber.ID, Slug: "first", Result: drip.DeliverySent, Reply: store.Reply{Code: 250, Text: "OK"},
-			At: start, NextDue: start.Add(48 * time.Hour)})
-		if err != nil {
-			b.Fatal(err)
-		}
+			At: start, NextDue: start.Add(48 * time.Hour)}
 	}
 }
 
