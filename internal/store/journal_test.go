@@ -78,6 +78,17 @@ func journalFiles(t *testing.T, db *DB) []string {
 	return files
 }
 
+// applied appends outs to j and waits until they are in the database.
+func applied(t *testing.T, j *Journal, outs []Outcome) {
+	t.Helper()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // crash stops j as a killed process would: its applier stops, and its
 // files and progress row stay as they are.
 func (j *Journal) crash() {
@@ -120,12 +131,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 40)
 	j := db.NewJournal()
-	if err := j.Append(outs[:20]); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	applied(t, j, outs[:20])
 	// The database stops taking writes, so the next outcomes stay only in
 	// the journal; then the process dies.
 	if err := db.InjectFault(ctx, ReadOnly); err != nil {
@@ -172,12 +178,7 @@ func TestJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 10)
 	live := db.NewJournal()
-	if err := live.Append(outs[:1]); err != nil {
-		t.Fatal(err)
-	}
-	if err := live.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	applied(t, live, outs[:1])
 	if err := db.InjectFault(ctx, ReadOnly); err != nil {
 		t.Fatal(err)
 	}
