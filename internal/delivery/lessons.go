@@ -25,7 +25,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	rec := newRecorder(r.DB, r.Workers)
 	defer func() {
 		if err := rec.close(); err != nil {
-			r.Log.Warn("outcomes not yet in the database; the next claim replays them", "err", err)
+			r.Log.Warn("outcomes not yet in the database; the next claim or start applies them", "err", err)
 		}
 	}()
 	// Each claim's lease starts when it is taken, not when the pass began:

@@ -173,8 +173,7 @@ func openSnapshot(ctx context.Context, file string) (*sql.DB, *sql.Tx, error) {
 	if _, err := os.Stat(file); err != nil {
 		return nil, nil, fmt.Errorf("store: copy: %w", err)
 	}
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
-	src, err := sql.Open("sqlite", "file:"+esc+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	src, err := sql.Open("sqlite", fileURI(file)+"?mode=ro&_pragma=busy_timeout(5000)&_pragma=query_only(1)")
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: copy: open %s: %w", file, err)
 	}

@@ -63,6 +63,7 @@ type Journal struct {
 	seq     int64   // the last sequence number appended
 	applied int64   // the last sequence number in the database
 	err     error   // why the last apply failed, until one succeeds
+	fails   int     // applies that failed so far
 	closing bool
 	kick    chan struct{} // starts the applier before journalEvery is up
 	done    chan struct{} // closed when the applier has stopped
@@ -85,7 +86,8 @@ func (db *DB) NewJournal() *Journal {
 	if db.d.postgres() {
 		return nil
 	}
-	j := &Journal{db: db, id: fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()),
+	// The id begins with the start time, so that ids sort oldest first.
+	j := &Journal{db: db, id: fmt.Sprintf("%020d-%d", time.Now().UnixNano(), os.Getpid()),
 		kick: make(chan struct{}, 1), done: make(chan struct{})}
 	j.cond = sync.NewCond(&j.mu)
 	return j
@@ -146,12 +148,9 @@ func (j *Journal) Append(outs []Outcome) error {
 // the applier.
 func (j *Journal) start() error {
 	path := j.db.journalPrefix() + j.id + ".lock"
-	lock, ok, err := lockFile(path)
-	if err == nil && !ok {
-		err = errors.New("locked by another process")
-	}
+	lock, err := createLock(path)
 	if err != nil {
-		return fmt.Errorf("store: journal: %w", err)
+		return fmt.Errorf("store: journal: %w", errUnavailable(err))
 	}
 	if err := j.rotate(); err != nil {
 		lock.Close()
@@ -200,8 +199,10 @@ func (j *Journal) Flush(ctx context.Context) error {
 	j.hurry()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	for target := j.seq; j.applied < target; j.cond.Wait() {
-		if j.err != nil {
+	// A failure from before this call may be over: only a failure of an
+	// apply it waited for counts.
+	for target, fails := j.seq, j.fails; j.applied < target; j.cond.Wait() {
+		if j.fails > fails {
 			return j.err
 		}
 		if err := ctx.Err(); err != nil {
@@ -247,6 +248,9 @@ func (j *Journal) applyPending() (stop bool) {
 		}
 		j.applied = max(j.applied, upto)
 		j.err = err
+		if err != nil {
+			j.fails++
+		}
 		j.removeApplied()
 		closing = j.closing
 		j.cond.Broadcast()
@@ -268,7 +272,9 @@ func (j *Journal) applyPending() (stop bool) {
 // the database.
 func (j *Journal) removeApplied() {
 	for len(j.segs) > 1 && j.segs[0].last <= j.applied {
-		os.Remove(j.segs[0].path)
+		if err := os.Remove(j.segs[0].path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return // Close tries again, and reports it
+		}
 		j.segs = j.segs[1:]
 	}
 }
@@ -291,7 +297,6 @@ func (j *Journal) Close() error {
 	j.f.Close()
 	defer j.lock.Close()
 	if n := len(j.pending); n > 0 {
-		j.db.journalLeft.Store(true)
 		return fmt.Errorf("store: journal: %d outcomes kept in %s*.log for a replay: %w", n, j.db.journalPrefix()+j.id, j.err)
 	}
 	return j.db.dropJournal(context.Background(), j.id, j.segs)

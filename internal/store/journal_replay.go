@@ -26,10 +26,35 @@ func journalPrefix(file string) string { return file + "-outcomes-" }
 
 func journalKey(id string) string { return "journal:" + id }
 
-// lockFile opens (creating if need be) and locks path. ok is false when
-// another open file holds the lock.
-func lockFile(path string) (f *os.File, ok bool, err error) {
-	f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// createLock makes the lock file path, already locked: it is locked under
+// another name and then renamed, so that no replay can find it unlocked.
+func createLock(path string) (*os.File, error) {
+	tmp := path + ".new"
+	f, err := os.OpenFile(tmp, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return f, nil
+}
+
+// probeLock locks the existing lock file path, if no live journal holds
+// it (ok false). It opens the file read-only: a command run as another
+// user can still tell.
+func probeLock(path string) (f *os.File, ok bool, err error) {
+	f, err = os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil // dropped meanwhile
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -41,6 +66,24 @@ func lockFile(path string) (f *os.File, ok bool, err error) {
 		return nil, false, err
 	}
 	return f, true, nil
+}
+
+// journalFiles lists the files beside the database whose names start with
+// prefix and end with suffix, in name order. (Not a glob: the database's
+// path may hold glob syntax.)
+func journalFiles(prefix, suffix string) ([]string, error) {
+	dir, base := filepath.Split(prefix)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return nil, fmt.Errorf("store: journal: %w", err)
+	}
+	var paths []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasPrefix(n, base) && strings.HasSuffix(n, suffix) && !e.IsDir() {
+			paths = append(paths, dir+n)
+		}
+	}
+	return paths, nil
 }
 
 // applyEntries records es in one transaction with the journal's progress.
@@ -95,6 +138,32 @@ func (db *DB) applyTx(ctx context.Context, id string, es []entry, upto int64) er
 	return nil
 }
 
+// dropOrphanProgress deletes the progress rows of journals that are gone.
+// Only a database restored from a backup taken during a pass has them:
+// a journal's row goes before its lock file does.
+func (db *DB) dropOrphanProgress(ctx context.Context) error {
+	var orphans []string
+	err := db.eachRow(ctx, "SELECT key FROM settings WHERE key LIKE 'journal:%'", func(scan func(...any) error) error {
+		var key string
+		if err := scan(&key); err != nil {
+			return err
+		}
+		if _, err := os.Stat(db.journalPrefix() + strings.TrimPrefix(key, "journal:") + ".lock"); errors.Is(err, os.ErrNotExist) {
+			orphans = append(orphans, key)
+		}
+		return nil
+	})
+	for _, key := range orphans {
+		if err == nil {
+			_, err = db.w.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", key)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("store: journal: %w", friendly(err))
+	}
+	return nil
+}
+
 // dropJournal removes a journal whose outcomes are all in the database:
 // its files first, then its progress row, so that a crash in between
 // leaves nothing that could be applied twice.
@@ -114,24 +183,24 @@ func (db *DB) dropJournal(ctx context.Context, id string, segs []segment) error 
 }
 
 // replayJournals applies every journal that no live process holds: those
-// left by a crash, or by a pass that could not finish applying its own.
+// left by a crash, by a pass that could not finish applying its own, or by
+// another process on this database. Open and every claim run it, so such
+// outcomes reach the database long before their lessons' leases run out
+// and another claim could take those lessons again.
 func (db *DB) replayJournals(ctx context.Context) error {
-	if err := eachDeadJournal(db.journalPrefix(), func(id string) error { return db.replayJournal(ctx, id) }); err != nil {
-		return err
-	}
-	db.journalLeft.Store(false)
-	return nil
+	return eachDeadJournal(db.journalPrefix(), func(id string) error { return db.replayJournal(ctx, id) })
 }
 
 // eachDeadJournal calls fn with the id of every journal under prefix that
-// no live process holds, holding its lock meanwhile.
+// no live process holds, oldest first (ids begin with their start time),
+// holding its lock meanwhile.
 func eachDeadJournal(prefix string, fn func(id string) error) error {
-	locks, err := filepath.Glob(prefix + "*.lock")
+	locks, err := journalFiles(prefix, ".lock")
 	if err != nil {
-		return fmt.Errorf("store: journal: %w", err)
+		return err
 	}
 	for _, l := range locks {
-		f, ok, err := lockFile(l)
+		f, ok, err := probeLock(l)
 		if err != nil {
 			return fmt.Errorf("store: journal: %w", err)
 		}
@@ -179,9 +248,9 @@ func (db *DB) replayJournal(ctx context.Context, id string) error {
 
 // journalSegments lists a journal's segment files in the order written.
 func journalSegments(prefix string) ([]segment, error) {
-	names, err := filepath.Glob(prefix + ".*.log")
+	names, err := journalFiles(prefix+".", ".log")
 	if err != nil {
-		return nil, fmt.Errorf("store: journal: %w", err)
+		return nil, err
 	}
 	segs := make([]segment, 0, len(names))
 	nums := make(map[string]int, len(names))

@@ -18,8 +18,12 @@ import (
 func journalFixture(t *testing.T, n int) (*DB, []Outcome) {
 	t.Helper()
 	sqliteOnly(t)
+	return claimedAt(t, open(t), n)
+}
+
+func claimedAt(t *testing.T, db *DB, n int) (*DB, []Outcome) {
+	t.Helper()
 	ctx := context.Background()
-	db := open(t)
 	if err := db.SeedDue(ctx, "course", n, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +75,8 @@ func wantRecordedOnce(t *testing.T, db *DB, outs []Outcome) {
 	}
 }
 
-// journalFiles lists what journals have left beside the database.
-func journalFiles(t *testing.T, db *DB) []string {
+// filesLeft lists what journals have left beside the database.
+func filesLeft(t *testing.T, db *DB) []string {
 	t.Helper()
 	files, _ := filepath.Glob(db.journalPrefix() + "*")
 	return files
@@ -116,7 +120,7 @@ func TestJournalAppliesAndCleansUp(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if files := journalFiles(t, db); len(files) != 0 {
+	if files := filesLeft(t, db); len(files) != 0 {
 		t.Fatalf("files left after close: %v", files)
 	}
 	if _, ok, _ := db.Setting(context.Background(), journalKey(j.id)); ok {
@@ -149,7 +153,7 @@ func TestJournalReplayAfterCrash(t *testing.T) {
 
 	again := openAt(t, db.path)
 	wantRecordedOnce(t, again, outs[:39])
-	if files := journalFiles(t, again); len(files) != 0 {
+	if files := filesLeft(t, again); len(files) != 0 {
 		t.Fatalf("files left after replay: %v", files)
 	}
 	// The torn outcome's lesson is still in flight: its lease brings it back.
@@ -205,7 +209,7 @@ func TestJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
 	if err := live.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if files := journalFiles(t, db); len(files) != 0 {
+	if files := filesLeft(t, db); len(files) != 0 {
 		t.Fatalf("files left: %v", files)
 	}
 }
@@ -307,7 +311,7 @@ func TestJournalRotates(t *testing.T) {
 	if err := j.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if files := journalFiles(t, db); j.made < 5 || len(files) != 2 {
+	if files := filesLeft(t, db); j.made < 5 || len(files) != 2 {
 		t.Fatalf("%d files made; on disk after applying: %v, want the lock and the current file", j.made, files)
 	}
 	if err := db.InjectFault(ctx, ReadOnly); err != nil {
@@ -315,9 +319,100 @@ func TestJournalRotates(t *testing.T) {
 	}
 	appendAll(outs[30:])
 	j.crash()
-	if n := len(journalFiles(t, db)); n < 5 {
+	if n := len(filesLeft(t, db)); n < 5 {
 		t.Fatalf("%d files left by the crash, want several", n)
 	}
 	again := openAt(t, db.path)
 	wantRecordedOnce(t, again, outs)
+}
+
+// TestAnotherProcessesJournalIsReplayed: a sender process dies with
+// outcomes only in its journal while another process keeps running on the
+// same database. The survivor's next claim applies them, long before
+// their lessons' leases run out and it could claim those lessons again.
+func TestAnotherProcessesJournalIsReplayed(t *testing.T) {
+	ctx := context.Background()
+	survivor, outs := journalFixture(t, 5)
+	dead := openAt(t, survivor.path)
+	if err := dead.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := dead.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	j.crash()
+	if _, err := survivor.ClaimDue(ctx, t0, time.Hour, 10, pickFirst("two")); err != nil {
+		t.Fatal(err)
+	}
+	wantRecordedOnce(t, survivor, outs)
+	if files := filesLeft(t, survivor); len(files) != 0 {
+		t.Fatalf("files left: %v", files)
+	}
+}
+
+// TestJournalBesideAnOddlyNamedDatabase: the database's directory may be
+// named anything, glob and URI syntax included; the database opens, and
+// the journal's files are found all the same.
+func TestJournalBesideAnOddlyNamedDatabase(t *testing.T) {
+	sqliteOnly(t)
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "courses[2026 *?#%41")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db, outs := claimedAt(t, openAt(t, filepath.Join(dir, "d.db")), 3)
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	j.crash()
+	again := openAt(t, db.path)
+	wantRecordedOnce(t, again, outs)
+}
+
+// TestFlushWaitsOutAnOldFailure: once the database takes writes again,
+// the next Flush applies what waited instead of repeating the old error.
+func TestFlushWaitsOutAnOldFailure(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 2)
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
+		t.Fatalf("flush on a read-only database: %v", err)
+	}
+	if err := db.InjectFault(ctx, NoFault); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(ctx); err != nil {
+		t.Fatalf("flush after the fault cleared: %v", err)
+	}
+	wantRecordedOnce(t, db, outs)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOrphanProgressRowsGo: a database restored from a backup taken during
+// a pass holds a progress row for a journal that is not there; Open drops
+// it.
+func TestOrphanProgressRowsGo(t *testing.T) {
+	sqliteOnly(t)
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, '7')", journalKey("00000000000000000001-1")); err != nil {
+		t.Fatal(err)
+	}
+	again := openAt(t, db.path)
+	if _, ok, err := again.Setting(ctx, journalKey("00000000000000000001-1")); ok || err != nil {
+		t.Fatalf("orphan progress row after Open: present %v, %v", ok, err)
+	}
 }

@@ -23,7 +23,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -48,10 +47,6 @@ type DB struct {
 
 	ck             *sql.DB // SQLite only: checkpoints (checkpoint.go)
 	ckStop, ckDone chan struct{}
-
-	// journalLeft is set when a pass's outcome journal could not be
-	// applied at its end, so the next claim replays it first (journal.go).
-	journalLeft atomic.Bool
 }
 
 // Open opens the database target names and brings its schema up to date:
@@ -93,9 +88,11 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := db.replayJournals(ctx); err != nil {
-		db.Close()
-		return nil, err
+	for _, step := range []func(context.Context) error{db.replayJournals, db.dropOrphanProgress} {
+		if err := step(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	db.startSignups()
 	if err := db.startCheckpoints(file); err != nil {
@@ -124,7 +121,13 @@ func dsnWait(file string, readOnly bool, busy time.Duration) string {
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	}
-	return "file:" + file + "?" + q.Encode()
+	return fileURI(file) + "?" + q.Encode()
+}
+
+// fileURI is file as a SQLite URI, with the characters that URIs give a
+// meaning to escaped: a data directory may be called anything.
+func fileURI(file string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file)
 }
 
 // Close closes both connection pools.
