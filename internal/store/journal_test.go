@@ -93,6 +93,21 @@ func applied(t *testing.T, j *Journal, outs []Outcome) {
 	}
 }
 
+// deadJournal leaves outs in a journal of db as a killed process would:
+// db stops taking writes, so they stay only in the journal, and then the
+// process dies.
+func deadJournal(t *testing.T, db *DB, outs []Outcome) {
+	t.Helper()
+	if err := db.InjectFault(context.Background(), ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	j.crash()
+}
+
 // crash stops j as a killed process would: its applier stops, and its
 // files and progress row stay as they are.
 func (j *Journal) crash() {
@@ -241,14 +256,7 @@ func TestJournalDamageIsReported(t *testing.T) {
 func TestCopyRefusesUnappliedJournal(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 2)
-	if err := db.InjectFault(ctx, ReadOnly); err != nil {
-		t.Fatal(err)
-	}
-	j := db.NewJournal()
-	if err := j.Append(outs); err != nil {
-		t.Fatal(err)
-	}
-	j.crash()
+	deadJournal(t, db, outs)
 	_, err := Copy(ctx, db.path, db, CopyOptions{Secret: "s"})
 	if err == nil || !strings.Contains(err.Error(), "stopped before they reached the database") {
 		t.Fatalf("copy with an unapplied journal: %v", err)
@@ -334,14 +342,7 @@ func TestAnotherProcessesJournalIsReplayed(t *testing.T) {
 	ctx := context.Background()
 	survivor, outs := journalFixture(t, 5)
 	dead := openAt(t, survivor.path)
-	if err := dead.InjectFault(ctx, ReadOnly); err != nil {
-		t.Fatal(err)
-	}
-	j := dead.NewJournal()
-	if err := j.Append(outs); err != nil {
-		t.Fatal(err)
-	}
-	j.crash()
+	deadJournal(t, dead, outs)
 	if _, err := survivor.ClaimDue(ctx, t0, time.Hour, 10, pickFirst("two")); err != nil {
 		t.Fatal(err)
 	}
@@ -356,20 +357,12 @@ func TestAnotherProcessesJournalIsReplayed(t *testing.T) {
 // the journal's files are found all the same.
 func TestJournalBesideAnOddlyNamedDatabase(t *testing.T) {
 	sqliteOnly(t)
-	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "courses[2026 *?#%41")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	db, outs := claimedAt(t, openAt(t, filepath.Join(dir, "d.db")), 3)
-	if err := db.InjectFault(ctx, ReadOnly); err != nil {
-		t.Fatal(err)
-	}
-	j := db.NewJournal()
-	if err := j.Append(outs); err != nil {
-		t.Fatal(err)
-	}
-	j.crash()
+	deadJournal(t, db, outs)
 	again := openAt(t, db.path)
 	wantRecordedOnce(t, again, outs)
 }
