@@ -78,7 +78,8 @@ func TestBuiltInLessonsRender(t *testing.T) {
 						t.Fatalf("render: %v", err)
 					}
 					checkLesson(t, l, m, unsubscribeURL(t, m))
-					if pixel := strings.Contains(m.HTML, `src="https://example.test/o/`); pixel != (track == delivery.TrackAll) {
+					_, htmlPart := m.Bodies()
+					if pixel := strings.Contains(htmlPart, `src="https://example.test/o/`); pixel != (track == delivery.TrackAll) {
 						t.Errorf("tracking %s: open pixel present = %v", track, pixel)
 					}
 				})
@@ -89,19 +90,20 @@ func TestBuiltInLessonsRender(t *testing.T) {
 
 func checkLesson(t *testing.T, l *course.Lesson, m *mailer.Message, unsub string) {
 	t.Helper()
+	text, htmlPart := m.Bodies()
 	if !strings.HasPrefix(unsub, "https://example.test/u/") {
 		t.Fatalf("unsubscribe URL %q", unsub)
 	}
-	if !strings.Contains(html.UnescapeString(m.HTML), l.Title) {
+	if !strings.Contains(html.UnescapeString(htmlPart), l.Title) {
 		t.Errorf("HTML lacks the title %q", l.Title)
 	}
-	if !strings.Contains(m.HTML, unsub) || !strings.Contains(m.Text, unsub) {
+	if !strings.Contains(htmlPart, unsub) || !strings.Contains(text, unsub) {
 		t.Errorf("HTML or text lacks the unsubscribe URL %s", unsub)
 	}
-	if !strings.Contains(m.Text, l.Title) {
+	if !strings.Contains(text, l.Title) {
 		t.Errorf("text lacks the title %q", l.Title)
 	}
-	for _, part := range []string{m.HTML, m.Text, m.Subject} {
+	for _, part := range []string{htmlPart, text, m.Subject} {
 		if strings.Contains(part, "{{") || strings.Contains(part, "}}") {
 			t.Errorf("template leftovers in:\n%s", part)
 		}
@@ -109,12 +111,12 @@ func checkLesson(t *testing.T, l *course.Lesson, m *mailer.Message, unsub string
 			t.Error("a link marker was left in the message")
 		}
 	}
-	for i, line := range strings.Split(m.Text, "\n") {
+	for i, line := range strings.Split(text, "\n") {
 		if utf8.RuneCountInString(line) > course.TextWidth && !strings.Contains(line, "://") && !strings.Contains(line, "mailto:") {
 			t.Errorf("text line %d is %d columns: %q", i+1, utf8.RuneCountInString(line), line)
 		}
 	}
-	if l.Preheader != "" && !strings.Contains(html.UnescapeString(m.HTML), l.Preheader) {
+	if l.Preheader != "" && !strings.Contains(html.UnescapeString(htmlPart), l.Preheader) {
 		t.Errorf("HTML lacks the preheader %q", l.Preheader)
 	}
 }

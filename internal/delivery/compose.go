@@ -133,7 +133,8 @@ func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, de
 	if err != nil {
 		return nil, err
 	}
-	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, html, text)
+	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, "", "")
+	m.HTMLParts, m.TextParts = html, text
 	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, v.unsub)...)
 	return m, nil
 }

@@ -69,15 +69,33 @@ func (fs *frames) get(k frameKey, build func() *frame) *frame {
 	return f
 }
 
-// render returns the two parts of lesson l with v filled in.
-func (fs *frames) render(c *Composer, ct *Content, l *course.Lesson, v lessonVals) (html, text string, err error) {
+// render returns the two parts of lesson l with v filled in, as pieces
+// for the mailer to join as it writes them.
+func (fs *frames) render(c *Composer, ct *Content, l *course.Lesson, v lessonVals) (html, text []string, err error) {
 	k := frameKey{ct: ct, slug: l.Slug, named: v.name != "", clicks: v.clicks, opens: v.pix != ""}
 	f := fs.get(k, func() *frame { return buildFrame(c, ct, l, k) })
 	if f == nil {
-		return ct.Templates.Email("lesson", c.lessonData(ct, l, v))
+		h, t, err := ct.Templates.Email("lesson", c.lessonData(ct, l, v))
+		return []string{h}, []string{t}, err
 	}
 	vals := f.values(l, v)
-	return f.fill(f.html, vals, true), f.fill(f.text, vals, false), nil
+	return f.pieces(f.html, vals, true), f.pieces(f.text, vals, false), nil
+}
+
+// pieces is fill without the joining: the literal text stays shared.
+func (f *frame) pieces(pieces []piece, vals []string, html bool) []string {
+	out := make([]string, len(pieces))
+	for i, p := range pieces {
+		switch {
+		case p.slot < 0:
+			out[i] = p.lit
+		case html:
+			out[i] = htmlText.Replace(vals[p.slot])
+		default:
+			out[i] = vals[p.slot]
+		}
+	}
+	return out
 }
 
 // standIns returns stand-in values for set s ("a" or "b"); set b's name
@@ -168,22 +186,5 @@ var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;",
 
 // fill joins pieces with vals, escaped for HTML when html is set.
 func (f *frame) fill(pieces []piece, vals []string, html bool) string {
-	n := 0
-	for _, p := range pieces {
-		n += len(p.lit)
-	}
-	var b strings.Builder
-	b.Grow(n + 1024)
-	for _, p := range pieces {
-		if p.slot < 0 {
-			b.WriteString(p.lit)
-			continue
-		}
-		if html {
-			htmlText.WriteString(&b, vals[p.slot])
-		} else {
-			b.WriteString(vals[p.slot])
-		}
-	}
-	return b.String()
+	return strings.Join(f.pieces(pieces, vals, html), "")
 }

@@ -17,7 +17,7 @@ func wireInto(buf *bytes.Buffer, m *Message, d *DKIM) ([]byte, error) {
 	if err := m.check(); err != nil {
 		return nil, err
 	}
-	buf.Grow((len(m.Text)+len(m.HTML))*11/10 + 2048)
+	buf.Grow((m.textBody().size()+m.htmlBody().size())*11/10 + 2048)
 	if err := writeMIME(buf, m); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,15 +42,19 @@ func writeMIME(buf *bytes.Buffer, m *Message) error {
 	for _, h := range m.Headers {
 		header(buf, h.Name, h.Value)
 	}
-	if m.HTML == "" {
-		part(buf, "text/plain", m.Text)
+	text, html := m.textBody(), m.htmlBody()
+	if html.size() == 0 {
+		part(buf, "text/plain", text)
 		return nil
 	}
 	header(buf, "Content-Type", "multipart/alternative; boundary="+boundary)
 	buf.WriteString("\r\n")
-	for _, p := range [][2]string{{"text/plain", m.Text}, {"text/html", m.HTML}} {
+	for _, p := range []struct {
+		contentType string
+		b           body
+	}{{"text/plain", text}, {"text/html", html}} {
 		buf.WriteString("--" + boundary + "\r\n")
-		part(buf, p[0], p[1])
+		part(buf, p.contentType, p.b)
 		buf.WriteString("\r\n")
 	}
 	buf.WriteString("--" + boundary + "--\r\n")
@@ -65,13 +70,31 @@ func address(name, addr string) (string, error) {
 	return (&mail.Address{Name: name, Address: a.Address}).String(), nil
 }
 
-// part writes one body part's headers and its quoted-printable body.
-func part(buf *bytes.Buffer, contentType, body string) {
+// part writes one body part's headers and its quoted-printable body. A
+// body in parts is joined into a reused buffer first: the encoder looks
+// ahead across what would be the joins.
+func part(buf *bytes.Buffer, contentType string, b body) {
 	header(buf, "Content-Transfer-Encoding", "quoted-printable")
 	header(buf, "Content-Type", contentType+"; charset=UTF-8")
 	buf.WriteString("\r\n")
-	buf.Write(appendQP(buf.AvailableBuffer(), body))
+	if b.parts == nil {
+		buf.Write(appendQP(buf.AvailableBuffer(), b.whole))
+		return
+	}
+	j := joinBuffers.Get().(*[]byte)
+	joined := (*j)[:0]
+	for _, p := range b.parts {
+		joined = append(joined, p...)
+	}
+	buf.Write(appendQP(buf.AvailableBuffer(), joined))
+	if cap(joined) <= maxKeptBuffer {
+		*j = joined
+		joinBuffers.Put(j)
+	}
 }
+
+// joinBuffers hold bodies in parts while they are encoded.
+var joinBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // header writes "Name: value", folded at spaces to keep lines near 78
 // characters; a value with no space to fold at stays whole (the hard limit
@@ -126,7 +149,7 @@ var qpPlain = func() (t [256]bool) {
 // in CRLF, no encoded line is over 76 characters, and spaces before a line
 // break are encoded so no relay can strip them. It runs for every part of
 // every message, so runs of plain bytes are copied whole.
-func appendQP(dst []byte, body string) []byte {
+func appendQP[S string | []byte](dst []byte, body S) []byte {
 	dst = slices.Grow(dst, len(body)+len(body)/16)
 	col := 0
 	for i := 0; i < len(body); {
@@ -168,6 +191,6 @@ func appendQP(dst []byte, body string) []byte {
 }
 
 // lineEndsAt reports whether a line break or the end of body is at i.
-func lineEndsAt(body string, i int) bool {
+func lineEndsAt[S string | []byte](body S, i int) bool {
 	return i == len(body) || body[i] == '\n' || body[i] == '\r'
 }

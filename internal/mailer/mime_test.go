@@ -56,3 +56,52 @@ func TestHeaderFolding(t *testing.T) {
 		}
 	}
 }
+
+// TestBodiesInParts: a message whose bodies come in pieces is written
+// byte for byte as the same message with whole bodies, wherever the cuts
+// fall (inside a line break, before trailing spaces, ...).
+func TestBodiesInParts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "b", " ", "\t", "\r\n", "\n", "=", "é", ".", strings.Repeat("x", 80)}
+	for range 2000 {
+		var text, html []string
+		for _, parts := range []*[]string{&text, &html} {
+			for range r.IntN(12) {
+				var b strings.Builder
+				for range r.IntN(8) {
+					b.WriteString(alphabet[r.IntN(len(alphabet))])
+				}
+				*parts = append(*parts, b.String())
+			}
+		}
+		whole := &Message{FromAddr: "a@example.org", ToAddr: "b@example.org", MessageID: "m@example.org",
+			Text: strings.Join(text, ""), HTML: strings.Join(html, "")}
+		inParts := *whole
+		inParts.Text, inParts.HTML, inParts.TextParts, inParts.HTMLParts = "", "", text, html
+		a, err1 := Raw(whole)
+		b, err2 := Raw(&inParts)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if got, want := sameBoundary(b), sameBoundary(a); got != want {
+			t.Fatalf("parts %q / %q:\nwhole:\n%s\nin parts:\n%s", text, html, want, got)
+		}
+		if gotText, gotHTML := inParts.Bodies(); gotText != whole.Text || gotHTML != whole.HTML {
+			t.Fatalf("Bodies() = %q, %q; want %q, %q", gotText, gotHTML, whole.Text, whole.HTML)
+		}
+	}
+}
+
+// sameBoundary replaces a message's random MIME boundary and date, which
+// differ between two writes of one message.
+func sameBoundary(raw []byte) string {
+	s := string(raw)
+	if i := strings.Index(s, "boundary="); i >= 0 {
+		b := s[i+len("boundary=") : i+len("boundary=")+32]
+		s = strings.ReplaceAll(s, b, "BOUNDARY")
+	}
+	if i := strings.Index(s, "Date: "); i >= 0 {
+		s = s[:i] + s[i+strings.Index(s[i:], "\r\n"):]
+	}
+	return s
+}

@@ -107,8 +107,9 @@ func (s *Server) showLesson(w http.ResponseWriter, r *http.Request, status int, 
 		s.adminFail(w, r, err)
 		return
 	}
+	text, _ := msg.Bodies()
 	d := &lessonData{Number: l.Number, Slug: l.Slug, Title: l.Title, Subject: msg.Subject, From: msg.FromName + " <" + msg.FromAddr + ">",
-		Text: msg.Text, Raw: string(raw), Sender: s.Sender != nil, TestTo: testTo}
+		Text: text, Raw: string(raw), Sender: s.Sender != nil, TestTo: testTo}
 	s.adminRender(w, r, status, "lesson", &adminPage{Title: "Lesson " + l.Title, Section: "lessons", Error: problem, Data: d})
 }
 
@@ -120,7 +121,8 @@ func (s *Server) lessonEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	framedHeaders(w)
-	w.Write([]byte(msg.HTML))
+	_, html := msg.Bodies()
+	w.Write([]byte(html))
 }
 
 // sendTest sends a lesson to the address the operator typed, through the

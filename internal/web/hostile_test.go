@@ -83,7 +83,7 @@ func TestHostileNameIsEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(msg.HTML, "<script>") || !strings.Contains(msg.Text, "<script>alert(1)</script>") {
+	if text, html := msg.Bodies(); strings.Contains(html, "<script>") || !strings.Contains(text, "<script>alert(1)</script>") {
 		t.Fatal("the lesson's HTML part must escape the name and the text part show it as typed")
 	}
 	if strings.ContainsAny(msg.ToName, "\r\n") {
