@@ -82,7 +82,9 @@ func (fs *frames) render(c *Composer, ct *Content, l *course.Lesson, v lessonVal
 	return f.pieces(f.html, vals, true), f.pieces(f.text, vals, false), nil
 }
 
-// pieces is fill without the joining: the literal text stays shared.
+// pieces fills the slots of a frame's pieces with vals, escaped for HTML
+// when html is set. The literal text is shared, not copied, so a message
+// costs only its readers' values.
 func (f *frame) pieces(pieces []piece, vals []string, html bool) []string {
 	out := make([]string, len(pieces))
 	for i, p := range pieces {
@@ -184,7 +186,7 @@ func cut(s string, vals []string) []piece {
 // attribute values.
 var htmlText = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
 
-// fill joins pieces with vals, escaped for HTML when html is set.
+// fill is pieces joined, for the frame's proof.
 func (f *frame) fill(pieces []piece, vals []string, html bool) string {
 	return strings.Join(f.pieces(pieces, vals, html), "")
 }
