@@ -24,7 +24,10 @@ func (db *DB) journalPrefix() string { return journalPrefix(db.path) }
 
 func journalPrefix(file string) string { return file + "-outcomes-" }
 
-func journalKey(id string) string { return "journal:" + id }
+// journalKeys begins the settings key of each journal's progress row.
+const journalKeys = "journal:"
+
+func journalKey(id string) string { return journalKeys + id }
 
 // createLock makes the lock file path, already locked: it is locked under
 // another name and then renamed, so that no replay can find it unlocked.
@@ -143,16 +146,16 @@ func (db *DB) applyTx(ctx context.Context, id string, es []entry, upto int64) er
 // a journal's row goes before its lock file does.
 func (db *DB) dropOrphanProgress(ctx context.Context) error {
 	var orphans []string
-	err := db.eachRow(ctx, "SELECT key FROM settings WHERE key LIKE 'journal:%'", func(scan func(...any) error) error {
+	err := db.eachRow(ctx, "SELECT key FROM settings WHERE key LIKE ?", func(scan func(...any) error) error {
 		var key string
 		if err := scan(&key); err != nil {
 			return err
 		}
-		if _, err := os.Stat(db.journalPrefix() + strings.TrimPrefix(key, "journal:") + ".lock"); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(db.journalPrefix() + strings.TrimPrefix(key, journalKeys) + ".lock"); errors.Is(err, os.ErrNotExist) {
 			orphans = append(orphans, key)
 		}
 		return nil
-	})
+	}, journalKeys+"%")
 	for _, key := range orphans {
 		if err == nil {
 			_, err = db.w.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", key)
