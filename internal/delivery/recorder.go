@@ -92,27 +92,25 @@ func (r *recorder) loop() {
 	}
 }
 
-// commit writes a group in one transaction; if that fails, each outcome
-// is tried alone, so one bad row cannot take the others down with it.
+// commit appends a group to the journal in one write, or (on PostgreSQL)
+// commits it in one transaction; if that commit fails, each outcome is
+// tried alone, so one bad row cannot take the others down with it.
 func (r *recorder) commit(group []recordReq) {
 	ctx := context.Background()
 	outs := make([]store.Outcome, len(group))
 	for i, g := range group {
 		outs[i] = g.o
 	}
+	var groupErr error
 	if r.journal != nil {
-		err := r.journal.Append(outs)
-		for _, g := range group {
-			g.then(err)
-			<-r.window
-		}
-		return
+		groupErr = r.journal.Append(outs)
+	} else {
+		groupErr = r.db.Record(ctx, outs...)
 	}
-	groupErr := r.db.Record(ctx, outs...)
 	for _, g := range group {
 		err := groupErr
-		if err != nil && len(group) > 1 {
-			err = r.db.Record(ctx, g.o)
+		if err != nil && len(group) > 1 && r.journal == nil {
+			err = r.db.Record(ctx, g.o) // a failed append fails for all alike
 		}
 		g.then(err)
 		<-r.window
