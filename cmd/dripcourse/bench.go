@@ -148,11 +148,13 @@ func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int
 	if sum.Sent != readers {
 		return fmt.Errorf("bench: sent %d of %d (failed %d, retry %d)", sum.Sent, readers, sum.Failed, sum.Retried)
 	}
+	cpu0 = cpuSeconds()
 	raw, err := a.benchRaw(ctx, readers, conns)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "raw limit: %.0f msgs/s (same server and connections, pre-rendered, no database); dispatch/raw = %.2f\n", raw, rate/raw)
+	rawCPU := cpuSeconds() - cpu0
+	fmt.Fprintf(w, "raw limit: %.0f msgs/s; CPU %.2fs (same server and connections, pre-rendered, no database); dispatch/raw = %.2f\n", raw, rawCPU, rate/raw)
 	return nil
 }
 
