@@ -70,9 +70,7 @@ func address(name, addr string) (string, error) {
 	return (&mail.Address{Name: name, Address: a.Address}).String(), nil
 }
 
-// part writes one body part's headers and its quoted-printable body. A
-// body in parts is joined into a reused buffer first: the encoder looks
-// ahead across what would be the joins.
+// part writes one body part's headers and its quoted-printable body.
 func part(buf *bytes.Buffer, contentType string, b body) {
 	header(buf, "Content-Transfer-Encoding", "quoted-printable")
 	header(buf, "Content-Type", contentType+"; charset=UTF-8")
@@ -81,16 +79,7 @@ func part(buf *bytes.Buffer, contentType string, b body) {
 		buf.Write(appendQP(buf.AvailableBuffer(), b.whole))
 		return
 	}
-	j := joinBuffers.Get().(*[]byte)
-	joined := (*j)[:0]
-	for _, p := range b.parts {
-		joined = append(joined, p...)
-	}
-	buf.Write(appendQP(buf.AvailableBuffer(), joined))
-	if cap(joined) <= maxKeptBuffer {
-		*j = joined
-		joinBuffers.Put(j)
-	}
+	buf.Write(appendQPParts(buf.AvailableBuffer(), b.parts))
 }
 
 // joinBuffers hold bodies in parts while they are encoded.

@@ -2,6 +2,7 @@ package mailer
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime/quotedprintable"
@@ -62,16 +63,29 @@ func TestHeaderFolding(t *testing.T) {
 // fall (inside a line break, before trailing spaces, ...).
 func TestBodiesInParts(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	alphabet := []string{"a", "b", " ", "\t", "\r\n", "\n", "=", "é", ".", strings.Repeat("x", 80)}
+	alphabet := []string{"a", "b", " ", "\t", "\r\n", "\n", "\r", "=", "é", ".", strings.Repeat("x", 80)}
+	piece := func(tokens int) string {
+		var b strings.Builder
+		for range r.IntN(tokens) {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	// Long pieces that recur, as a lesson's literal text does, take the
+	// path of the encoder's cache of whole lines.
+	var recurring []string
+	for range 20 {
+		recurring = append(recurring, piece(60))
+	}
 	for range 2000 {
 		var text, html []string
 		for _, parts := range []*[]string{&text, &html} {
 			for range r.IntN(12) {
-				var b strings.Builder
-				for range r.IntN(8) {
-					b.WriteString(alphabet[r.IntN(len(alphabet))])
+				p := piece(8)
+				if r.IntN(3) == 0 {
+					p = recurring[r.IntN(len(recurring))]
 				}
-				*parts = append(*parts, b.String())
+				*parts = append(*parts, p)
 			}
 		}
 		whole := &Message{FromAddr: "a@example.org", ToAddr: "b@example.org", MessageID: "m@example.org",
@@ -104,4 +118,19 @@ func sameBoundary(raw []byte) string {
 		s = s[:i] + s[i+strings.Index(s[i:], "\r\n"):]
 	}
 	return s
+}
+
+// TestLineCacheIsBounded: pieces that vary from message to message cannot
+// make the encoder's cache of whole lines grow without bound.
+func TestLineCacheIsBounded(t *testing.T) {
+	lines := strings.Repeat(strings.Repeat("y", 70)+"\n", 5)
+	for i := range qpCacheMax + 100 {
+		p := fmt.Sprintf("%d\n%s", i, lines)
+		if l := cachedLines(p); l == nil || string(l.enc) != string(appendQP(nil, p[l.first:l.last])) {
+			t.Fatalf("piece %d: lines %+v", i, l)
+		}
+	}
+	if n := qpCacheSize.Load(); n > qpCacheMax {
+		t.Fatalf("cache holds %d entries; the bound is %d", n, qpCacheMax)
+	}
 }

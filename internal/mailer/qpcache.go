@@ -1,0 +1,80 @@
+package mailer
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// A lesson's body comes in pieces (Message.TextParts), and most of it is
+// literal text that every reader's copy shares. Quoted-printable encoding
+// starts afresh after every line break, so the whole lines inside such a
+// piece encode the same way in every message; they are encoded once and
+// kept here. Encoding had been a twentieth of a dispatch pass's CPU.
+//
+// Only pieces long enough to be worth it are looked up, and the cache is
+// emptied when it grows past qpCacheMax entries, so values that vary per
+// reader cannot make it grow without bound.
+
+// qpLines is a piece's whole lines, encoded: the piece is
+// s[:first] + lines + s[last:], where first and last are just past its
+// first and last line breaks.
+type qpLines struct {
+	first, last int
+	enc         []byte
+}
+
+const (
+	qpCacheMin = 256 // bytes of whole lines worth keeping
+	qpCacheMax = 4096
+)
+
+var (
+	qpCache     sync.Map // string -> *qpLines
+	qpCacheSize atomic.Int64
+)
+
+// cachedLines returns p's encoded whole lines, or nil when p has too few.
+func cachedLines(p string) *qpLines {
+	if len(p) < qpCacheMin {
+		return nil
+	}
+	if l, ok := qpCache.Load(p); ok {
+		return l.(*qpLines)
+	}
+	first, last := strings.IndexByte(p, '\n')+1, strings.LastIndexByte(p, '\n')+1
+	if last-first < qpCacheMin {
+		return nil
+	}
+	l := &qpLines{first: first, last: last, enc: appendQP(nil, p[first:last])}
+	if qpCacheSize.Add(1) > qpCacheMax {
+		qpCache.Clear()
+		qpCacheSize.Store(1)
+	}
+	qpCache.Store(p, l)
+	return l
+}
+
+// appendQPParts appends the pieces of a body, encoded as if joined. What
+// lies between cached whole lines is joined into a reused buffer first:
+// the encoder looks ahead across what would be the joins.
+func appendQPParts(dst []byte, parts []string) []byte {
+	j := joinBuffers.Get().(*[]byte)
+	pending := (*j)[:0]
+	for _, p := range parts {
+		l := cachedLines(p)
+		if l == nil {
+			pending = append(pending, p...)
+			continue
+		}
+		pending = append(pending, p[:l.first]...)
+		dst = append(appendQP(dst, pending), l.enc...)
+		pending = append(pending[:0], p[l.last:]...)
+	}
+	dst = appendQP(dst, pending)
+	if cap(pending) <= maxKeptBuffer {
+		*j = pending
+		joinBuffers.Put(j)
+	}
+	return dst
+}
