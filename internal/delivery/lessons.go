@@ -31,7 +31,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	// Each claim's lease starts when it is taken, not when the pass began:
 	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
-		if err := rec.flush(ctx); err != nil {
+		if err := rec.settle(ctx); err != nil {
 			return nil, err
 		}
 		return r.DB.ClaimDue(ctx, r.Now().UTC(), r.Lease, r.Batch, pick)

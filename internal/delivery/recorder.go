@@ -71,14 +71,13 @@ func (r *recorder) record(o store.Outcome, then func(error)) {
 	r.reqs <- recordReq{o: o, then: then}
 }
 
-// flush waits until every outcome recorded so far is in the database
-// itself; claims wait for it, so none is claimed again while its last
-// outcome is still only in the journal.
-func (r *recorder) flush(ctx context.Context) error {
+// settle is called before each claim: it waits while outcomes pile up in
+// the journal, or fail to go into the database (store.Journal.Settle).
+func (r *recorder) settle(ctx context.Context) error {
 	if r.journal == nil {
 		return nil
 	}
-	return r.journal.Flush(ctx)
+	return r.journal.Settle(ctx)
 }
 
 // close stops the recorder once every outcome is committed. An error

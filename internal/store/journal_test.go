@@ -409,3 +409,34 @@ func TestOrphanProgressRowsGo(t *testing.T) {
 		t.Fatalf("orphan progress row after Open: present %v, %v", ok, err)
 	}
 }
+
+// TestSettleStopsClaimsWhileApplyingFails: once the database has refused
+// the journal's outcomes, Settle (which every claim waits for) fails too,
+// until they go in.
+func TestSettleStopsClaimsWhileApplyingFails(t *testing.T) {
+	ctx := context.Background()
+	db, outs := journalFixture(t, 2)
+	if err := db.InjectFault(ctx, ReadOnly); err != nil {
+		t.Fatal(err)
+	}
+	j := db.NewJournal()
+	if err := j.Append(outs); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
+		t.Fatalf("flush on a read-only database: %v", err)
+	}
+	if err := j.Settle(ctx); !errors.Is(err, drip.ErrUnavailable) {
+		t.Fatalf("settle after a refused apply: %v; want the refusal", err)
+	}
+	if err := db.InjectFault(ctx, NoFault); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Settle(ctx); err != nil {
+		t.Fatalf("settle after the fault cleared: %v", err)
+	}
+	wantRecordedOnce(t, db, outs)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
