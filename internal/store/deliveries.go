@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -85,6 +84,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 			return nil, err
 		}
 	}
+	db.prepareClaim(ctx, limit)
 	var jobs []Job
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		jobs = nil // a retried transaction starts afresh
@@ -92,7 +92,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		if err != nil || len(due) == 0 {
 			return err
 		}
-		if err := fillDue(ctx, tx, due); err != nil {
+		if err := db.fillDue(ctx, tx, due); err != nil {
 			return err
 		}
 		jobs, err = db.startJobs(ctx, tx, due, pick, now)
@@ -131,7 +131,7 @@ func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, l
 
 // fillDue loads the readers and the lessons already received for a batch of
 // claimed enrollments, with one query each.
-func fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
+func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 	byEnrollment := make(map[int64]*Due, len(due))
 	bySubscriber := make(map[int64]*Due, len(due))
 	subs, enrs := make([]int64, len(due)), make([]int64, len(due))
@@ -140,7 +140,7 @@ func fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		byEnrollment[d.Enrollment.ID], bySubscriber[d.Enrollment.SubscriberID] = d, d
 		subs[i], enrs[i] = d.Enrollment.SubscriberID, d.Enrollment.ID
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT "+subscriberCols+" FROM subscribers WHERE id IN ("+placeholders(len(subs))+")", int64Args(subs)...)
+	rows, err := db.queryTx(ctx, tx, sqlSubscribersIn(len(subs)), int64Args(subs)...)
 	if err != nil {
 		return err
 	}
@@ -153,8 +153,7 @@ func fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		bySubscriber[s.ID].Subscriber = s
 	}
 	rows.Close()
-	rows, err = tx.QueryContext(ctx, `SELECT enrollment_id, slug, status, message_id, sent_at, first_attempt_at
-		FROM deliveries WHERE enrollment_id IN (`+placeholders(len(enrs))+`) ORDER BY id`, int64Args(enrs)...)
+	rows, err = db.queryTx(ctx, tx, sqlReceivedIn(len(enrs)), int64Args(enrs)...)
 	if err != nil {
 		return err
 	}
@@ -188,7 +187,7 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 	}
 	for rest := jobs; len(rest) > 0; {
 		n := min(len(rest), startChunk)
-		if err := startDeliveries(ctx, tx, rest[:n], now); err != nil {
+		if err := db.startDeliveries(ctx, tx, rest[:n], now); err != nil {
 			return nil, err
 		}
 		rest = rest[n:]
@@ -204,23 +203,15 @@ const startChunk = 500
 // startDeliveries upserts the delivery rows of jobs in one statement and
 // fills in what the rows hold: a delivery taken up again keeps its
 // Message-ID, attempts and first attempt.
-func startDeliveries(ctx context.Context, tx *sql.Tx, jobs []Job, now time.Time) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at) VALUES `)
+func (db *DB) startDeliveries(ctx context.Context, tx *sql.Tx, jobs []Job, now time.Time) error {
 	args := make([]any, 0, 6*len(jobs))
 	byEnrollment := make(map[int64]*Job, len(jobs))
 	for i := range jobs {
 		j := &jobs[i]
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("(?, ?, ?, 'sending', ?, ?, ?)")
 		args = append(args, j.Enrollment.ID, j.Subscriber.ID, j.Slug, j.MessageID, unix(now), unix(now))
 		byEnrollment[j.Enrollment.ID] = j
 	}
-	q.WriteString(` ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'sending'
-		RETURNING enrollment_id, id, message_id, attempts, first_attempt_at`)
-	rows, err := tx.QueryContext(ctx, q.String(), args...)
+	rows, err := db.queryTx(ctx, tx, sqlStartDeliveries(len(jobs)), args...)
 	if err != nil {
 		return err
 	}

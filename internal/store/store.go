@@ -23,6 +23,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -35,11 +37,13 @@ var migrations embed.FS
 
 // DB is an open dripcourse database.
 type DB struct {
-	w     *sql.DB // one connection: every write goes through it
-	r     *sql.DB // read-only pool
-	path  string
-	d     dialect
-	stmts map[string]*sql.Stmt
+	w      *sql.DB // one connection: every write goes through it
+	r      *sql.DB // read-only pool
+	path   string
+	d      dialect
+	stmts  map[string]*sql.Stmt
+	sized  sync.Map // claim statements by text (stmts.go)
+	nSized atomic.Int32
 
 	signups     chan signupReq // see signups.go
 	quit        chan struct{}
