@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,11 +115,10 @@ func (j *Journal) Append(outs []Outcome) error {
 	}
 	j.buf = j.buf[:0]
 	for i, o := range outs {
-		line, err := json.Marshal(entry{Seq: j.seq + int64(i) + 1, O: o})
-		if err != nil {
+		var err error
+		if j.buf, err = appendEntry(j.buf, entry{Seq: j.seq + int64(i) + 1, O: o}); err != nil {
 			return fmt.Errorf("store: journal: %w", err)
 		}
-		j.buf = append(append(j.buf, line...), '\n')
 	}
 	if _, err := j.f.Write(j.buf); err != nil {
 		// A short write leaves half a line. Cut it off, or else go on in a

@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -438,5 +440,35 @@ func TestSettleStopsClaimsWhileApplyingFails(t *testing.T) {
 	wantRecordedOnce(t, db, outs)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestJournalLinesAreJSON: the journal's hand-written lines are what
+// json.Marshal writes, so a replay reads them back as they were.
+func TestJournalLinesAreJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	strs := []string{"", "welcome", "250 2.0.0 OK", `quote " back \ slash`, "<b>&amp;</b>", "a<b", "c>d", "tab\tline\n", "é ☃", "\xff\xfe", "\u2028"}
+	zones := []*time.Location{time.UTC, time.FixedZone("", -7*3600), time.FixedZone("X", 5*3600+1800)}
+	for i := range 2000 {
+		o := Outcome{DeliveryID: r.Int64(), EnrollmentID: r.Int64N(1000), SubscriberID: -r.Int64N(5),
+			Slug: strs[r.IntN(len(strs))], Result: drip.DeliveryStatus(strs[r.IntN(len(strs))]),
+			Reply:    Reply{Code: r.IntN(600), Enhanced: strs[r.IntN(len(strs))], Text: strs[r.IntN(len(strs))]},
+			At:       time.Unix(r.Int64N(4e9), r.Int64N(1e9)).In(zones[r.IntN(len(zones))]),
+			Complete: r.IntN(2) == 0, Bounce: r.IntN(2) == 0}
+		if i%3 > 0 {
+			o.NextDue = o.At.Add(time.Duration(r.Int64N(1e15)))
+		}
+		e := entry{Seq: int64(i), O: o}
+		want, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendEntry(nil, e)
+		if err != nil || string(got) != string(want)+"\n" {
+			t.Fatalf("line for %+v:\n got %s (%v)\nwant %s", o, got, err, want)
+		}
+	}
+	if _, err := appendEntry(nil, entry{O: Outcome{At: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}); err == nil {
+		t.Fatal("a time json cannot write was written")
 	}
 }
