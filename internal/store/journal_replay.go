@@ -123,8 +123,9 @@ var errProgress = errors.New("journal progress")
 
 func (db *DB) applyTx(ctx context.Context, id string, es []entry, upto int64) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		w := db.outcomeWriter(ctx, tx)
 		for _, e := range es {
-			if err := db.record(ctx, tx, e.O); err != nil {
+			if err := w.record(ctx, e.O); err != nil {
 				return err
 			}
 		}
