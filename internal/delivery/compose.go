@@ -129,12 +129,10 @@ func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscribe
 // its reader's name and links.
 func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, msgID string, now time.Time) (*mailer.Message, error) {
 	v := c.vals(ct, sub, del, now, true)
-	html, text, err := c.frames.render(c, ct, l, v)
-	if err != nil {
+	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, "", "")
+	if err := c.frames.render(m, c, ct, l, v); err != nil {
 		return nil, err
 	}
-	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, "", "")
-	m.HTMLParts, m.TextParts = html, text
 	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, v.unsub)...)
 	return m, nil
 }

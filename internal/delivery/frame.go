@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/mailer"
 )
 
 // A frame is a lesson email rendered once with stand-in values and cut
@@ -69,17 +70,21 @@ func (fs *frames) get(k frameKey, build func() *frame) *frame {
 	return f
 }
 
-// render returns the two parts of lesson l with v filled in, as pieces
-// for the mailer to join as it writes them.
-func (fs *frames) render(c *Composer, ct *Content, l *course.Lesson, v lessonVals) (html, text []string, err error) {
+// render sets m's bodies to lesson l with v filled in: as pieces for the
+// mailer to join as it writes them, whose literal text recurs in every
+// message (the mailer keeps its encoding), or, when the lesson has no
+// frame, as whole bodies rendered for this reader alone.
+func (fs *frames) render(m *mailer.Message, c *Composer, ct *Content, l *course.Lesson, v lessonVals) error {
 	k := frameKey{ct: ct, slug: l.Slug, named: v.name != "", clicks: v.clicks, opens: v.pix != ""}
 	f := fs.get(k, func() *frame { return buildFrame(c, ct, l, k) })
 	if f == nil {
-		h, t, err := ct.Templates.Email("lesson", c.lessonData(ct, l, v))
-		return []string{h}, []string{t}, err
+		var err error
+		m.HTML, m.Text, err = ct.Templates.Email("lesson", c.lessonData(ct, l, v))
+		return err
 	}
 	vals := f.values(l, v)
-	return f.pieces(f.html, vals, true), f.pieces(f.text, vals, false), nil
+	m.HTMLParts, m.TextParts = f.pieces(f.html, vals, true), f.pieces(f.text, vals, false)
+	return nil
 }
 
 // pieces fills the slots of a frame's pieces with vals, escaped for HTML

@@ -71,4 +71,9 @@ func TestFrameProofRejectsOtherUses(t *testing.T) {
 	if text, _ := m.Bodies(); text[:4] != "SAM " {
 		t.Fatalf("text starts %q: a transformed value must be rendered in full", text[:10])
 	}
+	// A body rendered for one reader comes whole: the mailer keeps the
+	// encoding of long pieces, which must be text that recurs.
+	if m.TextParts != nil || m.HTMLParts != nil {
+		t.Fatalf("a lesson rendered in full came in pieces (%d text, %d html)", len(m.TextParts), len(m.HTMLParts))
+	}
 }

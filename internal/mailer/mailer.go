@@ -34,6 +34,8 @@ type Message struct {
 	// bodies in pieces, joined only as the message is written. Dispatch
 	// fills each lesson in from pieces cut once (delivery's frame.go), and
 	// joining them into strings first was a third of all it allocated.
+	// Long pieces should be text that recurs from message to message: the
+	// encoding of their whole lines is kept (qpcache.go).
 	TextParts, HTMLParts []string
 	Headers              []Header
 }

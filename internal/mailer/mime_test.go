@@ -123,14 +123,14 @@ func sameBoundary(raw []byte) string {
 // TestLineCacheIsBounded: pieces that vary from message to message cannot
 // make the encoder's cache of whole lines grow without bound.
 func TestLineCacheIsBounded(t *testing.T) {
-	lines := strings.Repeat(strings.Repeat("y", 70)+"\n", 5)
-	for i := range qpCacheMax + 100 {
+	lines := strings.Repeat(strings.Repeat("y", 70)+"\n", 400)
+	for i := range 2 * qpCacheBytes / len(lines) {
 		p := fmt.Sprintf("%d\n%s", i, lines)
 		if l := cachedLines(p); l == nil || string(l.enc) != string(appendQP(nil, p[l.first:l.last])) {
 			t.Fatalf("piece %d: lines %+v", i, l)
 		}
-	}
-	if n := qpCacheSize.Load(); n > qpCacheMax {
-		t.Fatalf("cache holds %d entries; the bound is %d", n, qpCacheMax)
+		if n := qpCacheSize.Load(); n > qpCacheBytes {
+			t.Fatalf("cache holds %d bytes; the bound is %d", n, qpCacheBytes)
+		}
 	}
 }

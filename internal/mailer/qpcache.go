@@ -13,8 +13,8 @@ import (
 // kept here. Encoding had been a twentieth of a dispatch pass's CPU.
 //
 // Only pieces long enough to be worth it are looked up, and the cache is
-// emptied when it grows past qpCacheMax entries, so values that vary per
-// reader cannot make it grow without bound.
+// emptied when it holds more than qpCacheBytes, so pieces that vary from
+// message to message cost time but never unbounded memory.
 
 // qpLines is a piece's whole lines, encoded: the piece is
 // s[:first] + lines + s[last:], where first and last are just past its
@@ -25,13 +25,13 @@ type qpLines struct {
 }
 
 const (
-	qpCacheMin = 256 // bytes of whole lines worth keeping
-	qpCacheMax = 4096
+	qpCacheMin   = 256     // bytes of whole lines worth keeping
+	qpCacheBytes = 8 << 20 // a course's frames take a few hundred KB
 )
 
 var (
-	qpCache     sync.Map // string -> *qpLines
-	qpCacheSize atomic.Int64
+	qpCache     sync.Map     // string -> *qpLines
+	qpCacheSize atomic.Int64 // bytes of pieces and encodings held
 )
 
 // cachedLines returns p's encoded whole lines, or nil when p has too few.
@@ -47,9 +47,10 @@ func cachedLines(p string) *qpLines {
 		return nil
 	}
 	l := &qpLines{first: first, last: last, enc: appendQP(nil, p[first:last])}
-	if qpCacheSize.Add(1) > qpCacheMax {
+	size := int64(len(p) + len(l.enc))
+	if qpCacheSize.Add(size) > qpCacheBytes {
 		qpCache.Clear()
-		qpCacheSize.Store(1)
+		qpCacheSize.Store(size)
 	}
 	qpCache.Store(p, l)
 	return l
