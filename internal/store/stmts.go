@@ -113,10 +113,15 @@ func (db *DB) prepareClaim(ctx context.Context, n int) {
 		if _, ok := db.sized.Load(q); ok || db.nSized.Load() >= maxSized {
 			continue
 		}
-		if st, err := db.w.PrepareContext(ctx, q); err == nil {
-			db.sized.Store(q, st)
-			db.nSized.Add(1)
+		st, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			continue
 		}
+		if _, raced := db.sized.LoadOrStore(q, st); raced {
+			st.Close() // another claim prepared it meanwhile
+			continue
+		}
+		db.nSized.Add(1)
 	}
 }
 
