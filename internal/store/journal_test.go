@@ -369,30 +369,42 @@ func TestJournalBesideAnOddlyNamedDatabase(t *testing.T) {
 	wantRecordedOnce(t, again, outs)
 }
 
-// TestFlushWaitsOutAnOldFailure: once the database takes writes again,
-// the next Flush applies what waited instead of repeating the old error.
-func TestFlushWaitsOutAnOldFailure(t *testing.T) {
-	ctx := context.Background()
-	db, outs := journalFixture(t, 2)
-	if err := db.InjectFault(ctx, ReadOnly); err != nil {
-		t.Fatal(err)
-	}
-	j := db.NewJournal()
-	if err := j.Append(outs); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
-		t.Fatalf("flush on a read-only database: %v", err)
-	}
-	if err := db.InjectFault(ctx, NoFault); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Flush(ctx); err != nil {
-		t.Fatalf("flush after the fault cleared: %v", err)
-	}
-	wantRecordedOnce(t, db, outs)
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
+// TestWaitingOutAFailure: while the database refuses the journal's
+// outcomes, Flush and Settle (which every claim waits for) fail; once it
+// takes writes again, each applies what waited instead of repeating the
+// old error.
+func TestWaitingOutAFailure(t *testing.T) {
+	for _, wait := range []struct {
+		name string
+		f    func(*Journal, context.Context) error
+	}{{"Flush", (*Journal).Flush}, {"Settle", (*Journal).Settle}} {
+		t.Run(wait.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, outs := journalFixture(t, 2)
+			if err := db.InjectFault(ctx, ReadOnly); err != nil {
+				t.Fatal(err)
+			}
+			j := db.NewJournal()
+			if err := j.Append(outs); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
+				t.Fatalf("flush on a read-only database: %v", err)
+			}
+			if err := wait.f(j, ctx); !errors.Is(err, drip.ErrUnavailable) {
+				t.Fatalf("%s after a refused apply: %v; want the refusal", wait.name, err)
+			}
+			if err := db.InjectFault(ctx, NoFault); err != nil {
+				t.Fatal(err)
+			}
+			if err := wait.f(j, ctx); err != nil {
+				t.Fatalf("%s after the fault cleared: %v", wait.name, err)
+			}
+			wantRecordedOnce(t, db, outs)
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -409,37 +421,6 @@ func TestOrphanProgressRowsGo(t *testing.T) {
 	again := openAt(t, db.path)
 	if _, ok, err := again.Setting(ctx, journalKey("00000000000000000001-1")); ok || err != nil {
 		t.Fatalf("orphan progress row after Open: present %v, %v", ok, err)
-	}
-}
-
-// TestSettleStopsClaimsWhileApplyingFails: once the database has refused
-// the journal's outcomes, Settle (which every claim waits for) fails too,
-// until they go in.
-func TestSettleStopsClaimsWhileApplyingFails(t *testing.T) {
-	ctx := context.Background()
-	db, outs := journalFixture(t, 2)
-	if err := db.InjectFault(ctx, ReadOnly); err != nil {
-		t.Fatal(err)
-	}
-	j := db.NewJournal()
-	if err := j.Append(outs); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Flush(ctx); !errors.Is(err, drip.ErrUnavailable) {
-		t.Fatalf("flush on a read-only database: %v", err)
-	}
-	if err := j.Settle(ctx); !errors.Is(err, drip.ErrUnavailable) {
-		t.Fatalf("settle after a refused apply: %v; want the refusal", err)
-	}
-	if err := db.InjectFault(ctx, NoFault); err != nil {
-		t.Fatal(err)
-	}
-	if err := j.Settle(ctx); err != nil {
-		t.Fatalf("settle after the fault cleared: %v", err)
-	}
-	wantRecordedOnce(t, db, outs)
-	if err := j.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 
