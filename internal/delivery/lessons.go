@@ -31,10 +31,11 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 	// Each claim's lease starts when it is taken, not when the pass began:
 	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
-		if err := rec.settle(ctx); err != nil {
+		now := r.Now().UTC()
+		if err := rec.settle(ctx, now); err != nil {
 			return nil, err
 		}
-		return r.DB.ClaimDue(ctx, r.Now().UTC(), r.Lease, r.Batch, pick)
+		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
 	}
 	skip := func(j store.Job) {
 		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
@@ -72,7 +73,12 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
-	rec.enter()
+	if !rec.enter() {
+		// An outcome of this pass could not be recorded; one sent now
+		// would likely not be either, and would go again after its lease.
+		skip(j)
+		return Summary{}
+	}
 	if !r.enoughLease(j.LeaseUntil) {
 		// The wait for a place (commits held up) ate into the lease.
 		rec.leave()
@@ -121,7 +127,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 // reader's schedule.
 func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) store.Outcome {
 	o := store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
-		Slug: j.Slug, Result: drip.DeliverySent, At: at, Reply: store.Reply{Code: 250, Text: "OK"}}
+		Slug: j.Slug, Result: drip.DeliverySent, At: at, Reply: store.Reply{Code: 250, Text: "OK"}, LeaseUntil: j.LeaseUntil}
 	if sendErr != nil {
 		e := mailer.AsError(sendErr)
 		o.Reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}

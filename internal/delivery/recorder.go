@@ -2,6 +2,9 @@ package delivery
 
 import (
 	"context"
+	"fmt"
+	"sync"
+	"time"
 
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -22,12 +25,18 @@ import (
 // before a message goes out, and the place comes back only once that
 // message's outcome is committed. (Two places per connection was 9-21%
 // faster; the bound was worth more.)
+//
+// Once an outcome cannot be recorded at all, the pass sends nothing more
+// and claims nothing more: every message sent meanwhile would go again.
 type recorder struct {
 	db      *store.DB
 	journal *store.Journal // nil on PostgreSQL, which has the window
 	window  chan struct{}
 	reqs    chan recordReq
 	done    chan struct{}
+
+	mu     sync.Mutex
+	failed error // the first outcome that could not be recorded
 }
 
 type recordReq struct {
@@ -46,12 +55,18 @@ func newRecorder(db *store.DB, size int) *recorder {
 }
 
 // enter takes a place in the window for a message about to be sent,
-// waiting while the window is full. Every enter is followed by one record
-// or, when nothing was sent after all, one leave.
-func (r *recorder) enter() {
+// waiting while the window is full. Every enter that reports true is
+// followed by one record or, when nothing was sent after all, one leave;
+// false means recording has failed and nothing more may be sent.
+func (r *recorder) enter() bool {
 	if r.window != nil {
 		r.window <- struct{}{}
 	}
+	if r.failure() != nil {
+		r.leave()
+		return false
+	}
+	return true
 }
 
 func (r *recorder) leave() {
@@ -65,19 +80,43 @@ func (r *recorder) leave() {
 // window is free again.
 func (r *recorder) record(o store.Outcome, then func(error)) {
 	if r.journal != nil {
-		then(r.journal.Append([]store.Outcome{o}))
+		err := r.journal.Append([]store.Outcome{o})
+		r.fail(err)
+		then(err)
 		return
 	}
 	r.reqs <- recordReq{o: o, then: then}
 }
 
-// settle is called before each claim: it waits while outcomes pile up in
-// the journal, or fail to go into the database (store.Journal.Settle).
-func (r *recorder) settle(ctx context.Context) error {
+// fail notes that an outcome could not be recorded, when err says so.
+func (r *recorder) fail(err error) {
+	if err == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failed == nil {
+		r.failed = err
+	}
+}
+
+func (r *recorder) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failed
+}
+
+// settle is called before each claim made as of now: it fails once an
+// outcome could not be recorded, and waits while the journal holds
+// outcomes the claim must not overtake (store.Journal.Settle).
+func (r *recorder) settle(ctx context.Context, now time.Time) error {
+	if err := r.failure(); err != nil {
+		return fmt.Errorf("delivery: an outcome could not be recorded, so this pass stops: %w", err)
+	}
 	if r.journal == nil {
 		return nil
 	}
-	return r.journal.Settle(ctx)
+	return r.journal.Settle(ctx, now)
 }
 
 // close stops the recorder once every outcome is committed. An error
@@ -126,6 +165,7 @@ func (r *recorder) commit(group []recordReq) {
 		if err != nil && len(group) > 1 {
 			err = r.db.Record(ctx, g.o)
 		}
+		r.fail(err)
 		g.then(err)
 		<-r.window
 	}

@@ -155,14 +155,15 @@ func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), hand
 
 // leased takes a token from the rate limiter, then reports whether the
 // claim leased until `until` may still be sent, with a context that ends
-// when the lease does. Another instance may retake work whose lease has
-// run out, so work that waited into the last quarter of its lease goes
-// back instead, and a send must end before the lease does.
+// an eighth of the lease before the lease does. Another instance may
+// retake work whose lease has run out, so work that waited into the last
+// quarter of its lease goes back instead, and a send must end, and its
+// outcome be recorded, before the lease does.
 func (r *Runner) leased(ctx context.Context, until time.Time) (context.Context, context.CancelFunc, bool) {
 	r.wait(ctx)
 	// The lease is in r.Now's time, which tests set: the deadline is
 	// counted from it, not from the wall clock.
-	ctx, cancel := context.WithTimeout(ctx, until.Sub(r.Now()))
+	ctx, cancel := context.WithTimeout(ctx, until.Sub(r.Now())-r.Lease/8)
 	return ctx, cancel, r.enoughLease(until)
 }
 

@@ -10,7 +10,9 @@ type Fault int
 
 // Faults. Each makes SQLite itself fail writes with the error code a real
 // fault gives (SQLITE_READONLY, SQLITE_FULL), so every layer above is
-// tested against the real error path.
+// tested against the real error path. A full disk also fails appends to
+// the outcome journal (ENOSPC); ReadOnly leaves the journal writable, as
+// when only the database file is read-only.
 const (
 	NoFault Fault = iota
 	ReadOnly
@@ -42,5 +44,6 @@ func (db *DB) InjectFault(ctx context.Context, f Fault) error {
 			return fmt.Errorf("store: inject fault: %w", err)
 		}
 	}
+	db.diskFull.Store(f == DiskFull)
 	return nil
 }

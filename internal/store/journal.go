@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -42,6 +43,10 @@ const (
 	journalEvery = 100 * time.Millisecond
 	// journalBacklog is how many outcomes may wait before claims wait too.
 	journalBacklog = 4 * journalBatch
+	// journalLeaseMargin is how long before its lease ends an outcome is
+	// applied at the latest, at the next claim: other processes on the
+	// database may take the lesson again once the lease is over.
+	journalLeaseMargin = time.Minute
 	// journalRetry is the wait after the database refused a batch.
 	journalRetry = time.Second
 )
@@ -112,6 +117,9 @@ func (j *Journal) Append(outs []Outcome) error {
 			return err
 		}
 		j.torn = false
+	}
+	if j.db.diskFull.Load() {
+		return fmt.Errorf("store: journal %s: %w", j.f.Name(), errUnavailable(syscall.ENOSPC))
 	}
 	j.buf = j.buf[:0]
 	for i, o := range outs {
@@ -186,17 +194,22 @@ func (j *Journal) hurry() {
 	}
 }
 
-// Settle returns at once while the journal keeps up with the database:
-// the last apply succeeded and fewer than journalBacklog outcomes wait.
-// Otherwise it waits as Flush does. The dispatcher calls it before each
-// claim, so an outcome never waits in the journal while its lesson's lease
-// runs out and the lesson is claimed again: outcomes that keep up wait a
-// journalEvery, not a lease, and when applying fails or falls behind,
-// claiming stops. (Flushing before every claim instead doubled the
+// Settle is called before each claim made as of now. It returns at once
+// while the journal keeps up with the database: the last apply succeeded,
+// fewer than journalBacklog outcomes wait, and none of them is for a claim
+// whose lease ends within journalLeaseMargin of now. Otherwise it waits as
+// Flush does. So a claim never takes a lesson again while the outcome of
+// its last send waits in the journal, and when applying fails or falls
+// behind, claiming stops. (Flushing before every claim instead doubled the
 // commits, and each commit's cost barely depends on what it holds.)
-func (j *Journal) Settle(ctx context.Context) error {
+func (j *Journal) Settle(ctx context.Context, now time.Time) error {
 	j.mu.Lock()
 	keepingUp := j.err == nil && len(j.pending) < journalBacklog
+	for i := 0; keepingUp && i < len(j.pending); i++ {
+		if l := j.pending[i].O.LeaseUntil; !l.IsZero() && l.Sub(now) < journalLeaseMargin {
+			keepingUp = false
+		}
+	}
 	j.mu.Unlock()
 	if keepingUp {
 		return nil

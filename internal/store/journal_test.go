@@ -377,7 +377,7 @@ func TestWaitingOutAFailure(t *testing.T) {
 	for _, wait := range []struct {
 		name string
 		f    func(*Journal, context.Context) error
-	}{{"Flush", (*Journal).Flush}, {"Settle", (*Journal).Settle}} {
+	}{{"Flush", (*Journal).Flush}, {"Settle", func(j *Journal, ctx context.Context) error { return j.Settle(ctx, time.Now()) }}} {
 		t.Run(wait.name, func(t *testing.T) {
 			ctx := context.Background()
 			db, outs := journalFixture(t, 2)

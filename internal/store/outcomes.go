@@ -22,6 +22,10 @@ type Outcome struct {
 	NextDue      time.Time // the next lesson's due time, or the retry time
 	Complete     bool      // that was the last lesson
 	Bounce       bool      // the address does not exist: suppress the reader
+	// LeaseUntil is the end of the claim the send was made under. It is
+	// not written to the journal: Journal.Settle uses it to apply the
+	// outcome before a claim could take the lesson again.
+	LeaseUntil time.Time `json:"-"`
 }
 
 // Record commits a batch of outcomes in one transaction. The delivery

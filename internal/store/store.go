@@ -45,6 +45,8 @@ type DB struct {
 	sized  sync.Map // claim statements by text (stmts.go)
 	nSized atomic.Int32
 
+	diskFull atomic.Bool // InjectFault(DiskFull): journal appends fail too
+
 	signups     chan signupReq // see signups.go
 	quit        chan struct{}
 	signupsDone chan struct{}
