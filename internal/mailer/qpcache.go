@@ -52,7 +52,9 @@ func cachedLines(p string) *qpLines {
 		qpCache.Clear()
 		qpCacheSize.Store(size)
 	}
-	qpCache.Store(p, l)
+	// A copy, so that the key does not keep alive the whole rendering it
+	// was cut from, which the count would not see.
+	qpCache.Store(strings.Clone(p), l)
 	return l
 }
 
