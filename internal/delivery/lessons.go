@@ -66,7 +66,7 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 	return err == nil && ok
 }
 
-// sendLesson sends one claimed lesson and queues its outcome for commit.
+// sendLesson sends one claimed lesson and records its outcome.
 func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, skip func(store.Job)) Summary {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)

@@ -140,7 +140,7 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		byEnrollment[d.Enrollment.ID], bySubscriber[d.Enrollment.SubscriberID] = d, d
 		subs[i], enrs[i] = d.Enrollment.SubscriberID, d.Enrollment.ID
 	}
-	rows, err := db.queryTx(ctx, tx, sqlSubscribersIn(len(subs)), int64Args(subs)...)
+	rows, err := db.queryClaim(ctx, tx, subscribersIn, len(subs), int64Args(subs)...)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		bySubscriber[s.ID].Subscriber = s
 	}
 	rows.Close()
-	rows, err = db.queryTx(ctx, tx, sqlReceivedIn(len(enrs)), int64Args(enrs)...)
+	rows, err = db.queryClaim(ctx, tx, receivedIn, len(enrs), int64Args(enrs)...)
 	if err != nil {
 		return err
 	}
@@ -211,7 +211,7 @@ func (db *DB) startDeliveries(ctx context.Context, tx *sql.Tx, jobs []Job, now t
 		args = append(args, j.Enrollment.ID, j.Subscriber.ID, j.Slug, j.MessageID, unix(now), unix(now))
 		byEnrollment[j.Enrollment.ID] = j
 	}
-	rows, err := db.queryTx(ctx, tx, sqlStartDeliveries(len(jobs)), args...)
+	rows, err := db.queryClaim(ctx, tx, startDeliveries, len(jobs), args...)
 	if err != nil {
 		return err
 	}

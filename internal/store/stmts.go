@@ -103,21 +103,40 @@ func sqlStartDeliveries(n int) string {
 		RETURNING enrollment_id, id, message_id, attempts, first_attempt_at`
 }
 
+// claimStmt names one of a claim's statements; claimSQL writes it for n
+// rows. The prepared ones are kept by kind and size, so a claim builds a
+// statement's text only when it runs one as text.
+type claimStmt int
+
+const (
+	subscribersIn claimStmt = iota
+	receivedIn
+	startDeliveries
+)
+
+var claimSQL = [...]func(n int) string{subscribersIn: sqlSubscribersIn, receivedIn: sqlReceivedIn, startDeliveries: sqlStartDeliveries}
+
+type sizedKey struct {
+	s claimStmt
+	n int
+}
+
 // prepareClaim prepares the statements of a claim of n rows, unless they
 // are ready or too many sizes are. A failure only means they run as text.
 func (db *DB) prepareClaim(ctx context.Context, n int) {
 	if n > startChunk {
 		return
 	}
-	for _, q := range []string{sqlSubscribersIn(n), sqlReceivedIn(n), sqlStartDeliveries(n)} {
-		if _, ok := db.sized.Load(q); ok || db.nSized.Load() >= maxSized {
+	for s := range claimSQL {
+		k := sizedKey{claimStmt(s), n}
+		if _, ok := db.sized.Load(k); ok || db.nSized.Load() >= maxSized {
 			continue
 		}
-		st, err := db.w.PrepareContext(ctx, q)
+		st, err := db.w.PrepareContext(ctx, claimSQL[s](n))
 		if err != nil {
 			continue
 		}
-		if _, raced := db.sized.LoadOrStore(q, st); raced {
+		if _, raced := db.sized.LoadOrStore(k, st); raced {
 			st.Close() // another claim prepared it meanwhile
 			continue
 		}
@@ -125,10 +144,10 @@ func (db *DB) prepareClaim(ctx context.Context, n int) {
 	}
 }
 
-// queryTx runs q in tx, as a prepared statement when there is one.
-func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
-	if st, ok := db.sized.Load(q); ok {
+// queryClaim runs statement s for n rows in tx, prepared when it can be.
+func (db *DB) queryClaim(ctx context.Context, tx *sql.Tx, s claimStmt, n int, args ...any) (*sql.Rows, error) {
+	if st, ok := db.sized.Load(sizedKey{s, n}); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)).QueryContext(ctx, args...)
 	}
-	return tx.QueryContext(ctx, q, args...)
+	return tx.QueryContext(ctx, claimSQL[s](n), args...)
 }

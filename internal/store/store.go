@@ -42,7 +42,7 @@ type DB struct {
 	path   string
 	d      dialect
 	stmts  map[string]*sql.Stmt
-	sized  sync.Map // claim statements by text (stmts.go)
+	sized  sync.Map // claim statements by kind and size (stmts.go)
 	nSized atomic.Int32
 
 	diskFull atomic.Bool // InjectFault(DiskFull): journal appends fail too
