@@ -24,6 +24,7 @@ func init() {
 			{name: "readers", def: "20000", help: "readers with a lesson due"},
 			{name: "connections", def: "4", help: "SMTP connections"},
 			{name: "smtp", help: "send to this smtp:// URL instead of an in-process server on 127.0.0.1"},
+			{name: "server-delay", def: "0s", help: "the in-process server waits this long before it accepts each message, as a remote or disk-queueing server does (e.g. 1ms)"},
 			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
 			{name: "signup-clients", def: "8", help: "how many clients post signups at once"},
 			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
@@ -81,16 +82,11 @@ func cmdBench(ctx context.Context, e *env) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	smtpURL := e.flag("smtp")
-	if smtpURL == "" {
-		sink, err := smtptest.Start()
-		if err != nil {
-			return err
-		}
-		defer sink.Close()
-		sink.Discard()
-		smtpURL = sink.URL()
+	smtpURL, stop, err := benchServer(e)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	cfg := *e.cfg
 	cfg.Data, cfg.Connections, cfg.MinFormTime = dir, conns, 0
 	sc, err := mailer.ParseSMTPURL(smtpURL)
@@ -117,6 +113,38 @@ func cmdBench(ctx context.Context, e *env) error {
 		return benchSignups(ctx, e.stdout, apps, signups, max(1, clients))
 	}
 	return nil
+}
+
+// benchServer returns the SMTP server to send to: the one --smtp names,
+// or one started in this process, which takes --server-delay to accept
+// each message.
+func benchServer(e *env) (url string, stop func(), err error) {
+	delay, err := time.ParseDuration(e.flag("server-delay"))
+	if err != nil || delay < 0 || delay > time.Minute {
+		return "", nil, fmt.Errorf("--server-delay %q: want a duration from 0s to 1m, such as 1ms", e.flag("server-delay"))
+	}
+	if url = e.flag("smtp"); url != "" {
+		if delay > 0 {
+			return "", nil, fmt.Errorf("--server-delay applies to the in-process server only, not to --smtp")
+		}
+		return url, func() {}, nil
+	}
+	sink, err := smtptest.Start()
+	if err != nil {
+		return "", nil, err
+	}
+	sink.Discard()
+	if delay > 0 {
+		// A stand-in for the time a real server spends queueing the
+		// message before its reply; only the connection waits, not a core.
+		sink.SetRule(func(stage smtptest.Stage, _ string) error {
+			if stage == smtptest.StageData {
+				time.Sleep(delay)
+			}
+			return nil
+		})
+	}
+	return sink.URL(), func() { sink.Close() }, nil
 }
 
 // benchPass seeds readers, runs the real dispatch pass on every instance
