@@ -177,8 +177,14 @@ func (db *DB) subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.
 // Unsubscribe stops all mail to a reader at once, attributing the event to
 // the lesson whose link was used (deliveryID 0 for none; a delivery of
 // another reader is ignored). It reports whether anything changed;
-// repeating it is harmless.
+// repeating it is harmless, and costs only a read: mail providers repeat
+// one-click POSTs, and they must not queue for the single writer.
 func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail string, at time.Time) (changed bool, err error) {
+	var now drip.Status
+	if db.r.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?", id).Scan(&now) == nil &&
+		now != drip.StatusActive && now != drip.StatusPending {
+		return false, nil
+	}
 	fromLink := deliveryID
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		changed, deliveryID = false, fromLink // a retried transaction starts afresh

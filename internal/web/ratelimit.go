@@ -13,18 +13,24 @@ import (
 
 // Limits caps requests per client IP (as the ClientIP middleware sees it:
 // the peer, or the trusted proxy's X-Forwarded-For) on the public actions
-// that send mail or change a reader. Zero means no limit. The unsubscribe
-// limit is generous on purpose: one mail provider's address may carry the
-// RFC 8058 one-click POSTs of many of its users.
+// that send mail or change a reader. Zero means no limit.
+//
+// Unsubscribe counts the unsubscribe and re-subscribe pages and the
+// re-subscribe button; OneClick counts the POSTs that unsubscribe, apart
+// and far more generously: one mail provider's address carries the RFC
+// 8058 one-click POSTs of many of its users, and the link scanners of the
+// same provider fetch the pages. A refused one-click POST is an
+// unsubscribe lost.
 type Limits struct {
 	Signup      int
 	Confirm     int
 	Unsubscribe int
+	OneClick    int
 	Window      time.Duration
 }
 
 // DefaultLimits suit a public site.
-var DefaultLimits = Limits{Signup: 20, Confirm: 30, Unsubscribe: 300, Window: time.Minute}
+var DefaultLimits = Limits{Signup: 20, Confirm: 30, Unsubscribe: 300, OneClick: 3000, Window: time.Minute}
 
 // EffectiveWindow is the window the limits are counted in: Window, or a
 // minute when it is unset.

@@ -3,9 +3,11 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
@@ -73,4 +75,33 @@ func post(h http.Handler, remote, xff string) int {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code
+}
+
+// Link scanners fetch the unsubscribe page of every lesson they scan, from
+// the same addresses as their provider's RFC 8058 one-click POSTs: the
+// pages must not spend the POSTs' budget, or an unsubscribe is lost.
+func TestOneClickIsCountedApartFromPages(t *testing.T) {
+	f := newFixture(t)
+	f.srv.Limits = Limits{Unsubscribe: 2, OneClick: 3, Window: time.Minute}
+	f.ts.Config.Handler = f.srv.Handler()
+	a, delA := f.reader("a@example.com")
+	b, delB := f.reader("b@example.com")
+	page := f.srv.Links.Path(token.Unsubscribe, b, delB, f.clock.Now())
+	for range 3 {
+		f.do("GET", page, nil)
+	}
+	if res, _ := f.do("GET", page, nil); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("the page budget was not spent: %d", res.StatusCode)
+	}
+	oneClick := url.Values{"List-Unsubscribe": {"One-Click"}}
+	res, _ := f.do("POST", f.srv.Links.Path(token.Unsubscribe, a, delA, f.clock.Now()), oneClick)
+	if res.StatusCode != http.StatusOK || f.status("a@example.com") != drip.StatusUnsubscribed {
+		t.Fatalf("one-click POST after the pages: %d, reader %s", res.StatusCode, f.status("a@example.com"))
+	}
+	for range 2 {
+		f.do("POST", f.srv.Links.Path(token.Unsubscribe, a, delA, f.clock.Now()), oneClick)
+	}
+	if res, _ := f.do("POST", f.srv.Links.Path(token.Unsubscribe, a, delA, f.clock.Now()), oneClick); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("one-click POSTs have no limit of their own: %d", res.StatusCode)
+	}
 }

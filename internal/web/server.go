@@ -103,7 +103,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
 	r.With(unsub).Get(links.PathUnsubscribe+"/{token}", s.unsubscribePage)
-	r.With(unsub).Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
+	r.With(s.perIP("one-click", s.Limits.OneClick)).Post(links.PathUnsubscribe+"/{token}", s.unsubscribe)
 	r.With(unsub).Get(links.PathResubscribe+"/{token}", s.resubscribePage)
 	r.With(unsub).Post(links.PathResubscribe+"/{token}", s.resubscribe)
 	r.Get(links.PathNext+"/{token}", s.nextPage)
