@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 )
@@ -29,11 +30,25 @@ func insertEvent(ctx context.Context, x execer, e drip.Event, slug string) error
 	return err
 }
 
-// RecordEvent appends an open or click to the event log of a delivery. The
-// lesson is taken from the delivery itself, and a delivery that is not the
-// given reader's records nothing and returns drip.ErrNotFound, so a token
-// can only ever speak for its own delivery.
+// EventRepeatWindow is how long an open or click is not recorded again:
+// the same delivery, kind, destination and kind of client. Stats count
+// deliveries, not fetches, and a script that fetches one pixel in a loop
+// must cost reads, not rows.
+const EventRepeatWindow = time.Hour
+
+// RecordEvent appends an open or click to the event log of a delivery,
+// unless it repeats one recorded within EventRepeatWindow. The lesson is
+// taken from the delivery itself, and a delivery that is not the given
+// reader's records nothing and returns drip.ErrNotFound, so a token can
+// only ever speak for its own delivery.
 func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE subscriber_id = ? AND at > ?
+		AND delivery_id = ? AND kind = ? AND machine = ? AND detail = ?`,
+		e.SubscriberID, unix(e.At.Add(-EventRepeatWindow)), e.DeliveryID, string(e.Kind), flag(e.Machine), e.Detail).Scan(&n)
+	if err == nil && n > 0 {
+		return nil
+	}
 	res, err := db.w.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
 		SELECT subscriber_id, id, slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT) FROM deliveries WHERE id = ? AND subscriber_id = ?`,
 		string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID)
