@@ -14,25 +14,32 @@ func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, e
 	claim := func() ([]store.ConfirmJob, error) {
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
-	handle := func(ctx context.Context, j store.ConfirmJob) Summary {
+	handle := func(ctx context.Context, j store.ConfirmJob) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
 		if !ok {
-			return Summary{} // its lease brings it back
+			return Summary{}, nil // its lease brings it back
 		}
 		return r.sendConfirmation(ctx, ct, j)
 	}
-	skip := func(store.ConfirmJob) {} // its lease runs out; confirmations are not time-critical
+	skip := func(j store.ConfirmJob) {
+		if err := r.DB.RequeueConfirmation(context.WithoutCancel(ctx), j.ID, r.Now().UTC()); err != nil {
+			r.Log.Warn("requeue confirmation", "confirmation", j.ID, "err", err)
+		}
+	}
 	return work(ctx, r, claim, handle, skip)
 }
 
-func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob) Summary {
+// sendConfirmation sends one claimed confirmation and records how it went.
+// A failure of our own setup (mailer.Error.Setup) puts it back in the
+// queue, uncharged, and stops the pass.
+func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
 	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
 		if err == nil || errors.Is(err, drip.ErrNotFound) {
 			r.DB.RecordConfirmation(ctx, j.ID, drip.DeliveryFailed, store.Reply{Text: "not sent: reader no longer pending"}, r.Now(), time.Time{})
 		}
-		return Summary{}
+		return Summary{}, nil
 	}
 	at := r.Now().UTC()
 	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
@@ -43,13 +50,19 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 		r.Log.Error("render confirmation", "err", err)
 		err = &mailer.Error{Text: "render: " + err.Error(), Temporary: true}
 	}
+	if serr := setupFailure(err); serr != nil {
+		if rerr := r.DB.RequeueConfirmation(context.WithoutCancel(ctx), j.ID, r.Now().UTC()); rerr != nil {
+			r.Log.Warn("requeue confirmation", "confirmation", j.ID, "err", rerr)
+		}
+		return Summary{}, serr
+	}
 	result, reply, retry := drip.DeliverySent, store.Reply{Code: 250, Text: "OK"}, time.Time{}
 	var sum Summary
 	if err != nil {
 		e := mailer.AsError(err)
 		reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
 		result = drip.DeliveryFailed
-		if e.Temporary {
+		if e.Temporary || e.Ours() {
 			if next, ok := RetryAt(j.CreatedAt, at, j.Attempts+1); ok {
 				result, retry = drip.DeliveryRetry, next
 			}
@@ -65,5 +78,5 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 	if err := r.DB.RecordConfirmation(ctx, j.ID, result, reply, at, retry); err != nil {
 		r.Log.Error("record confirmation", "confirmation", j.ID, "err", err)
 	}
-	return sum
+	return sum, nil
 }

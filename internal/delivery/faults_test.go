@@ -1,6 +1,7 @@
 package delivery_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/smtptest"
+	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 // once returns a rule that answers err for the victim's first message at
@@ -39,12 +41,15 @@ func TestSMTPFaultMatrix(t *testing.T) {
 		reader drip.Status
 		reply  string // in the stored reply
 	}{
-		{"421 at connect", once(smtptest.StageMail, "", smtptest.Reply(421, "4.3.2", "service not available")), drip.DeliveryRetry, true, drip.StatusActive, "421"},
 		{"451 4.2.1 at RCPT", once(smtptest.StageRcpt, victim, smtptest.Reply(451, "4.2.1", "mailbox busy")), drip.DeliveryRetry, true, drip.StatusActive, "451 4.2.1"},
 		{"452 4.5.3", once(smtptest.StageRcpt, victim, smtptest.Reply(452, "4.5.3", "too many recipients")), drip.DeliveryRetry, true, drip.StatusActive, "452 4.5.3"},
 		{"550 5.1.1", once(smtptest.StageRcpt, victim, smtptest.Reply(550, "5.1.1", "no such user")), drip.DeliveryFailed, false, drip.StatusBounced, "550 5.1.1"},
 		{"552 5.2.2", once(smtptest.StageData, victim, smtptest.Reply(552, "5.2.2", "mailbox full")), drip.DeliveryFailed, false, drip.StatusActive, "552 5.2.2"},
-		{"554 5.7.1 after DATA", once(smtptest.StageData, victim, smtptest.Reply(554, "5.7.1", "rejected by policy")), drip.DeliveryFailed, false, drip.StatusActive, "554 5.7.1"},
+		// A policy refusal is about our sending, not the reader, and is
+		// retried: a throttled new sender must not lose its lessons.
+		{"554 5.7.1 after DATA", once(smtptest.StageData, victim, smtptest.Reply(554, "5.7.1", "rejected by policy")), drip.DeliveryRetry, true, drip.StatusActive, "554 5.7.1"},
+		// 5.1.x about the recipient bounces; 5.1.8 is about our sender.
+		{"553 5.1.8 at RCPT", once(smtptest.StageRcpt, victim, smtptest.Reply(553, "5.1.8", "sender domain not found")), drip.DeliveryFailed, false, drip.StatusActive, "553 5.1.8"},
 		{"dropped mid-DATA", once(smtptest.StageData, victim, smtptest.ErrDrop), drip.DeliveryRetry, true, drip.StatusActive, ""},
 		{"stalled past the timeout", stall(victim, 3*time.Second), drip.DeliveryRetry, true, drip.StatusActive, "timed out"},
 	}
@@ -112,12 +117,80 @@ func TestNoSTARTTLS(t *testing.T) {
 	f := newFixture(t, threeLessons, time.Second)
 	f.runner.Sender = starttlsSender(t, f)
 	v := f.reader(addr(1))
-	f.pass()
-	d := f.only(v)
-	if d.Status != drip.DeliveryRetry || !strings.Contains(strings.ToLower(d.LastReply), "starttls") {
-		t.Fatalf("with tls=starttls and a server without it: %s, %q; want a retry naming STARTTLS", d.Status, d.LastReply)
+	_, err := f.runner.SendDue(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") || !strings.Contains(err.Error(), "DRIP_SMTP_URL") {
+		t.Fatalf("with tls=starttls and a server without it the pass ended with %v; want an error naming STARTTLS and the setting", err)
 	}
 	if f.smtp.Count() != 0 {
 		t.Fatal("a message went out in plain text although STARTTLS was required")
+	}
+	if ds, _ := f.db.DeliveriesOf(context.Background(), v); len(ds) != 0 || !f.enrollment(v).NextDueAt.Equal(start) {
+		t.Fatalf("a lesson that never reached a server was charged: %+v, due %s", ds, f.enrollment(v).NextDueAt)
+	}
+}
+
+// always answers err at stage, for everyone.
+func always(stage smtptest.Stage, err error) smtptest.Rule {
+	return func(s smtptest.Stage, _ string) error {
+		if s == stage {
+			return err
+		}
+		return nil
+	}
+}
+
+// A refusal at MAIL FROM is about our sender address or the server, never
+// about a reader: nobody bounces, nothing is charged, the pass stops with
+// an error that says what to check, and once the server takes mail again
+// every confirmation and lesson goes.
+func TestSenderRefusalStopsThePassUncharged(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"553 5.1.8 sender domain", smtptest.Reply(553, "5.1.8", "Sender address rejected: Domain not found")},
+		{"421 service closing", smtptest.Reply(421, "4.3.2", "service not available")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, threeLessons, 10*time.Second)
+			var readers []int64
+			for i := range 3 {
+				readers = append(readers, f.reader(addr(i)))
+			}
+			res, err := f.db.Subscribe(ctx, store.Signup{Email: "new@example.com", Timezone: "UTC", At: f.clock.Now(), MaxConfirmations: 3, ConfirmWindow: time.Hour})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.smtp.SetRule(always(smtptest.StageMail, c.err))
+			for range 2 { // the confirmation stops the first pass, a lesson the second
+				if _, err := f.runner.SendDue(ctx); err == nil || !strings.Contains(err.Error(), "DRIP_FROM") {
+					t.Fatalf("pass ended with %v; want an error naming DRIP_FROM", err)
+				}
+				f.clock.Advance(time.Second)
+			}
+			rec, err := f.db.ReaderData(ctx, res.SubscriberID)
+			if err != nil || len(rec.Confirmations) != 1 || rec.Confirmations[0].Attempts != 0 || rec.Confirmations[0].Status != "queued" {
+				t.Fatalf("confirmation after the refusals: %+v, %v; want queued, uncharged", rec, err)
+			}
+			for _, id := range append(readers, res.SubscriberID) {
+				if st := f.status(id); st == drip.StatusBounced {
+					t.Fatalf("reader %d bounced for a refusal of our own sender address", id)
+				}
+			}
+			for _, id := range readers {
+				if ds, _ := f.db.DeliveriesOf(ctx, id); len(ds) != 0 {
+					t.Fatalf("reader %d was charged for a lesson the server never took: %+v", id, ds)
+				}
+			}
+			f.smtp.SetRule(nil)
+			f.pass()
+			got := f.received()
+			for _, a := range []string{addr(0), addr(1), addr(2), "new@example.com"} {
+				if got[a] != 1 {
+					t.Errorf("%s got %d messages once the server took mail again, want 1", a, got[a])
+				}
+			}
+		})
 	}
 }

@@ -42,12 +42,12 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
 		}
 	}
-	handle := func(ctx context.Context, j store.Job) Summary {
+	handle := func(ctx context.Context, j store.Job) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
 		if !ok || !r.stillWanted(ctx, j) {
 			skip(j)
-			return Summary{}
+			return Summary{}, nil
 		}
 		return r.sendLesson(ctx, ct, j, rec, skip)
 	}
@@ -66,8 +66,10 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 	return err == nil && ok
 }
 
-// sendLesson sends one claimed lesson and records its outcome.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, skip func(store.Job)) Summary {
+// sendLesson sends one claimed lesson and records its outcome. A failure
+// of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
+// back, uncharged, and the error stops the pass.
+func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
@@ -77,13 +79,13 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		// An outcome of this pass could not be recorded; one sent now
 		// would likely not be either, and would go again after its lease.
 		skip(j)
-		return Summary{}
+		return Summary{}, nil
 	}
 	if !r.enoughLease(j.LeaseUntil) {
 		// The wait for a place (commits held up) ate into the lease.
 		rec.leave()
 		skip(j)
-		return Summary{}
+		return Summary{}, nil
 	}
 	if err != nil {
 		// A template that fails at send time is the operator's to fix;
@@ -93,6 +95,11 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	} else {
 		sendErr = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
+	}
+	if err := setupFailure(sendErr); err != nil {
+		rec.leave()
+		skip(j)
+		return Summary{}, err
 	}
 	o := r.outcome(ct, j, sendErr, at)
 	rec.record(o, func(err error) {
@@ -120,7 +127,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	if o.Complete {
 		sum.Completed++
 	}
-	return sum
+	return sum, nil
 }
 
 // outcome decides what a send attempt means for the delivery and the
@@ -135,7 +142,7 @@ func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) 
 			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
 				"delivery", j.DeliveryID, "code", o.Reply.Code, "enhanced", o.Reply.Enhanced) // the text may hold the address
 		}
-		if e.Temporary {
+		if e.Temporary || e.Ours() {
 			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
 				o.Result, o.NextDue = drip.DeliveryRetry, next
 				return o

@@ -7,6 +7,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -104,33 +105,42 @@ func (r *Runner) SendDue(ctx context.Context) (Summary, error) {
 
 // work fans jobs from claim out to the workers until claim returns none,
 // fails, or ctx ends. Each worker handles its job fully (send and record)
-// before taking the next.
+// before taking the next. An error from handle stops the pass: nothing
+// more is claimed or sent, and work returns the first such error.
 //
-// Jobs still queued when ctx ends are not sent: skip releases them so they
-// come due again at once instead of when their lease runs out.
-func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), handle func(context.Context, J) Summary, skip func(J)) (Summary, error) {
+// Jobs still queued when ctx ends or the pass stops are not sent: skip
+// releases them so they come due again at once instead of when their
+// lease runs out.
+func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), handle func(context.Context, J) (Summary, error), skip func(J)) (Summary, error) {
 	jobs := make(chan J, r.Batch)
 	var mu sync.Mutex
 	var total Summary
+	var stop error // the first error from handle, under mu
+	stopped := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return stop
+	}
 	var wg sync.WaitGroup
 	// The in-flight message must finish even after ctx is cancelled.
 	sendCtx := context.WithoutCancel(ctx)
 	for range r.Workers {
 		wg.Go(func() {
 			for j := range jobs {
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || stopped() != nil {
 					skip(j)
 					continue
 				}
-				s := handle(sendCtx, j)
+				s, err := handle(sendCtx, j)
 				mu.Lock()
 				total.add(s)
+				stop = cmp.Or(stop, err)
 				mu.Unlock()
 			}
 		})
 	}
 	var err error
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && stopped() == nil {
 		var batch []J
 		batch, err = claim()
 		if err != nil || len(batch) == 0 {
@@ -142,6 +152,7 @@ func work[J any](ctx context.Context, r *Runner, claim func() ([]J, error), hand
 	}
 	close(jobs)
 	wg.Wait()
+	err = cmp.Or(err, stop)
 	if ctx.Err() != nil {
 		// Shutdown: a claim cut short by it is not a failure, and what
 		// was claimed but not sent has been released.

@@ -87,6 +87,34 @@ type Error struct {
 	// Temporary is true for 4xx replies and for connection trouble: the
 	// same message may succeed later.
 	Temporary bool
+	// Stage is the step of the exchange that failed, when known.
+	Stage Stage
+}
+
+// Stage is a step of an SMTP exchange: a refusal means something else at
+// each one.
+type Stage int
+
+const (
+	StageUnknown Stage = iota
+	// StageConnect is everything before the first message: dialling, the
+	// greeting, EHLO, STARTTLS and AUTH (and, for the outbox, writing it).
+	StageConnect
+	StageMail // MAIL FROM: our sender address
+	StageRcpt // RCPT TO: the reader's address
+	StageData // DATA or BDAT: the message itself
+)
+
+// Setup reports whether the failure is on our side of the exchange and
+// certainly took no message: the server refused our connection, our login
+// or our sender address, or the outbox could not be written. It says
+// nothing about the reader or the message, and the next message would
+// fail the same way, so the lesson is not charged an attempt: the pass
+// stops and the operator is told. (A wrong password once failed every
+// due lesson for good, and a refused sender address bounced every
+// reader.)
+func (e *Error) Setup() bool {
+	return e.Stage == StageConnect || (e.Stage == StageMail && e.Code != 0)
 }
 
 func (e *Error) Error() string {
@@ -100,10 +128,16 @@ func (e *Error) Error() string {
 	return s + " " + e.Text
 }
 
-// Bounce reports whether the reply says the address itself is bad (5.1.x,
-// or 5.2.1 for a disabled mailbox), so the reader must not be mailed again.
+// Bounce reports whether the reply says the reader's address itself is
+// bad (5.1.x, or 5.2.1 for a disabled mailbox), so the reader must not be
+// mailed again. Only a refusal of the recipient or of the message counts:
+// 5.1.7 and 5.1.8 are about the sender's address, and so is anything
+// refused at MAIL FROM.
 func (e *Error) Bounce() bool {
-	if e.Temporary || e.Code < 500 {
+	if e.Temporary || e.Code < 500 || e.Setup() || e.Stage == StageMail {
+		return false
+	}
+	if e.Enhanced == "5.1.7" || e.Enhanced == "5.1.8" {
 		return false
 	}
 	return strings.HasPrefix(e.Enhanced, "5.1.") || e.Enhanced == "5.2.1" ||
@@ -112,7 +146,10 @@ func (e *Error) Bounce() bool {
 
 // Ours reports whether the reply points at the sender's own setup
 // (authentication, policy, reputation: 5.7.x and 4.7.x), which an operator
-// must fix and which says nothing against the reader's address.
+// must fix and which says nothing against the reader's address. Such a
+// refusal is retried like a temporary one: a relay that will not relay
+// for us, or a provider that throttles a new sender, would otherwise fail
+// every lesson of a pass for good.
 func (e *Error) Ours() bool {
 	return strings.HasPrefix(e.Enhanced, "5.7.") || strings.HasPrefix(e.Enhanced, "4.7.")
 }

@@ -45,18 +45,18 @@ func (o *Outbox) Send(_ context.Context, m *Message) error {
 	name := fmt.Sprintf("%s-%06d-%s.eml", at.UTC().Format("20060102T150405Z"), o.seq.Add(1)%1000000, id)
 	tmp, err := os.CreateTemp(o.Dir, ".tmp-*")
 	if err != nil {
-		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
+		return &Error{Text: "outbox: " + err.Error(), Temporary: true, Stage: StageConnect}
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(raw); err != nil {
 		tmp.Close()
-		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
+		return &Error{Text: "outbox: " + err.Error(), Temporary: true, Stage: StageConnect}
 	}
 	if err := tmp.Close(); err != nil {
-		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
+		return &Error{Text: "outbox: " + err.Error(), Temporary: true, Stage: StageConnect}
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(o.Dir, name)); err != nil {
-		return &Error{Text: "outbox: " + err.Error(), Temporary: true}
+		return &Error{Text: "outbox: " + err.Error(), Temporary: true, Stage: StageConnect}
 	}
 	return nil
 }

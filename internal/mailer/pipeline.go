@@ -40,13 +40,13 @@ func pipelined(t *textproto.Conn, buf *[]byte, from, params, to string, raw []by
 	if err := send(t, b); err != nil {
 		// A server may refuse the envelope and hang up before taking the
 		// whole body: its reply says more than the broken pipe does.
-		return false, cmp.Or(firstRefusal(t, 2), err)
+		return false, cmp.Or(firstRefusal(t, StageMail, StageRcpt), at(StageData, err))
 	}
 	last := 250
 	if !chunking {
 		last = 354
 	}
-	mailErr, rcptErr, lastErr := reply(t, 250), reply(t, 25), reply(t, last)
+	mailErr, rcptErr, lastErr := at(StageMail, reply(t, 250)), at(StageRcpt, reply(t, 25)), at(StageData, reply(t, last))
 	if err := cmp.Or(mailErr, rcptErr, lastErr); err != nil {
 		// A reply that could not be read leaves the stream unknown.
 		inSync = answered(mailErr) && answered(rcptErr) && answered(lastErr)
@@ -62,10 +62,10 @@ func pipelined(t *textproto.Conn, buf *[]byte, from, params, to string, raw []by
 	}
 	*buf = dotStuff((*buf)[:0], raw)
 	if err := send(t, *buf); err != nil {
-		return false, cmp.Or(firstRefusal(t, 1), err)
+		return false, at(StageData, cmp.Or(firstRefusal(t, StageData), err))
 	}
 	err = reply(t, 250)
-	return answered(err), err
+	return answered(err), at(StageData, err)
 }
 
 // send writes b and flushes it: one write system call for the lot.
@@ -93,13 +93,14 @@ func refused(err error) bool {
 // answered reports whether a command got a reply, accepting or not.
 func answered(err error) bool { return err == nil || refused(err) }
 
-// firstRefusal reads up to n replies the server may have sent before a
-// write failed, and returns the first refusal among them, if any.
-func firstRefusal(t *textproto.Conn, n int) error {
-	for range n {
+// firstRefusal reads the replies the server may have sent, to the
+// commands of stages, before a write failed, and returns the first
+// refusal among them, if any.
+func firstRefusal(t *textproto.Conn, stages ...Stage) error {
+	for _, st := range stages {
 		err := reply(t, 2)
 		if refused(err) {
-			return err
+			return at(st, err)
 		}
 		if err != nil {
 			return nil

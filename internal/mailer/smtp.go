@@ -220,23 +220,23 @@ func isASCII(b []byte) bool {
 // PIPELINING.
 func stepwise(sc *smtp.Client, from, to string, raw []byte) (inSync bool, err error) {
 	if err := sc.Mail("<" + from + ">"); err != nil {
-		return true, err
+		return true, at(StageMail, err)
 	}
 	if err := sc.Rcpt("<" + to + ">"); err != nil {
-		return true, err
+		return true, at(StageRcpt, err)
 	}
 	w, err := sc.Data()
 	if err != nil {
-		return true, err
+		return true, at(StageData, err)
 	}
 	// After a failed write the body is incomplete: closing the writer
 	// would send the final "." and could deliver half a message. The
 	// error has no reply code, so SendRaw drops the connection instead,
 	// and the server discards what it got.
 	if _, err := w.Write(raw); err != nil {
-		return false, err
+		return false, at(StageData, err)
 	}
-	return true, w.Close()
+	return true, at(StageData, w.Close())
 }
 
 // Close waits for messages in flight and closes every open connection.
@@ -261,12 +261,33 @@ func (s *SMTP) Close() error {
 	return errors.Join(errs...)
 }
 
+// dialError classifies a failure to set up a connection. Whatever its
+// code, it is temporary: a refused login or greeting is not about any
+// message (see Error.Setup).
 func dialError(err error) *Error {
 	e := sendError(err)
 	if e.Code == 0 {
 		e.Text = "cannot reach the mail server: " + e.Text
 	}
+	e.Stage, e.Temporary = StageConnect, true
 	return e
+}
+
+// stageError marks the step of the exchange an error came from.
+type stageError struct {
+	stage Stage
+	err   error
+}
+
+func (e *stageError) Error() string { return e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
+
+// at marks err, if any, as the failure of stage.
+func at(stage Stage, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &stageError{stage, err}
 }
 
 // sendError classifies a go-mail error by the server's reply.
@@ -275,6 +296,15 @@ func sendError(err error) *Error {
 	if errors.As(err, &me) {
 		return me
 	}
+	e := replyError(err)
+	var st *stageError
+	if errors.As(err, &st) {
+		e.Stage = st.stage
+	}
+	return e
+}
+
+func replyError(err error) *Error {
 	var se *mail.SendError
 	if errors.As(err, &se) && se.ErrorCode() != 0 {
 		return &Error{Code: se.ErrorCode(), Enhanced: se.EnhancedStatusCode(), Text: replyText(err), Temporary: se.ErrorCode() < 500}

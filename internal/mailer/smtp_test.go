@@ -144,13 +144,19 @@ func TestSMTPSendErrors(t *testing.T) {
 				temporary bool
 				bounce    bool
 				ours      bool
+				at        mailer.Stage
 			}{
-				{"451 at RCPT", smtptest.StageRcpt, 451, "4.2.1", true, false, false},
-				{"550 no such user", smtptest.StageRcpt, 550, "5.1.1", false, true, false},
-				{"552 mailbox full at RCPT", smtptest.StageRcpt, 552, "5.2.2", false, false, false},
-				{"552 mailbox full at DATA", smtptest.StageData, 552, "5.2.2", false, false, false},
-				{"554 policy at DATA", smtptest.StageData, 554, "5.7.1", false, false, true},
-				{"421 at MAIL", smtptest.StageMail, 421, "4.7.0", true, false, true},
+				{"451 at RCPT", smtptest.StageRcpt, 451, "4.2.1", true, false, false, mailer.StageRcpt},
+				{"550 no such user", smtptest.StageRcpt, 550, "5.1.1", false, true, false, mailer.StageRcpt},
+				{"552 mailbox full at RCPT", smtptest.StageRcpt, 552, "5.2.2", false, false, false, mailer.StageRcpt},
+				{"552 mailbox full at DATA", smtptest.StageData, 552, "5.2.2", false, false, false, mailer.StageData},
+				{"554 policy at DATA", smtptest.StageData, 554, "5.7.1", false, false, true, mailer.StageData},
+				{"421 at MAIL", smtptest.StageMail, 421, "4.7.0", true, false, true, mailer.StageMail},
+				// Our sender's domain, refused at MAIL FROM: not the reader's
+				// address, however much it looks like 5.1.x.
+				{"553 5.1.8 at MAIL", smtptest.StageMail, 553, "5.1.8", false, false, false, mailer.StageMail},
+				{"550 5.1.1 at MAIL", smtptest.StageMail, 550, "5.1.1", false, false, false, mailer.StageMail},
+				{"553 5.1.7 at RCPT", smtptest.StageRcpt, 553, "5.1.7", false, false, false, mailer.StageRcpt},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +177,9 @@ func TestSMTPSendErrors(t *testing.T) {
 					}
 					if me.Bounce() != tt.bounce || me.Ours() != tt.ours {
 						t.Errorf("Bounce() %v Ours() %v, want %v %v", me.Bounce(), me.Ours(), tt.bounce, tt.ours)
+					}
+					if me.Stage != tt.at || me.Setup() != (tt.at == mailer.StageMail) {
+						t.Errorf("stage %d, Setup() %v; want stage %d", me.Stage, me.Setup(), tt.at)
 					}
 					if srv.Count() != 0 {
 						t.Errorf("server accepted %d messages", srv.Count())
@@ -193,8 +202,8 @@ func TestSMTPConnectionRefused(t *testing.T) {
 	if !errors.As(err, &me) {
 		t.Fatalf("err = %v (%T), want *mailer.Error", err, err)
 	}
-	if !me.Temporary || me.Code != 0 || me.Bounce() {
-		t.Errorf("got %+v, want Temporary with Code 0 and no bounce", me)
+	if !me.Temporary || me.Code != 0 || me.Bounce() || !me.Setup() {
+		t.Errorf("got %+v, want a temporary failure of our setup, with Code 0 and no bounce", me)
 	}
 }
 

@@ -81,6 +81,17 @@ func fillConfirmJobs(ctx context.Context, tx *sql.Tx, jobs []ConfirmJob, newID f
 	return kept, nil
 }
 
+// RequeueConfirmation puts a claimed confirmation back in the queue, due
+// at due, without counting an attempt: it was not sent, or our own setup
+// failed before the server could take it.
+func (db *DB) RequeueConfirmation(ctx context.Context, id int64, due time.Time) error {
+	_, err := db.w.ExecContext(ctx, "UPDATE confirmations SET status = 'queued', due_at = ? WHERE id = ? AND status = 'sending'", unix(due), id)
+	if err != nil {
+		return fmt.Errorf("store: requeue confirmation: %w", friendly(err))
+	}
+	return nil
+}
+
 // RecordConfirmation stores the outcome of one confirmation attempt. A
 // retry puts the row back in the queue at retryAt.
 func (db *DB) RecordConfirmation(ctx context.Context, id int64, result drip.DeliveryStatus, reply Reply, at, retryAt time.Time) error {
