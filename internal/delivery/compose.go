@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	htmltemplate "html/template"
 	"mime"
@@ -82,6 +83,19 @@ func CourseInfo(c *course.Course) render.CourseInfo {
 	return info
 }
 
+// emailCourse is the course as its emails name it. An inbox shows the
+// sender, the subject and a preview line (on a lock screen too), and
+// anyone may read a message's source: in discreet mode none of them names
+// the course, and the preview is the neutral subject rather than the
+// lesson's preheader.
+func emailCourse(crs *course.Course) render.CourseInfo {
+	info := CourseInfo(crs)
+	if crs.Discreet {
+		info.Title = crs.DiscreetSenderName
+	}
+	return info
+}
+
 // lessonVals are the per-reader values of a lesson email: the reader's name and
 // the signed URLs. Everything else in a lesson email is the same for every
 // reader of that lesson.
@@ -109,8 +123,12 @@ func (c *Composer) vals(ct *Content, sub drip.Subscriber, del int64, now time.Ti
 
 func (c *Composer) lessonData(ct *Content, l *course.Lesson, v lessonVals) *render.Email {
 	crs := ct.Course
+	info, preheader := emailCourse(crs), l.Preheader
+	if crs.Discreet {
+		preheader = crs.Subject(l)
+	}
 	return &render.Email{
-		Course: CourseInfo(crs), Name: v.name, Subject: crs.Subject(l), Preheader: l.Preheader, Title: l.Title,
+		Course: info, Name: v.name, Subject: crs.Subject(l), Preheader: preheader, Title: l.Title,
 		Number: l.Number, Total: len(crs.Lessons), Last: l.Number == len(crs.Lessons),
 		BodyHTML: htmltemplate.HTML(l.HTML(v.click)), BodyText: l.Text(v.click),
 		UnsubscribeURL: v.unsub, ViewURL: v.view, NextURL: v.next, PauseURL: v.pause, PixelURL: v.pix,
@@ -142,7 +160,8 @@ func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, 
 	// No name in the confirmation: anyone can type any address and any
 	// name into the form, and the form must not carry a stranger's words
 	// to someone else's inbox.
-	data := &render.Email{Course: CourseInfo(ct.Course), Title: ct.Course.Title,
+	info := emailCourse(ct.Course)
+	data := &render.Email{Course: info, Title: info.Title,
 		ConfirmURL: c.Links.URL(token.Confirm, sub.ID, 0, now), PostalAddress: c.PostalAddress}
 	data.Subject = "Please confirm: " + ct.Course.Title
 	if ct.Course.Discreet {
@@ -174,15 +193,17 @@ func (c *Composer) listHeaders(crs *course.Course, l *course.Lesson, unsub strin
 	if c.UnsubMailto != "" {
 		lu += ", <mailto:" + c.UnsubMailto + "?subject=unsubscribe>"
 	}
-	name := crs.Title
+	name, list, lesson := crs.Title, crs.Slug, l.Slug
 	if crs.Discreet {
-		name = crs.DiscreetSenderName
+		// Stable, as a list's identity must be, but saying nothing.
+		sum := sha256.Sum256([]byte(crs.Slug))
+		name, list, lesson = crs.DiscreetSenderName, "n"+hex.EncodeToString(sum[:6]), strconv.Itoa(l.Number)
 	}
 	return []mailer.Header{
 		{Name: "List-Unsubscribe", Value: lu},
 		{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
-		{Name: "List-Id", Value: listName(name) + " <" + crs.Slug + ".lists." + c.Domain() + ">"},
-		{Name: "Feedback-ID", Value: l.Slug + ":" + crs.Slug + ":dripcourse"},
+		{Name: "List-Id", Value: listName(name) + " <" + list + ".lists." + c.Domain() + ">"},
+		{Name: "Feedback-ID", Value: lesson + ":" + list + ":dripcourse"},
 		{Name: "Auto-Submitted", Value: "auto-generated"},
 	}
 }

@@ -84,9 +84,22 @@ func TestTrackingOff(t *testing.T) {
 }
 
 func TestDiscreetMode(t *testing.T) {
-	crs, _ := course.Load(linked("discreet: true\n"))
-	f := newFixture(t, linked("discreet: true\n"), time.Second)
+	lessons := linked("discreet: true\n")
+	lessons["01-first.md"] = &fstest.MapFile{Data: []byte("---\nsubject: What a real apology sounds like\npreheader: Affairs get the headlines\ndelay: 0d\n---\nSee [notes](https://example.org/notes).\n")}
+	crs, _ := course.Load(lessons)
+	f := newFixture(t, lessons, time.Second)
 	h, raw := f.firstMessage(t)
+	// Neither the inbox (sender, subject, preview line) nor the source
+	// may name the course or the lesson's topic.
+	plain := strings.ReplaceAll(raw, "=\r\n", "")
+	for _, secret := range []string{"Rebuilding Trust", "Affairs get the headlines", "quiet", "first:"} {
+		if strings.Contains(plain, secret) {
+			t.Errorf("a discreet message shows %q", secret)
+		}
+	}
+	if !strings.Contains(plain, "Your weekly notes, part 1&zwnj;") {
+		t.Error("the preview line should be the neutral subject")
+	}
 	if h["Subject"] != "Your weekly notes, part 1" {
 		t.Errorf("Subject %q: the real subject must not show in the inbox", h["Subject"])
 	}
