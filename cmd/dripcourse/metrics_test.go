@@ -49,3 +49,21 @@ func TestMetricsNeedTheToken(t *testing.T) {
 		t.Fatalf("with the token: %d", res.StatusCode)
 	}
 }
+
+// Behind a reverse proxy on the same host every client arrives from
+// loopback; a forwarded request must not count as the machine's own.
+func TestMetricsRefuseForwardedRequests(t *testing.T) {
+	h := newHarness(t, map[string]string{"DRIP_TRUSTED_PROXIES": "127.0.0.1/32"})
+	for _, header := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		req, _ := http.NewRequest("GET", h.web.URL+"/metrics", nil)
+		req.Header.Set(header, "198.51.100.77")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusForbidden {
+			t.Errorf("with %s from a proxy on loopback: %d, want 403", header, res.StatusCode)
+		}
+	}
+}

@@ -19,12 +19,24 @@ func (s *Server) metricsAccess(next http.Handler) http.Handler {
 				http.Error(w, "metrics need the bearer token set in DRIP_METRICS_TOKEN", http.StatusUnauthorized)
 				return
 			}
-		} else if !loopback(r.RemoteAddr) {
+		} else if !local(r) {
 			http.Error(w, "metrics answer only on loopback unless DRIP_METRICS_TOKEN is set", http.StatusForbidden)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// local reports whether r comes from this machine itself. A reverse proxy
+// on the same host forwards the whole internet from a loopback address,
+// so a forwarded request is never local, whoever forwarded it.
+func local(r *http.Request) bool {
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	return loopback(r.RemoteAddr)
 }
 
 func loopback(remote string) bool {
