@@ -125,3 +125,19 @@ func FuzzParseSignup(f *testing.F) {
 		}
 	})
 }
+
+// A token must not reach the log whole, wherever it is in the path.
+func TestRedactPath(t *testing.T) {
+	tok := "AgEBjsSy7A0FnSYSq5vIG4Chz3MPysNZ"
+	for _, c := range []struct{ in, want string }{
+		{"/u/" + tok, "/u/AgEBjsSy…"},
+		{"/u/" + tok + "/", "/u/AgEBjsSy…/"},
+		{"/u/" + tok + "/x", "/u/AgEBjsSy…/x"},
+		{"/admin/readers/42", "/admin/readers/42"},
+		{"/" + tok + "/" + tok, "/AgEBjsSy…/AgEBjsSy…"},
+	} {
+		if got := redactPath(c.in); got != c.want {
+			t.Errorf("redactPath(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
@@ -71,17 +72,20 @@ func (s *Server) logger(r *http.Request) *slog.Logger {
 	return s.Log
 }
 
-// redactPath keeps tokens out of the logs: only their first characters.
+// redactPath keeps tokens out of the logs: of any path segment longer
+// than 16 bytes only the first 8 are kept, wherever the segment is (a
+// token may be followed by a slash or by more path).
 func redactPath(p string) string {
-	for i := len(p) - 1; i > 0; i-- {
-		if p[i] == '/' {
-			if len(p)-i > 16 {
-				return p[:i+9] + "…"
-			}
-			break
+	if len(p) <= 17 {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if len(seg) > 16 {
+			segs[i] = strings.ToValidUTF8(seg[:8], "") + "…"
 		}
 	}
-	return p
+	return strings.Join(segs, "/")
 }
 
 // recoverer turns a panic into the plain error page: the reader never sees
