@@ -90,6 +90,11 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		"smtp tls":    {"DRIP_SMTP_URL": "smtp://mail.example.com?tls=maybe"},
 		"from":        {"DRIP_FROM": "not an address"},
 		"base url":    {"DRIP_BASE_URL": "course.example.com"},
+		"base path":   {"DRIP_BASE_URL": "https://example.com/course"},
+		"base frag":   {"DRIP_BASE_URL": "https://course.example.com#top"},
+		"base user":   {"DRIP_BASE_URL": "https://me:pw@course.example.com"},
+		"mailto":      {"DRIP_UNSUBSCRIBE_MAILTO": "Not An Address>"},
+		"mailto name": {"DRIP_UNSUBSCRIBE_MAILTO": "Leave <leave@example.com>"},
 		"tracking":    {"DRIP_TRACKING": "sometimes"},
 		"connections": {"DRIP_SMTP_CONNECTIONS": "0"},
 	}

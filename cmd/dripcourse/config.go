@@ -139,6 +139,15 @@ func buildConfig(v func(string) string) (*Config, error) {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		bad("DRIP_BASE_URL", "%q is not an http:// or https:// URL", c.BaseURL)
+	} else if u.User != nil || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "#") || u.Path != "" {
+		// Every emailed link is the base URL and a path, and the pages
+		// post to /subscribe and /admin on their own host.
+		bad("DRIP_BASE_URL", "%q: give the site's root only, such as https://course.example.com (no path, user or #fragment); dripcourse serves from the root of its host", c.BaseURL)
+	}
+	if m := c.UnsubMailto; m != "" {
+		if addr, err := mail.ParseAddress(m); err != nil || addr.Address != m || !strings.Contains(m, "@") || strings.ContainsAny(m, "?<>") {
+			bad("DRIP_UNSUBSCRIBE_MAILTO", "%q is not a bare email address like leave@example.com", m)
+		}
 	}
 	if addr, err := mail.ParseAddress(c.From); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
 		bad("DRIP_FROM", "%q is not a bare email address like course@example.com", c.From)
