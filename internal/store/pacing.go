@@ -40,11 +40,12 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 		}
 		// A lesson in flight holds the due time as its lease; moving it
 		// could send that lesson twice.
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE enrollment_id = ? AND status = 'sending'", enr).Scan(&n); err != nil {
+		flying, err := inFlight(ctx, tx, enr, due, at)
+		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return nil
+		if flying {
+			return ErrInFlight
 		}
 		changed = true
 		next := move(fromUnix(due))

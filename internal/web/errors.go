@@ -30,7 +30,7 @@ var answers = []answer{
 	{func(err error) bool {
 		return errors.Is(err, token.ErrMalformed) || errors.Is(err, token.ErrSignature) || errors.Is(err, token.ErrPurpose)
 	}, http.StatusBadRequest, "This link is not valid. Please check that it was copied whole from the email.", ""},
-	{is(store.ErrInFlight), http.StatusConflict, "", "A lesson is being sent to this reader right now. Please try again in a minute."},
+	{is(store.ErrInFlight), http.StatusConflict, "A lesson is on its way to you right now. Please try again in a minute.", "A lesson is being sent to this reader right now. Please try again in a minute."},
 	{is(errReceived), http.StatusConflict, "", "This reader already had that lesson, and a lesson is never sent twice."},
 	{is(errBlocked), http.StatusConflict, "", "That lesson can't be made the next one: the reader is already past it in the course, or another of their lessons is waiting for a retry and would go first."},
 	{is(store.ErrNotActive), http.StatusConflict, "Your course is not running at the moment, so there is nothing to change.", "This reader's course is not running, so there is nothing to change."},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
@@ -69,5 +70,30 @@ func TestPacingRefusedWhenNotRunning(t *testing.T) {
 				t.Fatalf("for an unsubscribed reader: %d, state %q -> %q; want 409 and no change", res.StatusCode, before, f.state(a))
 			}
 		})
+	}
+}
+
+// While a lesson is being sent its due time is its lease, and moving it
+// could send it twice: the reader is told to try again. A row left behind
+// by a crash, whose lease has run out, no longer blocks anything.
+func TestPacingWhileALessonIsInFlight(t *testing.T) {
+	f := newFixture(t)
+	a, del := f.reader("a@example.com")
+	f.clock.Advance(24 * time.Hour)
+	jobs, err := f.db.ClaimDue(context.Background(), f.clock.Now(), time.Minute, 10, func(store.Due) store.Pick {
+		return store.Pick{Slug: "why-trust-breaks", MessageID: "m2@example.test"}
+	})
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
+	}
+	path := f.srv.Links.Path(token.Pause, a, del, f.clock.Now())
+	leased := f.due(a)
+	res, page := f.do("POST", path, nil)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "on its way to you right now") || !f.due(a).Equal(leased) {
+		t.Fatalf("pause during a send: %d, due %s -> %s; want 409, try again, and no change", res.StatusCode, leased, f.due(a))
+	}
+	f.clock.Advance(2 * time.Minute) // the sender died; its lease ran out
+	if res, _ := f.do("POST", path, nil); res.StatusCode != http.StatusOK || !f.due(a).After(f.clock.Now().Add(6*24*time.Hour)) {
+		t.Fatalf("pause after the lease ran out: %d, due %s; want it done", res.StatusCode, f.due(a))
 	}
 }
