@@ -98,7 +98,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 	}
 
 	r.Get("/", s.coursePage)
-	r.With(s.perIP("signup", s.Limits.Signup)).Post("/subscribe", s.subscribe)
+	r.With(s.perIP("signup", s.Limits.Signup), s.sameSite).Post("/subscribe", s.subscribe)
 	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)

@@ -103,6 +103,19 @@ func validZone(name string) bool {
 	return delivery.Zone(name, nil) != nil
 }
 
+// sameSite refuses signups that a browser posts from another site: a page
+// elsewhere could otherwise make each of its visitors sign up an address,
+// from as many addresses as it has visitors. (Forms and scripts without a
+// browser's Origin and Sec-Fetch-Site headers are left to the rate limit.)
+func (s *Server) sameSite(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.logger(r).Info("signup from another site refused", "origin", r.Header.Get("Origin"))
+		s.errorPage(w, r, http.StatusForbidden, "Please sign up on the course page itself.")
+	}))
+	return cop.Handler(next)
+}
+
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, err)

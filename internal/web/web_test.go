@@ -214,3 +214,30 @@ func TestUnknownPath(t *testing.T) {
 		t.Fatalf("status %d, type %q", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 }
+
+// A page on another site must not make its visitors' browsers sign up
+// addresses; the course page's own form, and clients without a browser's
+// headers, are not affected.
+func TestSignupFromAnotherSiteIsRefused(t *testing.T) {
+	f := newFixture(t)
+	post := func(email string, headers map[string]string) int {
+		form := f.form(email, 5*time.Second)
+		req, _ := http.NewRequest("POST", f.ts.URL+"/subscribe", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range headers {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post("victim@example.com", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}); code != http.StatusForbidden || f.status("victim@example.com") != "" {
+		t.Fatalf("cross-site signup: %d, reader %q; want 403 and nobody added", code, f.status("victim@example.com"))
+	}
+	if code := post("reader@example.com", map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": f.ts.URL}); code != http.StatusOK || f.status("reader@example.com") != drip.StatusPending {
+		t.Fatalf("the course page's own form: %d, reader %q", code, f.status("reader@example.com"))
+	}
+}
