@@ -36,11 +36,13 @@ const (
 	Pause
 	Admin
 	Form
+	AdminDevice
 )
 
 var purposeNames = map[Purpose]string{
 	Confirm: "confirm", Unsubscribe: "unsubscribe", Resubscribe: "resubscribe", Open: "open",
 	Click: "click", View: "view", Next: "next", Pause: "pause", Admin: "admin", Form: "form",
+	AdminDevice: "admin-device",
 }
 
 func (p Purpose) String() string {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -33,10 +34,20 @@ const MaxImport = 1 << 20
 type adminState struct {
 	failedLogins *httprate.RateLimiter // counts every login attempt
 	checking     chan struct{}         // password checks in progress
+	known        chan struct{}         // the check reserved for known devices
+	waiting      atomic.Int32          // logins waiting for a check
 }
 
-// maxPasswordChecks is how many argon2id checks may run at once.
-const maxPasswordChecks = 2
+// maxPasswordChecks is how many argon2id checks may run at once, besides
+// the one kept for browsers that have logged in before. Logins beyond
+// them wait their turn, up to maxLoginWaiters of them for up to loginWait
+// each: refused at once, a few clients from fresh addresses could keep the
+// operator out for as long as they liked.
+const (
+	maxPasswordChecks = 2
+	maxLoginWaiters   = 64
+	loginWait         = 10 * time.Second
+)
 
 // Login attempts allowed per client address and window; after that every
 // attempt is refused until the window slides on.
@@ -51,7 +62,7 @@ const (
 // logged-in operator's browser act.
 func (s *Server) adminRoutes() http.Handler {
 	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow, s.sharedCounter()...),
-		checking: make(chan struct{}, maxPasswordChecks)}
+		checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
 	r := chi.NewRouter()
 	r.Use(adminHeaders)
 	r.NotFound(s.adminNotFound)

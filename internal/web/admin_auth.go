@@ -107,15 +107,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Error: "Too many login attempts from your address. Please wait a minute, then try again."})
 		return
 	}
-	select {
-	case s.admin.checking <- struct{}{}:
-		defer func() { <-s.admin.checking }()
-	default:
+	release, ok := s.checkSlot(r)
+	if !ok {
 		w.Header().Set("Retry-After", "5")
 		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
 			Error: "The server is busy checking other logins. Please try again in a few seconds."})
 		return
 	}
+	defer release()
 	hash, ok, err := s.DB.Setting(r.Context(), store.KeyAdminPasswordHash)
 	if err != nil {
 		s.adminFail(w, r, err)
@@ -134,8 +133,57 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
+	s.rememberDevice(w)
 	s.logger(r).Info("admin login", "ip", key)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// checkSlot waits for a turn to check a password. A browser that has
+// logged in before (its device cookie) has a check kept for it, so a flood
+// of logins from elsewhere delays the operator by one check at most;
+// others queue, boundedly. It reports false when no turn came.
+func (s *Server) checkSlot(r *http.Request) (release func(), ok bool) {
+	slots := s.admin.checking
+	if s.knownDevice(r) {
+		slots = s.admin.known
+	} else if s.admin.waiting.Add(1) > maxLoginWaiters {
+		s.admin.waiting.Add(-1)
+		return nil, false
+	} else {
+		defer s.admin.waiting.Add(-1)
+	}
+	wait := time.NewTimer(loginWait)
+	defer wait.Stop()
+	select {
+	case slots <- struct{}{}:
+		return func() { <-slots }, true
+	case <-wait.C:
+	case <-r.Context().Done():
+	}
+	return nil, false
+}
+
+// deviceCookie marks a browser that has logged in before. It grants
+// nothing but a place at the head of the queue for the password check.
+const (
+	deviceCookie = "dripcourse_admin_device"
+	deviceLife   = 180 * 24 * time.Hour
+)
+
+func (s *Server) knownDevice(r *http.Request) bool {
+	c, err := r.Cookie(deviceCookie)
+	if err != nil {
+		return false
+	}
+	_, err = s.Links.Signer().Verify(c.Value, token.AdminDevice, s.Now())
+	return err == nil
+}
+
+func (s *Server) rememberDevice(w http.ResponseWriter) {
+	tok := s.Links.Signer().Sign(token.Claims{Purpose: token.AdminDevice, Expires: s.Now().Add(deviceLife)})
+	c := s.sessionCookie(tok, int(deviceLife.Seconds()))
+	c.Name = deviceCookie
+	http.SetCookie(w, c)
 }
 
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -284,5 +285,56 @@ func TestParallelLoginsCannotOutrunTheLimit(t *testing.T) {
 	wg.Wait()
 	if codes[http.StatusUnauthorized] > loginFailures || codes[http.StatusTooManyRequests] < 40-loginFailures {
 		t.Fatalf("answers %v: at most %d passwords may be checked", codes, loginFailures)
+	}
+}
+
+// Logins from fresh addresses that keep every password check busy must
+// not keep the operator out: a browser that has logged in before has a
+// check of its own, and any other login waits for a turn rather than
+// being refused at once.
+func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
+	a := newAdmin(t)
+	res, _ := a.post("/admin/login", url.Values{"password": {adminPassword}, "next": {"/admin"}})
+	var device string
+	for _, c := range res.Cookies() {
+		if c.Name == deviceCookie && c.HttpOnly && c.Path == "/admin" {
+			device = c.Value
+		}
+	}
+	if device == "" {
+		t.Fatalf("a login set no device cookie: %v", res.Cookies())
+	}
+	for range maxPasswordChecks { // attackers hold every shared check
+		a.srv.admin.checking <- struct{}{}
+	}
+	form := strings.NewReader(url.Values{"password": {adminPassword}}.Encode())
+	if res, _ := a.req("POST", "/admin/login", form, http.Header{"Cookie": {deviceCookie + "=" + device}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the operator's known browser: %d, want 303 logged in", res.StatusCode)
+	}
+	done := make(chan int)
+	go func() {
+		res, _ := a.post("/admin/login", url.Values{"password": {adminPassword}})
+		done <- res.StatusCode
+	}()
+	for a.srv.admin.waiting.Load() == 0 { // the new browser is queued
+		runtime.Gosched()
+	}
+	<-a.srv.admin.checking // one attacker's check ends
+	if code := <-done; code != http.StatusSeeOther {
+		t.Fatalf("a new browser, once a check was free: %d, want 303", code)
+	}
+	forged := strings.NewReader(url.Values{"password": {adminPassword}}.Encode())
+	a.srv.admin.known <- struct{}{} // the kept check is busy too
+	a.srv.admin.checking <- struct{}{}
+	go func() {
+		res, _ := a.req("POST", "/admin/login", forged, http.Header{"Cookie": {deviceCookie + "=forged"}})
+		done <- res.StatusCode
+	}()
+	for a.srv.admin.waiting.Load() == 0 { // a forged device cookie queues with the rest
+		runtime.Gosched()
+	}
+	<-a.srv.admin.checking
+	if code := <-done; code != http.StatusSeeOther {
+		t.Fatalf("forged device cookie: %d", code)
 	}
 }
