@@ -41,28 +41,3 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		t.Fatalf("next lesson due %s, want %s (spacing kept from the catch-up send)", e.NextDueAt, want)
 	}
 }
-
-// A lesson that came due in the morning while the service was down is
-// not sent when the service comes back at night: it waits for the
-// reader's next window, and goes then.
-func TestCatchUpAtNightWaitsForTheMorning(t *testing.T) {
-	f := newFixture(t, threeLessons, time.Second)
-	v := f.reader(addr(1))
-	f.pass() // First, at 08:30
-	f.smtp.Reset()
-	f.clock.Advance(2*24*time.Hour + 18*time.Hour) // Second came due at 08:30; back at 02:30 the next night
-	night := f.clock.Now()
-	f.pass()
-	if n := f.smtp.Count(); n != 0 {
-		t.Fatalf("%d lessons sent at %s, want none before the reader's window", n, night.Format("15:04"))
-	}
-	morning := time.Date(night.Year(), night.Month(), night.Day(), 8, 0, 0, 0, time.UTC)
-	if e := f.enrollment(v); !e.NextDueAt.Equal(morning) {
-		t.Fatalf("next lesson due %s, want the window's start %s", e.NextDueAt, morning)
-	}
-	f.clock.Set(morning)
-	f.pass()
-	if got := f.received()[addr(1)]; got != 1 {
-		t.Fatalf("%d lessons in the morning, want the one that waited", got)
-	}
-}

@@ -20,9 +20,6 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		if l == nil {
 			return store.Pick{}
 		}
-		if later, ok := lateCatchUp(ct, d, l, r.Now()); ok {
-			return store.Pick{Later: later}
-		}
 		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
 	rec := newRecorder(r.DB, r.Workers)
@@ -147,7 +144,7 @@ func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) 
 		}
 		if e.Temporary || e.Ours() {
 			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
-				if next.Sub(at) > lateGrace {
+				if next.Sub(at) > windowedRetry {
 					// A long wait ends in the reader's window, not at night.
 					next = ScheduleOf(ct.Course).NextOpen(next, Zone(j.Subscriber.Timezone, ct.Course.Timezone))
 				}

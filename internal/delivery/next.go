@@ -1,8 +1,6 @@
 package delivery
 
 import (
-	"time"
-
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -48,25 +46,4 @@ func NextLesson(c *course.Course, received []store.Received) *course.Lesson {
 		}
 	}
 	return nil
-}
-
-// lateCatchUp reports whether lesson l, due for d, would reach its reader
-// too long after the window it was scheduled in (see Schedule.Late), and
-// when it goes instead. A lesson already attempted (a retry, or a send cut
-// short by a crash) is never held back: its first attempt was on time.
-func lateCatchUp(ct *Content, d store.Due, l *course.Lesson, now time.Time) (time.Time, bool) {
-	for _, r := range d.Received {
-		if r.Slug == l.Slug {
-			return time.Time{}, false
-		}
-	}
-	s, loc := ScheduleOf(ct.Course), Zone(d.Subscriber.Timezone, ct.Course.Timezone)
-	if s.onTime(now, loc) {
-		return time.Time{}, false // nearly always: the rest is for catching up
-	}
-	sched := s.FirstDue(d.Enrollment.CreatedAt, ct.Course.WaitForWindow, loc)
-	if !d.Enrollment.LastSentAt.IsZero() {
-		sched = s.NextDue(d.Enrollment.LastSentAt, l.Delay, loc)
-	}
-	return s.Late(sched, now.UTC(), loc)
 }

@@ -67,33 +67,6 @@ func (s Schedule) NextDue(sent time.Time, delay time.Duration, loc *time.Locatio
 	return due
 }
 
-// lateGrace is how long after its window closes a lesson scheduled in
-// that window may still go out: the tail of a long or rate-limited pass,
-// and the short retries (up to 30 minutes), finish within it.
-const lateGrace = time.Hour
-
-// Late reports whether a lesson scheduled for sched, inside its window, is
-// being claimed at now more than lateGrace after the window closed (after
-// downtime, say), and if so when it should go instead: at the next
-// window, rather than reach the reader in the night. A lesson scheduled
-// outside the window (an immediate first lesson, a retry) or later than
-// now (the reader asked for it early) is never late.
-func (s Schedule) Late(sched, now time.Time, loc *time.Location) (time.Time, bool) {
-	if s.onTime(now, loc) {
-		return time.Time{}, false
-	}
-	if sched.After(now) || !s.NextOpen(sched, loc).Equal(sched) {
-		return time.Time{}, false
-	}
-	return s.NextOpen(now, loc), true
-}
-
-// onTime reports whether now is inside the window, or within lateGrace
-// after it closed.
-func (s Schedule) onTime(now time.Time, loc *time.Location) bool {
-	return !s.NextOpen(now.Add(-lateGrace), loc).After(now)
-}
-
 // FirstDue is when a newly confirmed reader's first lesson is due: at once,
 // unless the course waits for the reader's window.
 func (s Schedule) FirstDue(confirmed time.Time, wait bool, loc *time.Location) time.Time {

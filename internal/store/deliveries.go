@@ -51,13 +51,11 @@ type Due struct {
 }
 
 // Pick is the engine's decision for a claimed enrollment: the lesson to send
-// and the Message-ID to use if this is its first attempt. A non-zero Later
-// means not now: the enrollment is due again then, and nothing is started.
-// Otherwise an empty Slug means the course is over for this reader.
+// and the Message-ID to use if this is its first attempt. An empty Slug means
+// the course is over for this reader.
 type Pick struct {
 	Slug      string
 	MessageID string
-	Later     time.Time
 }
 
 // Job is one lesson to send, with its delivery row already written.
@@ -179,12 +177,6 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 	jobs := make([]Job, 0, len(due))
 	for _, d := range due {
 		p := pick(d)
-		if !p.Later.IsZero() {
-			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(p.Later), d.Enrollment.ID); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		if p.Slug == "" {
 			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'completed' WHERE id = ?", d.Enrollment.ID); err != nil {
 				return nil, err
