@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -14,26 +15,31 @@ func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, e
 	claim := func() ([]store.ConfirmJob, error) {
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
+	skip := func(j store.ConfirmJob) { r.requeue(ctx, j, r.Now().UTC()) }
+	gate := newSetupGate(r.Workers)
 	handle := func(ctx context.Context, j store.ConfirmJob) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
 		if !ok {
 			return Summary{}, nil // its lease brings it back
 		}
-		return r.sendConfirmation(ctx, ct, j)
+		return r.sendConfirmation(ctx, ct, j, gate)
 	}
-	skip := func(j store.ConfirmJob) {
-		if err := r.DB.RequeueConfirmation(context.WithoutCancel(ctx), j.ID, r.Now().UTC()); err != nil {
-			r.Log.Warn("requeue confirmation", "confirmation", j.ID, "err", err)
-		}
+	sum, err := work(ctx, r, claim, handle, skip)
+	return sum, cmp.Or(err, gate.unresolved())
+}
+
+// requeue puts a claimed confirmation that was not sent back in the queue.
+func (r *Runner) requeue(ctx context.Context, j store.ConfirmJob, due time.Time) {
+	if err := r.DB.RequeueConfirmation(context.WithoutCancel(ctx), j, due); err != nil {
+		r.Log.Warn("requeue confirmation", "confirmation", j.ID, "err", err)
 	}
-	return work(ctx, r, claim, handle, skip)
 }
 
 // sendConfirmation sends one claimed confirmation and records how it went.
 // A failure of our own setup (mailer.Error.Setup) puts it back in the
 // queue, uncharged, and stops the pass.
-func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob) (Summary, error) {
+func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
 	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
 		if err == nil || errors.Is(err, drip.ErrNotFound) {
@@ -50,12 +56,12 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 		r.Log.Error("render confirmation", "err", err)
 		err = &mailer.Error{Text: "render: " + err.Error(), Temporary: true}
 	}
-	if serr := setupFailure(err); serr != nil {
-		if rerr := r.DB.RequeueConfirmation(context.WithoutCancel(ctx), j.ID, r.Now().UTC()); rerr != nil {
-			r.Log.Warn("requeue confirmation", "confirmation", j.ID, "err", rerr)
-		}
-		return Summary{}, serr
+	if e := refusal(err); e != nil {
+		due, stop := gate.failed(e, r.Now().UTC())
+		r.requeue(ctx, j, due)
+		return Summary{}, stop
 	}
+	gate.ok()
 	result, reply, retry := drip.DeliverySent, store.Reply{Code: 250, Text: "OK"}, time.Time{}
 	var sum Summary
 	if err != nil {

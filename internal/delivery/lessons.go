@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -37,11 +38,8 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		}
 		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
 	}
-	skip := func(j store.Job) {
-		if err := r.DB.Release(context.WithoutCancel(ctx), j, now); err != nil {
-			r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
-		}
-	}
+	skip := func(j store.Job) { r.putBack(ctx, j, now) }
+	gate := newSetupGate(r.Workers)
 	handle := func(ctx context.Context, j store.Job) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
@@ -49,9 +47,17 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 			skip(j)
 			return Summary{}, nil
 		}
-		return r.sendLesson(ctx, ct, j, rec, skip)
+		return r.sendLesson(ctx, ct, j, rec, gate, skip)
 	}
-	return work(ctx, r, claim, handle, skip)
+	sum, err := work(ctx, r, claim, handle, skip)
+	return sum, cmp.Or(err, gate.unresolved())
+}
+
+// putBack releases a claimed lesson that was not sent, due again at due.
+func (r *Runner) putBack(ctx context.Context, j store.Job, due time.Time) {
+	if err := r.DB.Release(context.WithoutCancel(ctx), j, due); err != nil {
+		r.Log.Warn("release claimed lesson", "enrollment", j.Enrollment.ID, "err", err)
+	}
 }
 
 // stillWanted reports whether a claimed lesson should still go out. A
@@ -69,7 +75,7 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 // sendLesson sends one claimed lesson and records its outcome. A failure
 // of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
 // back, uncharged, and the error stops the pass.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, skip func(store.Job)) (Summary, error) {
+func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
@@ -96,11 +102,13 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		sendErr = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
 	}
-	if err := setupFailure(sendErr); err != nil {
+	if e := refusal(sendErr); e != nil {
 		rec.leave()
-		skip(j)
-		return Summary{}, err
+		due, stop := gate.failed(e, r.Now().UTC())
+		r.putBack(ctx, j, due)
+		return Summary{}, stop
 	}
+	gate.ok()
 	o := r.outcome(ct, j, sendErr, at)
 	rec.record(o, func(err error) {
 		if err != nil {

@@ -1,11 +1,6 @@
 package delivery
 
-import (
-	"fmt"
-	"time"
-
-	"github.com/dripcourse/dripcourse/internal/mailer"
-)
+import "time"
 
 // backoff is the wait before each retry of a temporarily failed message:
 // quick at first for a passing hiccup, then every six hours.
@@ -36,21 +31,4 @@ func RetryAt(first, now time.Time, attempts int) (time.Time, bool) {
 		next = deadline // the last retry falls at the deadline, not past it
 	}
 	return next, true
-}
-
-// setupFailure returns the error that stops a pass when a send failed on
-// our own side of the exchange (mailer.Error.Setup), and nil otherwise.
-func setupFailure(sendErr error) error {
-	if sendErr == nil {
-		return nil
-	}
-	e := mailer.AsError(sendErr)
-	if !e.Setup() {
-		return nil
-	}
-	what := "our sender address (check DRIP_FROM and its domain)"
-	if e.Stage == mailer.StageConnect {
-		what = "our connection or login (check DRIP_SMTP_URL), or the outbox could not be written"
-	}
-	return fmt.Errorf("delivery: the mail server refused %s: %w; the lessons and confirmations due wait for the next pass, uncharged", what, e)
 }

@@ -83,9 +83,11 @@ func fillConfirmJobs(ctx context.Context, tx *sql.Tx, jobs []ConfirmJob, newID f
 
 // RequeueConfirmation puts a claimed confirmation back in the queue, due
 // at due, without counting an attempt: it was not sent, or our own setup
-// failed before the server could take it.
-func (db *DB) RequeueConfirmation(ctx context.Context, id int64, due time.Time) error {
-	_, err := db.w.ExecContext(ctx, "UPDATE confirmations SET status = 'queued', due_at = ? WHERE id = ? AND status = 'sending'", unix(due), id)
+// failed before the server could take it. A claim whose lease has run out
+// and been retaken by another sender requeues nothing.
+func (db *DB) RequeueConfirmation(ctx context.Context, j ConfirmJob, due time.Time) error {
+	_, err := db.w.ExecContext(ctx, "UPDATE confirmations SET status = 'queued', due_at = ? WHERE id = ? AND status = 'sending' AND due_at = ?",
+		unix(due), j.ID, unix(j.LeaseUntil))
 	if err != nil {
 		return fmt.Errorf("store: requeue confirmation: %w", friendly(err))
 	}

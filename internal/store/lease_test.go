@@ -88,3 +88,36 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 		t.Fatalf("%d of %d readers claimed", len(seen), readers)
 	}
 }
+
+// A confirmation handed back by a sender whose lease ran out, and which
+// another sender has since retaken, stays with the other sender: putting
+// it back in the queue would send it twice.
+func TestRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.Subscribe(ctx, signup("new@example.com", t0)); err != nil {
+		t.Fatal(err)
+	}
+	newID := func(id int64) string { return fmt.Sprintf("c%d@example.test", id) }
+	first, err := db.ClaimConfirmations(ctx, t0, time.Minute, 10, newID)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("claim: %d, %v", len(first), err)
+	}
+	later := t0.Add(2 * time.Minute)
+	second, err := db.ClaimConfirmations(ctx, later, time.Minute, 10, newID)
+	if err != nil || len(second) != 1 {
+		t.Fatalf("retake after the lease: %d, %v", len(second), err)
+	}
+	if err := db.RequeueConfirmation(ctx, first[0], later); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := db.ClaimConfirmations(ctx, later, time.Minute, 10, newID); len(again) != 0 {
+		t.Fatal("the first sender's requeue took the confirmation from the second")
+	}
+	if err := db.RequeueConfirmation(ctx, second[0], later); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := db.ClaimConfirmations(ctx, later, time.Minute, 10, newID); len(again) != 1 {
+		t.Fatal("the holder's own requeue did not put it back")
+	}
+}
