@@ -34,7 +34,7 @@ const SkippedReply = "skipped by operator"
 // dispatch pass cannot change the rows in between.
 func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, at time.Time, plan func([]Received) ([]string, error)) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		enr, err := db.movableEnrollment(ctx, tx, sub, course, at)
+		enr, err := db.movableEnrollment(ctx, tx, sub, course)
 		if err != nil {
 			return err
 		}
@@ -68,18 +68,18 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 }
 
 // movableEnrollment returns the ID of a running (active or paused)
-// enrollment with no lesson in flight at at.
-func (db *DB) movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, course string, at time.Time) (int64, error) {
-	var enr, due int64
-	err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
-		WHERE e.subscriber_id = ? AND e.course = ? AND e.status IN ('active', 'paused') AND s.status = 'active'`+db.d.forUpdate, sub, course).Scan(&enr, &due)
+// enrollment with no lesson in flight.
+func (db *DB) movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, course string) (int64, error) {
+	var enr int64
+	err := tx.QueryRowContext(ctx, `SELECT e.id FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
+		WHERE e.subscriber_id = ? AND e.course = ? AND e.status IN ('active', 'paused') AND s.status = 'active'`+db.d.forUpdate, sub, course).Scan(&enr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotActive
 	}
 	if err != nil {
 		return 0, err
 	}
-	flying, err := inFlight(ctx, tx, enr, due, at)
+	flying, err := inFlight(ctx, tx, enr)
 	if err != nil {
 		return 0, err
 	}
@@ -89,15 +89,11 @@ func (db *DB) movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, cour
 	return enr, nil
 }
 
-// inFlight reports whether a lesson of enrollment enr, whose due time is
-// due, is being sent at at: a delivery row says so, and the claim's lease
-// (the due time) still holds. A row left by a crash, whose lease has run
-// out, is not in flight: its lesson goes again at the next claim, unless
-// the lesson has been removed, and then nothing would ever finish it.
-func inFlight(ctx context.Context, tx *sql.Tx, enr, due int64, at time.Time) (bool, error) {
-	if due <= unix(at) {
-		return false, nil
-	}
+// inFlight reports whether a lesson of enrollment enr is being sent: a
+// delivery row says so until its outcome is in. A row left by a crash is
+// finished by the next claim of the reader, one tick after its lease runs
+// out: sent again, or closed if its lesson was removed (startJobs).
+func inFlight(ctx context.Context, tx *sql.Tx, enr int64) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE enrollment_id = ? AND status = 'sending'", enr).Scan(&n)
 	return n > 0, err

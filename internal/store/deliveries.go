@@ -177,6 +177,9 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 	jobs := make([]Job, 0, len(due))
 	for _, d := range due {
 		p := pick(d)
+		if err := closeAbandoned(ctx, tx, d, p.Slug); err != nil {
+			return nil, err
+		}
 		if p.Slug == "" {
 			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'completed' WHERE id = ?", d.Enrollment.ID); err != nil {
 				return nil, err
@@ -193,6 +196,24 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 		rest = rest[n:]
 	}
 	return jobs, nil
+}
+
+// closeAbandoned closes the deliveries of a claimed reader that were left
+// in flight for another lesson than the one now picked: a crash mid-send,
+// and then the lesson was removed from the course, so it is never picked
+// again. Left open, such a row would block pausing and moving the reader
+// for good. The claim holds the reader, so nothing else is sending it.
+func closeAbandoned(ctx context.Context, tx *sql.Tx, d Due, slug string) error {
+	for _, r := range d.Received {
+		if r.Status != drip.DeliverySending || r.Slug == slug {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = 'not sent: the lesson was removed from the course'
+			WHERE enrollment_id = ? AND slug = ? AND status = 'sending'`, d.Enrollment.ID, r.Slug); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startChunk is how many delivery rows one statement writes: one

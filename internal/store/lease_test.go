@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // TestReleaseOfRetakenWorkChangesNothing: a sender whose lease ran out
@@ -119,5 +121,64 @@ func TestRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
 	}
 	if again, _ := db.ClaimConfirmations(ctx, later, time.Minute, 10, newID); len(again) != 1 {
 		t.Fatal("the holder's own requeue did not put it back")
+	}
+}
+
+// A send cut short by a crash, for a lesson then removed from the course,
+// is closed by the reader's next claim (which picks another lesson), so it
+// no longer blocks pausing the reader; a lesson still in the course is
+// picked again with its row.
+func TestAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	if jobs, err := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one")); err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d, %v", len(jobs), err)
+	}
+	later := t0.Add(2 * time.Minute) // the sender died; "one" is removed
+	jobs, err := db.ClaimDue(ctx, later, time.Minute, 10, pickFirst("two"))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim after the lease: %d, %v", len(jobs), err)
+	}
+	j := jobs[0]
+	err = db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: id,
+		Slug: "two", Result: drip.DeliverySent, At: later, NextDue: later.Add(48 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := db.DeliveriesOf(ctx, id)
+	if len(ds) != 2 || ds[0].Slug != "one" || ds[0].Status != drip.DeliveryFailed {
+		t.Fatalf("deliveries %+v: want the abandoned one closed as failed", ds)
+	}
+	if changed, err := db.PauseFor(ctx, id, j.DeliveryID, 7*24*time.Hour, later); err != nil || !changed {
+		t.Fatalf("pause after the abandoned send was closed: %v, %v", changed, err)
+	}
+}
+
+// A retry taken up and then handed back unsent waits as a retry again,
+// not as a send in flight.
+func TestReleasedRetryWaitsAsARetry(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id := active(t, db, "a@example.com", t0)
+	jobs, err := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one"))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d, %v", len(jobs), err)
+	}
+	j := jobs[0]
+	err = db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: id,
+		Slug: "one", Result: drip.DeliveryRetry, Reply: Reply{Code: 451}, At: t0, NextDue: t0.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.ClaimDue(ctx, t0.Add(time.Minute), time.Minute, 10, pickFirst("one"))
+	if err != nil || len(again) != 1 {
+		t.Fatalf("retry claim: %d, %v", len(again), err)
+	}
+	if err := db.Release(ctx, again[0], t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if ds, _ := db.DeliveriesOf(ctx, id); len(ds) != 1 || ds[0].Status != drip.DeliveryRetry {
+		t.Fatalf("after the release: %+v, want the retry waiting as a retry", ds)
 	}
 }

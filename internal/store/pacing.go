@@ -40,7 +40,7 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 		}
 		// A lesson in flight holds the due time as its lease; moving it
 		// could send that lesson twice.
-		flying, err := inFlight(ctx, tx, enr, due, at)
+		flying, err := inFlight(ctx, tx, enr)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // leaseEnd is when a claim taken at now runs out, as stored: whole
@@ -22,9 +24,11 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 // whose lease has run out and been retaken by another sender releases
 // nothing: the work is no longer this claim's.
 func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
-	reused := false
+	reused, was := false, drip.DeliverySending
 	for _, r := range j.Received {
-		reused = reused || r.Slug == j.Slug
+		if r.Slug == j.Slug {
+			reused, was = true, r.Status
+		}
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var leased int64
@@ -44,6 +48,8 @@ func (db *DB) Release(ctx context.Context, j Job, due time.Time) error {
 			if _, err := tx.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ? AND attempts = 0", j.DeliveryID); err != nil {
 				return err
 			}
+		} else if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = ? WHERE id = ? AND status = 'sending'", string(was), j.DeliveryID); err != nil {
+			return err // a retry goes back to waiting as a retry, not as a send in flight
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ? AND status = 'active'", unix(due), j.Enrollment.ID)
 		return err
