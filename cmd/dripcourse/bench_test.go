@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -12,18 +13,25 @@ import (
 func TestBenchCommandRunsAndCleansUp(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where bench makes its throwaway data directory
-	out, err := runCmd(t, nil, "bench", "--readers", "150", "--connections", "2",
-		"--server-delay", "200us", "--signups", "60", "--signup-clients", "3")
+	// Twenty messages over two connections to a server that takes 20 ms
+	// over each cannot go faster than 100 a second, in either pass.
+	out, err := runCmd(t, nil, "bench", "--readers", "20", "--connections", "2",
+		"--server-delay", "20ms", "--signups", "60", "--signup-clients", "3")
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)
 	}
 	for _, want := range []*regexp.Regexp{
-		regexp.MustCompile(`(?m)^dispatch: +150 sent in [0-9.]+s = [0-9]+ msgs/s; latency p50 \S+ p99 \S+; CPU [0-9.]+s; peak RSS [0-9.]+ MB$`),
-		regexp.MustCompile(`(?m)^raw limit: [0-9]+ msgs/s; CPU [0-9.]+s .*; dispatch/raw = [0-9.]+$`),
-		regexp.MustCompile(`(?m)^signups: +60 .*req/s`),
+		regexp.MustCompile(`(?m)^dispatch: +20 sent in [0-9.]+s = ([0-9]+) msgs/s; latency p50 \S+ p99 \S+; CPU [0-9.]+s; peak RSS [0-9.]+ MB$`),
+		regexp.MustCompile(`(?m)^raw limit: ([0-9]+) msgs/s; CPU [0-9.]+s .*; dispatch/raw = [0-9.]+$`),
+		regexp.MustCompile(`(?m)^signups: +60 .*req/s()`),
 	} {
-		if !want.MatchString(out) {
+		m := want.FindStringSubmatch(out)
+		if m == nil {
 			t.Errorf("output lacks a line like %s:\n%s", want, out)
+			continue
+		}
+		if rate, err := strconv.Atoi(m[1]); err == nil && rate > 100 {
+			t.Errorf("%d msgs/s: faster than --server-delay allows, so the server did not wait\n%s", rate, out)
 		}
 	}
 	left, err := os.ReadDir(tmp)

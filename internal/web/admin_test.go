@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/links"
@@ -316,9 +317,7 @@ func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
 		res, _ := a.post("/admin/login", url.Values{"password": {adminPassword}})
 		done <- res.StatusCode
 	}()
-	for a.srv.admin.waiting.Load() == 0 { // the new browser is queued
-		runtime.Gosched()
-	}
+	queued(t, a)           // the new browser waits for a turn
 	<-a.srv.admin.checking // one attacker's check ends
 	if code := <-done; code != http.StatusSeeOther {
 		t.Fatalf("a new browser, once a check was free: %d, want 303", code)
@@ -330,11 +329,22 @@ func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
 		res, _ := a.req("POST", "/admin/login", forged, http.Header{"Cookie": {deviceCookie + "=forged"}})
 		done <- res.StatusCode
 	}()
-	for a.srv.admin.waiting.Load() == 0 { // a forged device cookie queues with the rest
-		runtime.Gosched()
-	}
+	queued(t, a) // a forged device cookie waits with the rest
 	<-a.srv.admin.checking
 	if code := <-done; code != http.StatusSeeOther {
 		t.Fatalf("forged device cookie: %d", code)
+	}
+}
+
+// queued waits until a login is queued for a password check, and fails
+// the test if none is: the login was refused or let through at once.
+func queued(t *testing.T, a *admin) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for a.srv.admin.waiting.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no login waited for a password check")
+		}
+		runtime.Gosched()
 	}
 }
