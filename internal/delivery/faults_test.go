@@ -69,12 +69,7 @@ func TestSMTPFaultMatrix(t *testing.T) {
 			}
 			f.smtp.SetRule(c.rule)
 			f.pass()
-			got := f.received()
-			for i := range 5 {
-				if got[addr(i)] != 1 {
-					t.Errorf("%s got %d messages, want 1: one failure stopped the others", addr(i), got[addr(i)])
-				}
-			}
+			f.gotOneEach(t, "(one failure must not stop the others)", addrs(5)...)
 			d := f.only(v)
 			if d.Status != c.status || d.Attempts != 1 || !strings.Contains(d.LastReply, c.reply) {
 				t.Errorf("victim's delivery: %s after %d attempts, reply %q; want %s with reply containing %q", d.Status, d.Attempts, d.LastReply, c.status, c.reply)
@@ -159,7 +154,7 @@ func TestSenderRefusalStopsThePassUncharged(t *testing.T) {
 				var readers []int64
 				want := []string{"new@example.com"}
 				if what == "lessons" {
-					want = []string{addr(0), addr(1), addr(2)}
+					want = addrs(3)
 					for _, a := range want {
 						readers = append(readers, f.reader(a))
 					}
@@ -189,12 +184,7 @@ func TestSenderRefusalStopsThePassUncharged(t *testing.T) {
 				f.smtp.SetRule(nil)
 				f.clock.Advance(time.Minute)
 				f.pass()
-				got := f.received()
-				for _, a := range want {
-					if got[a] != 1 {
-						t.Errorf("%s got %d messages once the server took mail again, want 1", a, got[a])
-					}
-				}
+				f.gotOneEach(t, "once the server took mail again", want...)
 			})
 		}
 	}
@@ -219,10 +209,5 @@ func TestOneFailedConnectionDoesNotStopThePass(t *testing.T) {
 	}
 	f.clock.Advance(time.Minute)
 	f.pass()
-	got := f.received()
-	for i := range 6 {
-		if got[addr(i)] != 1 {
-			t.Errorf("%s got %d lessons, want 1", addr(i), got[addr(i)])
-		}
-	}
+	f.gotOneEach(t, "after the refused one's minute", addrs(6)...)
 }

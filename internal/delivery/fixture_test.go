@@ -137,6 +137,26 @@ func (f *fixture) received() map[string]int {
 
 func addr(i int) string { return fmt.Sprintf("reader%d@example.com", i) }
 
+// addrs returns the first n readers' addresses.
+func addrs(n int) []string {
+	a := make([]string, n)
+	for i := range a {
+		a[i] = addr(i)
+	}
+	return a
+}
+
+// gotOneEach checks that each address has received exactly one message.
+func (f *fixture) gotOneEach(t *testing.T, why string, to ...string) {
+	t.Helper()
+	got := f.received()
+	for _, a := range to {
+		if got[a] != 1 {
+			t.Errorf("%s got %d messages %s, want 1", a, got[a], why)
+		}
+	}
+}
+
 func starttlsSender(t testing.TB, f *fixture) mailer.Sender {
 	s, err := mailer.NewSMTP(mailer.SMTPConfig{Host: f.smtp.Host, Port: f.smtp.Port, TLS: mailer.TLSStartTLS, Timeout: time.Second, Connections: 1}, nil)
 	if err != nil {

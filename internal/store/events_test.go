@@ -14,12 +14,8 @@ import (
 func TestRepeatedEventsAreRecordedOnce(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	id := active(t, db, "a@example.com", t0)
-	jobs, err := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one"))
-	if err != nil || len(jobs) != 1 {
-		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
-	}
-	open := drip.Event{SubscriberID: id, DeliveryID: jobs[0].DeliveryID, Kind: drip.EventOpen, At: t0.Add(time.Minute)}
+	id, j := claimOne(t, db, "a@example.com", t0, "one")
+	open := drip.Event{SubscriberID: id, DeliveryID: j.DeliveryID, Kind: drip.EventOpen, At: t0.Add(time.Minute)}
 	record := func(e drip.Event) {
 		t.Helper()
 		if err := db.RecordEvent(ctx, e); err != nil {

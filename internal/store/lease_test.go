@@ -131,10 +131,7 @@ func TestRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
 func TestAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	id := active(t, db, "a@example.com", t0)
-	if jobs, err := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one")); err != nil || len(jobs) != 1 {
-		t.Fatalf("claim: %d, %v", len(jobs), err)
-	}
+	id, _ := claimOne(t, db, "a@example.com", t0, "one")
 	later := t0.Add(2 * time.Minute) // the sender died; "one" is removed
 	jobs, err := db.ClaimDue(ctx, later, time.Minute, 10, pickFirst("two"))
 	if err != nil || len(jobs) != 1 {
@@ -160,13 +157,8 @@ func TestAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
 func TestReleasedRetryWaitsAsARetry(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	id := active(t, db, "a@example.com", t0)
-	jobs, err := db.ClaimDue(ctx, t0, time.Minute, 10, pickFirst("one"))
-	if err != nil || len(jobs) != 1 {
-		t.Fatalf("claim: %d, %v", len(jobs), err)
-	}
-	j := jobs[0]
-	err = db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: id,
+	id, j := claimOne(t, db, "a@example.com", t0, "one")
+	err := db.Record(ctx, Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: id,
 		Slug: "one", Result: drip.DeliveryRetry, Reply: Reply{Code: 451}, At: t0, NextDue: t0.Add(time.Minute)})
 	if err != nil {
 		t.Fatal(err)

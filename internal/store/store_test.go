@@ -93,6 +93,18 @@ func active(t testing.TB, db *DB, email string, due time.Time) int64 {
 	return res.SubscriberID
 }
 
+// claimOne makes an active reader whose first lesson is due at at, and
+// claims it as slug with a minute's lease.
+func claimOne(t testing.TB, db *DB, email string, at time.Time, slug string) (int64, Job) {
+	t.Helper()
+	id := active(t, db, email, at)
+	jobs, err := db.ClaimDue(context.Background(), at, time.Minute, 10, pickFirst(slug))
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim: %d jobs, %v", len(jobs), err)
+	}
+	return id, jobs[0]
+}
+
 func TestSubscribeStates(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
