@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -11,12 +10,11 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, error) {
+func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, gate *setupGate) (Summary, error) {
 	claim := func() ([]store.ConfirmJob, error) {
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
 	skip := func(j store.ConfirmJob) { r.requeue(ctx, j, r.Now().UTC()) }
-	gate := newSetupGate(r.Workers)
 	handle := func(ctx context.Context, j store.ConfirmJob) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
@@ -25,8 +23,7 @@ func (r *Runner) sendConfirmations(ctx context.Context, ct *Content) (Summary, e
 		}
 		return r.sendConfirmation(ctx, ct, j, gate)
 	}
-	sum, err := work(ctx, r, claim, handle, skip)
-	return sum, cmp.Or(err, gate.unresolved())
+	return work(ctx, r, claim, handle, skip)
 }
 
 // requeue puts a claimed confirmation that was not sent back in the queue.

@@ -211,3 +211,23 @@ func TestOneFailedConnectionDoesNotStopThePass(t *testing.T) {
 	f.pass()
 	f.gotOneEach(t, "after the refused one's minute", addrs(6)...)
 }
+
+// A confirmation put back for a minute by one failed connection does not
+// hold up the lessons of the same pass.
+func TestFailedConfirmationDoesNotHoldUpLessons(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, threeLessons, 10*time.Second)
+	if _, err := f.db.Subscribe(ctx, store.Signup{Email: "new@example.com", Timezone: "UTC", At: f.clock.Now(), MaxConfirmations: 3, ConfirmWindow: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		f.reader(addr(i))
+	}
+	f.smtp.SetRule(once(smtptest.StageMail, "", smtptest.Reply(421, "4.7.0", "too many connections from your address")))
+	f.pass()
+	f.gotOneEach(t, "in the pass whose confirmation was put back", addrs(3)...)
+	f.smtp.SetRule(nil)
+	f.clock.Advance(time.Minute)
+	f.pass()
+	f.gotOneEach(t, "a minute later", "new@example.com")
+}

@@ -1,7 +1,6 @@
 package delivery
 
 import (
-	"cmp"
 	"context"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 // before their lesson goes out does not get it.
 const recheckAfter = time.Second
 
-func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (Summary, error) {
+func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, gate *setupGate) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
 		l := NextLesson(ct.Course, d.Received)
 		if l == nil {
@@ -39,7 +38,6 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
 	}
 	skip := func(j store.Job) { r.putBack(ctx, j, now) }
-	gate := newSetupGate(r.Workers)
 	handle := func(ctx context.Context, j store.Job) (Summary, error) {
 		ctx, cancel, ok := r.leased(ctx, j.LeaseUntil)
 		defer cancel()
@@ -49,8 +47,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time) (S
 		}
 		return r.sendLesson(ctx, ct, j, rec, gate, skip)
 	}
-	sum, err := work(ctx, r, claim, handle, skip)
-	return sum, cmp.Or(err, gate.unresolved())
+	return work(ctx, r, claim, handle, skip)
 }
 
 // putBack releases a claimed lesson that was not sent, due again at due.

@@ -93,14 +93,17 @@ func (r *Runner) SendDue(ctx context.Context) (Summary, error) {
 	now := r.Now().UTC()
 	ct := r.Content()
 	var total Summary
-	s, err := r.sendConfirmations(ctx, ct)
+	// Confirmations and lessons share the connections, so a failure of
+	// our setup counts across both.
+	gate := newSetupGate(r.Workers)
+	s, err := r.sendConfirmations(ctx, ct, gate)
 	total.add(s)
 	if err != nil {
 		return total, err
 	}
-	s, err = r.sendLessons(ctx, ct, now)
+	s, err = r.sendLessons(ctx, ct, now, gate)
 	total.add(s)
-	return total, err
+	return total, cmp.Or(err, gate.unresolved())
 }
 
 // work fans jobs from claim out to the workers until claim returns none,
