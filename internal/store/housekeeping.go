@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"time"
 )
 
@@ -20,16 +19,23 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Contex
 	if !db.d.postgres() {
 		return true, fn(ctx)
 	}
-	tx, err := db.w.BeginTx(ctx, nil)
+	// The lock's transaction must not end with ctx: database/sql would
+	// roll it back on a goroutine of its own, and the lock could outlive
+	// this call, so that a caller's next attempt found it still held.
+	lctx := context.WithoutCancel(ctx)
+	tx, err := db.w.BeginTx(lctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: lock %s: %w", name, friendly(err))
 	}
 	defer tx.Rollback() // releases the lock; fn's writes are not in tx
 	var got bool
 	// The two-key form keeps these locks apart from the migration lock,
-	// which uses the one-key form with the same first half.
-	err = tx.QueryRowContext(ctx, "SELECT pg_try_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
-		pgLockKey, lockID(name)).Scan(&got)
+	// which uses the one-key form with the same first half. Advisory
+	// locks belong to the whole database, so the second half names the
+	// schema too: deployments in two schemas of one database (or two
+	// test suites) must not hold each other's jobs up.
+	err = tx.QueryRowContext(lctx, "SELECT pg_try_advisory_xact_lock(CAST(? AS INTEGER), hashtext(current_schema() || '/' || ?))",
+		pgLockKey, name).Scan(&got)
 	if err != nil {
 		return false, fmt.Errorf("store: lock %s: %w", name, friendly(err))
 	}
@@ -37,13 +43,6 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Contex
 		return false, nil
 	}
 	return true, fn(ctx)
-}
-
-// lockID turns a job name into the second half of its advisory lock key.
-func lockID(name string) int32 {
-	h := fnv.New32a()
-	h.Write([]byte(name))
-	return int32(h.Sum32())
 }
 
 // Swept counts what Housekeep deleted.
