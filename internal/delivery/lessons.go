@@ -20,6 +20,10 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, ga
 		if l == nil {
 			return store.Pick{}
 		}
+		loc := Zone(d.Subscriber.Timezone, ct.Course.Timezone)
+		if later, late := ScheduleOf(ct.Course).Late(d.DueAt, r.Now().UTC(), loc); late {
+			return store.Pick{Later: later}
+		}
 		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
 	rec := newRecorder(r.DB, r.Workers)

@@ -67,6 +67,31 @@ func (s Schedule) NextDue(sent time.Time, delay time.Duration, loc *time.Locatio
 	return due
 }
 
+// lateGrace is how long after its window closes a lesson due in that
+// window may still go out: the tail of a long or rate-limited pass
+// finishes within it.
+const lateGrace = time.Hour
+
+// Late reports whether a lesson that was due at due, inside the reader's
+// window, is being claimed at now more than lateGrace after that window
+// closed (the service was down, say), and if so when it should go
+// instead: at the next window, rather than reach the reader in the night.
+// A lesson due outside the window (an immediate first lesson, a short
+// retry, one the reader asked for with "send me the next lesson now") is
+// never late: it was meant for that moment.
+func (s Schedule) Late(due, now time.Time, loc *time.Location) (time.Time, bool) {
+	if s.onTime(now, loc) || due.After(now) || !s.NextOpen(due, loc).Equal(due) {
+		return time.Time{}, false
+	}
+	return s.NextOpen(now, loc), true
+}
+
+// onTime reports whether now is inside the window, or within lateGrace
+// after it closed.
+func (s Schedule) onTime(now time.Time, loc *time.Location) bool {
+	return !s.NextOpen(now.Add(-lateGrace), loc).After(now)
+}
+
 // FirstDue is when a newly confirmed reader's first lesson is due: at once,
 // unless the course waits for the reader's window.
 func (s Schedule) FirstDue(confirmed time.Time, wait bool, loc *time.Location) time.Time {

@@ -224,3 +224,28 @@ func TestZone(t *testing.T) {
 		})
 	}
 }
+
+// A lesson scheduled in its window but claimed long after it closed
+// (after downtime) waits for the next window; everything else goes.
+func TestLateCatchUpWaitsForTheWindow(t *testing.T) {
+	s := window8to10(everyDay)
+	day := func(d, h, m int) time.Time { return time.Date(2026, 12, d, h, m, 0, 0, time.UTC) }
+	for _, c := range []struct {
+		name     string
+		due, now time.Time
+		later    time.Time // zero: goes now
+	}{
+		{"in the window", day(1, 9, 0), day(1, 9, 30), time.Time{}},
+		{"within the hour after it", day(1, 9, 0), day(1, 10, 45), time.Time{}},
+		{"the afternoon after", day(1, 9, 0), day(1, 11, 30), day(2, 8, 0)},
+		{"the night after downtime", day(1, 9, 0), day(2, 3, 0), day(2, 8, 0)},
+		{"a day late, in the window", day(1, 9, 0), day(2, 9, 0), time.Time{}},
+		{"due outside the window (asked for at night, an immediate first lesson)", day(1, 23, 0), day(2, 3, 0), time.Time{}},
+		{"not due yet", day(2, 8, 0), day(1, 23, 0), time.Time{}},
+	} {
+		later, late := s.Late(c.due, c.now, time.UTC)
+		if late != !c.later.IsZero() || !later.Equal(c.later) {
+			t.Errorf("%s: Late = %s, %v; want %s", c.name, later, late, c.later)
+		}
+	}
+}

@@ -48,14 +48,19 @@ type Due struct {
 	Enrollment drip.Enrollment
 	Subscriber drip.Subscriber
 	Received   []Received
+	// DueAt is when the lesson was due: the time the claim replaced with
+	// its lease.
+	DueAt time.Time
 }
 
 // Pick is the engine's decision for a claimed enrollment: the lesson to send
-// and the Message-ID to use if this is its first attempt. An empty Slug means
-// the course is over for this reader.
+// and the Message-ID to use if this is its first attempt. A non-zero Later
+// means not now: the enrollment is due again then, and nothing is started.
+// Otherwise an empty Slug means the course is over for this reader.
 type Pick struct {
 	Slug      string
 	MessageID string
+	Later     time.Time
 }
 
 // Job is one lesson to send, with its delivery row already written.
@@ -85,13 +90,30 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		}
 	}
 	db.prepareClaim(ctx, limit)
-	var jobs []Job
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		jobs = nil // a retried transaction starts afresh
+	// A claim whose readers all had nothing to send now (courses over,
+	// lessons put off to the reader's window) is followed by another, so
+	// that no claim is ever empty while readers are due.
+	for {
+		jobs, claimed, err := db.claimOnce(ctx, now, lease, limit, pick)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim due: %w", err)
+		}
+		if len(jobs) > 0 || claimed == 0 {
+			return jobs, nil
+		}
+	}
+}
+
+// claimOnce is one claiming transaction; claimed counts the enrollments it
+// took, whether or not they had a lesson to send.
+func (db *DB) claimOnce(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) (jobs []Job, claimed int, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		jobs, claimed = nil, 0 // a retried transaction starts afresh
 		due, err := db.claimEnrollments(ctx, tx, now, lease, limit)
 		if err != nil || len(due) == 0 {
 			return err
 		}
+		claimed = len(due)
 		if err := db.fillDue(ctx, tx, due); err != nil {
 			return err
 		}
@@ -101,16 +123,13 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 		}
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: claim due: %w", err)
-	}
-	return jobs, nil
+	return jobs, claimed, err
 }
 
 func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
-	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET next_due_at = ?
+	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET claimed_due = next_due_at, next_due_at = ?
 		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`+db.d.skipLocked+`)
-		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at`,
+		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due`,
 		unix(now.Add(lease)), unix(now), limit)
 	if err != nil {
 		return nil, err
@@ -119,12 +138,12 @@ func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, l
 	var due []Due
 	for rows.Next() {
 		var e drip.Enrollment
-		var last, created int64
-		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &created); err != nil {
+		var last, created, was int64
+		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &created, &was); err != nil {
 			return nil, err
 		}
 		e.LastSentAt, e.CreatedAt = fromUnix(last), fromUnix(created)
-		due = append(due, Due{Enrollment: e})
+		due = append(due, Due{Enrollment: e, DueAt: fromUnix(was)})
 	}
 	return due, rows.Err()
 }
@@ -177,6 +196,18 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 	jobs := make([]Job, 0, len(due))
 	for _, d := range due {
 		p := pick(d)
+		if !p.Later.IsZero() {
+			// A Later that is not in the future would be claimed again at
+			// once, in the same claim loop.
+			later := p.Later
+			if !later.After(now) {
+				later = now.Add(time.Second)
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(later), d.Enrollment.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := closeAbandoned(ctx, tx, d, p.Slug); err != nil {
 			return nil, err
 		}
