@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wneessen/go-mail"
@@ -25,6 +26,10 @@ type SMTP struct {
 	dkim   *DKIM
 	client *mail.Client // configuration only; connections are in slots
 	slots  chan *conn
+	live   atomic.Int32 // slots with an open connection
+
+	mu      sync.Mutex
+	resting map[*conn]*time.Timer // slots out of use for a while (rest)
 }
 
 // conn is one pooled connection; sc is nil while it is closed.
@@ -44,7 +49,7 @@ func NewSMTP(cfg SMTPConfig, dkim *DKIM) (*SMTP, error) {
 	if cfg.Connections < 1 {
 		cfg.Connections = 1
 	}
-	s := &SMTP{cfg: cfg, dkim: dkim, slots: make(chan *conn, cfg.Connections)}
+	s := &SMTP{cfg: cfg, dkim: dkim, slots: make(chan *conn, cfg.Connections), resting: map[*conn]*time.Timer{}}
 	c, err := s.newClient()
 	if err != nil {
 		return nil, err
@@ -108,8 +113,8 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 	case <-ctx.Done():
 		return &Error{Text: "send cancelled: " + ctx.Err().Error(), Temporary: true}
 	}
-	defer func() { s.slots <- c }()
 	if strings.ContainsAny(from+to, "\r\n<>") {
+		s.slots <- c
 		return &Error{Text: "message refused: an envelope address contains a line break or angle bracket"}
 	}
 	if c.sc != nil && time.Since(c.lastUsed) > idleCheck && c.sc.Noop() != nil {
@@ -118,10 +123,21 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 	if c.sc == nil {
 		sc, err := s.client.DialToSMTPClientWithContext(ctx)
 		if err != nil {
-			return dialError(err)
+			e := dialError(err)
+			if e.Code < 500 && s.live.Load() > 0 {
+				// Refused, or not reached, while other connections
+				// work: most likely a cap on connections per client.
+				// The message waits for one of them instead.
+				s.rest(c)
+				return s.SendRaw(ctx, from, to, raw)
+			}
+			s.slots <- c
+			return e
 		}
 		c.sc = sc
+		s.live.Add(1)
 	}
+	defer func() { s.slots <- c }()
 	c.lastUsed = time.Now()
 	if inSync, err := s.transact(ctx, c, from, to, raw); err != nil {
 		e := sendError(err)
@@ -131,17 +147,6 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		return e
 	}
 	return nil
-}
-
-// drop closes a connection whose state is unknown, without QUIT: a server
-// still reading a body would take QUIT as a line of it and never answer.
-// The next message on its slot dials afresh.
-func (s *SMTP) drop(c *conn) {
-	if c.sc != nil {
-		c.sc.Close()
-		c.sc = nil
-	}
-	c.buf = nil
 }
 
 // transact runs one SMTP transaction, pipelined when the server allows.
@@ -237,28 +242,6 @@ func stepwise(sc *smtp.Client, from, to string, raw []byte) (inSync bool, err er
 		return false, at(StageData, err)
 	}
 	return true, at(StageData, w.Close())
-}
-
-// Close waits for messages in flight and closes every open connection.
-// The sender stays usable: a later Send dials again.
-func (s *SMTP) Close() error {
-	var errs []error
-	held := make([]*conn, 0, cap(s.slots))
-	for range cap(s.slots) {
-		c := <-s.slots
-		if c.sc != nil {
-			if err := s.client.CloseWithSMTPClient(c.sc); err != nil {
-				errs = append(errs, err)
-				c.sc.Close() // QUIT failed, so the connection is still open
-			}
-			c.sc = nil
-		}
-		held = append(held, c)
-	}
-	for _, c := range held {
-		s.slots <- c
-	}
-	return errors.Join(errs...)
 }
 
 // dialError classifies a failure to set up a connection. Whatever its

@@ -91,6 +91,10 @@ type Server struct {
 	arrived chan struct{}
 	// hidden lists extensions left out of the EHLO reply.
 	hidden []string
+	// sessions counts open sessions; past limit (when above zero) a new
+	// one is refused at EHLO, as a relay that caps connections per client
+	// does.
+	sessions, limit int
 }
 
 // Start listens on a free port of 127.0.0.1. Stop it with Close.
@@ -239,7 +243,20 @@ func (c hidingConn) Write(p []byte) (int, error) {
 type backend struct{ s *Server }
 
 func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
+	if b.s.limit > 0 && b.s.sessions >= b.s.limit {
+		return nil, Reply(421, "4.7.0", "too many connections from your address")
+	}
+	b.s.sessions++
 	return &session{s: b.s, conn: c}, nil
+}
+
+// Limit makes the server refuse more than n connections at once.
+func (s *Server) Limit(n int) {
+	s.mu.Lock()
+	s.limit = n
+	s.mu.Unlock()
 }
 
 type session struct {
@@ -312,5 +329,11 @@ func (x *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (x *session) Reset()        { x.cur = Message{} }
-func (x *session) Logout() error { return nil }
+func (x *session) Reset() { x.cur = Message{} }
+
+func (x *session) Logout() error {
+	x.s.mu.Lock()
+	x.s.sessions--
+	x.s.mu.Unlock()
+	return nil
+}
