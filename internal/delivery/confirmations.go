@@ -35,7 +35,7 @@ func (r *Runner) requeue(ctx context.Context, j store.ConfirmJob, due time.Time)
 
 // sendConfirmation sends one claimed confirmation and records how it went.
 // A failure of our own setup (mailer.Error.Setup) puts it back in the
-// queue, uncharged, and stops the pass.
+// queue, uncharged, and gate decides whether the pass goes on.
 func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
 	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {

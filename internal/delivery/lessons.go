@@ -75,7 +75,7 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 
 // sendLesson sends one claimed lesson and records its outcome. A failure
 // of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
-// back, uncharged, and the error stops the pass.
+// back, uncharged, and gate decides whether the pass goes on.
 func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)

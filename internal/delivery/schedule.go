@@ -73,14 +73,15 @@ func (s Schedule) NextDue(sent time.Time, delay time.Duration, loc *time.Locatio
 const lateGrace = time.Hour
 
 // Late reports whether a lesson that was due at due, inside the reader's
-// window, is being claimed at now more than lateGrace after that window
-// closed (the service was down, say), and if so when it should go
-// instead: at the next window, rather than reach the reader in the night.
-// A lesson due outside the window (an immediate first lesson, a short
-// retry, one the reader asked for with "send me the next lesson now") is
-// never late: it was meant for that moment.
+// window (or within lateGrace after it: the end of a lease taken in the
+// window, when a crashed send is taken up again), is being claimed at now
+// more than lateGrace after a window closed (the service was down, say),
+// and if so when it should go instead: at the next window, rather than
+// reach the reader in the night. A lesson due well outside the window (an
+// immediate first lesson, one the reader asked for at night with "send me
+// the next lesson now") is never late: it was meant for that moment.
 func (s Schedule) Late(due, now time.Time, loc *time.Location) (time.Time, bool) {
-	if s.onTime(now, loc) || due.After(now) || !s.NextOpen(due, loc).Equal(due) {
+	if s.onTime(now, loc) || due.After(now) || !s.onTime(due, loc) {
 		return time.Time{}, false
 	}
 	return s.NextOpen(now, loc), true

@@ -240,6 +240,7 @@ func TestLateCatchUpWaitsForTheWindow(t *testing.T) {
 		{"the afternoon after", day(1, 9, 0), day(1, 11, 30), day(2, 8, 0)},
 		{"the night after downtime", day(1, 9, 0), day(2, 3, 0), day(2, 8, 0)},
 		{"a day late, in the window", day(1, 9, 0), day(2, 9, 0), time.Time{}},
+		{"a crashed send's lease that ended just after the window", day(1, 10, 5), day(2, 3, 0), day(2, 8, 0)},
 		{"due outside the window (asked for at night, an immediate first lesson)", day(1, 23, 0), day(2, 3, 0), time.Time{}},
 		{"not due yet", day(2, 8, 0), day(1, 23, 0), time.Time{}},
 	} {

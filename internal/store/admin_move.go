@@ -91,8 +91,10 @@ func (db *DB) movableEnrollment(ctx context.Context, tx *sql.Tx, sub int64, cour
 
 // inFlight reports whether a lesson of enrollment enr is being sent: a
 // delivery row says so until its outcome is in. A row left by a crash is
-// finished by the next claim of the reader, one tick after its lease runs
-// out: sent again, or closed if its lesson was removed (startJobs).
+// settled by the next claim of the reader, one tick after its lease runs
+// out (startJobs): sent again, closed if its lesson was removed, or made a
+// retry if the lesson waits for the reader's window. A paused reader is
+// not claimed, so such a row waits for the resume.
 func inFlight(ctx context.Context, tx *sql.Tx, enr int64) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE enrollment_id = ? AND status = 'sending'", enr).Scan(&n)

@@ -48,8 +48,9 @@ type Due struct {
 	Enrollment drip.Enrollment
 	Subscriber drip.Subscriber
 	Received   []Received
-	// DueAt is when the lesson was due: the time the claim replaced with
-	// its lease.
+	// DueAt is the due time the claim replaced with its lease: when the
+	// lesson was due, or, for a send taken up again after a crash, when
+	// the crashed claim's lease ended.
 	DueAt time.Time
 }
 
@@ -206,6 +207,12 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(later), d.Enrollment.ID); err != nil {
 				return nil, err
 			}
+			// A send cut short by a crash waits as a retry, with its
+			// Message-ID, rather than as a send in flight, which would
+			// block pausing, moving and erasing the reader until then.
+			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'retry' WHERE enrollment_id = ? AND status = 'sending'", d.Enrollment.ID); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if err := closeAbandoned(ctx, tx, d, p.Slug); err != nil {
@@ -239,7 +246,7 @@ func closeAbandoned(ctx context.Context, tx *sql.Tx, d Due, slug string) error {
 		if r.Status != drip.DeliverySending || r.Slug == slug {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = 'not sent: the lesson was removed from the course'
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = 'abandoned: a send cut short, and the lesson has since been removed from the course'
 			WHERE enrollment_id = ? AND slug = ? AND status = 'sending'`, d.Enrollment.ID, r.Slug); err != nil {
 			return err
 		}

@@ -174,3 +174,23 @@ func TestReleasedRetryWaitsAsARetry(t *testing.T) {
 		t.Fatalf("after the release: %+v, want the retry waiting as a retry", ds)
 	}
 }
+
+// A send cut short by a crash, whose lesson is then put off to the
+// reader's window, waits as a retry: as a send in flight it would block
+// pausing and erasing the reader until then.
+func TestPutOffCrashedSendWaitsAsARetry(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	id, j := claimOne(t, db, "a@example.com", t0, "one")
+	night := t0.Add(18 * time.Hour)
+	jobs, err := db.ClaimDue(ctx, night, time.Minute, 10, func(Due) Pick { return Pick{Later: night.Add(5 * time.Hour)} })
+	if err != nil || len(jobs) != 0 {
+		t.Fatalf("put-off claim: %d jobs, %v", len(jobs), err)
+	}
+	if ds, _ := db.DeliveriesOf(ctx, id); len(ds) != 1 || ds[0].Status != drip.DeliveryRetry || ds[0].MessageID != j.MessageID {
+		t.Fatalf("deliveries %+v: want the cut-short send waiting as a retry, with its Message-ID", ds)
+	}
+	if changed, err := db.PauseFor(ctx, id, j.DeliveryID, 7*24*time.Hour, night); err != nil || !changed {
+		t.Fatalf("pause while the lesson waits for the morning: %v, %v", changed, err)
+	}
+}

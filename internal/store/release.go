@@ -16,8 +16,9 @@ func leaseEnd(now time.Time, lease time.Duration) time.Time {
 	return fromUnix(unix(now.Add(lease)))
 }
 
-// Release hands back a lesson claimed but never attempted (on shutdown):
-// the enrollment is due again at once instead of when its lease runs out,
+// Release hands back a lesson claimed but not sent (on shutdown, or when
+// our own mail setup failed):
+// the enrollment is due again at due instead of when its lease runs out,
 // and a delivery row made by this claim goes, so nothing looks in flight.
 // A row that predates the claim stays: it may stand for a message sent
 // just before a crash, and its Message-ID must go with any repeat. A claim
