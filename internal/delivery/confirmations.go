@@ -65,7 +65,7 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 		e := mailer.AsError(err)
 		reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
 		result = drip.DeliveryFailed
-		if e.Temporary || e.Ours() {
+		if e.Retry() {
 			if next, ok := RetryAt(j.CreatedAt, at, j.Attempts+1); ok {
 				result, retry = drip.DeliveryRetry, next
 			}

@@ -151,10 +151,12 @@ func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) 
 			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
 				"delivery", j.DeliveryID, "code", o.Reply.Code, "enhanced", o.Reply.Enhanced) // the text may hold the address
 		}
-		if e.Temporary || e.Ours() {
+		if e.Retry() {
 			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
-				if next.Sub(at) > windowedRetry {
-					// A long wait ends in the reader's window, not at night.
+				if next.Sub(at) > lateGrace {
+					// A long wait ends in the reader's window, not at
+					// night; a short one (up to 30 minutes) follows a
+					// passing hiccup at once, within the window's grace.
 					next = ScheduleOf(ct.Course).NextOpen(next, Zone(j.Subscriber.Timezone, ct.Course.Timezone))
 				}
 				o.Result, o.NextDue = drip.DeliveryRetry, next

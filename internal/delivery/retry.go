@@ -6,12 +6,6 @@ import "time"
 // quick at first for a passing hiccup, then every six hours.
 var backoff = []time.Duration{time.Minute, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 6 * time.Hour}
 
-// windowedRetry is the longest retry wait that is not moved into the
-// reader's send window: the short retries (up to 30 minutes) follow a
-// passing hiccup at once, the longer ones arrive in the reader's morning
-// rather than at night.
-const windowedRetry = time.Hour
-
 // GiveUpAfter is how long a message is retried before it is marked failed.
 const GiveUpAfter = 72 * time.Hour
 

@@ -144,6 +144,10 @@ func (e *Error) Bounce() bool {
 		(e.Enhanced == "" && (e.Code == 550 || e.Code == 551 || e.Code == 553) && looksLikeNoUser(e.Text))
 }
 
+// Retry reports whether the same message should be tried again later:
+// a temporary failure, or a refusal that is about our sending (Ours).
+func (e *Error) Retry() bool { return e.Temporary || e.Ours() }
+
 // Ours reports whether the reply points at the sender's own setup
 // (authentication, policy, reputation: 5.7.x and 4.7.x), which an operator
 // must fix and which says nothing against the reader's address. Such a

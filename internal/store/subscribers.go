@@ -165,14 +165,23 @@ func enroll(ctx context.Context, tx *sql.Tx, id int64, course string, due, at ti
 	return err
 }
 
+// subscriberStatus reads a reader's status in tx, locking the row that tx
+// is about to change.
 func (db *DB) subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.Status, error) {
+	return readStatus(ctx, tx, "SELECT status FROM subscribers WHERE id = ?"+db.d.forUpdate, id)
+}
+
+func readStatus(ctx context.Context, q queryer, query string, id int64) (drip.Status, error) {
 	var status drip.Status
-	err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?"+db.d.forUpdate, id).Scan(&status)
+	err := q.QueryRowContext(ctx, query, id).Scan(&status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", drip.ErrNotFound
 	}
 	return status, err
 }
+
+// subscribed reports whether a reader in status s still gets mail.
+func subscribed(s drip.Status) bool { return s == drip.StatusActive || s == drip.StatusPending }
 
 // Unsubscribe stops all mail to a reader at once, attributing the event to
 // the lesson whose link was used (deliveryID 0 for none; a delivery of
@@ -180,9 +189,7 @@ func (db *DB) subscriberStatus(ctx context.Context, tx *sql.Tx, id int64) (drip.
 // repeating it is harmless, and costs only a read: mail providers repeat
 // one-click POSTs, and they must not queue for the single writer.
 func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail string, at time.Time) (changed bool, err error) {
-	var now drip.Status
-	if db.r.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE id = ?", id).Scan(&now) == nil &&
-		now != drip.StatusActive && now != drip.StatusPending {
+	if now, err := readStatus(ctx, db.r, "SELECT status FROM subscribers WHERE id = ?", id); err == nil && !subscribed(now) {
 		return false, nil
 	}
 	fromLink := deliveryID
@@ -192,7 +199,7 @@ func (db *DB) Unsubscribe(ctx context.Context, id, deliveryID int64, detail stri
 		if err != nil {
 			return err
 		}
-		if status != drip.StatusActive && status != drip.StatusPending {
+		if !subscribed(status) {
 			return nil
 		}
 		changed = true
