@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -66,6 +67,9 @@ func Open(ctx context.Context, target string) (*DB, error) {
 }
 
 func openSQLite(ctx context.Context, file string) (*DB, error) {
+	if err := createPrivate(file); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", dsn(file, false))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", file, err)
@@ -106,6 +110,20 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// createPrivate creates the database file readable by its owner only,
+// unless it exists: SQLite gives the WAL and shared-memory files it makes
+// beside it the same mode, and all three hold every reader's address.
+func createPrivate(file string) error {
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", file, err)
+	}
+	return f.Close()
 }
 
 // dsn is the connection string for the writer and the read pool. Both
@@ -164,7 +182,15 @@ func (db *DB) Backup(ctx context.Context, file string) error {
 	if db.d.postgres() {
 		return fmt.Errorf("store: backup: the database is PostgreSQL: back it up with pg_dump: %w", drip.ErrInvalid)
 	}
+	// VACUUM INTO fills an empty file it is given, keeping its mode: the
+	// copy holds every reader's address, so only its owner may read it.
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: backup to %s: %w", file, err)
+	}
+	f.Close()
 	if _, err := db.w.ExecContext(ctx, "VACUUM INTO ?", file); err != nil {
+		os.Remove(file)
 		return fmt.Errorf("store: backup to %s: %w", file, friendly(err))
 	}
 	return nil

@@ -285,3 +285,23 @@ func TestOperatorUnsubscribeIsFinal(t *testing.T) {
 		t.Fatalf("a reader's own undo: %v %v", changed, err)
 	}
 }
+
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	sqliteOnly(t)
+	db := open(t)
+	active(t, db, "mode@example.org", time.Unix(1e9, 0))
+	backup := filepath.Join(t.TempDir(), "copy.db")
+	if err := db.Backup(context.Background(), backup); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{db.path, db.path + "-wal", db.path + "-shm", backup}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: mode %v, want -rw-------", filepath.Base(f), mode)
+		}
+	}
+}
