@@ -98,3 +98,24 @@ func firstOf(ss ...string) string {
 	}
 	return ""
 }
+
+// eventID makes a report's event id from the provider's id of an event
+// that may name several recipients, so that each recipient's report has
+// its own id: "<id>/<recipient>".
+func eventID(id, recipient string) string {
+	id = short(id, maxEventID)
+	if id == "" {
+		return ""
+	}
+	return id + "/" + recipient
+}
+
+// firstTime returns the first non-zero time.
+func firstTime(ts ...time.Time) time.Time {
+	for _, t := range ts {
+		if !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
