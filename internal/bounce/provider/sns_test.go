@@ -93,7 +93,10 @@ func TestSESRefusals(t *testing.T) {
 		{"unknown signature version", func(e map[string]string) { e["SignatureVersion"] = "3" }, ErrUnauthenticated},
 		{"no signature (raw delivery)", func(e map[string]string) { delete(e, "Signature") }, ErrUnauthenticated},
 		{"no certificate URL", func(e map[string]string) { delete(e, "SigningCertURL") }, ErrUnauthenticated},
-		{"foreign topic", func(e map[string]string) { e["TopicArn"] = "arn:aws:sns:eu-west-1:999999999999:theirs"; sign(t, e, f.key) }, ErrForbidden},
+		{"foreign topic", func(e map[string]string) {
+			e["TopicArn"] = "arn:aws:sns:eu-west-1:999999999999:theirs"
+			sign(t, e, f.key)
+		}, ErrForbidden},
 		{"expired certificate", func(e map[string]string) { e["SigningCertURL"] = "https://sns.eu-west-1.amazonaws.com/expired.pem" }, ErrUnauthenticated},
 		{"certificate not yet valid", func(e map[string]string) { e["SigningCertURL"] = "https://sns.eu-west-1.amazonaws.com/future.pem" }, ErrUnauthenticated},
 		{"certificate garbage", func(e map[string]string) { e["SigningCertURL"] = "https://sns.eu-west-1.amazonaws.com/garbage.pem" }, ErrUnauthenticated},
