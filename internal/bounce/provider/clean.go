@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -76,8 +77,11 @@ func unixTime(sec float64) time.Time {
 	if sec < 946684800 || sec > 7258118400 {
 		return time.Time{}
 	}
+	// Providers give at most microseconds; rounding to them drops the
+	// float's noise.
 	whole := int64(sec)
-	return time.Unix(whole, int64((sec-float64(whole))*1e9)).UTC()
+	micros := int64(math.Round((sec - float64(whole)) * 1e6))
+	return time.Unix(whole, micros*1000).UTC()
 }
 
 // isoTime parses an RFC 3339 time as providers write it, or zero.

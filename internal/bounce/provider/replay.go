@@ -81,18 +81,18 @@ func (m *MemoryReplays) sweep(now time.Time) {
 const DefaultMaxAge = 15 * time.Minute
 
 // fresh parses a signed timestamp in Unix seconds and checks that it lies
-// within maxAge of now, either way.
-func fresh(stamp string, now time.Time, maxAge time.Duration) (time.Time, error) {
+// within maxAge of now, either way; name is the provider, for the error.
+func fresh(name, stamp string, now time.Time, maxAge time.Duration) (time.Time, error) {
 	sec, err := strconv.ParseInt(strings.TrimSpace(stamp), 10, 64)
 	if err != nil || sec <= 0 {
-		return time.Time{}, fmt.Errorf("%w: timestamp %q is not Unix seconds", ErrUnauthenticated, short(stamp, maxShort))
+		return time.Time{}, fmt.Errorf("%w: %s: timestamp %q is not Unix seconds", ErrUnauthenticated, name, short(stamp, maxShort))
 	}
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
 	t := time.Unix(sec, 0)
 	if age := now.Sub(t); age > maxAge || age < -maxAge {
-		return time.Time{}, fmt.Errorf("%w: timestamp %s is %s from now, more than %s", ErrUnauthenticated,
+		return time.Time{}, fmt.Errorf("%w: %s: timestamp %s is %s from now, more than %s", ErrUnauthenticated, name,
 			t.UTC().Format(time.RFC3339), age.Round(time.Second), maxAge)
 	}
 	return t, nil
