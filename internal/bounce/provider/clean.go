@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strings"
 	"time"
@@ -103,15 +105,26 @@ func firstOf(ss ...string) string {
 	return ""
 }
 
+// ident cleans a provider's event id. One too long to keep whole is
+// replaced by its hash rather than cut, so that two ids sharing a long
+// prefix stay distinct.
+func ident(s string) string {
+	s = short(s, len(s))
+	if len(s) <= maxEventID {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 // eventID makes a report's event id from the provider's id of an event
 // that may name several recipients, so that each recipient's report has
 // its own id: "<id>/<recipient>".
 func eventID(id, recipient string) string {
-	id = short(id, maxEventID)
 	if id == "" {
 		return ""
 	}
-	return id + "/" + recipient
+	return ident(id + "/" + recipient)
 }
 
 // firstTime returns the first non-zero time.

@@ -165,7 +165,7 @@ func genericReports(body []byte) ([]bounce.Report, error) {
 }
 
 func (ev *genericEvent) report() (bounce.Report, error) {
-	r := bounce.Report{Source: "generic", EventID: short(ev.ID, maxEventID), Recipient: address(ev.Recipient),
+	r := bounce.Report{Source: "generic", EventID: ident(ev.ID), Recipient: address(ev.Recipient),
 		MessageID: messageID(ev.MessageID), Diagnostic: text(ev.Diagnostic, maxDiagnostic),
 		Status: validStatus(ev.Status), FeedbackType: short(ev.FeedbackType, maxShort)}
 	switch {

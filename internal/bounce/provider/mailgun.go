@@ -164,7 +164,7 @@ func hexEqual(sig string, mac []byte) bool {
 // reports turns one event into its report; events other than failed,
 // complained and delivered yield none.
 func (ev *mailgunEvent) reports() []bounce.Report {
-	r := bounce.Report{Source: "mailgun", Recipient: address(ev.Recipient), EventID: short(ev.ID, maxEventID),
+	r := bounce.Report{Source: "mailgun", Recipient: address(ev.Recipient), EventID: ident(ev.ID),
 		MessageID: messageID(ev.Message.Headers.MessageID), At: unixTime(ev.Timestamp)}
 	ds := ev.DeliveryStatus
 	detail := firstOf(ds.Message, ds.Description)

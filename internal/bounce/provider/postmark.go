@@ -86,7 +86,7 @@ func postmarkReports(body []byte) ([]bounce.Report, error) {
 			return nil, fmt.Errorf("%w: postmark: %s without an ID", ErrMalformed, ev.RecordType)
 		}
 		r.Recipient = address(ev.Email)
-		r.EventID = short(ev.ID.String(), maxEventID)
+		r.EventID = ident(ev.ID.String())
 		r.At = isoTime(ev.BouncedAt)
 		r.Diagnostic = text(firstOf(ev.Details, ev.Description), maxDiagnostic)
 		r.Status = firstOf(enhancedStatus(ev.Details), enhancedStatus(ev.Content))

@@ -133,7 +133,7 @@ func sendgridReports(body []byte) ([]bounce.Report, error) {
 	var out []bounce.Report
 	for _, ev := range events {
 		r := bounce.Report{Source: "sendgrid", Recipient: address(ev.Email), MessageID: messageID(ev.SMTPID),
-			EventID: short(ev.EventID, maxEventID), At: unixTime(ev.Timestamp)}
+			EventID: ident(ev.EventID), At: unixTime(ev.Timestamp)}
 		r.Status = firstOf(validStatus(ev.Status), enhancedStatus(ev.Reason), enhancedStatus(ev.Response))
 		r.Diagnostic = text(firstOf(ev.Reason, ev.Response), maxDiagnostic)
 		if sendgridKind(&r, ev) {
