@@ -95,6 +95,12 @@ func (r *receiver) counts() (ids, repeats int, bad []string) {
 	return ids, repeats, append([]string(nil), r.bad...)
 }
 
+func (r *receiver) requestCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests
+}
+
 // fixture is a dispatcher over an in-memory outbox and a stopped clock.
 type fixture struct {
 	t      *testing.T
