@@ -33,8 +33,8 @@ func TestEveryEventArrivesSignedWithItsID(t *testing.T) {
 			t.Errorf("%s: %d ids (%d repeated), want %d; refused: %v", name, n, repeats, len(c.want), bad)
 		}
 		for _, id := range c.want {
-			if c.r.got[id] != 1 {
-				t.Errorf("%s: event %s arrived %d times", name, id, c.r.got[id])
+			if c.r.arrivals(id) != 1 {
+				t.Errorf("%s: event %s arrived %d times", name, id, c.r.arrivals(id))
 			}
 		}
 	}
@@ -43,9 +43,9 @@ func TestEveryEventArrivesSignedWithItsID(t *testing.T) {
 		Timestamp time.Time      `json:"timestamp"`
 		Data      map[string]int `json:"data"`
 	}
-	if err := json.Unmarshal([]byte(all.bodies[ids[2]]), &body); err != nil || body.Type != EventTypes()[2] ||
+	if err := json.Unmarshal([]byte(all.body(ids[2])), &body); err != nil || body.Type != EventTypes()[2] ||
 		!body.Timestamp.Equal(t0) || body.Data["n"] != 2 {
-		t.Errorf("body %s: %+v, %v", all.bodies[ids[2]], body, err)
+		t.Errorf("body %s: %+v, %v", all.body(ids[2]), body, err)
 	}
 	for _, id := range ids {
 		if s, _ := f.box.State(id, allID); s != Delivered {
@@ -84,8 +84,8 @@ func TestDownReceiverGetsEveryEventLater(t *testing.T) {
 		t.Fatalf("%d of %d events (%d repeated); refused: %v", n, len(ids), repeats, bad)
 	}
 	for _, id := range ids {
-		if _, ok := seenDown.Load(id); !ok || r.got[id] != 1 {
-			t.Errorf("event %s: tried while down %v, delivered %d times", id, ok, r.got[id])
+		if _, ok := seenDown.Load(id); !ok || r.arrivals(id) != 1 {
+			t.Errorf("event %s: tried while down %v, delivered %d times", id, ok, r.arrivals(id))
 		}
 	}
 	checkAttemptNumbers(t, f.box.Attempts(), ep)
@@ -202,8 +202,8 @@ func TestTwoDispatchersNeverOverlap(t *testing.T) {
 		f.clk.Advance(time.Hour)
 	}
 	for i, r := range rs {
-		if _, repeats, bad := r.counts(); repeats != 0 || r.overlaps != 0 || len(bad) != 0 {
-			t.Errorf("receiver %d: %d repeats, %d overlapping requests, refused: %v", i, repeats, r.overlaps, bad)
+		if _, repeats, bad := r.counts(); repeats != 0 || r.overlapCount() != 0 || len(bad) != 0 {
+			t.Errorf("receiver %d: %d repeats, %d overlapping requests, refused: %v", i, repeats, r.overlapCount(), bad)
 		}
 	}
 }

@@ -95,6 +95,26 @@ func (r *receiver) counts() (ids, repeats int, bad []string) {
 	return ids, repeats, append([]string(nil), r.bad...)
 }
 
+// arrivals returns how often an event arrived and was accepted.
+func (r *receiver) arrivals(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.got[id]
+}
+
+// body returns the body an event came with.
+func (r *receiver) body(id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bodies[id]
+}
+
+func (r *receiver) overlapCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.overlaps
+}
+
 func (r *receiver) requestCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
