@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -38,6 +39,7 @@ func TestRedirectIsAFailedAttempt(t *testing.T) {
 func TestHugeResponseIsReadOnlyToTheCap(t *testing.T) {
 	f := newFixture(t, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // so that the server notices the hang-up
 		w.Header().Set("Content-Length", strconv.Itoa(10<<20+1))
 		chunk := bytes.Repeat([]byte("x"), 32<<10)
 		for i := 0; i < 10<<20/len(chunk); i++ {

@@ -85,7 +85,7 @@ func (d *Dispatcher) attempt(ctx context.Context, dl Delivery, at time.Time) (At
 	start := time.Now()
 	resp, err := d.client.Do(req)
 	if err != nil {
-		a.Latency, a.Error = time.Since(start), describe(dl.URL, err)
+		a.Latency, a.Error = time.Since(start), describe(dl.URL, err, d.client.Timeout)
 		return a, 0
 	}
 	defer resp.Body.Close()
@@ -141,13 +141,13 @@ func statusError(resp *http.Response) string {
 
 // describe words a transport failure without the URL, whose path and
 // query may hold a token: *url.Error would quote it whole.
-func describe(raw string, err error) string {
+func describe(raw string, err error, timeout time.Duration) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	if ue != nil && ue.Timeout() {
-		return fmt.Sprintf("webhook: no answer from %s within %v", hostOf(raw), Timeout)
+		return fmt.Sprintf("webhook: no answer from %s within %v", hostOf(raw), timeout)
 	}
 	return fmt.Sprintf("webhook: post to %s: %v", hostOf(raw), err)
 }
