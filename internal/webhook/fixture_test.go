@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,8 +51,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	err := Verify(r.secret, req.Header, body, r.now(), 0)
 	r.mu.Lock()
 	r.requests++
-	if err == nil && (req.Header.Get("Content-Type") != "application/json" || req.Method != http.MethodPost) {
-		r.bad = append(r.bad, "wrong method or content type")
+	if err == nil && (req.Header.Get("Content-Type") != "application/json" || req.Method != http.MethodPost ||
+		!strings.HasPrefix(req.UserAgent(), "dripcourse") || req.Header.Get("Cookie") != "") {
+		r.bad = append(r.bad, "wrong method, content type or user agent, or a cookie")
 	}
 	if err != nil {
 		r.bad = append(r.bad, err.Error())
