@@ -166,11 +166,11 @@ func (f *fixture) drain() int {
 	f.t.Helper()
 	total := 0
 	for {
+		f.d.Wait()
 		n, err := f.d.RunOnce(context.Background())
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		f.d.Wait()
 		if n == 0 {
 			return total
 		}
