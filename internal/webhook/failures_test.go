@@ -52,10 +52,9 @@ func TestHugeResponseIsReadOnlyToTheCap(t *testing.T) {
 	defer srv.Close()
 	ep := f.box.AddEndpoint(srv.URL, NewSecret())
 	id := f.event(LessonSent, 1)
-	start := time.Now()
 	f.drain()
 	log := f.box.Attempts()
-	if len(log) != 1 || log[0].Status != 200 || log[0].Error != "" {
+	if len(log) != 1 || log[0].Status != 200 || log[0].Error != "" { // reading on would have timed out
 		t.Fatalf("attempts %+v", log)
 	}
 	if a := log[0]; len(a.Response) != ResponseLimit || !a.Truncated {
@@ -63,9 +62,6 @@ func TestHugeResponseIsReadOnlyToTheCap(t *testing.T) {
 	}
 	if s, _ := f.box.State(id, ep); s != Delivered {
 		t.Fatalf("state %q, want delivered", s)
-	}
-	if took := time.Since(start); took >= Timeout {
-		t.Fatalf("the attempt took %v: the body was read past the cap", took)
 	}
 }
 
