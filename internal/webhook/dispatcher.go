@@ -86,8 +86,8 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Jitter == nil {
 		cfg.Jitter = FullJitter
 	}
-	cfg.PerEndpoint = cmpOr(cfg.PerEndpoint, 2)
-	cfg.MaxInFlight = cmpOr(cfg.MaxInFlight, 64)
+	cfg.PerEndpoint = positiveOr(cfg.PerEndpoint, 2)
+	cfg.MaxInFlight = positiveOr(cfg.MaxInFlight, 64)
 	d := &Dispatcher{cfg: cfg, client: cfg.Client, log: cfg.Log, busy: map[int64]int{}, wake: make(chan struct{}, 1)}
 	if d.client == nil {
 		d.client = NewClient(cfg.AllowPrivate)
@@ -98,7 +98,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	return d, nil
 }
 
-func cmpOr(n, def int) int {
+func positiveOr(n, def int) int {
 	if n < 1 {
 		return def
 	}
@@ -189,7 +189,7 @@ func (d *Dispatcher) Run(ctx context.Context, tick <-chan time.Time) {
 // wakes Run. Its webhook-id stays the event's.
 func (d *Dispatcher) Replay(ctx context.Context, eventID string, endpointID int64) error {
 	if err := d.cfg.Outbox.Requeue(ctx, eventID, endpointID, d.cfg.Now()); err != nil {
-		return fmt.Errorf("webhook: replay: %w", err)
+		return err // ErrNotFound, ErrInFlight and the like say it all
 	}
 	d.nudge()
 	return nil
