@@ -19,7 +19,9 @@ import "strings"
 //     (delivery time expired), a failed action with 4.4.x (the sender gave
 //     up on an unreachable host) or with an expiry diagnostic, and an
 //     unspecific 5.x.x (5.0.0, a plain 550/551/553/554, or 5.3/5.4/5.5)
-//     whose diagnostic says the mailbox or domain does not exist.
+//     whose diagnostic says the mailbox or domain does not exist or that
+//     the sender gave up. A failed action with no status at all is read
+//     as 5.0.0.
 //   - Soft: every other failure, including 4.x.x, 5.2.2 (mailbox full) and
 //     a bounce whose status cannot be read at all.
 //
@@ -81,7 +83,11 @@ func aboutOurSending(st, diag string) bool {
 // hard reports a failure that says the address will never take mail.
 func hard(act, st, diag string) bool {
 	if st == "" {
-		return false
+		if act != "failed" {
+			return false
+		}
+		// A failure with no code at all reads like an unspecified 5.0.0.
+		st = "5.0.0"
 	}
 	subj, detail := subject(st), st[4:]
 	if subj == '4' && detail == "7" {
@@ -96,7 +102,7 @@ func hard(act, st, diag string) bool {
 	case '2':
 		return detail == "1" || detail == "0" && containsAny(diag, goneWords)
 	case '0', '3', '4', '5':
-		return containsAny(diag, goneWords)
+		return containsAny(diag, goneWords) || act == "failed" && containsAny(diag, expiredWords)
 	}
 	return false
 }

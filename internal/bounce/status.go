@@ -10,11 +10,12 @@ import (
 // non-digit, non-dot on each side keeps IP addresses (192.0.2.1) and
 // version numbers (4.94.2) out.
 var (
-	enhancedRe = regexp.MustCompile(`(?:^|[^0-9.])([245]\.[0-7]\.[0-9]{1,3})(?:[^0-9.]|\.?$|\.[^0-9])`)
+	enhancedRe = regexp.MustCompile(`(?m)(?:^|[^0-9.])([245]\.[0-7]\.[0-9]{1,3})(?:[^0-9.]|\.?$|\.[^0-9])`)
 	// A basic reply code (RFC 5321 section 4.2) where replies are quoted in
 	// reports: at a line start or after a space, quote, bracket, colon or
-	// '#', and followed by a space, a hyphen (a multi-line reply) or the end.
-	basicRe = regexp.MustCompile(`(?:^|[\s'"(\[:#])([245][0-5][0-9])(?:[ -]|$)`)
+	// '#', and followed by a space, a hyphen (a multi-line reply), a colon
+	// and a space (Yahoo's "554: delivery error") or the line's end.
+	basicRe = regexp.MustCompile(`(?m)(?:^|[\s'"(\[:#])([245][0-5][0-9])(?:[ -]|:[ \t]|$)`)
 	// The whole status field value is a code, perhaps with a comment.
 	statusFieldRe = regexp.MustCompile(`^\s*([245]\.[0-7]\.[0-9]{1,3})\b`)
 )
