@@ -144,11 +144,7 @@ func dsnAddress(v string) string {
 	if strings.EqualFold(strings.TrimSpace(typ), "utf-8") {
 		addr = unescapeUTF8(addr)
 	}
-	a := cleanAddress(addr)
-	if !strings.Contains(a, "@") {
-		return ""
-	}
-	return a
+	return cleanAddress(addr)
 }
 
 // typedValue drops the "smtp;" or "X-Postfix;" type in front of a

@@ -153,7 +153,23 @@ func reply(text string) (status, diag string) {
 	if at < 0 {
 		return "", ""
 	}
-	return st, paragraph(text[at:])
+	rest := text[at:]
+	if at > 0 && text[at-1] == '\'' {
+		rest = quoted(rest)
+	}
+	return st, paragraph(rest)
+}
+
+// quoted cuts a reply that Exchange quotes ("returned '550 5.1.10 ...'")
+// at its closing quote: one followed by white space or the end, since an
+// apostrophe inside a word is followed by a letter.
+func quoted(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' && (i+1 == len(s) || s[i+1] == ' ' || s[i+1] == '\n' || s[i+1] == '\r' || s[i+1] == '\t') {
+			return s[:i]
+		}
+	}
+	return s
 }
 
 // paragraph returns the first paragraph of text on one line: up to a

@@ -182,11 +182,14 @@ func clean(s string, max int) string {
 }
 
 // cleanAddress lower-cases an address and drops the brackets and quotes
-// that reports put around it.
+// that reports put around it. What is not local@domain.tld (a redacted
+// "x@redacted", an X.400 name, words) gives "".
 func cleanAddress(a string) string {
 	a = strings.Trim(strings.TrimSpace(a), "<>\"' ")
-	if strings.ContainsAny(a, " \t") {
-		a = ""
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" || !strings.Contains(strings.Trim(domain, "."), ".") ||
+		strings.ContainsAny(a, " \t<>") {
+		return ""
 	}
 	return clean(strings.ToLower(a), 254)
 }
