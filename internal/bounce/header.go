@@ -46,43 +46,46 @@ func (h header) all(key string) []string {
 
 // nextLine splits b after its first line, dropping the LF or CRLF.
 func nextLine(b []byte) (line, rest []byte) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 0 {
-		return bytes.TrimSuffix(b, []byte{'\r'}), nil
+	line = b
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line, rest = b[:i], b[i+1:]
 	}
-	return bytes.TrimSuffix(b[:i], []byte{'\r'}), b[i+1:]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, rest
 }
 
 // splitField reads "Key: value". The key must be printable ASCII without
 // spaces, as RFC 5322 section 2.2 says; a line that is not a field returns
 // ok false.
-func splitField(line []byte) (key, value string, ok bool) {
+func splitField(line []byte) (key, value []byte, ok bool) {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 || i > 76 {
-		return "", "", false
+		return nil, nil, false
 	}
 	k := bytes.TrimRight(line[:i], " \t")
 	if len(k) == 0 {
-		return "", "", false
+		return nil, nil, false
 	}
 	for _, c := range k {
 		if c <= ' ' || c > '~' {
-			return "", "", false
+			return nil, nil, false
 		}
 	}
-	return textproto.CanonicalMIMEHeaderKey(string(k)), string(bytes.TrimSpace(line[i+1:])), true
+	return k, bytes.TrimSpace(line[i+1:]), true
 }
 
 // builder collects one block of fields, unfolding continuation lines into
 // a byte buffer so that a field folded over a million lines stays linear.
 type builder struct {
 	fields header
-	key    string
+	key    []byte
 	val    []byte
 	open   bool
 }
 
-func (b *builder) start(key, value string) {
+func (b *builder) start(key, value []byte) {
 	b.flush()
 	b.key, b.open = key, true
 	b.val = append(b.val[:0], value...)
@@ -103,8 +106,11 @@ func (b *builder) fold(line []byte) {
 }
 
 func (b *builder) flush() {
+	// Keys are made canonical only for the fields kept, so that a header
+	// of a million lines past the cap costs no allocation per line.
 	if b.open && len(b.fields) < maxFields {
-		b.fields = append(b.fields, field{b.key, strings.TrimSpace(string(b.val))})
+		key := textproto.CanonicalMIMEHeaderKey(string(b.key))
+		b.fields = append(b.fields, field{key, strings.TrimSpace(string(b.val))})
 	}
 	b.open = false
 }

@@ -69,9 +69,18 @@ func (e entity) decoded() []byte {
 	return e.body
 }
 
-// text returns the decoded body as UTF-8, as well as its charset allows.
-func (e entity) text() string {
-	return toUTF8(e.decoded(), e.params["charset"])
+// text returns the start of the decoded body, at most limit bytes, as
+// UTF-8 as well as its charset allows. Only the start is decoded: no
+// encoding makes text more than three times longer.
+func (e entity) text(limit int) string {
+	if len(e.body) > 3*limit {
+		e.body = e.body[:3*limit]
+	}
+	b := e.decoded()
+	if len(b) > limit {
+		b = b[:limit]
+	}
+	return toUTF8(b, e.params["charset"])
 }
 
 // leaves walks the MIME tree of top and returns its leaf entities in

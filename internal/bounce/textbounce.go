@@ -91,14 +91,14 @@ func (m *message) readText() string {
 	for _, p := range m.parts {
 		switch p.mediaType {
 		case "text/plain":
-			return normalize(p.text())
+			return normalize(p.text(maxText))
 		case "text/html":
 			if html == "" {
-				html = p.text()
+				html = p.text(4 * maxText)
 			}
 		}
 	}
-	return normalize(htmlText(cut(html, 4*maxText)))
+	return normalize(htmlText(html))
 }
 
 // normalize bounds text and gives it LF line ends.
