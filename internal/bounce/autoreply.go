@@ -21,7 +21,7 @@ func (m *message) autoReplied(strong bool) bool {
 	if strings.EqualFold(strings.TrimSpace(h.get("Precedence")), "auto_reply") {
 		return true
 	}
-	return matchAny(m.subject, autoSubjects) || strings.HasPrefix(m.subject, "auto:")
+	return prefixAny(m.subject, autoSubjects)
 }
 
 // autoReply is the one report of an auto-reply: Ignore, for the reader

@@ -88,11 +88,27 @@ func (m *message) leadAddress(line string) string {
 }
 
 // foreign reports an address that a bounce names but that never failed:
-// the bounce's own sender, our VERP address, a mail daemon's.
+// the bounce's own sender and recipients, our VERP address, a mail
+// daemon's.
 func (m *message) foreign(a string) bool {
 	local, domain, _ := strings.Cut(a, "@")
 	return a == m.from || local == "mailer-daemon" || strings.HasPrefix(local, "b+") ||
-		(m.domain != "" && domain == m.domain)
+		(m.domain != "" && domain == m.domain) || m.addressedTo(a)
+}
+
+// addressedTo reports whether the bounce itself was sent to a: our own
+// sender address, when no bounce domain is set.
+func (m *message) addressedTo(a string) bool {
+	for _, k := range []string{"To", "Cc"} {
+		for _, v := range m.header.all(k) {
+			for _, b := range addrRe.FindAllString(v, 20) {
+				if strings.EqualFold(a, b) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // indexOf returns a's entry, adding it if new; -1 past maxRecipients.

@@ -1,8 +1,8 @@
 package bounce
 
 // The phrases below are the fixed sentences that mail systems write in
-// their bounces, all lower-case. They are matched as substrings of the
-// lower-cased text or subject.
+// their bounces, all lower-case. Text phrases are matched anywhere in the
+// lower-cased text; subject phrases only at the subject's start.
 
 // signatures name a mail system by the sentence its bounces open with.
 // Order matters: the first match names the source.
@@ -33,10 +33,10 @@ var signatures = []struct{ source, phrase string }{
 var bounceSubjects = []string{
 	"undelivered mail", "undeliverable", "mail delivery failed", "delivery status notification",
 	"returned mail", "failure notice", "delivery failure", "non-delivery", "nondeliverable",
-	"delivery has failed", "mail delivery system", "could not send message", "delivery notification",
-	"delayed mail", "delivery delayed", "mail could not be delivered", "returned to sender",
-	"message not delivered", "unzustellbar", "non remis", "onbestelbaar", "no se puede entregar",
-	"impossibile recapitare", "não é possível entregar",
+	"delivery has failed", "mail delivery system", "delivery notification", "delayed mail",
+	"delivery delayed", "mail could not be delivered", "message not delivered", "unzustellbar",
+	"non remis", "onbestelbaar", "no se puede entregar", "impossibile recapitare",
+	"não é possível entregar", "warning: could not send message", "warning: message",
 }
 
 // delaySubjects and delayPhrases mark a warning that delivery is still
@@ -45,7 +45,7 @@ var bounceSubjects = []string{
 // message for past 4 hours", Gmail "(Delay)", Exchange "Delivery delayed".
 var (
 	delaySubjects = []string{
-		"(delay)", "delayed mail", "delivery delayed", "warning: could not send message",
+		"delayed mail", "delivery delayed", "warning: could not send message", "warning: message",
 		"delay notification", "delivery status notification (delay)",
 	}
 	delayPhrases = []string{
@@ -70,11 +70,15 @@ var returnMarkers = []string{
 	"----- the header of the original message follows",
 }
 
+// replyPrefixes start the subjects of replies and forwards, in the
+// languages common mail programs use.
+var replyPrefixes = []string{"re:", "re :", "fw:", "fwd:", "aw:", "wg:", "sv:", "vs:", "tr:", "rv:", "r:", "i:"}
+
 // autoSubjects are the subjects of auto-replies, in the languages Outlook
 // and common webmails use.
 var autoSubjects = []string{
 	"out of office", "out of the office", "automatic reply", "auto reply", "auto-reply",
-	"autoreply", "auto response", "auto-response", "autoresponse", "vacation",
+	"autoreply", "auto response", "auto-response", "autoresponse", "auto:", "vacation",
 	"abwesenheitsnotiz", "automatische antwort", "réponse automatique", "reponse automatique",
 	"respuesta automática", "risposta automatica", "automatisch antwoord", "resposta automática",
 }

@@ -2,6 +2,10 @@ package bounce
 
 import "strings"
 
+// maxClassified bounds the diagnostic that Classify reads, so that a
+// provider event with a huge text costs no more than a report's.
+const maxClassified = 4 << 10
+
 // Classify is the policy: it maps one recipient's DSN action, enhanced
 // status code and diagnostic text to a Kind, and says whether the failure
 // is about our own sending. Mail reports and provider events both go
@@ -27,6 +31,9 @@ import "strings"
 //
 // An action of "complaint" gives Complaint.
 func Classify(action, status, diagnostic string) (kind Kind, ourSending bool) {
+	if len(diagnostic) > maxClassified {
+		diagnostic = diagnostic[:maxClassified]
+	}
 	act := strings.ToLower(strings.TrimSpace(action))
 	switch act {
 	case "delayed", "delivered", "relayed", "expanded":

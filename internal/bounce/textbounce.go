@@ -8,11 +8,15 @@ import (
 // textBounce reads a non-standard bounce: one whose only account of the
 // failure is text written for people. It needs a sign that a mail system
 // wrote it (a known opening sentence or a bounce subject), or a mail
-// daemon's From and an SMTP reply in the text.
+// daemon's From and an SMTP reply in the text. A reply or a forward
+// ("Re:", "Fwd:") is a person's, whatever it quotes.
 func (m *message) textBounce() []Report {
+	if prefixAny(m.subject, replyPrefixes) {
+		return nil
+	}
 	low := strings.ToLower(m.humanText())
 	source := signature(low)
-	if source == "" && !matchAny(m.subject, bounceSubjects) {
+	if source == "" && !prefixAny(m.subject, bounceSubjects) {
 		if !m.fromDaemon() {
 			return nil
 		}
@@ -158,7 +162,7 @@ func inlineHeader(returned, text string) header {
 
 // delayed reports a warning that the message is still being retried.
 func (m *message) delayed(lowFailure string) bool {
-	return matchAny(m.subject, delaySubjects) || matchAny(lowFailure, delayPhrases)
+	return prefixAny(m.subject, delaySubjects) || matchAny(lowFailure, delayPhrases)
 }
 
 // fromDaemon reports a From of a mail system's own account.
@@ -176,6 +180,20 @@ func signature(low string) string {
 		}
 	}
 	return ""
+}
+
+// prefixAny reports whether s starts with one of the phrases. Subjects
+// are matched only at their start: a bounce's subject quotes the lesson's
+// ("Undeliverable: Lesson 4: Your vacation"), and a reply's quotes it
+// after "Re:", so words later in it say nothing about the message.
+func prefixAny(s string, phrases []string) bool {
+	s = strings.TrimSpace(s)
+	for _, p := range phrases {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func matchAny(s string, phrases []string) bool {

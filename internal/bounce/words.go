@@ -15,7 +15,7 @@ var (
 		"spf", "dkim", "dmarc", "unauthenticated", "not authenticated", "authentication",
 		"policy", "reputation", "relay access denied", "relaying denied", "unable to relay",
 		"relay not permitted", "relaying not allowed", "not permitted to relay",
-		"spam", "unsolicited", "bulk mail", "rate limited", "too many messages",
+		"spam", "unsolicited", "bulk mail", "rate limited",
 	}
 	// goneWords say the mailbox or the domain does not exist (or no longer
 	// does).
@@ -35,8 +35,8 @@ var (
 	// expiredWords say the sender gave up after retrying for its queue
 	// lifetime.
 	expiredWords = []string{
-		"retry timeout exceeded", "expired", "too long in queue", "queue lifetime",
-		"could not be delivered for", "gave up", "giving up", "retry time exceeded",
+		"retry timeout exceeded", "expired", "too long in queue", "in the queue too long",
+		"queue lifetime", "could not be delivered for", "retry time exceeded",
 	}
 )
 
