@@ -64,7 +64,12 @@
 // headers:"), and Gmail ("Delivery to the following recipient failed
 // permanently:" or "Your message wasn't delivered to ..."). Each quotes
 // the original message after a marker line, and the text before it is the
-// only part searched for failures.
+// only part searched for failures. Their subjects ("Undelivered Mail
+// Returned to Sender", "Mail delivery failed", "Undeliverable:",
+// "failure notice", "Returned mail:") and those of auto-replies are
+// matched only at the start, because the rest quotes the lesson's own
+// subject; a subject that starts "Re:" or "Fwd:" is a person's message
+// whatever its text quotes.
 //
 // # Bounds
 //

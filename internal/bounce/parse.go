@@ -12,9 +12,13 @@ const MaxSize = 10 << 20
 // Errors from Parse. Each means that nothing can be recorded from the
 // message; they differ so that the caller can say why.
 var (
-	ErrTooLarge   = errors.New("bounce: message larger than 10 MB")
+	// ErrTooLarge refuses a message over MaxSize.
+	ErrTooLarge = errors.New("bounce: message larger than 10 MB")
+	// ErrNotMessage refuses bytes with no RFC 5322 header (a binary blob).
 	ErrNotMessage = errors.New("bounce: not an RFC 5322 message")
-	ErrNotReport  = errors.New("bounce: neither a bounce, a complaint nor an auto-reply")
+	// ErrNotReport refuses a message that is a person's (a reply, a
+	// forward) or anything else that reports nothing.
+	ErrNotReport = errors.New("bounce: neither a bounce, a complaint nor an auto-reply")
 )
 
 // Options say how a message reached us.

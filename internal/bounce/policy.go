@@ -6,9 +6,9 @@ import "strings"
 // provider event with a huge text costs no more than a report's.
 const maxClassified = 4 << 10
 
-// Classify is the policy: it maps one recipient's DSN action, enhanced
-// status code and diagnostic text to a Kind, and says whether the failure
-// is about our own sending. Mail reports and provider events both go
+// Classify is the policy: it maps one recipient's DSN action, status code
+// (enhanced, or a basic reply code) and diagnostic text to a Kind, and says
+// whether the failure is about our own sending. Mail reports and provider events both go
 // through it, so one rule decides what a bounce means.
 //
 //   - Ignore: the actions delayed, delivered, relayed and expanded, and any
@@ -41,7 +41,12 @@ func Classify(action, status, diagnostic string) (kind Kind, ourSending bool) {
 	case "complaint":
 		return Complaint, false
 	}
+	// A provider may give a basic code ("550") where a DSN has an
+	// enhanced one; either may be missing and the diagnostic say it.
 	st := statusField(status)
+	if st == "" {
+		st = StatusFromText(status)
+	}
 	if st == "" {
 		st = StatusFromText(diagnostic)
 	}

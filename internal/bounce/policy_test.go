@@ -26,6 +26,8 @@ func TestClassify(t *testing.T) {
 		{"exim retry timeout", "failed", "4.0.0", "retry timeout exceeded", Hard, false},
 		{"5.4.4 unrouteable", "failed", "5.4.4", "Unrouteable address", Hard, false},
 		{"no action, hard status", "", "5.1.1", "", Hard, false},
+		{"basic code as status", "failed", "550", "No such user", Hard, false},
+		{"basic 4xx as status", "failed", "421", "try later", Soft, false},
 
 		// Soft: counted, not final.
 		{"mailbox full", "failed", "5.2.2", "552 5.2.2 Mailbox full", Soft, false},

@@ -95,7 +95,10 @@ func (m *message) readText() string {
 	for _, p := range m.parts {
 		switch p.mediaType {
 		case "text/plain":
-			return normalize(p.text(maxText))
+			// An empty text part beside an HTML one says nothing.
+			if t := normalize(p.text(maxText)); strings.TrimSpace(t) != "" {
+				return t
+			}
 		case "text/html":
 			if html == "" {
 				html = p.text(4 * maxText)
