@@ -1,9 +1,3 @@
-// Package bounce reads the reports that arrive after a message was sent:
-// delivery status notifications (RFC 3464), complaint feedback reports
-// (RFC 5965), the non-standard bounces common mail servers still send, and
-// auto-replies that only look like them. It turns each into a Report with
-// a Kind that the store's policy acts on. It does no I/O of its own and
-// never imports the store: callers hand it bytes and get reports back.
 package bounce
 
 import "time"
