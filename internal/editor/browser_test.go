@@ -2,6 +2,7 @@ package editor
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"sync"
@@ -213,4 +214,16 @@ func (tb *tab) frameEval(js string) string {
 	}
 	tb.t.Fatal("no iframe target in the tab's browser context")
 	return ""
+}
+
+// expect waits until a JavaScript expression gives want, and otherwise
+// fails the test with the last value it gave.
+func (tb *tab) expect(what, js, want string) {
+	tb.t.Helper()
+	q, _ := json.Marshal(want)
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("("+js+") === "+string(q))); err != nil {
+		tb.t.Errorf("%s: %q, want %q", what, tb.evalQuiet(js), want)
+	}
 }

@@ -50,15 +50,9 @@ func TestBrowserEditorReplacesTextarea(t *testing.T) {
 	if got := tb.eval(`getComputedStyle(document.querySelector("#body")).display + " " + document.querySelector("#body").nextElementSibling.className`); !strings.HasPrefix(got, "none cm-editor") {
 		t.Fatalf("textarea display and next element: %q, want it hidden with the editor after it", got)
 	}
-	if got := tb.eval(lineNumbers + `.map((e) => e.textContent).join(",")`); got != "1,2,3,4,5,6" {
-		t.Errorf("line numbers %q, want 1 to 6", got)
-	}
-	if got := tb.eval(markedLines); got != "3" {
-		t.Errorf("problem markers on lines %q, want 3", got)
-	}
-	if got := tb.eval(`[...document.querySelectorAll(".cm-lintRange-error")].map((e) => e.textContent).join("|")`); got != line3 {
-		t.Errorf("underlined text %q, want line 3 %q", got, line3)
-	}
+	tb.expect("line numbers", lineNumbers+`.map((e) => e.textContent).join(",")`, "1,2,3,4,5,6")
+	tb.expect("problem markers on lines", markedLines, "3")
+	tb.expect("underlined text", `[...document.querySelectorAll(".cm-lintRange-error")].map((e) => e.textContent).join("|")`, line3)
 	if got := tb.eval(`(() => { const id = document.querySelector(".cm-content").getAttribute("aria-labelledby"); return id ? document.getElementById(id).textContent : ""; })()`); got != "Lesson text" {
 		t.Errorf("the editor is labelled %q, want the textarea's label", got)
 	}
@@ -76,10 +70,15 @@ func TestBrowserEditorTypeAndSave(t *testing.T) {
 	s := newSite(t)
 	tb := openEditor(t, s)
 	tb.typeAtEnd("More text.")
+	// The search panel's fields are inside the form but must not be posted.
+	tb.do("search", chromedp.KeyEvent("f", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.KeyEvent("the"))
 	tb.submit("save", chromedp.Click(chromedp.CSS("button[data-editor-save]")))
 	want := lessonText + "More text."
 	if got, n := s.lastSaved(); n != 1 || got != want {
 		t.Fatalf("saved %d times, last %q; want once %q", n, got, want)
+	}
+	if got := strings.Join(s.fields, ","); got != "body,csrf,subject" {
+		t.Errorf("posted fields %s, want the form's own: body,csrf,subject", got)
 	}
 }
 
@@ -100,6 +99,9 @@ func TestBrowserEditorPreview(t *testing.T) {
 	tb.typeAtEnd("TODO: an example")
 	tb.waitFor("the preview", `document.querySelector("iframe").srcdoc.includes("TODO: an example")`)
 	tb.waitFor("the new problem from X-Editor-Problems", markedLines+` === "6"`)
+	if got := s.lastShown(); got != lessonText+"TODO: an example" {
+		t.Errorf("the preview handler got %q", got)
+	}
 	if got := tb.eval(`document.querySelector(".cm-problem-panel").textContent`); got != "Problem on line 6: “TODO” is left in the lesson" {
 		t.Errorf("problem panel %q", got)
 	}
@@ -110,6 +112,8 @@ func TestBrowserEditorPreview(t *testing.T) {
 	if got := tb.frameEval(`getComputedStyle(document.querySelector("h1")).color + " " + document.querySelector("h1").textContent`); got != "rgb(0, 51, 102) Welcome" {
 		t.Errorf("preview heading: %q, want the inline colour and the subject", got)
 	}
+	tb.do("edit the subject", chromedp.Clear(chromedp.CSS("#subject")), chromedp.SendKeys(chromedp.CSS("#subject"), "Welcome again"))
+	tb.waitFor("the preview of the new subject", `document.querySelector("iframe").srcdoc.includes("<h1 style=\"color: rgb(0, 51, 102)\">Welcome again</h1>")`)
 	tb.do("phone width", chromedp.Click(chromedp.CSS(`[data-preview-width="phone"]`)))
 	if got := tb.eval(`document.querySelector("iframe").clientWidth + " " + document.querySelector('[data-preview-width="phone"]').getAttribute("aria-pressed")`); got != "375 true" {
 		t.Errorf("after the phone button: frame width and pressed %q", got)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +24,7 @@ type site struct {
 	assets    *Assets
 	mu        sync.Mutex
 	saved     []string // each saved lesson text
+	fields    []string // the field names of the last save, sorted
 	shown     []string // each previewed lesson text
 	strict    bool     // the page's styles by nonce only (strictPolicy)
 	noPreview bool     // the page without a preview
@@ -62,6 +65,8 @@ func newSite(t *testing.T) *site {
 	mux.HandleFunc("GET /edit", s.edit)
 	mux.HandleFunc("POST /save", s.save)
 	mux.HandleFunc("POST /preview", s.preview)
+	mux.HandleFunc("GET /templates", s.templates)
+	mux.HandleFunc("POST /preview-templates", s.previewTemplates)
 	mux.Handle("/assets/", s.assets)
 	s.srv = httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(s.srv.Close)
@@ -111,6 +116,7 @@ func (s *site) save(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.saved = append(s.saved, text)
+	s.fields = slices.Sorted(maps.Keys(r.PostForm))
 	s.mu.Unlock()
 	w.Header().Set("Content-Security-Policy", PagePolicy)
 	fmt.Fprint(w, `<!doctype html><html lang="en"><head><title>Saved</title><link rel="icon" href="data:,"></head><body><h1>Saved</h1></body></html>`)
@@ -144,4 +150,13 @@ func (s *site) lastSaved() (string, int) {
 		return "", 0
 	}
 	return s.saved[len(s.saved)-1], len(s.saved)
+}
+
+func (s *site) lastShown() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.shown) == 0 {
+		return ""
+	}
+	return s.shown[len(s.shown)-1]
 }
