@@ -11,7 +11,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 )
 
-// templatesPage has an editor for each language in one form, and a preview that reports a problem for the text template
+// templatesPage has an editor for each language in one form (one with
+// data-problems that are not JSON, which must show no problem), and a preview that reports a problem for the text template
 // only.
 var templatesPage = template.Must(template.New("templates").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Edit templates</title>
@@ -21,7 +22,7 @@ var templatesPage = template.Must(template.New("templates").Parse(`<!doctype htm
 <form method="post" action="/save">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="html">Email HTML</label>
-<textarea id="html" name="html" data-editor="html">&lt;p style="color: red"&gt;Hello {{"{{"}}.Name}}&lt;/p&gt;</textarea>
+<textarea id="html" name="html" data-editor="html" data-problems="not JSON">&lt;p style="color: red"&gt;Hello {{"{{"}}.Name}}&lt;/p&gt;</textarea>
 <label for="text">Email text</label>
 <textarea id="text" name="text" data-editor="text">Hello {{"{{"}}.Name}}
 Bye</textarea>

@@ -151,7 +151,7 @@ function wirePreview(form, editors) {
 // saveKey makes Ctrl-S (Cmd-S on a Mac) press the save button of the form
 // the focus is in, or the page's only save button.
 function saveKey(ev) {
-  if (!(ev.ctrlKey || ev.metaKey) || ev.altKey || ev.shiftKey || ev.key.toLowerCase() !== "s") return;
+  if (!(ev.ctrlKey || ev.metaKey) || ev.altKey || ev.shiftKey || (ev.key || "").toLowerCase() !== "s") return;
   const form = ev.target instanceof Element ? ev.target.closest("form") : null;
   let button = form && form.querySelector("button[data-editor-save]");
   if (!button) {
@@ -169,7 +169,7 @@ function saveKey(ev) {
 function lineLink(ev, editors) {
   const a = ev.target instanceof Element ? ev.target.closest("a[data-editor-line]") : null;
   if (!a) return;
-  const id = a.dataset.editorTarget || decodeURIComponent((a.hash || "").slice(1));
+  const id = a.dataset.editorTarget || fragment(a);
   const ed = editors.find((e) => id && e.textarea.id === id) || editors[0];
   ev.preventDefault();
   const doc = ed.view.state.doc;
@@ -180,6 +180,14 @@ function lineLink(ev, editors) {
     effects: EditorView.scrollIntoView(line.from, { y: "center" }),
   });
   ed.view.focus();
+}
+
+function fragment(a) {
+  try {
+    return decodeURIComponent((a.hash || "").slice(1));
+  } catch {
+    return ""; // a malformed %-escape names no textarea
+  }
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -30,7 +30,8 @@ export function parseProblems(json) {
 }
 
 function toDiagnostic(doc, p) {
-  let n = Number.isInteger(p.line) ? p.line : 1;
+  let n = Number(p.line);
+  if (!Number.isInteger(n)) n = 1;
   n = Math.min(Math.max(n, 1), doc.lines);
   const line = doc.line(n);
   return {
