@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -60,10 +62,18 @@ const watchViolations = `document.addEventListener("securitypolicyviolation", (e
 // tab is one test's browser tab. It fails the test on any CSP violation,
 // uncaught exception or console error that the pages of the tab report.
 type tab struct {
-	t   *testing.T
-	ctx context.Context
-	mu  sync.Mutex
-	bad []string // console errors and exceptions
+	t     *testing.T
+	ctx   context.Context
+	mu    sync.Mutex
+	bad   []string // console errors and exceptions
+	allow []string // texts of console errors that the test causes on purpose
+}
+
+// allowError lets console errors that contain text pass.
+func (tb *tab) allowError(text string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.allow = append(tb.allow, text)
 }
 
 func newTab(t *testing.T) *tab {
@@ -119,8 +129,11 @@ func (tb *tab) checkClean() {
 	}
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if len(tb.bad) > 0 {
-		tb.t.Errorf("console errors:\n%s", strings.Join(tb.bad, "\n"))
+	bad := slices.DeleteFunc(tb.bad, func(m string) bool {
+		return slices.ContainsFunc(tb.allow, func(a string) bool { return strings.Contains(m, a) })
+	})
+	if len(bad) > 0 {
+		tb.t.Errorf("console errors:\n%s", strings.Join(bad, "\n"))
 	}
 }
 
@@ -226,4 +239,28 @@ func (tb *tab) expect(what, js, want string) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool]("("+js+") === "+string(q))); err != nil {
 		tb.t.Errorf("%s: %q, want %q", what, tb.evalQuiet(js), want)
 	}
+}
+
+// accessibleName is the name Chromium's accessibility tree gives the first
+// element sel matches, with its role: "textbox: Lesson text".
+func (tb *tab) accessibleName(sel string) string {
+	tb.t.Helper()
+	ids, err := chromedp.Run(tb.ctx, chromedp.QueryNodeIDs(chromedp.CSS(sel)))
+	if err != nil || len(ids) == 0 {
+		tb.t.Fatalf("find %s: %v", sel, err)
+	}
+	fetch := false
+	res, err := chromedp.Call(tb.ctx, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{NodeID: ids[0], FetchRelatives: &fetch})
+	if err != nil || len(res.Nodes) == 0 {
+		tb.t.Fatalf("accessibility tree of %s: %v", sel, err)
+	}
+	n := res.Nodes[0]
+	var role, name string
+	if n.Role != nil {
+		json.Unmarshal(n.Role.Value, &role)
+	}
+	if n.Name != nil {
+		json.Unmarshal(n.Name.Value, &name)
+	}
+	return role + ": " + name
 }

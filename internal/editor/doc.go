@@ -16,10 +16,11 @@
 //	r.Handle("/admin/assets/*", ed) // serves ed.ScriptPath(), cached for a year
 //	<script src="{{.EditorScript}}" nonce="{{.Nonce}}" defer></script>
 //
-// The nonce on the script tag is optional; with it, CodeMirror puts the
-// same nonce on the style elements it adds in browsers without constructed
-// style sheets, so a page without a preview may send PagePolicy with
-// style-src 'nonce-…' instead of 'unsafe-inline'.
+// The handler sets its own caching headers over the admin's no-store. The
+// nonce on the script tag is optional: CodeMirror adds its styles in a
+// <style> element, which then carries the same nonce, so a page without a
+// preview may send PagePolicy with style-src 'nonce-…' in place of
+// 'self' 'unsafe-inline' (PagePolicy explains why a preview needs them).
 //
 // # The page's HTML
 //
@@ -58,8 +59,9 @@
 //
 //	<button type="submit" data-editor-save>Save draft</button>
 //
-// Tab indents inside the editor; Escape then Tab moves the focus on, as is
-// CodeMirror's way (say so in the page's help text).
+// Tab indents inside the editor; Escape, then Tab within two seconds,
+// moves the focus on, as is CodeMirror's way (say so in the page's help
+// text, e.g. "Press Esc then Tab to leave the editor").
 //
 // # Live preview
 //

@@ -53,8 +53,8 @@ func TestBrowserEditorReplacesTextarea(t *testing.T) {
 	tb.expect("line numbers", lineNumbers+`.map((e) => e.textContent).join(",")`, "1,2,3,4,5,6")
 	tb.expect("problem markers on lines", markedLines, "3")
 	tb.expect("underlined text", `[...document.querySelectorAll(".cm-lintRange-error")].map((e) => e.textContent).join("|")`, line3)
-	if got := tb.eval(`(() => { const id = document.querySelector(".cm-content").getAttribute("aria-labelledby"); return id ? document.getElementById(id).textContent : ""; })()`); got != "Lesson text" {
-		t.Errorf("the editor is labelled %q, want the textarea's label", got)
+	if got := tb.accessibleName(".cm-content"); got != "textbox: Lesson text" {
+		t.Errorf("the editor's role and accessible name: %q, want the textarea's label", got)
 	}
 	if got := tb.eval(`[...document.querySelectorAll("[data-preview-width]")].filter((b) => !b.hidden).length + ""`); got != "2" {
 		t.Errorf("%s preview width buttons shown, want 2", got)
@@ -105,8 +105,8 @@ func TestBrowserEditorPreview(t *testing.T) {
 	if got := tb.eval(`document.querySelector(".cm-problem-panel").textContent`); got != "Problem on line 6: “TODO” is left in the lesson" {
 		t.Errorf("problem panel %q", got)
 	}
-	if got := tb.eval(`document.querySelector("[data-editor-status]").textContent`); got != "Preview updated." {
-		t.Errorf("status %q", got)
+	if got := tb.eval(`document.querySelector("[data-editor-status]").textContent`); got != "" {
+		t.Errorf("status %q after a good preview, want nothing said", got)
 	}
 	// The email's own inline style applies inside the sandboxed frame.
 	if got := tb.frameEval(`getComputedStyle(document.querySelector("h1")).color + " " + document.querySelector("h1").textContent`); got != "rgb(0, 51, 102) Welcome" {
@@ -122,6 +122,9 @@ func TestBrowserEditorPreview(t *testing.T) {
 	if got := tb.eval(`document.querySelector("iframe").clientWidth + ""`); got != "640" {
 		t.Errorf("after the desktop button: frame width %s", got)
 	}
+	tb.allowError("the server responded with a status of 500")
+	tb.typeAtEnd(" FAIL")
+	tb.expect("status after a failed preview", `document.querySelector("[data-editor-status]").textContent`, "Preview failed: the server answered 500.")
 }
 
 func TestBrowserEditorKeyboard(t *testing.T) {

@@ -123,7 +123,8 @@ func (s *site) save(w http.ResponseWriter, r *http.Request) {
 }
 
 // preview shows the lesson and reports a problem on each line with a TODO
-// in it; the message's curly quotes test the header's encoding.
+// in it (the message's curly quotes test the header's encoding); a lesson
+// with FAIL in it fails.
 func (s *site) preview(w http.ResponseWriter, r *http.Request) {
 	text, ok := lessonOf(w, r)
 	if !ok {
@@ -139,6 +140,9 @@ func (s *site) preview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	SetProblems(w.Header(), problems)
+	if strings.Contains(text, "FAIL") {
+		w.WriteHeader(http.StatusInternalServerError)
+	}
 	fmt.Fprintf(w, `<!doctype html><html><body><h1 style="color: rgb(0, 51, 102)">%s</h1><pre>%s</pre></body></html>`,
 		html.EscapeString(r.PostFormValue("subject")), html.EscapeString(text))
 }

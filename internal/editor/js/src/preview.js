@@ -37,7 +37,9 @@ export function setupPreview(form, editors) {
       if (ctl !== inflight) return;
       frame.srcdoc = text;
       applyProblems(res.headers.get("X-Editor-Problems"), editors, docs);
-      say(status, res.ok ? "Preview updated." : `Preview failed: the server answered ${res.status}.`);
+      // Only trouble is said: a live region that spoke after every pause in
+      // typing would drown a screen reader.
+      say(status, res.ok ? "" : `Preview failed: the server answered ${res.status}.`);
     } catch (err) {
       if (err.name === "AbortError") return;
       say(status, `Preview failed: ${err.message}.`);
