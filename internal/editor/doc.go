@@ -79,8 +79,10 @@
 // encoded as the form's own post would be (urlencoded unless the form is
 // multipart), same-origin with credentials and the header
 // X-Editor-Preview: 1, without following redirects. The response's body
-// becomes the iframe's srcdoc, whatever its status; a 4xx or 5xx status is
-// also said in the [data-editor-status] element. If the response has the
+// becomes the iframe's srcdoc, whatever its status. A failure (a 4xx or
+// 5xx status, a redirect such as to the login page, no answer) is said in
+// the form's [data-editor-status] element, which is emptied when a preview
+// works; nothing is said after every pause. If the response has the
 // ProblemsHeader (set it with SetProblems), its problems replace the
 // editors' markers; without the header the markers stay. The width buttons
 // are shown by the script (render them hidden) and set the frame's width
