@@ -41,11 +41,8 @@ func (t *textWriter) block(out *strings.Builder, n ast.Node, first, rest string)
 	case *ast.Heading:
 		line := t.inline(n)
 		out.WriteString(first + line + "\n")
-		under := "-"
-		if n.Level == 1 {
-			under = "="
-		}
-		out.WriteString(rest + strings.Repeat(under, max(1, min(len([]rune(line)), TextWidth-len(rest)))) + "\n\n")
+		// Only ## and smaller: the loader refuses a lesson's # heading.
+		out.WriteString(rest + strings.Repeat("-", max(1, min(len([]rune(line)), TextWidth-len(rest)))) + "\n\n")
 	case *ast.Paragraph, *ast.TextBlock:
 		out.WriteString(wrap(t.inline(n), first, rest))
 		if _, tight := n.(*ast.TextBlock); !tight {
