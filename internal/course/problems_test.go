@@ -234,4 +234,3 @@ func TestLoadOddWeekdayDoesNotPanic(t *testing.T) {
 		}()
 	}
 }
-
