@@ -23,7 +23,9 @@ func Load(fsys fs.FS) (*Course, error) {
 	ps := loadCourseFile(fsys, c)
 	files, lps, err := lessonFiles(fsys)
 	if err != nil {
-		return nil, Problems{{File: ".", Msg: fmt.Sprintf("cannot list lessons: %v", err)}}
+		p := readProblem(".", err)
+		p.Msg = "the lessons directory " + p.Msg
+		return nil, Problems{p}
 	}
 	ps = append(ps, lps...)
 	owner := map[string]string{} // slug -> the first file that has it

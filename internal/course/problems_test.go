@@ -3,6 +3,8 @@ package course_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -232,5 +234,14 @@ func TestLoadOddWeekdayDoesNotPanic(t *testing.T) {
 				t.Errorf("weekday %q: err = %v, want a weekday problem on line 3", day, err)
 			}
 		}()
+	}
+}
+
+// TestUnreadableDirectory: a lessons directory that cannot be listed is
+// one problem in plain words, not a Go error.
+func TestUnreadableDirectory(t *testing.T) {
+	_, err := course.Load(os.DirFS(filepath.Join(t.TempDir(), "gone")))
+	if want := ".: the lessons directory cannot be read: no such file or directory"; fmt.Sprint(err) != want {
+		t.Errorf("err = %v, want %s", err, want)
 	}
 }
