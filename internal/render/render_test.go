@@ -187,9 +187,11 @@ func emailVariants(t *testing.T) map[string]string {
 	}
 	out := map[string]string{}
 	variants := map[string]func(e *render.Email){
-		"full":  func(*render.Email) {},
-		"last":  func(e *render.Email) { e.Last = true },
-		"plain": func(e *render.Email) { e.Name, e.Preheader, e.PixelURL, e.PostalAddress, e.ViewURL = "", "", "", "", "" },
+		"full": func(*render.Email) {},
+		"last": func(e *render.Email) { e.Last = true },
+		"plain": func(e *render.Email) {
+			e.Name, e.Preheader, e.PixelURL, e.PostalAddress, e.ViewURL = "", "", "", "", ""
+		},
 	}
 	for _, name := range render.RequiredEmails {
 		for v, change := range variants {
