@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 const maxDelay = 365 * 24 * time.Hour
@@ -22,8 +23,11 @@ func ParseDelay(s string) (time.Duration, error) {
 		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
 			i++
 		}
-		if i == 0 || i == len(rest) || i > 4 {
-			return 0, fmt.Errorf("delay %q: write it like 2d, 36h or 90m", s)
+		if i == 0 || i == len(rest) {
+			return 0, fmt.Errorf("delay %q is not a delay; write it like 2d, 36h or 90m", s)
+		}
+		if i > 4 {
+			return 0, fmt.Errorf("delay %q is more than a year; the longest is 365d", s)
 		}
 		n, _ := strconv.Atoi(rest[:i])
 		var unit time.Duration
@@ -35,15 +39,22 @@ func ParseDelay(s string) (time.Duration, error) {
 		case 'm':
 			unit = time.Minute
 		default:
-			return 0, fmt.Errorf("delay %q: unknown unit %q (use d, h or m)", s, rest[i])
+			return 0, fmt.Errorf("delay %q has the unit %q; use d (days), h (hours) or m (minutes), as in 2d, 36h or 90m", s, unitOf(rest[i:]))
 		}
 		total += time.Duration(n) * unit
 		rest = rest[i+1:]
 	}
 	if total > maxDelay {
-		return 0, fmt.Errorf("delay %q is more than a year", s)
+		return 0, fmt.Errorf("delay %q is more than a year; the longest is 365d", s)
 	}
 	return total, nil
+}
+
+// unitOf is the character at the start of s, whole even when it is not
+// ASCII.
+func unitOf(s string) string {
+	r, _ := utf8.DecodeRuneInString(s)
+	return string(r)
 }
 
 // FormatDelay writes d the way ParseDelay reads it.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io/fs"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,68 +33,93 @@ type Lesson struct {
 
 // lessonFront is a lesson's front matter as written.
 type lessonFront struct {
-	Title     string `yaml:"title"`
-	Subject   string `yaml:"subject"`
-	Preheader string `yaml:"preheader"`
-	Delay     string `yaml:"delay"`
+	Title, Subject, Preheader, Delay string
+}
+
+func (f *lessonFront) settings(file string) settingsFile {
+	return settingsFile{file: file, kind: "lesson setting", offset: 1, settings: []setting{
+		{name: "title", text: &f.Title},
+		{name: "subject", text: &f.Subject},
+		{name: "preheader", text: &f.Preheader},
+		{name: "delay", text: &f.Delay},
+	}}
 }
 
 const maxSubject = 150
 
-func loadLesson(fsys fs.FS, name string) (*Lesson, Problems) {
+// loadLesson reads, checks and renders one lesson file. It reports every
+// problem it finds in the file; the lesson is usable only when there are
+// none. first is set for the course's first lesson, the only one that may
+// go without a delay.
+func loadLesson(fsys fs.FS, name string, first bool) (*Lesson, Problems) {
 	body, err := readLimited(fsys, name)
 	if err != nil {
-		return nil, Problems{{File: name, Msg: err.Error()}}
+		return nil, Problems{readProblem(name, err)}
 	}
-	if !utf8.Valid(body) {
-		return nil, Problems{{File: name, Msg: "file is not UTF-8 text"}}
+	if p := notUTF8(name, body, 0); p != nil {
+		return nil, Problems{*p}
 	}
 	front, md, bodyLine, p := splitFrontMatter(name, body)
 	if p != nil {
 		return nil, Problems{*p}
 	}
 	var f lessonFront
-	lines, ps := decodeStrict(name, front, 1, &f)
-	if len(ps) > 0 {
-		return nil, ps
-	}
+	lines, refused, ps := f.settings(name).decode(front)
 	m := lessonName.FindStringSubmatch(name)
 	l := &Lesson{Slug: m[2], File: name, Title: strings.TrimSpace(f.Title), Subject: strings.TrimSpace(f.Subject),
 		Preheader: strings.TrimSpace(f.Preheader), Markdown: string(md)}
+	if lines != nil { // the front matter could be read
+		ps = append(ps, l.checkFront(&f, lines, refused, first)...)
+	}
+	doc, src := parseMarkdown(l)
+	ps = append(ps, checkBody(l, doc, src, bodyLine)...)
+	if len(ps) > 0 {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+		return nil, ps
+	}
+	if err := l.render(doc, src); err != nil {
+		return nil, Problems{{File: name, Line: bodyLine, Msg: err.Error()}}
+	}
+	return l, nil
+}
+
+// checkFront checks the front matter's values and sets the lesson's delay.
+// Keys in refused were reported already.
+func (l *Lesson) checkFront(f *lessonFront, lines map[string]int, refused map[string]bool, first bool) Problems {
+	var ps Problems
 	bad := func(key, msg string) {
-		line := lines[key]
-		if line == 0 {
-			line = 1
+		if !refused[key] {
+			ps = append(ps, Problem{File: l.File, Line: max(lines[key], 1), Msg: msg})
 		}
-		ps = append(ps, Problem{File: name, Line: line, Msg: msg})
 	}
-	switch {
+	switch n := utf8.RuneCountInString(l.Subject); {
 	case l.Subject == "":
-		bad("subject", "subject is missing")
-	case hasLineBreak(f.Subject) || utf8.RuneCountInString(l.Subject) > maxSubject:
-		bad("subject", fmt.Sprintf("subject must be one line of at most %d characters", maxSubject))
+		bad("subject", "subject is missing: every lesson needs the subject line its email is sent with")
+	case hasLineBreak(l.Subject):
+		bad("subject", "subject must be one line")
+	case n > maxSubject:
+		bad("subject", fmt.Sprintf("subject is %d characters; the most is %d (mail apps show the first 60 or so)", n, maxSubject))
 	}
-	if hasLineBreak(f.Preheader) {
+	if hasLineBreak(l.Title) {
+		bad("title", "title must be one line")
+	}
+	if hasLineBreak(l.Preheader) {
 		bad("preheader", "preheader must be one line")
 	}
 	if l.Title == "" {
 		l.Title = l.Subject
 	}
-	if _, ok := lines["delay"]; ok || f.Delay != "" {
+	_, given := lines["delay"]
+	var err error
+	switch {
+	case given:
 		if l.Delay, err = ParseDelay(strings.TrimSpace(f.Delay)); err != nil {
 			bad("delay", err.Error())
 		}
+	case !first:
+		bad("delay", "delay is missing: every lesson after the first needs one, the wait after the lesson before it, like delay: 2d")
 	}
-	if strings.TrimSpace(l.Markdown) == "" {
-		ps = append(ps, Problem{File: name, Line: bodyLine, Msg: "the lesson has no body"})
-	}
-	if len(ps) > 0 {
-		return nil, ps
-	}
-	if err := l.render(); err != nil {
-		return nil, Problems{{File: name, Line: bodyLine, Msg: err.Error()}}
-	}
-	return l, nil
+	return ps
 }
 
 // splitFrontMatter separates the YAML between the opening and closing ---

@@ -3,7 +3,6 @@ package course
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -14,56 +13,37 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// render turns the lesson's Markdown into its HTML and plain-text parts.
-// Raw HTML in a lesson is dropped (goldmark's safe default): a lesson is
-// prose, and the email templates own the markup.
-func (l *Lesson) render() error {
+// newMarkdown is the Markdown dialect of lessons: CommonMark with GitHub's
+// tables, strikethrough, task lists and bare links.
+func newMarkdown(opts ...goldmark.Option) goldmark.Markdown {
+	return goldmark.New(append([]goldmark.Option{goldmark.WithExtensions(extension.GFM)}, opts...)...)
+}
+
+// parseMarkdown parses the lesson's body.
+func parseMarkdown(l *Lesson) (ast.Node, []byte) {
 	// NUL would collide with the link markers; CommonMark replaces it
 	// with U+FFFD anyway.
 	l.Markdown = strings.ReplaceAll(l.Markdown, "\x00", "\uFFFD")
 	src := []byte(l.Markdown)
-	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
-	links, err := collectLinks(doc, src)
-	if err != nil {
-		return err
-	}
-	l.Links = links
+	return newMarkdown().Parser().Parse(text.NewReader(src)), src
+}
+
+// render turns the lesson's parsed Markdown into its HTML and plain-text
+// parts. checkBody has refused raw HTML, so what the email shows is what
+// the lesson says; HTML comments, notes for whoever edits the lesson, are
+// left out of both parts.
+func (l *Lesson) render(doc ast.Node, src []byte) error {
 	// goldmark lets the renderer with the lowest priority number win, so
 	// 100 overrides the HTML renderer's links (1000).
-	md := goldmark.New(goldmark.WithExtensions(extension.GFM),
-		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(&markerLinks{}, 100))))
+	md := newMarkdown(goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(&markerLinks{}, 100))))
 	var buf bytes.Buffer
 	if err := md.Renderer().Render(&buf, src, doc); err != nil {
 		return fmt.Errorf("render markdown: %w", err)
 	}
 	l.html = splitMarkers(buf.String())
-	l.text = splitMarkers(plainText(doc, src, links))
+	l.text = splitMarkers(plainText(doc, src, l.Links))
 	l.Words = len(strings.Fields(l.Markdown))
 	return nil
-}
-
-// collectLinks numbers the links in document order and refuses any that a
-// mail client should not be sent to.
-func collectLinks(doc ast.Node, src []byte) ([]string, error) {
-	var links []string
-	var bad error
-	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		dest, ok := destination(n, src)
-		if !ok {
-			return ast.WalkContinue, nil
-		}
-		u, err := url.Parse(dest)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto") || (u.Scheme != "mailto" && u.Host == "") {
-			bad = fmt.Errorf("link %q: lessons may only link to full http, https or mailto addresses", dest)
-			return ast.WalkStop, nil
-		}
-		links = append(links, dest)
-		return ast.WalkContinue, nil
-	})
-	return links, bad
 }
 
 func destination(n ast.Node, src []byte) (string, bool) {
@@ -87,6 +67,13 @@ type markerLinks struct{ n int }
 func (r *markerLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindLink, r.link)
 	reg.Register(ast.KindAutoLink, r.autoLink)
+	reg.Register(ast.KindHTMLBlock, skip)
+	reg.Register(ast.KindRawHTML, skip)
+}
+
+// skip renders nothing: the only HTML a loaded lesson holds is comments.
+func skip(util.BufWriter, []byte, ast.Node, bool) (ast.WalkStatus, error) {
+	return ast.WalkSkipChildren, nil
 }
 
 func (r *markerLinks) link(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

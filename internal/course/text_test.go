@@ -23,53 +23,86 @@ const longPara = "Trust is rebuilt slowly, one kept promise at a time, and the p
 	"replaces the ordinary work of turning up when you said you would and telling the truth when it is " +
 	"uncomfortable. Über-long words like Donaudampfschifffahrtsgesellschaftskapitän still fit.\n"
 
+// joinFlowed joins a flowed text's soft-broken lines (those ending in a
+// space) with the lines after them at the same quote depth, as a mail
+// client that knows format=flowed does before it wraps to its own width.
+// Each logical line comes back with its quote marks.
+func joinFlowed(text string) []string {
+	var out []string
+	soft, depth := false, ""
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		d := line[:len(line)-len(strings.TrimLeft(line, ">"))]
+		content := strings.TrimPrefix(line[len(d):], " ")
+		if d == "" {
+			content = line
+		}
+		if soft && d == depth {
+			out[len(out)-1] += content
+		} else {
+			out = append(out, line)
+		}
+		soft, depth = strings.HasSuffix(line, " ") && line != "-- ", d
+	}
+	return out
+}
+
 func TestTextWraps(t *testing.T) {
-	body := longPara + "\n- " + longPara + "\n> " + longPara + "\n1. " + longPara
+	body := longPara + "\n- " + longPara + "\n> " + longPara + "\n1. " + longPara + "\n> - " + longPara
 	text := loadOne(t, body).Text(course.Plain)
+	soft := 0
 	for i, line := range strings.Split(text, "\n") {
 		if n := utf8.RuneCountInString(line); n > course.TextWidth {
 			t.Errorf("line %d is %d columns: %q", i+1, n, line)
 		}
-	}
-	for _, want := range []string{"\n- Trust is", "\n> Trust is", "\n1. Trust is"} {
-		if !strings.Contains(text, want) {
-			t.Errorf("text lacks %q:\n%s", want, text)
+		if strings.HasSuffix(line, "  ") || strings.HasSuffix(line, " ") && strings.TrimSpace(strings.TrimLeft(line, ">")) == "" {
+			t.Errorf("line %d ends in more than one space, or is a soft break with no text: %q", i+1, line)
+		}
+		if strings.HasSuffix(line, " ") {
+			soft++
 		}
 	}
-	// Continuation lines keep the item's indent or the quote's marker.
-	count := map[string]int{}
-	for _, line := range strings.Split(text, "\n") {
-		for _, lead := range []string{"  ", "   ", "> "} {
-			if strings.HasPrefix(line, lead) && !strings.HasPrefix(line[len(lead):], " ") {
-				count[lead]++
-			}
+	if soft < 20 {
+		t.Errorf("%d soft-broken lines, want at least 20:\n%s", soft, text)
+	}
+	// Each paragraph, list item and quote comes back whole when the soft
+	// breaks are joined; a paragraph's last line is a hard break.
+	p := strings.TrimSuffix(longPara, "\n")
+	want := []string{p, "", "- " + p, "", "> " + p, "", "1. " + p, "", "> - " + p}
+	if got := joinFlowed(text); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("joined flowed lines:\n%s\nwant:\n%s\nfrom:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), text)
+	}
+}
+
+// TestTextNoLineReadsAsQuoteOrSignature: in a flowed message a line that
+// starts with ">" is a quote and "-- " a signature separator, so wrapping
+// never makes either out of a paragraph's words.
+func TestTextNoLineReadsAsQuoteOrSignature(t *testing.T) {
+	words := strings.Repeat("word ", 13)
+	body := words + ">50% of readers -- " + strings.Repeat("y", 69) + " end.\n\n\\> not a quote\n"
+	text := loadOne(t, body).Text(course.Plain)
+	for i, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, ">") || line == "-- " || line == "--" {
+			t.Errorf("line %d would read as a quote or a signature separator: %q\n%s", i+1, line, text)
 		}
 	}
-	for _, lead := range []string{"  ", "   ", "> "} {
-		if count[lead] < 4 {
-			t.Errorf("%d continuation lines start with %q, want at least 4:\n%s", count[lead], lead, text)
-		}
-	}
-	// Every word survives the wrapping, in order.
-	if got, want := strings.Join(strings.Fields(strings.NewReplacer("- ", "", "> ", "", "1. ", "").Replace(text)), " "),
-		strings.Join(strings.Fields(strings.Repeat(longPara, 4)), " "); got != want {
-		t.Errorf("words changed by wrapping:\n got %q\nwant %q", got, want)
+	if !strings.Contains(text, "word >50%") || !strings.Contains(text, " > not a quote\n") {
+		t.Errorf("words starting with > lost their place:\n%s", text)
 	}
 }
 
 func TestTextLongWordNotBroken(t *testing.T) {
 	url := "https://example.com/" + strings.Repeat("very-long-path-segment/", 5)
 	text := loadOne(t, "Short words then "+url+" and more.\n").Text(course.Plain)
-	// Too long for a line: it goes on a line of its own, whole.
-	if !strings.Contains(text, "\n"+url+"\n") || !strings.HasSuffix(text, "[1] "+url+"\n") {
+	// Too long for a line: it goes on a line of its own, whole, and the
+	// paragraph flows on after it.
+	if !strings.Contains(text, "\n"+url+" \n") || !strings.HasSuffix(text, "[1] "+url+"\n") {
 		t.Errorf("long URL broken up:\n%s", text)
 	}
 }
 
 func TestTextHeadingsUnderlined(t *testing.T) {
-	text := loadOne(t, "# A big heading\n\nText.\n\n## A smaller one\n\nMore.\n\n### Café au lait\n\nEnd.\n").Text(course.Plain)
+	text := loadOne(t, "Text.\n\n## A smaller one\n\nMore.\n\n### Café au lait\n\nEnd.\n").Text(course.Plain)
 	for _, want := range []string{
-		"A big heading\n=============\n",
 		"A smaller one\n-------------\n",
 		"Café au lait\n------------\n",
 	} {
@@ -78,8 +111,8 @@ func TestTextHeadingsUnderlined(t *testing.T) {
 		}
 	}
 	long := strings.Repeat("word ", 20)
-	text = loadOne(t, "# "+long+"\n\nx\n").Text(course.Plain)
-	if strings.Contains(text, strings.Repeat("=", course.TextWidth+1)) || !strings.Contains(text, strings.Repeat("=", course.TextWidth)) {
+	text = loadOne(t, "## "+long+"\n\nx\n").Text(course.Plain)
+	if strings.Contains(text, strings.Repeat("-", course.TextWidth+1)) || !strings.Contains(text, strings.Repeat("-", course.TextWidth)) {
 		t.Errorf("long heading's underline not capped at %d:\n%s", course.TextWidth, text)
 	}
 }
@@ -131,18 +164,23 @@ func TestLinksPassThroughHref(t *testing.T) {
 	}
 }
 
-func TestHTMLDropsRawHTML(t *testing.T) {
-	l := loadOne(t, "Hello <script>alert(1)</script> there.\n\n<div onclick=\"x()\">block</div>\n")
+// TestHTMLCommentsAreNotes: an HTML comment is a note for whoever edits
+// the lesson; it is allowed, and neither part of the email shows it.
+func TestHTMLCommentsAreNotes(t *testing.T) {
+	l := loadOne(t, "Hello <!-- inline note --> there.\n\n<!--\nA note\nover lines\n-->\n\nEnd.\n")
 	html, text := l.HTML(course.Plain), l.Text(course.Plain)
-	for _, bad := range []string{"<script", "onclick", "<div"} {
+	for _, bad := range []string{"note", "<!--", "omitted"} {
 		if strings.Contains(html, bad) || strings.Contains(text, bad) {
-			t.Errorf("raw HTML %q kept:\nhtml %s\ntext %s", bad, html, text)
+			t.Errorf("comment %q kept:\nhtml %s\ntext %s", bad, html, text)
 		}
+	}
+	if !strings.Contains(html, "Hello") || !strings.Contains(text, "End.") {
+		t.Errorf("text around the comments lost:\nhtml %s\ntext %s", html, text)
 	}
 }
 
 func TestTextDeepQuoteHeadingDoesNotPanic(t *testing.T) {
-	body := strings.Repeat(">", 40) + " # Deep heading\n"
+	body := strings.Repeat(">", 40) + " ## Deep heading\n"
 	defer func() {
 		if r := recover(); r != nil {
 			t.Fatalf("Load panicked: %v", r)
@@ -169,5 +207,14 @@ func TestNULByteDoesNotBreakRendering(t *testing.T) {
 	l := c.Lessons[0]
 	if strings.Contains(l.HTML(course.Plain), "\x00") || strings.Contains(l.Text(course.Plain), "\x00") {
 		t.Error("NUL byte reached the rendered lesson")
+	}
+}
+
+// TestTextResolvesEscapes: the plain-text part reads as the HTML part
+// shows, without Markdown's backslashes or character references.
+func TestTextResolvesEscapes(t *testing.T) {
+	text := loadOne(t, "\\*not emphasis\\* &amp; &#8212; &copy; `a\\*b`\n").Text(course.Plain)
+	if want := "*not emphasis* & — © a\\*b\n"; text != want {
+		t.Errorf("text = %q, want %q", text, want)
 	}
 }

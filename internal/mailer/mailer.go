@@ -29,7 +29,11 @@ type Message struct {
 	Subject            string
 	MessageID          string // without angle brackets; fixed per delivery
 	Date               time.Time
-	Text, HTML         string
+	// Text is sent as format=flowed (RFC 3676): a line that ends in a
+	// space goes on in the next one, and a line that starts with ">" is a
+	// quote. Lines that start with a space or "From " are space-stuffed
+	// as they are written, so Text holds them as they should read.
+	Text, HTML string
 	// TextParts and HTMLParts, when set instead of Text and HTML, are the
 	// bodies in pieces, joined only as the message is written. Dispatch
 	// fills each lesson in from pieces cut once (delivery's frame.go), and

@@ -13,7 +13,11 @@ import (
 )
 
 // writeMIME renders m as an RFC 5322 message: multipart/alternative with
-// the plain-text part first, both parts quoted-printable. It is written by
+// the plain-text part first, both parts quoted-printable. The plain-text
+// part is format=flowed (RFC 3676, DelSp=no, the default): the text comes
+// with its soft line breaks as trailing spaces (course's wrap makes them),
+// and writeMIME space-stuffs the lines that need it, so a phone joins each
+// paragraph again and wraps it to its own width. It is written by
 // hand rather than with go-mail's builder because it runs once per message
 // and the encoding dominated the cost of a send; the pieces that need care
 // (address and encoded-word syntax) come from net/mail and mime.
@@ -44,7 +48,7 @@ func writeMIME(buf *bytes.Buffer, m *Message) error {
 	}
 	text, html := m.textBody(), m.htmlBody()
 	if html.size() == 0 {
-		part(buf, "text/plain", text)
+		part(buf, textPlain, text)
 		return nil
 	}
 	header(buf, "Content-Type", "multipart/alternative; boundary="+boundary)
@@ -52,7 +56,7 @@ func writeMIME(buf *bytes.Buffer, m *Message) error {
 	for _, p := range []struct {
 		contentType string
 		b           body
-	}{{"text/plain", text}, {"text/html", html}} {
+	}{{textPlain, text}, {textHTML, html}} {
 		buf.WriteString("--" + boundary + "\r\n")
 		part(buf, p.contentType, p.b)
 		buf.WriteString("\r\n")
@@ -70,16 +74,23 @@ func address(name, addr string) (string, error) {
 	return (&mail.Address{Name: name, Address: a.Address}).String(), nil
 }
 
+// The content types of the two parts. Only the plain-text part is flowed.
+const (
+	textPlain = "text/plain; charset=utf-8; format=flowed"
+	textHTML  = "text/html; charset=utf-8"
+)
+
 // part writes one body part's headers and its quoted-printable body.
 func part(buf *bytes.Buffer, contentType string, b body) {
+	flowed := contentType == textPlain
 	header(buf, "Content-Transfer-Encoding", "quoted-printable")
-	header(buf, "Content-Type", contentType+"; charset=UTF-8")
+	header(buf, "Content-Type", contentType)
 	buf.WriteString("\r\n")
 	if b.parts == nil {
-		buf.Write(appendQP(buf.AvailableBuffer(), b.whole))
+		buf.Write(appendQP(buf.AvailableBuffer(), b.whole, flowed))
 		return
 	}
-	buf.Write(appendQPParts(buf.AvailableBuffer(), b.parts))
+	buf.Write(appendQPParts(buf.AvailableBuffer(), b.parts, flowed))
 }
 
 // joinBuffers hold bodies in parts while they are encoded.
@@ -136,12 +147,22 @@ var qpPlain = func() (t [256]bool) {
 
 // appendQP appends body encoded as quoted-printable (RFC 2045): lines end
 // in CRLF, no encoded line is over 76 characters, and spaces before a line
-// break are encoded so no relay can strip them. It runs for every part of
-// every message, so runs of plain bytes are copied whole.
-func appendQP[S string | []byte](dst []byte, body S) []byte {
+// break are encoded (=20) so no relay can strip them: in a flowed part
+// they are the soft line breaks. With flowed set, each line that starts
+// with a space or "From " is space-stuffed (RFC 3676 section 4.4), so a
+// reader does not take its first space for stuffing and a mailbox does
+// not turn "From " into ">From "; lines that start with ">" are left as
+// they are, quotes. body must start at the start of a line. It runs for
+// every part of every message, so runs of plain bytes are copied whole.
+func appendQP[S string | []byte](dst []byte, body S, flowed bool) []byte {
 	dst = slices.Grow(dst, len(body)+len(body)/16)
-	col := 0
+	col, lineStart := 0, true // col counts encoded characters, which a soft break resets
 	for i := 0; i < len(body); {
+		if lineStart && flowed && needsStuffing(body[i:]) {
+			dst = append(dst, ' ')
+			col = 1
+		}
+		lineStart = false
 		c := body[i]
 		if c == '\n' || c == '\r' && i+1 < len(body) && body[i+1] == '\n' {
 			if c == '\r' {
@@ -149,7 +170,7 @@ func appendQP[S string | []byte](dst []byte, body S) []byte {
 			}
 			i++
 			dst = append(dst, '\r', '\n')
-			col = 0
+			col, lineStart = 0, true
 			continue
 		}
 		if col == 75 {
@@ -177,6 +198,12 @@ func appendQP[S string | []byte](dst []byte, body S) []byte {
 		i++
 	}
 	return dst
+}
+
+// needsStuffing reports whether a flowed line that starts line must be
+// space-stuffed.
+func needsStuffing[S string | []byte](line S) bool {
+	return len(line) > 0 && line[0] == ' ' || len(line) >= 5 && string(line[:5]) == "From "
 }
 
 // lineEndsAt reports whether a line break or the end of body is at i.

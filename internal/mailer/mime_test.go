@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-func checkQP(t *testing.T, in string) {
+func checkQP(t *testing.T, in string, flowed bool) {
 	t.Helper()
-	enc := appendQP(nil, in)
+	enc := appendQP(nil, in, flowed)
 	for _, line := range strings.Split(string(enc), "\r\n") {
 		if len(line) > 76 {
 			t.Fatalf("encoded line of %d characters: %q", len(line), line)
@@ -26,6 +26,9 @@ func checkQP(t *testing.T, in string) {
 		t.Fatalf("%q does not decode: %v", enc, err)
 	}
 	want := strings.ReplaceAll(strings.ReplaceAll(in, "\r\n", "\n"), "\n", "\r\n")
+	if flowed {
+		want = stuffed(want)
+	}
 	if string(dec) != want {
 		t.Fatalf("round trip of %q gave %q", want, dec)
 	}
@@ -33,19 +36,33 @@ func checkQP(t *testing.T, in string) {
 
 func TestQuotedPrintableRoundTrip(t *testing.T) {
 	fixed := []string{"", "plain", "a = b", "trailing space \nnext", "tab\t\n", strings.Repeat("x", 200),
-		strings.Repeat("é", 100), "crlf\r\nline\r\n", "end with space ", "lone\rreturn", strings.Repeat("a=", 80)}
+		strings.Repeat("é", 100), "crlf\r\nline\r\n", "end with space ", "lone\rreturn", strings.Repeat("a=", 80),
+		"From here\n From\nFrom\n> quote\n-- \nsig", " ", "\n \n", strings.Repeat(" ", 80) + "\n" + strings.Repeat("y ", 50)}
 	for _, s := range fixed {
-		checkQP(t, s)
+		checkQP(t, s, false)
+		checkQP(t, s, true)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	alphabet := []string{"a", " ", "\t", "=", "\n", "\r\n", "é", "<", "\x00", "\xff", "z", "~"}
+	alphabet := []string{"a", " ", "\t", "=", "\n", "\r\n", "é", "<", "\x00", "\xff", "z", "~", "From ", ">", "\r"}
 	for range 2000 {
 		var b strings.Builder
 		for range r.IntN(300) {
 			b.WriteString(alphabet[r.IntN(len(alphabet))])
 		}
-		checkQP(t, b.String())
+		checkQP(t, b.String(), r.IntN(2) == 0)
 	}
+}
+
+// stuffed is text (with CRLF line breaks) with a space before each line
+// that starts with a space or "From ", as a flowed part is written.
+func stuffed(text string) string {
+	lines := strings.Split(text, "\r\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, " ") || strings.HasPrefix(l, "From ") {
+			lines[i] = " " + l
+		}
+	}
+	return strings.Join(lines, "\r\n")
 }
 
 func TestHeaderFolding(t *testing.T) {
@@ -63,7 +80,7 @@ func TestHeaderFolding(t *testing.T) {
 // fall (inside a line break, before trailing spaces, ...).
 func TestBodiesInParts(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	alphabet := []string{"a", "b", " ", "\t", "\r\n", "\n", "\r", "=", "é", ".", strings.Repeat("x", 80)}
+	alphabet := []string{"a", "b", " ", "\t", "\r\n", "\n", "\r", "=", "é", ".", strings.Repeat("x", 80), "From ", ">"}
 	piece := func(tokens int) string {
 		var b strings.Builder
 		for range r.IntN(tokens) {
@@ -126,12 +143,12 @@ func TestLineCacheIsBounded(t *testing.T) {
 	lines := strings.Repeat(strings.Repeat("y", 70)+"\n", 400)
 	for i := range 2 * qpCacheBytes / len(lines) {
 		p := fmt.Sprintf("%d\n%s", i, lines)
-		if l := cachedLines(p); l == nil || string(l.enc) != string(appendQP(nil, p[l.first:l.last])) {
+		if l := cachedLines(p, true); l == nil || string(l.enc) != string(appendQP(nil, p[l.first:l.last], true)) {
 			t.Fatalf("piece %d: lines %+v", i, l)
 		}
 		held := 0
 		qpCache.Range(func(k, v any) bool {
-			held += len(k.(string)) + len(v.(*qpLines).enc)
+			held += len(k.(qpKey).piece) + len(v.(*qpLines).enc)
 			return true
 		})
 		if held > qpCacheBytes {

@@ -30,23 +30,30 @@ const (
 )
 
 var (
-	qpCache     sync.Map     // string -> *qpLines
+	qpCache     sync.Map     // qpKey -> *qpLines
 	qpCacheSize atomic.Int64 // bytes of pieces and encodings held
 )
 
+// qpKey is a piece and how it is encoded: a flowed part's lines are
+// space-stuffed, an HTML part's are not.
+type qpKey struct {
+	piece  string
+	flowed bool
+}
+
 // cachedLines returns p's encoded whole lines, or nil when p has too few.
-func cachedLines(p string) *qpLines {
+func cachedLines(p string, flowed bool) *qpLines {
 	if len(p) < qpCacheMin {
 		return nil
 	}
-	if l, ok := qpCache.Load(p); ok {
+	if l, ok := qpCache.Load(qpKey{p, flowed}); ok {
 		return l.(*qpLines)
 	}
 	first, last := strings.IndexByte(p, '\n')+1, strings.LastIndexByte(p, '\n')+1
 	if last-first < qpCacheMin {
 		return nil
 	}
-	l := &qpLines{first: first, last: last, enc: appendQP(nil, p[first:last])}
+	l := &qpLines{first: first, last: last, enc: appendQP(nil, p[first:last], flowed)}
 	size := int64(len(p) + len(l.enc))
 	if qpCacheSize.Add(size) > qpCacheBytes {
 		qpCache.Clear()
@@ -54,27 +61,29 @@ func cachedLines(p string) *qpLines {
 	}
 	// A copy, so that the key does not keep alive the whole rendering it
 	// was cut from, which the count would not see.
-	qpCache.Store(strings.Clone(p), l)
+	qpCache.Store(qpKey{strings.Clone(p), flowed}, l)
 	return l
 }
 
 // appendQPParts appends the pieces of a body, encoded as if joined. What
 // lies between cached whole lines is joined into a reused buffer first:
-// the encoder looks ahead across what would be the joins.
-func appendQPParts(dst []byte, parts []string) []byte {
+// the encoder looks ahead across what would be the joins. Every stretch
+// handed to appendQP starts at the start of a line (the body's, or one
+// after a cached piece's last line break), as its space-stuffing needs.
+func appendQPParts(dst []byte, parts []string, flowed bool) []byte {
 	j := joinBuffers.Get().(*[]byte)
 	pending := (*j)[:0]
 	for _, p := range parts {
-		l := cachedLines(p)
+		l := cachedLines(p, flowed)
 		if l == nil {
 			pending = append(pending, p...)
 			continue
 		}
 		pending = append(pending, p[:l.first]...)
-		dst = append(appendQP(dst, pending), l.enc...)
+		dst = append(appendQP(dst, pending, flowed), l.enc...)
 		pending = append(pending[:0], p[l.last:]...)
 	}
-	dst = appendQP(dst, pending)
+	dst = appendQP(dst, pending, flowed)
 	if cap(pending) <= maxKeptBuffer {
 		*j = pending
 		joinBuffers.Put(j)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -173,5 +174,109 @@ func TestUnknownFieldNamesTheFile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// emailVariants are the shipped emails rendered with sample data in the
+// shapes that change what they show.
+func emailVariants(t *testing.T) map[string]string {
+	t.Helper()
+	tpl, err := render.Load(os.DirFS(templatesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	variants := map[string]func(e *render.Email){
+		"full": func(*render.Email) {},
+		"last": func(e *render.Email) { e.Last = true },
+		"plain": func(e *render.Email) {
+			e.Name, e.Preheader, e.PixelURL, e.PostalAddress, e.ViewURL = "", "", "", "", ""
+		},
+	}
+	for _, name := range render.RequiredEmails {
+		for v, change := range variants {
+			e := render.SampleEmail(render.SampleCourse)
+			change(e)
+			htmlPart, _, err := tpl.Email(name, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[name+"/"+v] = htmlPart
+		}
+	}
+	return out
+}
+
+// TestEmailLandmarks: every email has exactly one main landmark and no
+// content outside landmarks (axe-core's landmark-one-main and region), and
+// its elements nest properly.
+func TestEmailLandmarks(t *testing.T) {
+	for name, doc := range emailVariants(t) {
+		w := walkEmail(doc)
+		if w.mains != 1 || strings.Count(doc, "<main") != 1 {
+			t.Errorf("%s: %d main landmarks, want 1", name, w.mains)
+		}
+		if len(w.outside) > 0 {
+			t.Errorf("%s: content outside landmarks: %q", name, w.outside)
+		}
+		if len(w.broken) > 0 {
+			t.Errorf("%s: %s", name, strings.Join(w.broken, "; "))
+		}
+		if !strings.Contains(doc, `<footer role="contentinfo"`) {
+			t.Errorf("%s: no footer landmark", name)
+		}
+	}
+}
+
+// TestEmailHasNoHiddenTextMarks: nothing in an email, the hidden preheader
+// included, is coloured like its background or hidden with a tiny font,
+// opacity or visibility, which spam filters score as hidden text; the
+// preheader is hidden by height, overflow and mso-hide instead.
+func TestEmailHasNoHiddenTextMarks(t *testing.T) {
+	preheader := regexp.MustCompile(`<div style="([^"]*)">(?:Sample preheader|One click to confirm)`)
+	for name, doc := range emailVariants(t) {
+		w := walkEmail(doc)
+		if len(w.low) > 0 {
+			t.Errorf("%s: text coloured like its background: %s", name, strings.Join(w.low, "; "))
+		}
+		if len(w.hidden) > 0 {
+			t.Errorf("%s: hidden-text styles: %s", name, strings.Join(w.hidden, "; "))
+		}
+		m := preheader.FindStringSubmatch(doc)
+		if m == nil {
+			if !strings.HasSuffix(name, "/plain") || strings.HasPrefix(name, "confirm") {
+				t.Errorf("%s: no preheader", name)
+			}
+			continue
+		}
+		for _, want := range []string{"max-height:0", "overflow:hidden", "mso-hide:all"} {
+			if !strings.Contains(m[1], want) {
+				t.Errorf("%s: preheader style %q lacks %s", name, m[1], want)
+			}
+		}
+		if strings.Contains(m[1], "color") || strings.Contains(m[1], "font-size") {
+			t.Errorf("%s: preheader style %q sets a colour or a font size", name, m[1])
+		}
+	}
+}
+
+// TestEmailTextHasNoStraySoftBreaks: the plain-text part is sent flowed,
+// where a line that ends in a space runs on into the next, so the
+// templates' own lines never end in one; "-- " is the signature separator.
+func TestEmailTextHasNoStraySoftBreaks(t *testing.T) {
+	tpl, err := render.Load(os.DirFS(templatesDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range render.RequiredEmails {
+		_, text, err := tpl.Email(name, render.SampleEmail(render.SampleCourse))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(text, "\n") {
+			if strings.HasSuffix(line, " ") && line != "-- " {
+				t.Errorf("%s.txt line %d ends in a space: %q", name, i+1, line)
+			}
+		}
 	}
 }
