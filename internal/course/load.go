@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -257,5 +256,3 @@ func yamlProblem(file string, offset int, err error) Problem {
 	}
 	return Problem{File: file, Line: offset + 1, Msg: msg}
 }
-
-func baseName(name string) string { return path.Base(name) }

@@ -16,11 +16,8 @@ import (
 // to HTTP statuses in one place.
 var (
 	ErrNotFound    = errors.New("not found")
-	ErrExists      = errors.New("already exists")
 	ErrInvalid     = errors.New("invalid input")
-	ErrSuppressed  = errors.New("address is suppressed")
 	ErrUnavailable = errors.New("temporarily unavailable")
-	ErrRateLimited = errors.New("rate limited")
 )
 
 // Status is a reader's standing with the list as a whole.
