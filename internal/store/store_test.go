@@ -276,7 +276,7 @@ func TestOperatorUnsubscribeIsFinal(t *testing.T) {
 	db := open(t)
 	id := active(t, db, "a@example.com", t0)
 	db.Unsubscribe(ctx, id, 0, "operator", t0)
-	if _, err := db.Resubscribe(ctx, id, t0, t0); !errors.Is(err, drip.ErrInvalid) {
+	if _, err := db.Resubscribe(ctx, id, t0, t0); !errors.Is(err, drip.ErrConflict) {
 		t.Fatalf("undo after an operator's unsubscribe: %v, want refused", err)
 	}
 	id2 := active(t, db, "b@example.com", t0)
