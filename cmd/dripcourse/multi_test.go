@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,7 +97,7 @@ func TestInstancesShareOnePostgres(t *testing.T) {
 func seedMulti(t *testing.T, dbURL string) {
 	t.Helper()
 	env := map[string]string{"DRIP_DATA": t.TempDir(), "DRIP_DATABASE_URL": dbURL}
-	cfg, _, _, err := parseConfig("test", nil, nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseConfig(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
