@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
+	"flag"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -19,7 +19,7 @@ import (
 func openWithLog(t *testing.T, data, password string) (*app, *bytes.Buffer) {
 	t.Helper()
 	env := map[string]string{"DRIP_DATA": data, "DRIP_ADMIN_PASSWORD": password}
-	cfg, _, _, err := parseConfig("test", nil, nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseConfig(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
 	"sort"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -17,21 +17,35 @@ import (
 	"github.com/dripcourse/dripcourse/internal/smtptest"
 )
 
-func init() {
-	commands = append(commands, command{"bench", "[--readers N] [--signups N]",
-		"measure a real dispatch pass (and signups) on a throwaway database, against the raw SMTP limit", cmdBench,
-		[]flagDef{
-			{name: "readers", def: "20000", help: "readers with a lesson due"},
-			{name: "connections", def: "4", help: "SMTP connections"},
-			{name: "smtp", help: "send to this smtp:// URL instead of an in-process server on 127.0.0.1"},
-			{name: "server-delay", def: "0s", help: "the in-process server waits this long before it accepts each message, as a remote or disk-queueing server does (e.g. 1ms)"},
-			{name: "signups", def: "0", help: "also drive this many concurrent signups through the web handler"},
-			{name: "signup-clients", def: "8", help: "how many clients post signups at once"},
-			{name: "idle", def: "0", help: "instead, time passes with nothing due over this many readers (e.g. 1000000)"},
-			{name: "database", help: "a postgres:// URL: run on a throwaway schema there instead of SQLite"},
-			{name: "instances", def: "1", help: "instances sharing the database (PostgreSQL only), each with its own pool and connections"},
-			{name: "cpuprofile", help: "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)"},
-		}})
+// benchOptions are bench's own flags.
+type benchOptions struct {
+	readers, connections       int
+	signups, signupClients     int
+	idle, instances            int
+	smtp, database, cpuprofile string
+	// serverDelay is text: benchServer checks it, together with --smtp.
+	serverDelay string
+}
+
+// benchCommand is the performance benchmark (bench*.go).
+func benchCommand() command {
+	return command{"bench", "[--readers N] [--signups N]",
+		"measure a real dispatch pass (and signups) on a throwaway database, against the raw SMTP limit", declareBench}
+}
+
+func declareBench(fs *flag.FlagSet) action {
+	var o benchOptions
+	fs.IntVar(&o.readers, "readers", 20000, "readers with a lesson due")
+	fs.IntVar(&o.connections, "connections", 4, "SMTP connections")
+	fs.StringVar(&o.smtp, "smtp", "", "send to this smtp:// URL instead of an in-process server on 127.0.0.1")
+	fs.StringVar(&o.serverDelay, "server-delay", "0s", "the in-process server waits this long before it accepts each message, as a remote or disk-queueing server does (e.g. 1ms)")
+	fs.IntVar(&o.signups, "signups", 0, "also drive this many concurrent signups through the web handler")
+	fs.IntVar(&o.signupClients, "signup-clients", 8, "how many clients post signups at once")
+	fs.IntVar(&o.idle, "idle", 0, "instead, time passes with nothing due over this many readers (e.g. 1000000)")
+	fs.StringVar(&o.database, "database", "", "a postgres:// URL: run on a throwaway schema there instead of SQLite")
+	fs.IntVar(&o.instances, "instances", 1, "instances sharing the database (PostgreSQL only), each with its own pool and connections")
+	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)")
+	return func(ctx context.Context, e *env) error { return cmdBench(ctx, e, o) }
 }
 
 // latencies collects per-message times from several goroutines.
@@ -56,61 +70,61 @@ func (l *latencies) quantile(q float64) time.Duration {
 	return l.d[min(len(l.d)-1, int(q*float64(len(l.d))))]
 }
 
-func benchInts(e *env) (readers, conns, signups, clients int, err error) {
-	vals := []*int{&readers, &conns, &signups, &clients}
-	for i, name := range []string{"readers", "connections", "signups", "signup-clients"} {
-		n, err := strconv.Atoi(e.flag(name))
-		if err != nil || n < 0 || (name != "signups" && n < 1) {
-			return 0, 0, 0, 0, fmt.Errorf("--%s %q: want a whole number", name, e.flag(name))
+// check refuses counts the benchmark cannot run with.
+func (o *benchOptions) check() error {
+	for _, c := range []struct {
+		name     string
+		n, least int
+	}{{"readers", o.readers, 1}, {"connections", o.connections, 1}, {"signups", o.signups, 0},
+		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}} {
+		if c.n < c.least {
+			return fmt.Errorf("--%s %d: want a whole number of at least %d", c.name, c.n, c.least)
 		}
-		*vals[i] = n
 	}
-	return readers, conns, signups, clients, nil
+	if o.instances < 1 || o.instances > 16 {
+		return fmt.Errorf("--instances %d: want a whole number from 1 to 16", o.instances)
+	}
+	return nil
 }
 
-func cmdBench(ctx context.Context, e *env) error {
-	readers, conns, signups, clients, err := benchInts(e)
-	if err != nil {
+func cmdBench(ctx context.Context, e *env, o benchOptions) error {
+	if err := o.check(); err != nil {
 		return err
-	}
-	idle, err := strconv.Atoi(e.flag("idle"))
-	if err != nil || idle < 0 {
-		return fmt.Errorf("--idle %q: want a whole number", e.flag("idle"))
 	}
 	dir, err := os.MkdirTemp("", "dripcourse-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	smtpURL, stop, err := benchServer(e)
+	smtpURL, stop, err := benchServer(o.smtp, o.serverDelay)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	cfg := *e.cfg
-	cfg.Data, cfg.Connections, cfg.MinFormTime = dir, conns, 0
+	cfg.Data, cfg.Connections, cfg.MinFormTime = dir, o.connections, 0
 	sc, err := mailer.ParseSMTPURL(smtpURL)
 	if err != nil {
 		return err
 	}
-	sc.Connections = conns
+	sc.Connections = o.connections
 	cfg.SMTP = &sc
-	apps, closeAll, err := openBenchApps(ctx, e, &cfg)
+	apps, closeAll, err := openBenchApps(ctx, o, &cfg)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
 	a := apps[0]
-	if idle > 0 {
-		return a.benchIdle(ctx, e.stdout, idle)
+	if o.idle > 0 {
+		return a.benchIdle(ctx, e.stdout, o.idle)
 	}
 	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s per instance, %d instance(s) on %s\n",
-		readers, conns, sc.Redacted(), len(apps), benchStore(&cfg))
-	if err := benchPass(ctx, e.stdout, apps, readers, conns, e.flag("cpuprofile")); err != nil {
+		o.readers, o.connections, sc.Redacted(), len(apps), benchStore(&cfg))
+	if err := benchPass(ctx, e.stdout, apps, o.readers, o.connections, o.cpuprofile); err != nil {
 		return err
 	}
-	if signups > 0 {
-		return benchSignups(ctx, e.stdout, apps, signups, max(1, clients))
+	if o.signups > 0 {
+		return benchSignups(ctx, e.stdout, apps, o.signups, o.signupClients)
 	}
 	return nil
 }
@@ -118,12 +132,12 @@ func cmdBench(ctx context.Context, e *env) error {
 // benchServer returns the SMTP server to send to: the one --smtp names,
 // or one started in this process, which takes --server-delay to accept
 // each message.
-func benchServer(e *env) (url string, stop func(), err error) {
-	delay, err := time.ParseDuration(e.flag("server-delay"))
+func benchServer(smtpURL, serverDelay string) (url string, stop func(), err error) {
+	delay, err := time.ParseDuration(serverDelay)
 	if err != nil || delay < 0 || delay > time.Minute {
-		return "", nil, fmt.Errorf("--server-delay %q: want a duration from 0s to 1m, such as 1ms", e.flag("server-delay"))
+		return "", nil, fmt.Errorf("--server-delay %q: want a duration from 0s to 1m, such as 1ms", serverDelay)
 	}
-	if url = e.flag("smtp"); url != "" {
+	if url = smtpURL; url != "" {
 		if delay > 0 {
 			return "", nil, fmt.Errorf("--server-delay applies to the in-process server only, not to --smtp")
 		}

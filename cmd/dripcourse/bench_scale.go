@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,18 +24,15 @@ import (
 // --instances on a throwaway schema of the --database PostgreSQL. Each has
 // its own database pool, SMTP connections and dispatcher, as separate
 // processes would; they share only the database.
-func openBenchApps(ctx context.Context, e *env, cfg *Config) ([]*app, func(), error) {
-	n, err := strconv.Atoi(e.flag("instances"))
-	if err != nil || n < 1 || n > 16 {
-		return nil, nil, fmt.Errorf("--instances %q: want a whole number from 1 to 16", e.flag("instances"))
-	}
+func openBenchApps(ctx context.Context, o benchOptions, cfg *Config) ([]*app, func(), error) {
+	n := o.instances
 	var cleanup []func()
 	closeAll := func() {
 		for i := len(cleanup) - 1; i >= 0; i-- {
 			cleanup[i]()
 		}
 	}
-	if db := e.flag("database"); db != "" {
+	if db := o.database; db != "" {
 		if !store.IsPostgres(db) {
 			return nil, nil, errors.New("--database: want a postgres:// URL")
 		}
@@ -50,6 +46,7 @@ func openBenchApps(ctx context.Context, e *env, cfg *Config) ([]*app, func(), er
 		return nil, nil, errors.New("--instances: several instances need a shared PostgreSQL (--database)")
 	}
 	apps := make([]*app, n)
+	var err error
 	for i := range apps {
 		if apps[i], err = openApp(ctx, cfg, newLogger(cfg, io.Discard), time.Now); err != nil {
 			closeAll()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"mime"
@@ -45,7 +46,7 @@ func newHarness(t *testing.T, extraEnv map[string]string) *harness {
 	for k, v := range extraEnv {
 		env[k] = v
 	}
-	cfg, _, _, err := parseConfig("test", nil, nil, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseConfig(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

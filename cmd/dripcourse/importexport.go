@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,20 +12,18 @@ import (
 	"github.com/dripcourse/dripcourse/internal/web"
 )
 
-func init() {
-	commands = append(commands,
-		command{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", cmdImport,
-			[]flagDef{{name: "confirmed", help: "the readers consented elsewhere: start their course now, with no confirmation email", boolean: true}}},
-		command{"export", "", "write every reader as CSV to standard output", cmdExport, nil},
-	)
+// importCommand declares import's --confirmed.
+func importCommand(fs *flag.FlagSet) action {
+	confirmed := fs.Bool("confirmed", false, "the readers consented elsewhere: start their course now, with no confirmation email")
+	return func(ctx context.Context, e *env) error { return cmdImport(ctx, e, *confirmed) }
 }
 
-// importArgs finds the file and the --confirmed flag, which may also come
-// after the file name (the flag package stops at the first argument).
-func importArgs(e *env) (file string, confirmed bool, err error) {
-	confirmed = e.flag("confirmed") == "true"
+// importArgs finds the file among args, and a --confirmed that comes
+// after it (the flag package stops at the first argument); confirmed is
+// the flag as parsed before the file.
+func importArgs(args []string, confirmed bool) (file string, _ bool, err error) {
 	var files []string
-	for _, a := range e.args {
+	for _, a := range args {
 		switch a {
 		case "--confirmed", "-confirmed", "--confirmed=true", "-confirmed=true":
 			confirmed = true
@@ -44,8 +43,8 @@ func importArgs(e *env) (file string, confirmed bool, err error) {
 // cmdImport adds the file's readers. Every row not simply added is
 // reported by line; bad rows make the exit status 1, after the good rows
 // are in.
-func cmdImport(ctx context.Context, e *env) error {
-	file, confirmed, err := importArgs(e)
+func cmdImport(ctx context.Context, e *env, confirmed bool) error {
+	file, confirmed, err := importArgs(e.args, confirmed)
 	if err != nil {
 		return err
 	}

@@ -45,49 +45,49 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
-// command is one subcommand.
+// action runs a command once its flags and settings are parsed.
+type action func(ctx context.Context, e *env) error
+
+// command is one subcommand. declare adds the command's own typed flags
+// to fs and returns the command's action, bound to their values.
 type command struct {
 	name, args, help string
-	run              func(ctx context.Context, env *env) error
-	flags            []flagDef // the command's own flags, besides the settings
+	declare          func(fs *flag.FlagSet) action
 }
 
-// flagDef is a subcommand's own flag.
-type flagDef struct {
-	name, def, help string
-	boolean         bool
+// plain declares a command that has no flags of its own.
+func plain(run action) func(*flag.FlagSet) action {
+	return func(*flag.FlagSet) action { return run }
 }
 
-// env is what a subcommand gets: its parsed configuration, its own flags
-// and arguments, and where to write.
+// env is what a command gets: its parsed configuration, its arguments,
+// the clock and where to write.
 type env struct {
 	now    func() time.Time
 	cfg    *Config
-	flags  map[string]string
 	args   []string
 	stdout io.Writer
 	stderr io.Writer
 }
 
-// flag returns the value of one of the command's own flags.
-func (e *env) flag(name string) string { return e.flags[name] }
-
-// commands lists the subcommands; files that add one append to it in
-// their own init.
-var commands []command
-
-func init() {
-	commands = append(commands, []command{
-		{"serve", "", "run the web server and the scheduler", cmdServe, nil},
-		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", cmdSend,
-			[]flagDef{{name: "now", help: "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z"}}},
-		{"check", "", "load the lessons and templates and report every problem as file:line: message", cmdCheck,
-			[]flagDef{{name: "against-live", boolean: true, help: "also show what these lessons would do to the readers in the database"}}},
-		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", cmdStats,
-			[]flagDef{{name: "json", help: "print a JSON object instead of a table", boolean: true}}},
-		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", cmdHealthcheck, nil},
-		{"help", "", "show this help", nil, nil},
-	}...)
+// commands lists the subcommands in the order help shows them: running
+// the course, looking at it, the readers, the data, and the tools.
+func commands() []command {
+	return []command{
+		{"serve", "", "run the web server and the scheduler", plain(cmdServe)},
+		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", sendCommand},
+		{"check", "", "load the lessons and templates and report every problem as file:line: message", checkCommand},
+		{"schedule", "", "what is due over the next 7 days, per day and lesson", plain(cmdSchedule)},
+		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
+		{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", plain(cmdSubscriber)},
+		{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", importCommand},
+		{"export", "", "write every reader as CSV to standard output", plain(cmdExport)},
+		{"backup", "FILE", "write a consistent copy of the live database to FILE", plain(cmdBackup)},
+		{"migrate-store", "--from --to", "copy a SQLite deployment (database and signing secret) into PostgreSQL; re-run it to catch up, it resumes if interrupted", migrateCommand},
+		benchCommand(),
+		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", plain(cmdHealthcheck)},
+		{"help", "", "show this help", nil},
+	}
 }
 
 // run is the whole program, testable: it takes its arguments, environment
@@ -102,15 +102,18 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 		usage(stdout)
 		return nil
 	}
-	for _, c := range commands {
-		if c.name != args[0] || c.run == nil {
+	for _, c := range commands() {
+		if c.name != args[0] || c.declare == nil {
 			continue
 		}
-		cfg, own, rest, err := parseConfig("dripcourse "+c.name, c.flags, args[1:], getenv, stderr)
+		fs := flag.NewFlagSet("dripcourse "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		act := c.declare(fs)
+		cfg, err := parseConfig(fs, args[1:], getenv)
 		if err != nil {
 			return err
 		}
-		return c.run(ctx, &env{now: now, cfg: cfg, flags: own, args: rest, stdout: stdout, stderr: stderr})
+		return act(ctx, &env{now: now, cfg: cfg, args: fs.Args(), stdout: stdout, stderr: stderr})
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -119,18 +122,32 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "dripcourse: an email course, delivered one lesson at a time.")
 	fmt.Fprintln(w, "\nUsage: dripcourse COMMAND [settings] [arguments]\n\nCommands:")
-	for _, c := range commands {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-13s %-18s %s\n", c.name, c.args, c.help)
-		for _, f := range c.flags {
-			fmt.Fprintf(w, "  %-13s   --%-15s %s\n", "", f.name, f.help)
-		}
+		printFlags(w, c)
 	}
 	fmt.Fprintln(w, "\nSettings (a flag, or the environment variable in brackets):")
-	for _, s := range settings {
+	for _, s := range settings() {
 		def := ""
 		if s.def != "" {
 			def = " (default " + s.def + ")"
 		}
 		fmt.Fprintf(w, "  --%-19s %s%s [%s]\n", s.name, s.help, def, s.env)
 	}
+}
+
+// printFlags lists a command's own flags under it.
+func printFlags(w io.Writer, c command) {
+	if c.declare == nil {
+		return
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	c.declare(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" {
+			def = " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  %-13s   --%-15s %s%s\n", "", f.Name, f.Usage, def)
+	})
 }

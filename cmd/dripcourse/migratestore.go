@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,46 +17,45 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func init() {
-	commands = append(commands, command{"migrate-store", "--from --to",
-		"copy a SQLite deployment (database and signing secret) into PostgreSQL; re-run it to catch up, it resumes if interrupted",
-		cmdMigrateStore, []flagDef{
-			{name: "from", help: "the SQLite database file, as sqlite:PATH (e.g. sqlite:data/dripcourse.db); it is only read"},
-			{name: "to", help: "the PostgreSQL database, as postgres://user:pass@host/db"},
-			{name: "batch", def: "2000", help: "rows per PostgreSQL transaction"},
-		}})
-}
-
-// migration is what migrate-store was asked to do.
+// migration is what migrate-store was asked to do: its flags, and then
+// the SQLite file itself (from without its sqlite: prefix).
 type migration struct {
-	from, to string // the SQLite file, and the PostgreSQL URL
+	from, to string // sqlite:PATH, and the PostgreSQL URL
 	batch    int
+	file     string
 }
 
-// migrateArgs checks migrate-store's flags. It never repeats --to, which
-// may hold a password.
-func migrateArgs(e *env) (migration, error) {
-	from, to, batch := e.flag("from"), e.flag("to"), e.flag("batch")
+// migrateCommand declares migrate-store's flags. Its --from takes the
+// place of the sender-address setting of the same name.
+func migrateCommand(fs *flag.FlagSet) action {
+	var m migration
+	fs.StringVar(&m.from, "from", "", "the SQLite database file, as sqlite:PATH (e.g. sqlite:data/dripcourse.db); it is only read")
+	fs.StringVar(&m.to, "to", "", "the PostgreSQL database, as postgres://user:pass@host/db")
+	fs.IntVar(&m.batch, "batch", 2000, "rows per PostgreSQL transaction")
+	return func(ctx context.Context, e *env) error { return cmdMigrateStore(ctx, e, m) }
+}
+
+// check checks migrate-store's flags and arguments. It never repeats
+// --to, which may hold a password.
+func (m *migration) check(args []string) error {
 	const usage = "usage: dripcourse migrate-store --from sqlite:PATH --to postgres://user:pass@host/db"
-	if len(e.args) > 0 || from == "" || to == "" {
-		return migration{}, errors.New(usage)
+	if len(args) > 0 || m.from == "" || m.to == "" {
+		return errors.New(usage)
 	}
-	m := migration{from: strings.TrimPrefix(from, "sqlite:"), to: to}
-	if !strings.HasPrefix(from, "sqlite:") || m.from == "" {
-		return m, errors.New("migrate-store: --from must name the SQLite database file as sqlite:PATH, e.g. sqlite:data/dripcourse.db")
+	m.file = strings.TrimPrefix(m.from, "sqlite:")
+	if !strings.HasPrefix(m.from, "sqlite:") || m.file == "" {
+		return errors.New("migrate-store: --from must name the SQLite database file as sqlite:PATH, e.g. sqlite:data/dripcourse.db")
 	}
-	if !store.IsPostgres(to) {
-		return m, errors.New("migrate-store: --to must be a postgres:// URL, e.g. postgres://user:pass@host/db")
+	if !store.IsPostgres(m.to) {
+		return errors.New("migrate-store: --to must be a postgres:// URL, e.g. postgres://user:pass@host/db")
 	}
-	n, err := strconv.Atoi(batch)
-	if err != nil || n < 1 || n > 50000 {
-		return m, fmt.Errorf("migrate-store: --batch %q is not a whole number from 1 to 50000", batch)
+	if m.batch < 1 || m.batch > 50000 {
+		return fmt.Errorf("migrate-store: --batch %d is not a whole number from 1 to 50000", m.batch)
 	}
-	m.batch = n
-	if fi, err := os.Stat(m.from); err != nil || fi.IsDir() {
-		return m, fmt.Errorf("migrate-store: --from: no database file at %s", m.from)
+	if fi, err := os.Stat(m.file); err != nil || fi.IsDir() {
+		return fmt.Errorf("migrate-store: --from: no database file at %s", m.file)
 	}
-	return m, nil
+	return nil
 }
 
 // migrateSecret reads the signing secret kept beside the SQLite database.
@@ -89,16 +88,15 @@ func where(pg string) string {
 	return "PostgreSQL " + u.Host + u.Path
 }
 
-func cmdMigrateStore(ctx context.Context, e *env) error {
-	m, err := migrateArgs(e)
+func cmdMigrateStore(ctx context.Context, e *env, m migration) error {
+	if err := m.check(e.args); err != nil {
+		return err
+	}
+	secret, err := migrateSecret(m.file)
 	if err != nil {
 		return err
 	}
-	secret, err := migrateSecret(m.from)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "copying %s into %s\n", m.from, where(m.to))
+	fmt.Fprintf(e.stdout, "copying %s into %s\n", m.file, where(m.to))
 	dst, err := store.Open(ctx, m.to)
 	if err != nil {
 		return fmt.Errorf("migrate-store: destination: %w", err)
@@ -106,7 +104,7 @@ func cmdMigrateStore(ctx context.Context, e *env) error {
 	defer dst.Close()
 	start := e.now()
 	p := &copyPrinter{w: e.stdout, now: e.now, last: start}
-	rep, err := store.Copy(ctx, m.from, dst, store.CopyOptions{Secret: secret, BatchSize: m.batch, Progress: p.print})
+	rep, err := store.Copy(ctx, m.file, dst, store.CopyOptions{Secret: secret, BatchSize: m.batch, Progress: p.print})
 	switch {
 	case errors.Is(err, context.Canceled):
 		return errors.New("migrate-store: interrupted: run the same command again to resume where it stopped")

@@ -16,14 +16,6 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func init() {
-	commands = append(commands,
-		command{"schedule", "", "what is due over the next 7 days, per day and lesson", cmdSchedule, nil},
-		command{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", cmdSubscriber, nil},
-		command{"backup", "FILE", "write a consistent copy of the live database to FILE", cmdBackup, nil},
-	)
-}
-
 // openQuiet opens the app for a one-shot command, logging only problems.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
 	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)

@@ -2,22 +2,33 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/delivery"
 )
 
-// cmdSend runs one dispatch pass and exits: for deployments without a
-// long-running process, and to see what a given moment would send.
-func cmdSend(ctx context.Context, e *env) error {
-	now := e.now
-	if v := e.flag("now"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			return fmt.Errorf("--now %q: write it like 2026-12-01T09:00:00Z", v)
+// sendCommand declares send's --now.
+func sendCommand(fs *flag.FlagSet) action {
+	var at time.Time
+	fs.Func("now", "act as if the time were this RFC 3339 moment, e.g. 2026-12-01T09:00:00Z", func(v string) (err error) {
+		if at, err = time.Parse(time.RFC3339, v); err != nil {
+			return errors.New("write it like 2026-12-01T09:00:00Z")
 		}
-		now = func() time.Time { return t }
+		return nil
+	})
+	return func(ctx context.Context, e *env) error { return cmdSend(ctx, e, at) }
+}
+
+// cmdSend runs one dispatch pass and exits: for deployments without a
+// long-running process, and to see what a given moment (at, unless zero)
+// would send.
+func cmdSend(ctx context.Context, e *env, at time.Time) error {
+	now := e.now
+	if !at.IsZero() {
+		now = func() time.Time { return at }
 	}
 	log := newLogger(e.cfg, e.stderr)
 	a, err := openApp(ctx, e.cfg, log, now)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -36,7 +37,13 @@ func ratio(n, of int) float64 {
 	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
 }
 
-func cmdStats(ctx context.Context, e *env) error {
+// statsCommand declares stats's --json.
+func statsCommand(fs *flag.FlagSet) action {
+	asJSON := fs.Bool("json", false, "print a JSON object instead of a table")
+	return func(ctx context.Context, e *env) error { return cmdStats(ctx, e, *asJSON) }
+}
+
+func cmdStats(ctx context.Context, e *env, asJSON bool) error {
 	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return err
@@ -46,7 +53,7 @@ func cmdStats(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if e.flag("json") == "true" {
+	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)

@@ -25,20 +25,8 @@ type frame struct {
 // piece is literal text, or the slot of a per-reader value.
 type piece struct {
 	lit  string
-	slot int // -1 for literal text
+	slot int // index into the values of frame.values; -1 for literal text
 }
-
-// Slots of the per-reader values; click links follow, one per distinct
-// destination.
-const (
-	slotName = iota
-	slotUnsub
-	slotView
-	slotNext
-	slotPause
-	slotPixel
-	slotClick
-)
 
 type frameKey struct {
 	ct     *Content

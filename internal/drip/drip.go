@@ -13,14 +13,15 @@ import (
 )
 
 // Sentinel errors. Callers test them with errors.Is; the web layer maps them
-// to HTTP statuses in one place.
+// to HTTP statuses in one place. ErrInvalid and ErrConflict are apart on
+// purpose: an invalid request is wrong whenever it comes (400), while a
+// conflicting one is refused only by the present state of what it names,
+// and may succeed later or after another change (409).
 var (
 	ErrNotFound    = errors.New("not found")
-	ErrExists      = errors.New("already exists")
 	ErrInvalid     = errors.New("invalid input")
-	ErrSuppressed  = errors.New("address is suppressed")
+	ErrConflict    = errors.New("not possible in the present state")
 	ErrUnavailable = errors.New("temporarily unavailable")
-	ErrRateLimited = errors.New("rate limited")
 )
 
 // Status is a reader's standing with the list as a whole.

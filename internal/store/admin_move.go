@@ -12,7 +12,7 @@ import (
 
 // ErrInFlight refuses an operator's change while one of the reader's
 // lessons is being sent: its delivery row holds the schedule as a lease.
-var ErrInFlight = fmt.Errorf("a lesson is being sent to this reader right now: %w", drip.ErrInvalid)
+var ErrInFlight = fmt.Errorf("a lesson is being sent to this reader right now: %w", drip.ErrConflict)
 
 // SkippedReply is the last_reply of a lesson an operator skipped.
 const SkippedReply = "skipped by operator"

@@ -26,6 +26,10 @@ func sendOne(t *testing.T, db *DB, slug string, at time.Time) {
 }
 
 func TestEraseLeavesOnlySuppression(t *testing.T) {
+	stores(t, testEraseLeavesOnlySuppression)
+}
+
+func testEraseLeavesOnlySuppression(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id := active(t, db, "Gone@Example.com", t0)
@@ -52,6 +56,10 @@ func TestEraseLeavesOnlySuppression(t *testing.T) {
 }
 
 func TestReadersSearchAndFilter(t *testing.T) {
+	stores(t, testReadersSearchAndFilter)
+}
+
+func testReadersSearchAndFilter(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	active(t, db, "Alice@Example.com", t0)
@@ -93,6 +101,10 @@ func TestReadersSearchAndFilter(t *testing.T) {
 }
 
 func TestMoveSkipsLessons(t *testing.T) {
+	stores(t, testMoveSkipsLessons)
+}
+
+func testMoveSkipsLessons(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id := active(t, db, "sam@example.com", t0)
@@ -125,6 +137,10 @@ func TestMoveSkipsLessons(t *testing.T) {
 }
 
 func TestImportReader(t *testing.T) {
+	stores(t, testImportReader)
+}
+
+func testImportReader(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	in := Import{Email: "New@Example.com", Name: "New", Timezone: "Asia/Tokyo", Confirmed: true, Course: "course", FirstDue: t0, At: t0}
@@ -161,6 +177,10 @@ func mustID(t *testing.T, db *DB, email string) int64 {
 }
 
 func TestAdminSessions(t *testing.T) {
+	stores(t, testAdminSessions)
+}
+
+func testAdminSessions(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	if ok, err := db.InitAdminPassword(ctx, "h1"); !ok || err != nil {
@@ -190,6 +210,10 @@ func TestAdminSessions(t *testing.T) {
 }
 
 func TestPerDayCounts(t *testing.T) {
+	stores(t, testPerDayCounts)
+}
+
+func testPerDayCounts(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	active(t, db, "a@example.com", t0)
@@ -209,6 +233,10 @@ func TestPerDayCounts(t *testing.T) {
 // TestDashboardQueriesUseIndexes keeps the dashboard's per-day counts off
 // full table scans: they read one index range each.
 func TestDashboardQueriesUseIndexes(t *testing.T) {
+	stores(t, testDashboardQueriesUseIndexes)
+}
+
+func testDashboardQueriesUseIndexes(t *testing.T) {
 	sqliteOnly(t)
 	db := open(t)
 	for name, q := range map[string]string{
@@ -236,6 +264,10 @@ func TestDashboardQueriesUseIndexes(t *testing.T) {
 // TestErasedIDsAreNeverReused: signed links name readers and deliveries by
 // ID, so after an erasure a new reader must never get the old IDs.
 func TestErasedIDsAreNeverReused(t *testing.T) {
+	stores(t, testErasedIDsAreNeverReused)
+}
+
+func testErasedIDsAreNeverReused(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id := active(t, db, "gone@example.com", t0)

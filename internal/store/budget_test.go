@@ -40,6 +40,10 @@ func (l *tokenLog) attach(b *Budget) {
 // The tokens must be 300 distinct slots at least one interval apart, with
 // no slot lost between them: together they stay within the rate.
 func TestBudgetSharedByInstances(t *testing.T) {
+	stores(t, testBudgetSharedByInstances)
+}
+
+func testBudgetSharedByInstances(t *testing.T) {
 	const instances, senders, each = 3, 4, 25
 	var log tokenLog
 	var wg sync.WaitGroup
@@ -80,6 +84,10 @@ func TestBudgetSharedByInstances(t *testing.T) {
 // starts again from now, instead of handing out the slots it missed (a
 // burst), and that an instance drops reserved tokens that went stale.
 func TestBudgetDoesNotSaveUpIdleTime(t *testing.T) {
+	stores(t, testBudgetDoesNotSaveUpIdleTime)
+}
+
+func testBudgetDoesNotSaveUpIdleTime(t *testing.T) {
 	b := open(t).Budget("smtp", 100) // 10 ms apart, 10 reserved at once
 	now := t0
 	var slept []time.Duration
@@ -101,6 +109,10 @@ func TestBudgetDoesNotSaveUpIdleTime(t *testing.T) {
 // be reached, Wait says so, and still waits one interval, so a sender that
 // carries on keeps this instance within the rate.
 func TestBudgetKeepsPaceWithoutDatabase(t *testing.T) {
+	stores(t, testBudgetKeepsPaceWithoutDatabase)
+}
+
+func testBudgetKeepsPaceWithoutDatabase(t *testing.T) {
 	db, err := Open(context.Background(), testTarget(t))
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +130,10 @@ func TestBudgetKeepsPaceWithoutDatabase(t *testing.T) {
 }
 
 func TestBudgetBatchSize(t *testing.T) {
+	stores(t, testBudgetBatchSize)
+}
+
+func testBudgetBatchSize(t *testing.T) {
 	db := open(t)
 	cases := []struct {
 		rate     float64

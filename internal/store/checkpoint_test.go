@@ -22,6 +22,10 @@ func walPages(t *testing.T, db *DB) (pages, done int) {
 // checkpointer (SQLite's own would have reset it at 1,000 pages), which
 // copies all of it back, so the next commit starts the WAL afresh.
 func TestCommitsDoNotCheckpoint(t *testing.T) {
+	stores(t, testCommitsDoNotCheckpoint)
+}
+
+func testCommitsDoNotCheckpoint(t *testing.T) {
 	sqliteOnly(t)
 	db := open(t)
 	ctx := context.Background()
@@ -51,6 +55,10 @@ func TestCommitsDoNotCheckpoint(t *testing.T) {
 // restart the WAL gives up at once instead of holding writers back while
 // it waits, and a write right after it goes through.
 func TestCheckpointNeverWaitsForReaders(t *testing.T) {
+	stores(t, testCheckpointNeverWaitsForReaders)
+}
+
+func testCheckpointNeverWaitsForReaders(t *testing.T) {
 	sqliteOnly(t)
 	db := open(t)
 	ctx := context.Background()

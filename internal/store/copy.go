@@ -117,7 +117,7 @@ func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyRepor
 	// yet, and a copy that missed them would send those lessons again.
 	err := eachDeadJournal(journalPrefix(file), func(id string) error {
 		return fmt.Errorf("store: copy: %s holds outcomes of a dispatch pass that stopped before they reached the database: "+
-			"run `dripcourse serve` (or any command) on it once to apply them, then copy: %w", journalPrefix(file)+id+".lock", drip.ErrInvalid)
+			"run `dripcourse serve` (or any command) on it once to apply them, then copy: %w", journalPrefix(file)+id+".lock", drip.ErrConflict)
 	})
 	if err != nil {
 		return CopyReport{}, err
@@ -153,7 +153,7 @@ func Copy(ctx context.Context, file string, dst *DB, opt CopyOptions) (CopyRepor
 		return c.rep, err
 	}
 	if !ran {
-		return c.rep, fmt.Errorf("store: copy: another migrate-store is copying into this database: %w", drip.ErrInvalid)
+		return c.rep, fmt.Errorf("store: copy: another migrate-store is copying into this database: %w", drip.ErrConflict)
 	}
 	var differ []string
 	for _, t := range c.rep.Tables {
@@ -203,7 +203,7 @@ func checkVersion(ctx context.Context, tx *sql.Tx, file string) error {
 		return fmt.Errorf("store: copy: %s is not a dripcourse database: %w", file, drip.ErrInvalid)
 	case v != len(names):
 		return fmt.Errorf("store: copy: %s has schema version %d, this binary %d: run this binary's serve on it once, then copy: %w",
-			file, v, len(names), drip.ErrInvalid)
+			file, v, len(names), drip.ErrConflict)
 	}
 	return nil
 }

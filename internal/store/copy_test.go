@@ -19,13 +19,10 @@ import (
 const testSecret = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
 
 // copyPair opens a SQLite store in a file, which the caller closes, and a
-// fresh PostgreSQL one. The copy needs both, so it is tested on the
-// suite's first pass only.
+// fresh PostgreSQL one. The copy needs both, so its tests run once, not
+// through stores.
 func copyPair(t testing.TB) (src *DB, file string, dst *DB) {
 	t.Helper()
-	if testPostgres {
-		t.Skip("the copy tests ran on the first pass, which uses both databases")
-	}
 	url := pgtest.Fresh(t)
 	ctx := context.Background()
 	file = filepath.Join(t.TempDir(), "dripcourse.db")
@@ -184,6 +181,10 @@ func TestCopyKeepsRowsAndIDs(t *testing.T) {
 }
 
 func TestCopyRefuses(t *testing.T) {
+	stores(t, testCopyRefuses)
+}
+
+func testCopyRefuses(t *testing.T) {
 	sqliteOnly(t)
 	ctx := context.Background()
 	dir := t.TempDir()

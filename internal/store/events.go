@@ -80,19 +80,6 @@ func deliverySlug(ctx context.Context, q queryer, deliveryID, subscriberID int64
 	return slug, err
 }
 
-// DeliverySlug returns the lesson a reader's delivery carried, or
-// drip.ErrNotFound when the delivery is not theirs.
-func (db *DB) DeliverySlug(ctx context.Context, deliveryID, subscriberID int64) (string, error) {
-	slug, err := deliverySlug(ctx, db.r, deliveryID, subscriberID)
-	if err != nil {
-		return "", fmt.Errorf("store: delivery: %w", err)
-	}
-	if slug == "" {
-		return "", fmt.Errorf("store: delivery %d: %w", deliveryID, drip.ErrNotFound)
-	}
-	return slug, nil
-}
-
 // Events returns a reader's timeline, oldest first.
 func (db *DB) Events(ctx context.Context, subscriberID int64) ([]drip.Event, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, subscriber_id, delivery_id, kind, machine, detail, at

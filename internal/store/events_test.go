@@ -12,6 +12,10 @@ import (
 // recorded once an hour; a different destination, kind of client or kind
 // of event is recorded at once.
 func TestRepeatedEventsAreRecordedOnce(t *testing.T) {
+	stores(t, testRepeatedEventsAreRecordedOnce)
+}
+
+func testRepeatedEventsAreRecordedOnce(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id, j := claimOne(t, db, "a@example.com", t0, "one")

@@ -11,6 +11,10 @@ import (
 )
 
 func TestFaultsAreUnavailableAndLeaveNothingHalfWritten(t *testing.T) {
+	stores(t, testFaultsAreUnavailableAndLeaveNothingHalfWritten)
+}
+
+func testFaultsAreUnavailableAndLeaveNothingHalfWritten(t *testing.T) {
 	sqliteOnly(t)
 	for name, fault := range map[string]Fault{"read-only": ReadOnly, "disk full": DiskFull} {
 		t.Run(name, func(t *testing.T) {

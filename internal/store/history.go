@@ -26,28 +26,3 @@ func (db *DB) DeliveriesOf(ctx context.Context, subscriberID int64) ([]drip.Deli
 	}
 	return out, nil
 }
-
-// Attempt is one SMTP attempt's reply.
-type Attempt struct {
-	DeliveryID int64
-	Reply
-	At int64
-}
-
-// AttemptsOf returns every attempt's reply for a reader's deliveries.
-func (db *DB) AttemptsOf(ctx context.Context, subscriberID int64) ([]Attempt, error) {
-	var out []Attempt
-	err := db.eachRow(ctx, `SELECT a.delivery_id, a.code, a.enhanced, a.text, a.at FROM attempts a
-		JOIN deliveries d ON d.id = a.delivery_id WHERE d.subscriber_id = ? ORDER BY a.id`, func(scan func(...any) error) error {
-		var a Attempt
-		if err := scan(&a.DeliveryID, &a.Code, &a.Enhanced, &a.Text, &a.At); err != nil {
-			return err
-		}
-		out = append(out, a)
-		return nil
-	}, subscriberID)
-	if err != nil {
-		return nil, fmt.Errorf("store: attempts: %w", err)
-	}
-	return out, nil
-}

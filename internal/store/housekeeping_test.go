@@ -14,6 +14,10 @@ import (
 // from that instance and another: both skip without running fn. Once the
 // holder is done, the job runs again.
 func TestExclusiveSkipsWhileHeld(t *testing.T) {
+	stores(t, testExclusiveSkipsWhileHeld)
+}
+
+func testExclusiveSkipsWhileHeld(t *testing.T) {
 	postgresOnly(t, "SQLite runs a single instance: Exclusive just runs the job")
 	ctx := context.Background()
 	dbs := openInstances(t, testTarget(t), 2)
@@ -56,6 +60,10 @@ func TestExclusiveSkipsWhileHeld(t *testing.T) {
 // TestExclusiveNeverOverlaps has two instances try the job from several
 // goroutines at once: at most one runs it at any moment.
 func TestExclusiveNeverOverlaps(t *testing.T) {
+	stores(t, testExclusiveNeverOverlaps)
+}
+
+func testExclusiveNeverOverlaps(t *testing.T) {
 	postgresOnly(t, "SQLite runs a single instance: Exclusive just runs the job")
 	dbs := openInstances(t, testTarget(t), 2)
 	var active, ran, overlaps atomic.Int32
@@ -96,6 +104,10 @@ func TestExclusiveNeverOverlaps(t *testing.T) {
 // postgresOnly skips a test of exclusion between instances on the SQLite
 // run: SQLite serves a single instance, and Exclusive just runs the job.
 func TestExclusiveRunsOnSQLite(t *testing.T) {
+	stores(t, testExclusiveRunsOnSQLite)
+}
+
+func testExclusiveRunsOnSQLite(t *testing.T) {
 	sqliteOnly(t)
 	boom := errors.New("boom")
 	calls := 0
@@ -106,6 +118,10 @@ func TestExclusiveRunsOnSQLite(t *testing.T) {
 }
 
 func TestHousekeep(t *testing.T) {
+	stores(t, testHousekeep)
+}
+
+func testHousekeep(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	c := db.RateCounter()

@@ -123,6 +123,10 @@ func (j *Journal) crash() {
 }
 
 func TestJournalAppliesAndCleansUp(t *testing.T) {
+	stores(t, testJournalAppliesAndCleansUp)
+}
+
+func testJournalAppliesAndCleansUp(t *testing.T) {
 	db, outs := journalFixture(t, 700)
 	j := db.NewJournal()
 	for i := 0; i < len(outs); i += 3 {
@@ -149,6 +153,10 @@ func TestJournalAppliesAndCleansUp(t *testing.T) {
 // half applied and with its last write cut short, and opens the database
 // again: every whole outcome is applied once, the torn one not at all.
 func TestJournalReplayAfterCrash(t *testing.T) {
+	stores(t, testJournalReplayAfterCrash)
+}
+
+func testJournalReplayAfterCrash(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 40)
 	j := db.NewJournal()
@@ -196,6 +204,10 @@ func appendFile(t *testing.T, path, s string) {
 // claim applies them before it claims anything, and a live journal is
 // never touched by another's replay.
 func TestJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
+	stores(t, testJournalLeftByAPassIsReplayedByTheNextClaim)
+}
+
+func testJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 10)
 	live := db.NewJournal()
@@ -256,6 +268,10 @@ func TestJournalDamageIsReported(t *testing.T) {
 // TestCopyRefusesUnappliedJournal: migrate-store must not copy a database
 // while a crashed pass's outcomes are still only in its journal.
 func TestCopyRefusesUnappliedJournal(t *testing.T) {
+	stores(t, testCopyRefusesUnappliedJournal)
+}
+
+func testCopyRefusesUnappliedJournal(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 2)
 	deadJournal(t, db, outs)
@@ -269,6 +285,10 @@ func TestCopyRefusesUnappliedJournal(t *testing.T) {
 // (a full disk) and cannot be cut back leaves half a line, so appends go
 // on in a new file, where that half line can only end the old one.
 func TestJournalWriteFailureStartsAFreshFile(t *testing.T) {
+	stores(t, testJournalWriteFailureStartsAFreshFile)
+}
+
+func testJournalWriteFailureStartsAFreshFile(t *testing.T) {
 	ctx := context.Background()
 	db, outs := journalFixture(t, 3)
 	if err := db.InjectFault(ctx, ReadOnly); err != nil {
@@ -305,6 +325,10 @@ func TestJournalWriteFailureStartsAFreshFile(t *testing.T) {
 // TestJournalRotates: a long pass writes several files; those applied are
 // removed as it goes, and a crash leaves the rest to be replayed in order.
 func TestJournalRotates(t *testing.T) {
+	stores(t, testJournalRotates)
+}
+
+func testJournalRotates(t *testing.T) {
 	defer func(n int64) { journalSegment = n }(journalSegment)
 	journalSegment = 1024 // about four outcomes a file
 	ctx := context.Background()
@@ -341,6 +365,10 @@ func TestJournalRotates(t *testing.T) {
 // same database. The survivor's next claim applies them, long before
 // their lessons' leases run out and it could claim those lessons again.
 func TestAnotherProcessesJournalIsReplayed(t *testing.T) {
+	stores(t, testAnotherProcessesJournalIsReplayed)
+}
+
+func testAnotherProcessesJournalIsReplayed(t *testing.T) {
 	ctx := context.Background()
 	survivor, outs := journalFixture(t, 5)
 	dead := openAt(t, survivor.path)
@@ -374,6 +402,10 @@ func TestJournalBesideAnOddlyNamedDatabase(t *testing.T) {
 // takes writes again, each applies what waited instead of repeating the
 // old error.
 func TestWaitingOutAFailure(t *testing.T) {
+	stores(t, testWaitingOutAFailure)
+}
+
+func testWaitingOutAFailure(t *testing.T) {
 	for _, wait := range []struct {
 		name string
 		f    func(*Journal, context.Context) error
@@ -412,6 +444,10 @@ func TestWaitingOutAFailure(t *testing.T) {
 // a pass holds a progress row for a journal that is not there; Open drops
 // it.
 func TestOrphanProgressRowsGo(t *testing.T) {
+	stores(t, testOrphanProgressRowsGo)
+}
+
+func testOrphanProgressRowsGo(t *testing.T) {
 	sqliteOnly(t)
 	ctx := context.Background()
 	db := open(t)

@@ -15,6 +15,10 @@ import (
 // other instance's delivery row would vanish and the lesson come due a
 // third time.
 func TestReleaseOfRetakenWorkChangesNothing(t *testing.T) {
+	stores(t, testReleaseOfRetakenWorkChangesNothing)
+}
+
+func testReleaseOfRetakenWorkChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id := active(t, db, "slow@example.com", t0)
@@ -50,6 +54,10 @@ func TestReleaseOfRetakenWorkChangesNothing(t *testing.T) {
 // TestConcurrentClaimsAreDisjoint: two instances claiming at the same
 // moment never get the same reader.
 func TestConcurrentClaimsAreDisjoint(t *testing.T) {
+	stores(t, testConcurrentClaimsAreDisjoint)
+}
+
+func testConcurrentClaimsAreDisjoint(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoInstances(t)
 	const readers = 300
@@ -95,6 +103,10 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 // another sender has since retaken, stays with the other sender: putting
 // it back in the queue would send it twice.
 func TestRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
+	stores(t, testRequeueOfRetakenConfirmationChangesNothing)
+}
+
+func testRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	if _, err := db.Subscribe(ctx, signup("new@example.com", t0)); err != nil {
@@ -129,6 +141,10 @@ func TestRequeueOfRetakenConfirmationChangesNothing(t *testing.T) {
 // no longer blocks pausing the reader; a lesson still in the course is
 // picked again with its row.
 func TestAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
+	stores(t, testAbandonedSendIsClosedByTheNextClaim)
+}
+
+func testAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id, _ := claimOne(t, db, "a@example.com", t0, "one")
@@ -155,6 +171,10 @@ func TestAbandonedSendIsClosedByTheNextClaim(t *testing.T) {
 // A retry taken up and then handed back unsent waits as a retry again,
 // not as a send in flight.
 func TestReleasedRetryWaitsAsARetry(t *testing.T) {
+	stores(t, testReleasedRetryWaitsAsARetry)
+}
+
+func testReleasedRetryWaitsAsARetry(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id, j := claimOne(t, db, "a@example.com", t0, "one")
@@ -179,6 +199,10 @@ func TestReleasedRetryWaitsAsARetry(t *testing.T) {
 // reader's window, waits as a retry: as a send in flight it would block
 // pausing and erasing the reader until then.
 func TestPutOffCrashedSendWaitsAsARetry(t *testing.T) {
+	stores(t, testPutOffCrashedSendWaitsAsARetry)
+}
+
+func testPutOffCrashedSendWaitsAsARetry(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id, j := claimOne(t, db, "a@example.com", t0, "one")

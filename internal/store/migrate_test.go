@@ -14,8 +14,12 @@ import (
 // turn, then opens it: Open must bring it to the newest version and leave
 // a working store.
 func TestEveryMigrationUpgrades(t *testing.T) {
+	stores(t, testEveryMigrationUpgrades)
+}
+
+func testEveryMigrationUpgrades(t *testing.T) {
 	dialect := "sqlite"
-	if testPostgres {
+	if onPostgres(t) {
 		dialect = "postgres"
 	}
 	names, _ := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
@@ -47,7 +51,7 @@ func oldSchema(t *testing.T, applied []string) string {
 	t.Helper()
 	ctx := context.Background()
 	target, driver, dsnText := testTarget(t), "sqlite", ""
-	if testPostgres {
+	if onPostgres(t) {
 		driver, dsnText = "pgx", target
 	} else {
 		dsnText = dsn(target, false)
@@ -58,7 +62,7 @@ func oldSchema(t *testing.T, applied []string) string {
 	}
 	defer raw.Close()
 	version := "PRAGMA user_version = %d"
-	if testPostgres {
+	if onPostgres(t) {
 		version = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL); DELETE FROM schema_version; INSERT INTO schema_version VALUES (%d)"
 	}
 	for i, name := range applied {

@@ -12,7 +12,7 @@ import (
 
 // ErrNotActive is returned by the pacing actions for a reader whose course
 // is not running: unsubscribed, completed, stopped or unknown.
-var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.ErrInvalid)
+var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.ErrConflict)
 
 // pace applies a reader's pacing request once per delivery link: a second
 // press of the same link changes nothing. move gets the enrollment's

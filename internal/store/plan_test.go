@@ -9,6 +9,10 @@ import (
 // TestDueQueriesUseIndexes fails if finding due work would read every
 // reader: the claim queries must search an index, never scan a table.
 func TestDueQueriesUseIndexes(t *testing.T) {
+	stores(t, testDueQueriesUseIndexes)
+}
+
+func testDueQueriesUseIndexes(t *testing.T) {
 	sqliteOnly(t)
 	db := open(t)
 	queries := map[string]string{

@@ -62,6 +62,10 @@ func waitForLockWait(t *testing.T, db *DB) {
 // one instance while a signup of the same address runs on another. The
 // signup must see the undo, not overwrite it with "pending".
 func TestSignupDoesNotUndoAConcurrentResubscribe(t *testing.T) {
+	stores(t, testSignupDoesNotUndoAConcurrentResubscribe)
+}
+
+func testSignupDoesNotUndoAConcurrentResubscribe(t *testing.T) {
 	postgresOnly(t, singleWriter)
 	a, b := twoInstances(t)
 	ctx, id := context.Background(), active(t, a, "undo@example.com", t0)
@@ -90,6 +94,10 @@ func TestSignupDoesNotUndoAConcurrentResubscribe(t *testing.T) {
 // another instance has just claimed but not yet committed, or that lesson
 // would go to an erased address.
 func TestEraseWaitsForAClaimBeingCommitted(t *testing.T) {
+	stores(t, testEraseWaitsForAClaimBeingCommitted)
+}
+
+func testEraseWaitsForAClaimBeingCommitted(t *testing.T) {
 	postgresOnly(t, singleWriter)
 	a, b := twoInstances(t)
 	ctx, id := context.Background(), active(t, a, "erase@example.com", t0)

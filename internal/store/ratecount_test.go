@@ -9,6 +9,10 @@ import (
 // TestRateCounterShared counts from two instances and reads from either:
 // the counts are one, per key and per window.
 func TestRateCounterShared(t *testing.T) {
+	stores(t, testRateCounterShared)
+}
+
+func testRateCounterShared(t *testing.T) {
 	dbs := openInstances(t, testTarget(t), 2)
 	a, b := dbs[0].RateCounter(), dbs[1].RateCounter()
 	cur, prev := t0, t0.Add(-time.Minute)
@@ -30,6 +34,10 @@ func TestRateCounterShared(t *testing.T) {
 // TestRateCounterHostileKeys counts under keys PostgreSQL would refuse or
 // that are too long to keep; each must count on its own.
 func TestRateCounterHostileKeys(t *testing.T) {
+	stores(t, testRateCounterHostileKeys)
+}
+
+func testRateCounterHostileKeys(t *testing.T) {
 	c := open(t).RateCounter()
 	long := strings.Repeat("a", 5000)
 	keys := []string{long + "1", long + "2", "nul\x00byte", "bad \xff utf-8", "sha256:looks-hashed", "plain"}

@@ -140,7 +140,7 @@ func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at
 			return nil
 		}
 		if status != drip.StatusPending {
-			return fmt.Errorf("reader is %s: %w", status, drip.ErrInvalid)
+			return fmt.Errorf("reader is %s: %w", status, drip.ErrConflict)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', confirmed_at = ?, unsubscribed_at = 0 WHERE id = ?",
 			unix(at), id); err != nil {
@@ -250,7 +250,7 @@ func (db *DB) Resubscribe(ctx context.Context, id int64, nextDue, at time.Time) 
 			return err
 		}
 		if detail == "operator" {
-			return fmt.Errorf("unsubscribed by the operator: %w", drip.ErrInvalid)
+			return fmt.Errorf("unsubscribed by the operator: %w", drip.ErrConflict)
 		}
 		changed = true
 		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', unsubscribed_at = 0 WHERE id = ?", id); err != nil {

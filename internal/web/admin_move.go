@@ -11,8 +11,8 @@ import (
 
 // Why a move to a lesson is refused.
 var (
-	errReceived = fmt.Errorf("the reader already had that lesson, and a lesson is never sent twice: %w", drip.ErrInvalid)
-	errBlocked  = fmt.Errorf("the reader is past that lesson, or another lesson awaits a retry and would go first: %w", drip.ErrInvalid)
+	errReceived = fmt.Errorf("the reader already had that lesson, and a lesson is never sent twice: %w", drip.ErrConflict)
+	errBlocked  = fmt.Errorf("the reader is past that lesson, or another lesson awaits a retry and would go first: %w", drip.ErrConflict)
 )
 
 // planMove decides which lessons to skip so that target becomes the

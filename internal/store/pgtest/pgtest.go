@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
@@ -38,20 +39,38 @@ func URL(t testing.TB) string {
 func Fresh(t testing.TB) string {
 	t.Helper()
 	base := URL(t)
-	name := "t_" + rand.Text()[:16]
-	db, err := sql.Open("pgx", base)
+	db, err := admin(base)
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
-	defer db.Close()
+	name := "t_" + rand.Text()[:16]
 	if _, err := db.ExecContext(context.Background(), "CREATE SCHEMA "+name); err != nil {
 		t.Fatalf("pgtest: create schema on %s: %v", Env, err)
 	}
-	t.Cleanup(func() { Drop(base, name) })
+	t.Cleanup(func() { drop(db, name) })
 	return WithSchema(t, base, name)
 }
 
+// shared is the pool that creates and drops the schemas of one test
+// process. A new connection costs PostgreSQL a process, a tenth of a
+// second and more on a busy machine, and every test used to make two.
+var shared struct {
+	once sync.Once
+	db   *sql.DB
+	err  error
+}
+
+func admin(base string) (*sql.DB, error) {
+	shared.once.Do(func() { shared.db, shared.err = sql.Open("pgx", base) })
+	return shared.db, shared.err
+}
+
 // WithSchema returns base with its connections' search_path set to schema.
+// Their commits do not wait for the WAL to reach the disk
+// (synchronous_commit=off): what a transaction sees and when it conflicts
+// are unchanged, only a crash of the server itself could lose the last
+// commits, which no test does, and the suite no longer waits for an fsync
+// per commit on a server that has fsync on.
 func WithSchema(t testing.TB, base, schema string) string {
 	u, err := url.Parse(base)
 	if err != nil {
@@ -59,17 +78,13 @@ func WithSchema(t testing.TB, base, schema string) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return u.String()
 }
 
-// Drop removes a schema made by Fresh.
-func Drop(base, schema string) error {
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, err = db.ExecContext(context.Background(), fmt.Sprintf("DROP SCHEMA IF EXISTS %s CASCADE", schema))
+// drop removes a schema made by Fresh.
+func drop(db *sql.DB, schema string) error {
+	_, err := db.ExecContext(context.Background(), fmt.Sprintf("DROP SCHEMA IF EXISTS %s CASCADE", schema))
 	return err
 }
