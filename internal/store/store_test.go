@@ -342,7 +342,9 @@ func testOperatorUnsubscribeIsFinal(t *testing.T) {
 	}
 }
 
-func TestDatabaseFilesArePrivate(t *testing.T) {
+func TestDatabaseFilesArePrivate(t *testing.T) { stores(t, testDatabaseFilesArePrivate) }
+
+func testDatabaseFilesArePrivate(t *testing.T) {
 	sqliteOnly(t)
 	db := open(t)
 	active(t, db, "mode@example.org", time.Unix(1e9, 0))
