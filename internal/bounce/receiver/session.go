@@ -1,0 +1,159 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/dripcourse/dripcourse/internal/token"
+)
+
+// The replies the server gives of its own accord. A Data error that is
+// not an *smtp.SMTPError would become a permanent 554, which would make a
+// bounce be thrown away, so every failure has its own reply here.
+var (
+	errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+		Message: "No such mailbox here"}
+	errTooLarge = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
+		Message: "Message too large"}
+	errRateLimited = &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+		Message: "Too many messages from your address, try again later"}
+	errNotRecorded = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Could not record the message, try again later"}
+	errIncomplete = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
+		Message: "Message not received in full, try again later"}
+)
+
+type backend struct{ s *Server }
+
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	cc := connOf(c.Conn())
+	if cc == nil {
+		return nil, errors.New("receiver: connection not made by this server")
+	}
+	return &session{s: b.s, conn: c, c: cc}, nil
+}
+
+// session is one connection's transaction state.
+type session struct {
+	s    *Server
+	conn *smtp.Conn
+	c    *clientConn
+	from string
+	to   []string
+}
+
+// Mail accepts any sender, the null sender included, within the client's
+// rate and the size cap.
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
+	if opts != nil && opts.Size > ss.s.cfg.MaxBytes {
+		ss.log().Info("bounce receiver: message too large", "from", from, "size", opts.Size)
+		return errTooLarge
+	}
+	if !ss.s.rate.allow(ss.c.key, ss.s.cfg.Now()) {
+		ss.log().Warn("bounce receiver: client over its message rate", "from", from)
+		return errRateLimited
+	}
+	ss.c.rearm(ss.s.cfg.MaxBytes + drainAllowance + commandAllowance)
+	ss.from, ss.to = from, nil
+	return nil
+}
+
+// Rcpt accepts only a VERP address on the bounce domain with a valid token.
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !ss.s.recipientOK(to) {
+		ss.log().Info("bounce receiver: recipient refused", "from", ss.from, "to", to)
+		return errNoMailbox
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+// recipientOK reports whether to is b+TOKEN@Domain with a token Valid
+// accepts. Case is folded for ASCII only, so no look-alike letter (the
+// Kelvin sign, the long s) passes for a domain's.
+func (s *Server) recipientOK(to string) bool {
+	at := strings.LastIndexByte(to, '@')
+	if at < 0 {
+		return false
+	}
+	local, domain := to[:at], to[at+1:]
+	p := len(token.BouncePrefix)
+	return asciiEqualFold(domain, s.cfg.Domain) && len(local) > p && len(local) <= 64 &&
+		asciiEqualFold(local[:p], token.BouncePrefix) && s.cfg.Valid(local)
+}
+
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Data reads the message and hands it to Accept once per recipient; the
+// client hears 250 only when every call succeeded.
+func (ss *session) Data(r io.Reader) error {
+	ss.c.beginData(ss.s.cfg.ReadTimeout)
+	defer ss.c.endData()
+	data, err := ss.read(r)
+	if err != nil {
+		return err
+	}
+	for _, to := range ss.to {
+		m := Message{From: ss.from, To: to, Data: data, Client: ss.c.ip, Helo: ss.conn.Hostname(), Received: ss.s.cfg.Now()}
+		if err := ss.accept(m); err != nil {
+			ss.log().Error("bounce receiver: message not recorded", "from", ss.from, "to", to, "err", err)
+			return errNotRecorded
+		}
+	}
+	ss.log().Info("bounce receiver: message accepted", "from", ss.from, "to", ss.to, "bytes", len(data))
+	return nil
+}
+
+// read takes the whole message, or says why not: too large (go-smtp
+// stops at MaxBytes+1), or cut short by the client or a timeout.
+func (ss *session) read(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(r)
+	if errors.Is(err, smtp.ErrDataTooLarge) || int64(buf.Len()) > ss.s.cfg.MaxBytes {
+		ss.log().Info("bounce receiver: message too large", "from", ss.from, "to", ss.to)
+		return nil, errTooLarge
+	}
+	if err != nil {
+		ss.log().Info("bounce receiver: message cut short", "from", ss.from, "err", err)
+		return nil, errIncomplete
+	}
+	return buf.Bytes(), nil
+}
+
+func (ss *session) accept(m Message) error {
+	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.cfg.AcceptTimeout)
+	defer cancel()
+	return ss.s.cfg.Accept(ctx, m)
+}
+
+// log is the server's logger with the client's address.
+func (ss *session) log() *slog.Logger { return ss.s.cfg.Log.With("client", ss.c.ip) }
+
+// Reset forgets the transaction, after a message, RSET or a new EHLO.
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+
+// Logout has nothing to free: the connection closes itself.
+func (ss *session) Logout() error { return nil }
