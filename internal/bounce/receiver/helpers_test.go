@@ -162,15 +162,29 @@ type raw struct {
 // dial connects and returns the client with the greeting's first line.
 func (f *fixture) dial() (*raw, string) {
 	f.t.Helper()
+	return f.dialFor(f.t)
+}
+
+// dialFor is dial for a subtest t.
+func (f *fixture) dialFor(t *testing.T) (*raw, string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", f.addr)
 	if err != nil {
-		f.t.Fatalf("dial: %v", err)
+		t.Fatalf("dial: %v", err)
 	}
-	f.t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { conn.Close() })
 	// A test that goes wrong fails on this deadline instead of hanging.
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
-	c := &raw{t: f.t, conn: conn, r: bufio.NewReader(conn)}
+	c := &raw{t: t, conn: conn, r: bufio.NewReader(conn)}
 	return c, c.reply()
+}
+
+// quit says QUIT and waits for the server to close the connection, after
+// which its place under the connection caps is free.
+func (c *raw) quit() {
+	c.t.Helper()
+	expect(c.t, "QUIT", c.cmd("QUIT"), "221")
+	expect(c.t, "after QUIT", c.reply(), "EOF")
 }
 
 // reply reads one reply, joining its lines, or returns "EOF" when the
@@ -205,6 +219,20 @@ func (c *raw) cmd(line string) string {
 		c.t.Fatalf("sending %q: %v", line, err)
 	}
 	return c.reply()
+}
+
+// untilEOF reads replies until the server closes the connection, and
+// returns them with the final "EOF".
+func (c *raw) untilEOF() []string {
+	c.t.Helper()
+	var replies []string
+	for {
+		r := c.reply()
+		replies = append(replies, r)
+		if strings.HasSuffix(r, "EOF") {
+			return replies
+		}
+	}
 }
 
 // write sends s as it is and returns the reply.
