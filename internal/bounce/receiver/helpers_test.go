@@ -25,7 +25,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 // signer against a set of existing rows, and whose Accept records what it
 // gets.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *receiver.Server
 	addr   string
 	signer *token.Signer
@@ -41,7 +41,7 @@ type fixture struct {
 
 // start runs a receiver with cfg's limits (Domain, Valid and Accept are
 // filled in) and closes it when the test ends.
-func start(t *testing.T, cfg receiver.Config) *fixture {
+func start(t testing.TB, cfg receiver.Config) *fixture {
 	t.Helper()
 	f := &fixture{t: t, signer: token.NewSigner(secret), served: make(chan error, 1),
 		rows: map[token.BounceRef]bool{}, logs: &logRecorder{}}
@@ -93,6 +93,16 @@ func (f *fixture) accept(ctx context.Context, m receiver.Message) error {
 	f.got = append(f.got, m)
 	f.mu.Unlock()
 	return nil
+}
+
+// reset forgets what was recorded and logged so far.
+func (f *fixture) reset() {
+	f.mu.Lock()
+	f.got, f.calls = nil, 0
+	f.mu.Unlock()
+	f.logs.mu.Lock()
+	f.logs.records = nil
+	f.logs.mu.Unlock()
 }
 
 // verp makes a row exist and returns its VERP address.
@@ -154,7 +164,7 @@ func sendOn(c *smtp.Client, from, rcpt string, data []byte) error {
 
 // raw is a line-level SMTP client, for what net/smtp will not send.
 type raw struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
 }
@@ -166,7 +176,7 @@ func (f *fixture) dial() (*raw, string) {
 }
 
 // dialFor is dial for a subtest t.
-func (f *fixture) dialFor(t *testing.T) (*raw, string) {
+func (f *fixture) dialFor(t testing.TB) (*raw, string) {
 	t.Helper()
 	conn, err := net.Dial("tcp", f.addr)
 	if err != nil {
@@ -245,7 +255,7 @@ func (c *raw) write(s string) string {
 }
 
 // expect fails the test unless got starts with want.
-func expect(t *testing.T, what, got, want string) {
+func expect(t testing.TB, what, got, want string) {
 	t.Helper()
 	if !strings.HasPrefix(got, want) {
 		t.Errorf("%s: reply %q, want %q", what, got, want)
