@@ -10,18 +10,24 @@ import (
 )
 
 // How much a client may make the server read. Each message it may send
-// (each MAIL command the rate limit lets through) allows MaxBytes plus
-// drainAllowance plus commandAllowance; before its first MAIL, a
-// connection may read commandAllowance. Past that the connection is cut.
-// drainAllowance lets a client that sends a little more than MaxBytes hear
-// a clean 552 at the end of its data instead of a reset connection, which
-// it would take for a temporary failure and retry; go-smtp otherwise
-// reads the rest of an oversized message (and a BDAT chunk of any
-// declared size, up to 4 GiB) to stay in step with the client.
+// (each MAIL command the rate limit lets through) allows budget(MaxBytes);
+// before its first MAIL, a connection may read commandAllowance. Past
+// that the connection is cut. The budget leaves room for dot-stuffing,
+// which can add a third to a message on the wire (".\r\n" is sent as
+// "..\r\n"), and drainAllowance lets a client that sends a little more
+// than MaxBytes hear a clean 552 at the end of its data instead of a reset
+// connection, which it would take for a temporary failure and retry.
+// go-smtp otherwise reads the rest of an oversized message, and a refused
+// BDAT chunk of any declared size up to 4 GiB, to stay in step with the
+// client.
 const (
 	drainAllowance   = 1 << 20
 	commandAllowance = 64 << 10
 )
+
+func budget(maxBytes int64) int64 {
+	return maxBytes + maxBytes/3 + 1 + drainAllowance + commandAllowance
+}
 
 // errBudget is what a connection's reads return once its budget is spent.
 var errBudget = errors.New("receiver: client sent more than its allowance")
@@ -81,7 +87,7 @@ type clientConn struct {
 
 	mu       sync.Mutex
 	budget   int64 // bytes the server may still read
-	cut      bool  // budget spent: close after the next reply
+	cut      bool  // budget spent, or hang-up asked: close after the next reply
 	stopping bool  // the server is shutting down
 	busy     bool  // a message is being received and recorded
 }
@@ -158,6 +164,13 @@ func (c *clientConn) Close() error {
 func (c *clientConn) rearm(n int64) {
 	c.mu.Lock()
 	c.budget = n
+	c.mu.Unlock()
+}
+
+// hangUpAfterReply makes the next reply the last.
+func (c *clientConn) hangUpAfterReply() {
+	c.mu.Lock()
+	c.cut = true
 	c.mu.Unlock()
 }
 

@@ -61,7 +61,7 @@ var verbs = []string{"HELO", "EHLO", "LHLO", "MAIL FROM:", "RCPT TO:", "DATA", "
 func randomScript(rng *rand.Rand, valid string) []byte {
 	args := []string{"", " <>", " <" + valid + ">", " <" + strings.ToUpper(valid) + ">", " <b+aaaa@" + domain + ">",
 		" <someone@gmail.com>", " mta.example.net", " <> SIZE=99999999999", " <> BODY=BINARYMIME", " <> SMTPUTF8",
-		" 10", " 4294967295 LAST", " 5 LAST", " PLAIN AGFsaWNlAHNlY3JldA==", " <\"b+x\"@" + domain + ">",
+		" 10", " 0", " 4294967295 LAST", " 5 LAST", " PLAIN AGFsaWNlAHNlY3JldA==", " <\"b+x\"@" + domain + ">",
 		" <@a,@b:" + valid + ">", " " + strings.Repeat("A", 3000), " \x00\xff\x7f", " <" + valid + "> NOTIFY=NEVER"}
 	var b bytes.Buffer
 	for range 1 + rng.IntN(30) {
@@ -107,6 +107,7 @@ func FuzzCommands(f *testing.F) {
 	f.Add([]byte("EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<someone@gmail.com>\r\nDATA\r\n"))
 	f.Add([]byte("HELO x\r\nMAIL FROM:<a@b> SIZE=999999\r\nRCPT TO:<b+@" + domain + ">\r\n"))
 	f.Add([]byte("EHLO x\r\nBDAT 4294967295 LAST\r\n"))
+	f.Add([]byte("EHLO x\r\nMAIL FROM:<>\r\nRCPT TO:<" + valid + ">\r\nBDAT 0\r\nRSET\r\nBDAT 0 LAST\r\n"))
 	f.Add([]byte("\x00\xff\r\n\r\n\n\rAUTH PLAIN =\r\nSTARTTLS\r\n"))
 	rng := rand.New(rand.NewPCG(1, 1))
 	for range 4 {

@@ -15,9 +15,10 @@
 // The limits are those of a server open to the Internet: a size cap, a
 // cap on recipients, read and write timeouts, a cap on sessions, and per
 // client address (an IPv4 address or an IPv6 /64) a cap on concurrent
-// connections and a rate of messages. The server reads at most MaxBytes
-// plus 1 MiB per message a client may send, and closes the connection
-// past that.
+// connections and a rate of messages. A connection is closed after 20
+// refused recipients or messages, and once its client has sent more than
+// it may for the messages the rate lets it send: a third over MaxBytes
+// (dot-stuffing) and 1 MiB, per message.
 //
 // Parsing reports is the business of package bounce, and recording them
 // that of the caller.

@@ -60,6 +60,34 @@ func TestRefusesEveryOtherRecipientAtRCPT(t *testing.T) {
 	}
 }
 
+func TestHangsUpAfterTooManyRefusals(t *testing.T) {
+	f := start(t, receiver.Config{})
+	c, _ := f.dial()
+	c.cmd("EHLO mta.example.net")
+	c.cmd("MAIL FROM:<>")
+	for i := range 19 {
+		expect(t, fmt.Sprintf("refusal %d", i+1), c.cmd(fmt.Sprintf("RCPT TO:<b+guess%d@%s>", i, domain)), "550 5.1.1")
+	}
+	expect(t, "refusal 20", c.cmd("RCPT TO:<b+guess@"+domain+">"), "421 4.7.0")
+	expect(t, "after the 421", c.reply(), "EOF")
+}
+
+func TestNestedMAILIsRefused(t *testing.T) {
+	f := start(t, receiver.Config{})
+	rcpt := f.verp(token.BounceLesson, 1)
+	c, _ := f.dial()
+	c.cmd("EHLO mta.example.net")
+	expect(t, "MAIL", c.cmd("MAIL FROM:<>"), "250")
+	expect(t, "RCPT", c.cmd("RCPT TO:<"+rcpt+">"), "250")
+	expect(t, "second MAIL", c.cmd("MAIL FROM:<other@example.net>"), "503 5.5.1")
+	expect(t, "DATA", c.cmd("DATA"), "354")
+	expect(t, "end of data", c.write(dsn+".\r\n"), "250")
+	got, _ := f.received()
+	if len(got) != 1 || got[0].From != "" || got[0].To != rcpt {
+		t.Fatalf("recorded %+v, want the message from <> to %s", got, rcpt)
+	}
+}
+
 func TestRefusesAnOversizedMessage(t *testing.T) {
 	f := start(t, receiver.Config{MaxBytes: 1000})
 	rcpt := f.verp(token.BounceLesson, 1)
@@ -102,6 +130,21 @@ func TestRefusesAMessageOverTenMegabytesByDefault(t *testing.T) {
 	}
 	if _, calls := f.received(); calls != 0 {
 		t.Fatalf("Accept called %d times, want never", calls)
+	}
+}
+
+// TestAcceptsAFullyDotStuffedMessage: dot-stuffing makes a message of
+// only "." lines a third larger on the wire; the read allowance has room.
+func TestAcceptsAFullyDotStuffedMessage(t *testing.T) {
+	const max = 6 << 20
+	f := start(t, receiver.Config{MaxBytes: max})
+	rcpt := f.verp(token.BounceLesson, 1)
+	body := bytes.Repeat([]byte(".\r\n"), max/3)
+	if err := f.send("", rcpt, body); err != nil {
+		t.Fatalf("a message of %d bytes of dots: %v", len(body), err)
+	}
+	if got, _ := f.received(); len(got) != 1 || !bytes.Equal(got[0].Data, body) {
+		t.Fatal("the message did not arrive unchanged")
 	}
 }
 

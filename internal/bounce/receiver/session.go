@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-smtp"
 
@@ -27,6 +28,10 @@ var (
 		Message: "Could not record the message, try again later"}
 	errIncomplete = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
 		Message: "Message not received in full, try again later"}
+	errNestedMail = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1},
+		Message: "Nested MAIL command"}
+	errTooManyRefusals = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+		Message: "Too many refused commands, closing connection"}
 )
 
 type backend struct{ s *Server }
@@ -39,39 +44,68 @@ func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{s: b.s, conn: c, c: cc}, nil
 }
 
-// session is one connection's transaction state.
+// maxRefusals is how many recipients and messages a connection may have
+// refused before the server hangs up, so that a client probing for
+// tokens or ignoring its rate has to reconnect, under the connection caps.
+const maxRefusals = 20
+
+// session is one connection's transaction state. Its fields are locked:
+// with BDAT, go-smtp runs Data in a goroutine of its own while the
+// connection goes on reading commands, RSET among them.
 type session struct {
 	s    *Server
 	conn *smtp.Conn
 	c    *clientConn
-	from string
-	to   []string
+
+	mu      sync.Mutex
+	mailed  bool // MAIL accepted: a transaction is open
+	from    string
+	to      []string
+	refused int
 }
 
 // Mail accepts any sender, the null sender included, within the client's
 // rate and the size cap.
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
-	if opts != nil && opts.Size > ss.s.cfg.MaxBytes {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	switch {
+	case ss.mailed:
+		// go-smtp would keep the recipients of the open transaction.
+		return errNestedMail
+	case opts != nil && opts.Size > ss.s.cfg.MaxBytes:
 		ss.log().Info("bounce receiver: message too large", "from", from, "size", opts.Size)
 		return errTooLarge
+	case !ss.s.rate.allow(ss.c.key, ss.s.cfg.Now()):
+		ss.log().Debug("bounce receiver: client over its message rate", "from", from)
+		return ss.refuse(errRateLimited)
 	}
-	if !ss.s.rate.allow(ss.c.key, ss.s.cfg.Now()) {
-		ss.log().Warn("bounce receiver: client over its message rate", "from", from)
-		return errRateLimited
-	}
-	ss.c.rearm(ss.s.cfg.MaxBytes + drainAllowance + commandAllowance)
-	ss.from, ss.to = from, nil
+	ss.c.rearm(budget(ss.s.cfg.MaxBytes))
+	ss.mailed, ss.from, ss.to = true, from, nil
 	return nil
 }
 
 // Rcpt accepts only a VERP address on the bounce domain with a valid token.
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	if !ss.s.recipientOK(to) {
-		ss.log().Info("bounce receiver: recipient refused", "from", ss.from, "to", to)
-		return errNoMailbox
+		ss.log().Debug("bounce receiver: recipient refused", "from", ss.from, "to", to)
+		return ss.refuse(errNoMailbox)
 	}
 	ss.to = append(ss.to, to)
 	return nil
+}
+
+// refuse counts a refusal and returns reply, or the last reply before the
+// server hangs up.
+func (ss *session) refuse(reply error) error {
+	if ss.refused++; ss.refused < maxRefusals {
+		return reply
+	}
+	ss.log().Info("bounce receiver: too many refusals, hanging up")
+	ss.c.hangUpAfterReply()
+	return errTooManyRefusals
 }
 
 // recipientOK reports whether to is b+TOKEN@Domain with a token Valid
@@ -112,32 +146,39 @@ func lower(c byte) byte {
 func (ss *session) Data(r io.Reader) error {
 	ss.c.beginData(ss.s.cfg.ReadTimeout)
 	defer ss.c.endData()
-	data, err := ss.read(r)
+	ss.mu.Lock()
+	from, to := ss.from, append([]string(nil), ss.to...)
+	ss.mu.Unlock()
+	log := ss.log().With("from", from, "to", to)
+	data, err := ss.read(r, log)
 	if err != nil {
 		return err
 	}
-	for _, to := range ss.to {
-		m := Message{From: ss.from, To: to, Data: data, Client: ss.c.ip, Helo: ss.conn.Hostname(), Received: ss.s.cfg.Now()}
+	if len(to) == 0 { // go-smtp asks for a recipient first; never lose a message all the same
+		return errNotRecorded
+	}
+	for _, rcpt := range to {
+		m := Message{From: from, To: rcpt, Data: data, Client: ss.c.ip, Helo: ss.conn.Hostname(), Received: ss.s.cfg.Now()}
 		if err := ss.accept(m); err != nil {
-			ss.log().Error("bounce receiver: message not recorded", "from", ss.from, "to", to, "err", err)
+			log.Error("bounce receiver: message not recorded", "recipient", rcpt, "err", err)
 			return errNotRecorded
 		}
 	}
-	ss.log().Info("bounce receiver: message accepted", "from", ss.from, "to", ss.to, "bytes", len(data))
+	log.Info("bounce receiver: message accepted", "bytes", len(data))
 	return nil
 }
 
 // read takes the whole message, or says why not: too large (go-smtp
 // stops at MaxBytes+1), or cut short by the client or a timeout.
-func (ss *session) read(r io.Reader) ([]byte, error) {
+func (ss *session) read(r io.Reader, log *slog.Logger) ([]byte, error) {
 	var buf bytes.Buffer
 	_, err := buf.ReadFrom(r)
 	if errors.Is(err, smtp.ErrDataTooLarge) || int64(buf.Len()) > ss.s.cfg.MaxBytes {
-		ss.log().Info("bounce receiver: message too large", "from", ss.from, "to", ss.to)
+		log.Info("bounce receiver: message too large")
 		return nil, errTooLarge
 	}
 	if err != nil {
-		ss.log().Info("bounce receiver: message cut short", "from", ss.from, "err", err)
+		log.Info("bounce receiver: message cut short", "err", err)
 		return nil, errIncomplete
 	}
 	return buf.Bytes(), nil
@@ -153,7 +194,11 @@ func (ss *session) accept(m Message) error {
 func (ss *session) log() *slog.Logger { return ss.s.cfg.Log.With("client", ss.c.ip) }
 
 // Reset forgets the transaction, after a message, RSET or a new EHLO.
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Reset() {
+	ss.mu.Lock()
+	ss.mailed, ss.from, ss.to = false, "", nil
+	ss.mu.Unlock()
+}
 
 // Logout has nothing to free: the connection closes itself.
 func (ss *session) Logout() error { return nil }
