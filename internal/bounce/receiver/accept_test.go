@@ -118,6 +118,36 @@ func TestAcceptErrorAsksForARetry(t *testing.T) {
 	}
 }
 
+func TestCallbackPanicsAreContained(t *testing.T) {
+	f := start(t, receiver.Config{})
+	good := f.verp(token.BounceLesson, 4)
+	f.acceptFn = func(_ context.Context, m receiver.Message) error {
+		if strings.Contains(string(m.Data), "boom") {
+			panic("accept blew up")
+		}
+		return nil
+	}
+	c, _ := f.dial()
+	c.cmd("EHLO mta.example.net")
+	c.cmd("MAIL FROM:<>")
+	expect(t, "RCPT when Valid panics", c.cmd("RCPT TO:<b+panic@"+domain+">"), "451 4.3.0")
+	expect(t, "RCPT", c.cmd("RCPT TO:<"+good+">"), "250")
+	c.cmd("DATA")
+	expect(t, "end of data when Accept panics", c.write("Subject: boom\r\n\r\n.\r\n"), "451 4.3.0")
+	c.cmd("MAIL FROM:<>")
+	c.cmd("RCPT TO:<" + good + ">")
+	c.cmd("DATA")
+	expect(t, "the same connection afterwards", c.write(dsn+".\r\n"), "250")
+	for _, msg := range []string{"bounce receiver: Valid panicked", "bounce receiver: Accept panicked"} {
+		if n := f.logs.count(msg); n != 1 {
+			t.Errorf("logged %q %d times, want once", msg, n)
+		}
+	}
+	if n := len(f.logs.recovered()); n != 0 {
+		t.Errorf("go-smtp recovered from %d panics, want none", n)
+	}
+}
+
 func TestEHLOOffersNoAuthAndNoTLS(t *testing.T) {
 	f := start(t, receiver.Config{})
 	c, greeting := f.dial()

@@ -69,7 +69,12 @@ func start(t testing.TB, cfg receiver.Config) *fixture {
 	return f
 }
 
+// valid panics for the local part "b+panic", to stand in for a bug in
+// the caller's check.
 func (f *fixture) valid(local string) bool {
+	if local == "b+panic" {
+		panic("valid blew up")
+	}
 	r, err := f.signer.ParseBounceLocalPart(local)
 	if err != nil {
 		return false
@@ -278,13 +283,30 @@ func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// panics returns the messages of logged panics.
+// panics returns the panics go-smtp recovered from that went through
+// this package's code. go-smtp has a panic of its own (see errorLog),
+// which ownPanics counts.
 func (l *logRecorder) panics() []string {
+	var p []string
+	for _, msg := range l.recovered() {
+		if strings.Contains(msg, "bounce/receiver.(") {
+			p = append(p, msg)
+		}
+	}
+	return p
+}
+
+// ownPanics counts the panics go-smtp recovered from in its own code.
+func (l *logRecorder) ownPanics() int {
+	return len(l.recovered()) - len(l.panics())
+}
+
+func (l *logRecorder) recovered() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var p []string
 	for _, r := range l.records {
-		if strings.Contains(r.Message, "panic") {
+		if strings.HasPrefix(r.Message, "bounce receiver: smtp: panic") {
 			p = append(p, r.Message)
 		}
 	}

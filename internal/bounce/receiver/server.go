@@ -44,7 +44,8 @@ func New(cfg Config) (*Server, error) {
 	srv.Domain = cfg.Hostname
 	// go-smtp refuses a message that reaches its limit even when the end
 	// of data comes next; one byte more lets exactly MaxBytes through,
-	// and Data enforces MaxBytes itself.
+	// and Mail and Data enforce MaxBytes themselves. (EHLO states the
+	// SIZE one byte over; no client is the worse for it.)
 	srv.MaxMessageBytes = cfg.MaxBytes + 1
 	srv.MaxRecipients = cfg.MaxRecipients
 	srv.ReadTimeout, srv.WriteTimeout = cfg.ReadTimeout, cfg.WriteTimeout
@@ -67,10 +68,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.lns = append(s.lns, ln)
 	s.mu.Unlock()
 	err := s.smtp.Serve(listener{Listener: ln, s: s})
-	if s.isClosing() {
-		return ErrServerClosed
-	}
-	if err == nil {
+	if err == nil || s.isClosing() { // go-smtp returns nil once closed
 		return ErrServerClosed
 	}
 	return fmt.Errorf("receiver: %w", err)
@@ -159,16 +157,19 @@ func (s *Server) untrack(c *clientConn) {
 	s.mu.Unlock()
 }
 
-// errorLog passes go-smtp's own complaints to the logger: a panic in a
-// callback as an error, the rest (connections reset, timeouts, clients
-// cut off) at debug level, since they are the Internet's normal noise.
+// errorLog passes go-smtp's own complaints to the logger at debug level:
+// connections reset, timeouts and clients cut off are the Internet's
+// normal noise. A panic go-smtp recovered from is also a warning, without
+// its stack: go-smtp v0.25.1 has one of its own that a client can cause
+// (BDAT 0, then hanging up, leaves its Data goroutine without a session),
+// and Valid and Accept are guarded by the session itself.
 type errorLog struct{ log *slog.Logger }
 
 func (e errorLog) Printf(format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
 	if strings.HasPrefix(msg, "panic") {
-		e.log.Error("bounce receiver: smtp: " + msg)
-		return
+		first, _, _ := strings.Cut(msg, "\n")
+		e.log.Warn("bounce receiver: smtp: recovered from a panic", "err", first)
 	}
 	e.log.Debug("bounce receiver: smtp: " + msg)
 }

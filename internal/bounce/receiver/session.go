@@ -28,6 +28,8 @@ var (
 		Message: "Could not record the message, try again later"}
 	errIncomplete = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 4, 2},
 		Message: "Message not received in full, try again later"}
+	errNotChecked = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "Could not check the recipient, try again later"}
 	errNestedMail = &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1},
 		Message: "Nested MAIL command"}
 	errTooManyRefusals = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
@@ -59,6 +61,7 @@ type session struct {
 
 	mu      sync.Mutex
 	mailed  bool // MAIL accepted: a transaction is open
+	helo    string
 	from    string
 	to      []string
 	refused int
@@ -81,7 +84,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		return ss.refuse(errRateLimited)
 	}
 	ss.c.rearm(budget(ss.s.cfg.MaxBytes))
-	ss.mailed, ss.from, ss.to = true, from, nil
+	// go-smtp's Hostname is not safe to read from the goroutine it runs
+	// BDAT's Data in; Mail runs on the connection's own.
+	ss.mailed, ss.helo, ss.from, ss.to = true, ss.conn.Hostname(), from, nil
 	return nil
 }
 
@@ -89,7 +94,12 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	if !ss.s.recipientOK(to) {
+	ok, err := ss.s.recipientOK(to)
+	if err != nil {
+		ss.log().Error("bounce receiver: recipient not checked", "to", to, "err", err)
+		return errNotChecked
+	}
+	if !ok {
 		ss.log().Debug("bounce receiver: recipient refused", "from", ss.from, "to", to)
 		return ss.refuse(errNoMailbox)
 	}
@@ -111,15 +121,18 @@ func (ss *session) refuse(reply error) error {
 // recipientOK reports whether to is b+TOKEN@Domain with a token Valid
 // accepts. Case is folded for ASCII only, so no look-alike letter (the
 // Kelvin sign, the long s) passes for a domain's.
-func (s *Server) recipientOK(to string) bool {
+func (s *Server) recipientOK(to string) (bool, error) {
 	at := strings.LastIndexByte(to, '@')
 	if at < 0 {
-		return false
+		return false, nil
 	}
 	local, domain := to[:at], to[at+1:]
 	p := len(token.BouncePrefix)
-	return asciiEqualFold(domain, s.cfg.Domain) && len(local) > p && len(local) <= 64 &&
-		asciiEqualFold(local[:p], token.BouncePrefix) && s.cfg.Valid(local)
+	if !asciiEqualFold(domain, s.cfg.Domain) || len(local) <= p || len(local) > 64 ||
+		!asciiEqualFold(local[:p], token.BouncePrefix) {
+		return false, nil
+	}
+	return s.valid(local)
 }
 
 func asciiEqualFold(a, b string) bool {
@@ -147,7 +160,7 @@ func (ss *session) Data(r io.Reader) error {
 	ss.c.beginData(ss.s.cfg.ReadTimeout)
 	defer ss.c.endData()
 	ss.mu.Lock()
-	from, to := ss.from, append([]string(nil), ss.to...)
+	helo, from, to := ss.helo, ss.from, append([]string(nil), ss.to...)
 	ss.mu.Unlock()
 	log := ss.log().With("from", from, "to", to)
 	data, err := ss.read(r, log)
@@ -158,7 +171,7 @@ func (ss *session) Data(r io.Reader) error {
 		return errNotRecorded
 	}
 	for _, rcpt := range to {
-		m := Message{From: from, To: rcpt, Data: data, Client: ss.c.ip, Helo: ss.conn.Hostname(), Received: ss.s.cfg.Now()}
+		m := Message{From: from, To: rcpt, Data: data, Client: ss.c.ip, Helo: helo, Received: ss.s.cfg.Now()}
 		if err := ss.accept(m); err != nil {
 			log.Error("bounce receiver: message not recorded", "recipient", rcpt, "err", err)
 			return errNotRecorded
@@ -187,7 +200,7 @@ func (ss *session) read(r io.Reader, log *slog.Logger) ([]byte, error) {
 func (ss *session) accept(m Message) error {
 	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.cfg.AcceptTimeout)
 	defer cancel()
-	return ss.s.cfg.Accept(ctx, m)
+	return ss.s.accept(ctx, m)
 }
 
 // log is the server's logger with the client's address.
