@@ -37,12 +37,13 @@ const (
 	Admin
 	Form
 	AdminDevice
+	Bounce // the VERP address of one delivery (bounce.go)
 )
 
 var purposeNames = map[Purpose]string{
 	Confirm: "confirm", Unsubscribe: "unsubscribe", Resubscribe: "resubscribe", Open: "open",
 	Click: "click", View: "view", Next: "next", Pause: "pause", Admin: "admin", Form: "form",
-	AdminDevice: "admin-device",
+	AdminDevice: "admin-device", Bounce: "bounce",
 }
 
 func (p Purpose) String() string {
