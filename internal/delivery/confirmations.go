@@ -7,6 +7,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -59,26 +60,18 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 		return Summary{}, stop
 	}
 	gate.ok()
-	result, reply, retry := drip.DeliverySent, store.Reply{Code: 250, Text: "OK"}, time.Time{}
+	a, reply := attempt(err, at, j.Attempts, j.CreatedAt)
+	n := schedule.AfterConfirmation(a)
 	var sum Summary
-	if err != nil {
-		e := mailer.AsError(err)
-		reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
-		result = drip.DeliveryFailed
-		if e.Retry() {
-			if next, ok := RetryAt(j.CreatedAt, at, j.Attempts+1); ok {
-				result, retry = drip.DeliveryRetry, next
-			}
+	if n.Bounce {
+		if err := r.DB.MarkBounced(ctx, j.Subscriber.ID, reply.String(), at); err != nil {
+			r.Log.Error("mark bounced", "subscriber", j.Subscriber.ID, "err", err)
 		}
-		if e.Bounce() {
-			if err := r.DB.MarkBounced(ctx, j.Subscriber.ID, reply.String(), at); err != nil {
-				r.Log.Error("mark bounced", "subscriber", j.Subscriber.ID, "err", err)
-			}
-		}
-	} else {
+	}
+	if n.Result == drip.DeliverySent {
 		sum.Confirmations++
 	}
-	if err := r.DB.RecordConfirmation(ctx, j.ID, result, reply, at, retry); err != nil {
+	if err := r.DB.RecordConfirmation(ctx, j.ID, n.Result, reply, at, n.Due); err != nil {
 		r.Log.Error("record confirmation", "confirmation", j.ID, "err", err)
 	}
 	return sum, nil

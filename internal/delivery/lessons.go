@@ -6,6 +6,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -16,15 +17,11 @@ const recheckAfter = time.Second
 
 func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, gate *setupGate) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
-		l := NextLesson(ct.Course, d.Received)
-		if l == nil {
-			return store.Pick{}
+		c := schedule.Choose(ct.Course, readerOf(d), r.Now().UTC())
+		if c.Lesson == nil {
+			return store.Pick{Later: c.Later}
 		}
-		loc := Zone(d.Subscriber.Timezone, ct.Course.Timezone)
-		if later, late := ScheduleOf(ct.Course).Late(d.DueAt, r.Now().UTC(), loc); late {
-			return store.Pick{Later: later}
-		}
-		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
+		return store.Pick{Slug: c.Lesson.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
 	rec := newRecorder(r.DB, r.Workers)
 	defer func() {
@@ -139,40 +136,33 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	return sum, nil
 }
 
-// outcome decides what a send attempt means for the delivery and the
-// reader's schedule.
+// outcome is what a send attempt means for the delivery and the reader's
+// schedule (schedule.After).
 func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) store.Outcome {
-	o := store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
-		Slug: j.Slug, Result: drip.DeliverySent, At: at, Reply: store.Reply{Code: 250, Text: "OK"}, LeaseUntil: j.LeaseUntil}
-	if sendErr != nil {
-		e := mailer.AsError(sendErr)
-		o.Reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
-		if e.Ours() {
-			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
-				"delivery", j.DeliveryID, "code", o.Reply.Code, "enhanced", o.Reply.Enhanced) // the text may hold the address
-		}
-		if e.Retry() {
-			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
-				if next.Sub(at) > lateGrace {
-					// A long wait ends in the reader's window, not at
-					// night; a short one (up to 30 minutes) follows a
-					// passing hiccup at once, within the window's grace.
-					next = ScheduleOf(ct.Course).NextOpen(next, Zone(j.Subscriber.Timezone, ct.Course.Timezone))
-				}
-				o.Result, o.NextDue = drip.DeliveryRetry, next
-				return o
-			}
-		}
-		o.Result, o.Bounce = drip.DeliveryFailed, e.Bounce()
+	a, reply := attempt(sendErr, at, j.Attempts, j.FirstAttemptAt)
+	if a.Failed && mailer.AsError(sendErr).Ours() {
+		r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
+			"delivery", j.DeliveryID, "code", reply.Code, "enhanced", reply.Enhanced) // the text may hold the address
 	}
-	// Sent, or given up: the reader moves on to the next lesson.
-	received := append(j.Received, store.Received{Slug: j.Slug, Status: o.Result})
-	next := NextLesson(ct.Course, received)
-	if next == nil {
-		o.Complete, o.NextDue = true, at
-		return o
+	n := schedule.After(ct.Course, readerOf(j.Due), j.Slug, a)
+	return store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
+		Slug: j.Slug, Result: n.Result, Reply: reply, At: at, NextDue: n.Due, Complete: n.Complete, Bounce: n.Bounce,
+		LeaseUntil: j.LeaseUntil}
+}
+
+// attempt classifies a send's error for the scheduling rules, and gives
+// the reply to record.
+func attempt(sendErr error, at time.Time, attempts int, first time.Time) (schedule.Attempt, store.Reply) {
+	a := schedule.Attempt{At: at, Attempts: attempts, First: first}
+	if sendErr == nil {
+		return a, store.Reply{Code: 250, Text: "OK"}
 	}
-	loc := Zone(j.Subscriber.Timezone, ct.Course.Timezone)
-	o.NextDue = ScheduleOf(ct.Course).NextDue(at, next.Delay, loc)
-	return o
+	e := mailer.AsError(sendErr)
+	a.Failed, a.Retry, a.Bounce = true, e.Retry(), e.Bounce()
+	return a, store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
+}
+
+// readerOf is a claimed reader as the scheduling rules see them.
+func readerOf(d store.Due) schedule.Reader {
+	return schedule.Reader{Timezone: d.Subscriber.Timezone, NextDue: d.DueAt, Received: d.Received}
 }
