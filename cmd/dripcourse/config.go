@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -35,7 +35,7 @@ type Config struct {
 	Rate           float64
 	PostalAddress  string
 	UnsubMailto    string
-	Tracking       delivery.Tracking
+	Tracking       compose.Tracking
 	DKIMKey        string
 	DKIMSelector   string
 	DKIMDomain     string
@@ -173,8 +173,8 @@ func buildConfig(v func(string) string) (*Config, error) {
 	if c.Rate, err = strconv.ParseFloat(v("smtp-rate"), 64); err != nil || c.Rate < 0 {
 		bad("DRIP_SMTP_RATE", "%q is not a number of messages per second (0 for no limit)", v("smtp-rate"))
 	}
-	switch t := delivery.Tracking(v("tracking")); t {
-	case delivery.TrackAll, delivery.TrackClicks, delivery.TrackOpens, delivery.TrackOff:
+	switch t := compose.Tracking(v("tracking")); t {
+	case compose.TrackAll, compose.TrackClicks, compose.TrackOpens, compose.TrackOff:
 		c.Tracking = t
 	default:
 		bad("DRIP_TRACKING", "%q: use all, clicks, opens or off", t)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 )
 
 // cmdSend runs one dispatch pass and exits: for deployments without a
@@ -31,4 +31,4 @@ func cmdSend(ctx context.Context, e *env) error {
 	return err
 }
 
-func deliveryDays(ct *delivery.Content) int { return delivery.CourseInfo(ct.Course).Days }
+func deliveryDays(ct *compose.Content) int { return compose.CourseInfo(ct.Course).Days }

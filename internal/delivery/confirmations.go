@@ -5,13 +5,14 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, gate *setupGate) (Summary, error) {
+func (r *Runner) sendConfirmations(ctx context.Context, ct *compose.Content, gate *setupGate) (Summary, error) {
 	claim := func() ([]store.ConfirmJob, error) {
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
@@ -37,7 +38,7 @@ func (r *Runner) requeue(ctx context.Context, j store.ConfirmJob, due time.Time)
 // sendConfirmation sends one claimed confirmation and records how it went.
 // A failure of our own setup (mailer.Error.Setup) puts it back in the
 // queue, uncharged, and gate decides whether the pass goes on.
-func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
+func (r *Runner) sendConfirmation(ctx context.Context, ct *compose.Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
 	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
 		if err == nil || errors.Is(err, drip.ErrNotFound) {

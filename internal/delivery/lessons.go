@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -15,7 +16,7 @@ import (
 // before their lesson goes out does not get it.
 const recheckAfter = time.Second
 
-func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, gate *setupGate) (Summary, error) {
+func (r *Runner) sendLessons(ctx context.Context, ct *compose.Content, now time.Time, gate *setupGate) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
 		c := schedule.Choose(ct.Course, readerOf(d), r.Now().UTC())
 		if c.Lesson == nil {
@@ -73,7 +74,7 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 // sendLesson sends one claimed lesson and records its outcome. A failure
 // of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
 // back, uncharged, and gate decides whether the pass goes on.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
+func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
@@ -138,7 +139,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 
 // outcome is what a send attempt means for the delivery and the reader's
 // schedule (schedule.After).
-func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) store.Outcome {
+func (r *Runner) outcome(ct *compose.Content, j store.Job, sendErr error, at time.Time) store.Outcome {
 	a, reply := attempt(sendErr, at, j.Attempts, j.FirstAttemptAt)
 	if a.Failed && mailer.AsError(sendErr).Ours() {
 		r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",

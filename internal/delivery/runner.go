@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -22,8 +23,8 @@ import (
 type Runner struct {
 	DB       *store.DB
 	Sender   mailer.Sender
-	Composer *Composer
-	Content  func() *Content
+	Composer *compose.Composer
+	Content  func() *compose.Content
 	Now      func() time.Time
 	Log      *slog.Logger
 	// Workers is how many messages are sent at once; match it to the SMTP

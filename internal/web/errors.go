@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -94,7 +94,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // the template itself fails, a bare-text answer goes out instead.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, p *render.Page) {
 	ct := s.content()
-	p.Course = delivery.CourseInfo(ct.Course)
+	p.Course = compose.CourseInfo(ct.Course)
 	p.Nonce = nonceOf(r)
 	body, err := ct.Templates.Page(name, p)
 	if err != nil {
