@@ -24,9 +24,9 @@ func (r *Runner) sendLessons(ctx context.Context, ct *compose.Content, now time.
 		}
 		return store.Pick{Slug: c.Lesson.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
-	rec := newRecorder(r.DB, r.Workers)
+	rec := r.DB.NewRecorder(r.Workers)
 	defer func() {
-		if err := rec.close(); err != nil {
+		if err := rec.Close(); err != nil {
 			r.Log.Warn("outcomes not yet in the database; the next claim or start applies them", "err", err)
 		}
 	}()
@@ -34,7 +34,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *compose.Content, now time.
 	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
 		now := r.Now().UTC()
-		if err := rec.settle(ctx, now); err != nil {
+		if err := rec.Settle(ctx, now); err != nil {
 			return nil, err
 		}
 		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
@@ -74,13 +74,13 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 // sendLesson sends one claimed lesson and records its outcome. A failure
 // of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
 // back, uncharged, and gate decides whether the pass goes on.
-func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
+func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Job, rec *store.Recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
-	if !rec.enter() {
+	if !rec.Enter() {
 		// An outcome of this pass could not be recorded; one sent now
 		// would likely not be either, and would go again after its lease.
 		skip(j)
@@ -88,7 +88,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Jo
 	}
 	if !r.enoughLease(j.LeaseUntil) {
 		// The wait for a place (commits held up) ate into the lease.
-		rec.leave()
+		rec.Leave()
 		skip(j)
 		return Summary{}, nil
 	}
@@ -102,14 +102,14 @@ func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Jo
 		at = r.Now().UTC()
 	}
 	if e := refusal(sendErr); e != nil {
-		rec.leave()
+		rec.Leave()
 		due, stop := gate.failed(e, r.Now().UTC())
 		r.putBack(ctx, j, due)
 		return Summary{}, stop
 	}
 	gate.ok()
 	o := r.outcome(ct, j, sendErr, at)
-	rec.record(o, func(err error) {
+	rec.Record(o, func(err error) {
 		if err != nil {
 			// The lease will bring this lesson back; the same Message-ID
 			// goes with it, so a receiver can tell a repeat.

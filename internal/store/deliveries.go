@@ -75,10 +75,8 @@ type Job struct {
 // next_due_at moved to now+lease: if the sender dies, the work comes due
 // again by itself, and the retry reuses the delivery row and its Message-ID.
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) ([]Job, error) {
-	if !db.d.postgres() {
-		if err := db.replayJournals(ctx); err != nil {
-			return nil, err
-		}
+	if err := db.replayJournals(ctx); err != nil {
+		return nil, err
 	}
 	db.prepareClaim(ctx, limit)
 	// A claim whose readers all had nothing to send now (courses over,
