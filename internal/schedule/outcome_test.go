@@ -87,3 +87,15 @@ func TestAfterConfirmation(t *testing.T) {
 func same(a, b schedule.Next) bool {
 	return a.Result == b.Result && a.Due.Equal(b.Due) && a.Complete == b.Complete && a.Bounce == b.Bounce
 }
+
+// TestAfterLeavesTheCallersLessonsAlone: After is a pure function; the
+// caller's list of lessons is not written to, even where it has room.
+func TestAfterLeavesTheCallersLessonsAlone(t *testing.T) {
+	c := courseOf(t, "a", "b", "c")
+	received := make([]drip.Received, 1, 2)
+	received[0] = drip.Received{Slug: "a", Status: drip.DeliverySent}
+	schedule.After(c, schedule.Reader{Timezone: "UTC", Received: received}, "b", schedule.Attempt{At: at(9, 0)})
+	if spare := received[:2][1]; spare != (drip.Received{}) {
+		t.Errorf("After wrote %+v into the caller's array", spare)
+	}
+}
