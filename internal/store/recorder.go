@@ -28,6 +28,7 @@ import (
 // Once an outcome cannot be recorded at all, the pass sends nothing more
 // and claims nothing more: every message sent meanwhile would go again.
 type Recorder struct {
+	db      *DB
 	window  chan struct{}
 	journal *Journal       // SQLite: outcomes are durable once appended
 	reqs    chan recordReq // PostgreSQL: outcomes waiting for a group commit
@@ -41,13 +42,13 @@ type Recorder struct {
 // senders.
 func (db *DB) NewRecorder(senders int) *Recorder {
 	senders = max(1, senders)
-	r := &Recorder{window: make(chan struct{}, senders), journal: db.NewJournal()}
+	r := &Recorder{db: db, window: make(chan struct{}, senders), journal: db.NewJournal()}
 	if r.journal == nil {
 		// A group never outgrows the window, which bounds what is queued.
 		r.reqs, r.done = make(chan recordReq, senders), make(chan struct{})
 		go func() {
 			defer close(r.done)
-			groupCommit(r.reqs, nil, senders, db.commitOutcomes)
+			groupCommit(r.reqs, nil, senders, r.commit)
 		}()
 	}
 	return r
@@ -81,16 +82,19 @@ func (r *Recorder) Leave() { <-r.window }
 // once o is in the journal, having called then; on PostgreSQL it queues
 // o for the next group commit, which calls then.
 func (r *Recorder) Record(o Outcome, then func(error)) {
-	done := func(err error) {
-		r.fail(err)
-		then(err)
-		r.Leave()
-	}
 	if r.journal != nil {
-		done(r.journal.Append([]Outcome{o}))
+		r.recorded(r.journal.Append([]Outcome{o}), then)
 		return
 	}
-	r.reqs <- recordReq{o: o, then: done}
+	r.reqs <- recordReq{o: o, then: then}
+}
+
+// recorded ends the recording of one outcome: it notes a failure, tells
+// the sender, and gives the message's place back.
+func (r *Recorder) recorded(err error, then func(error)) {
+	r.fail(err)
+	then(err)
+	r.Leave()
 }
 
 // fail notes that an outcome could not be recorded, when err says so.
@@ -137,23 +141,23 @@ func (r *Recorder) Close() error {
 	return nil
 }
 
-// commitOutcomes commits a group of outcomes in one transaction and tells
-// each how it went; if the group fails, each outcome is tried alone, so
-// one bad row cannot take the others down with it. An outcome that could
-// not be committed is its sender's to report, and its lease brings the
+// commit commits a group of outcomes in one transaction and tells each
+// how it went; if the group fails, each outcome is tried alone, so one
+// bad row cannot take the others down with it. An outcome that could not
+// be committed is its sender's to report, and its lease brings the
 // lesson back.
-func (db *DB) commitOutcomes(group []recordReq) {
+func (r *Recorder) commit(group []recordReq) {
 	ctx := context.Background()
 	outs := make([]Outcome, len(group))
 	for i, g := range group {
 		outs[i] = g.o
 	}
-	groupErr := db.Record(ctx, outs...)
+	groupErr := r.db.Record(ctx, outs...)
 	for _, g := range group {
 		err := groupErr
 		if err != nil && len(group) > 1 {
-			err = db.Record(ctx, g.o)
+			err = r.db.Record(ctx, g.o)
 		}
-		g.then(err)
+		r.recorded(err, g.then)
 	}
 }
