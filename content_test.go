@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
@@ -17,7 +17,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
-func builtIn(t *testing.T) *delivery.Content {
+func builtIn(t *testing.T) *compose.Content {
 	t.Helper()
 	c, err := course.Load(dripcourse.Lessons())
 	if err != nil {
@@ -27,7 +27,7 @@ func builtIn(t *testing.T) *delivery.Content {
 	if err != nil {
 		t.Fatalf("built-in templates:\n%v", err)
 	}
-	return &delivery.Content{Course: c, Templates: tpl}
+	return &compose.Content{Course: c, Templates: tpl}
 }
 
 func TestBuiltInCourseShape(t *testing.T) {
@@ -64,8 +64,8 @@ func unsubscribeURL(t *testing.T, m *mailer.Message) string {
 func TestBuiltInLessonsRender(t *testing.T) {
 	ct := builtIn(t)
 	now := time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC)
-	for _, track := range []delivery.Tracking{delivery.TrackAll, delivery.TrackOff} {
-		comp := &delivery.Composer{
+	for _, track := range []compose.Tracking{compose.TrackAll, compose.TrackOff} {
+		comp := &compose.Composer{
 			Links:    links.NewMaker("https://example.test", token.NewSigner(make([]byte, 32))),
 			FromAddr: "lessons@example.test", PostalAddress: "1 Harbour Road, Portsmouth", Tracking: track,
 		}
@@ -79,7 +79,7 @@ func TestBuiltInLessonsRender(t *testing.T) {
 					}
 					checkLesson(t, l, m, unsubscribeURL(t, m))
 					_, htmlPart := m.Bodies()
-					if pixel := strings.Contains(htmlPart, `src="https://example.test/o/`); pixel != (track == delivery.TrackAll) {
+					if pixel := strings.Contains(htmlPart, `src="https://example.test/o/`); pixel != (track == compose.TrackAll) {
 						t.Errorf("tracking %s: open pixel present = %v", track, pixel)
 					}
 				})

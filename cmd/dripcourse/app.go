@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/httprate"
 	"golang.org/x/time/rate"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
@@ -34,8 +35,8 @@ type app struct {
 	db       *store.DB
 	sender   mailer.Sender
 	links    *links.Maker
-	composer *delivery.Composer
-	lib      *delivery.Library
+	composer *compose.Composer
+	lib      *compose.Library
 	now      func() time.Time
 	metrics  *metrics.Metrics
 	// limits are the per-IP caps on public actions; tests and the
@@ -61,7 +62,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 	if err != nil {
 		return nil, err
 	}
-	a.lib = delivery.NewLibrary(ct, time.Now())
+	a.lib = compose.NewLibrary(ct, time.Now())
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
@@ -89,7 +90,7 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 		a.limitCounter = a.db.RateCounter()
 	}
 	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
-	a.composer = &delivery.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
+	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
 		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
 	return a, nil
 }

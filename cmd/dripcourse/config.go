@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 )
 
@@ -28,7 +28,7 @@ type Config struct {
 	Rate           float64
 	PostalAddress  string
 	UnsubMailto    string
-	Tracking       delivery.Tracking
+	Tracking       compose.Tracking
 	DKIMKey        string
 	DKIMSelector   string
 	DKIMDomain     string

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 )
@@ -30,7 +30,7 @@ func contentDirs(cfg *Config) (lessons fs.FS, lessonsName string, templates fs.F
 
 // loadContent loads and checks the course and its templates. Every
 // problem in both comes back at once, each naming its file.
-func loadContent(cfg *Config) (*delivery.Content, error) {
+func loadContent(cfg *Config) (*compose.Content, error) {
 	lfs, lname, tfs, tname := contentDirs(cfg)
 	var ps drip.Problems
 	crs, err := course.Load(lfs)
@@ -40,7 +40,7 @@ func loadContent(cfg *Config) (*delivery.Content, error) {
 	if len(ps) > 0 {
 		return nil, ps
 	}
-	return &delivery.Content{Course: crs, Templates: tpl}, nil
+	return &compose.Content{Course: crs, Templates: tpl}, nil
 }
 
 func prefixProblems(err error, dir string) drip.Problems {

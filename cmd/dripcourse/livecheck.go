@@ -6,50 +6,10 @@ import (
 	"io"
 	"sort"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
-	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
-
-// liveEffect is what a course on disk would do to the readers in the
-// database, before it is loaded.
-type liveEffect struct {
-	Readers int
-	Next    map[string]int // slug -> readers who get it next
-	Future  map[string]int // slug -> readers who will still get it
-	Skipped map[string]int // slug -> readers past it who never had it
-	Removed map[string]int // slug in the database but not in the course -> readers who had it
-}
-
-func computeLiveEffect(crs *course.Course, readers []store.ActiveReader) liveEffect {
-	ef := liveEffect{Readers: len(readers), Next: map[string]int{}, Future: map[string]int{}, Skipped: map[string]int{}, Removed: map[string]int{}}
-	for _, r := range readers {
-		had := map[string]bool{}
-		for _, rc := range r.Received {
-			had[rc.Slug] = true
-			if _, ok := crs.Lesson(rc.Slug); !ok {
-				ef.Removed[rc.Slug]++
-			}
-		}
-		plan := delivery.Project(crs, r, time.Time{})
-		will := map[string]bool{}
-		for i, p := range plan {
-			will[p.Lesson.Slug] = true
-			ef.Future[p.Lesson.Slug]++
-			if i == 0 {
-				ef.Next[p.Lesson.Slug]++
-			}
-		}
-		for _, l := range crs.Lessons {
-			if !had[l.Slug] && !will[l.Slug] {
-				ef.Skipped[l.Slug]++
-			}
-		}
-	}
-	return ef
-}
 
 // checkAgainstLive prints the effect of the on-disk course on current
 // readers: who gets which lesson next, which lessons current readers will
@@ -59,11 +19,11 @@ func checkAgainstLive(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	printLiveEffect(e.stdout, crs, computeLiveEffect(crs, readers))
+	printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
 	return nil
 }
 
-func printLiveEffect(w io.Writer, crs *course.Course, ef liveEffect) {
+func printLiveEffect(w io.Writer, crs *course.Course, ef schedule.Effect) {
 	fmt.Fprintf(w, "Effect of these lessons on the %d readers now in the course:\n\n", ef.Readers)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "lesson\tnext for\twill still get\tskipped by")

@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
 // openQuiet opens the app for a one-shot command, logging only problems.
@@ -23,14 +22,18 @@ func openQuiet(ctx context.Context, e *env) (*app, error) {
 
 // activeReaders opens the app and loads every reader now in the course,
 // for the commands that project the course onto them.
-func activeReaders(ctx context.Context, e *env) (*course.Course, []store.ActiveReader, error) {
+func activeReaders(ctx context.Context, e *env) (*course.Course, []schedule.Reader, error) {
 	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer a.Close()
 	crs := a.lib.Content().Course
-	readers, err := a.db.ActiveReaders(ctx, crs.Slug)
+	active, err := a.db.ActiveReaders(ctx, crs.Slug)
+	readers := make([]schedule.Reader, len(active))
+	for i, r := range active {
+		readers[i] = schedule.Reader{Timezone: r.Timezone, NextDue: r.NextDue, Received: r.Received}
+	}
 	return crs, readers, err
 }
 
@@ -40,20 +43,7 @@ func cmdSchedule(ctx context.Context, e *env) error {
 		return err
 	}
 	now := e.now().UTC()
-	until := now.Add(7 * 24 * time.Hour)
-	counts := map[string]map[string]int{} // day -> slug -> readers
-	for _, r := range readers {
-		if r.NextDue.Before(now) {
-			r.NextDue = now // overdue: goes out on the next pass
-		}
-		for _, p := range delivery.Project(crs, r, until) {
-			day := p.Due.Format("2006-01-02")
-			if counts[day] == nil {
-				counts[day] = map[string]int{}
-			}
-			counts[day][p.Lesson.Slug]++
-		}
-	}
+	counts := schedule.DueByDay(crs, readers, now, now.Add(7*24*time.Hour))
 	days := make([]string, 0, len(counts))
 	for d := range counts {
 		days = append(days, d)
@@ -96,8 +86,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		due := delivery.ScheduleOf(crs).NextOpen(now, delivery.Zone(sub.Timezone, crs.Timezone))
-		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, due, now)
+		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now)
 	}
 	if err != nil {
 		return err

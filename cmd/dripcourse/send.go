@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 )
 
 // sendCommand declares send's --now.
@@ -42,4 +42,4 @@ func cmdSend(ctx context.Context, e *env, at time.Time) error {
 	return err
 }
 
-func deliveryDays(ct *delivery.Content) int { return delivery.CourseInfo(ct.Course).Days }
+func deliveryDays(ct *compose.Content) int { return compose.CourseInfo(ct.Course).Days }

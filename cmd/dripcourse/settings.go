@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -131,8 +131,8 @@ func parseRate(c *Config, v string) error {
 }
 
 func parseTracking(c *Config, v string) error {
-	switch t := delivery.Tracking(v); t {
-	case delivery.TrackAll, delivery.TrackClicks, delivery.TrackOpens, delivery.TrackOff:
+	switch t := compose.Tracking(v); t {
+	case compose.TrackAll, compose.TrackClicks, compose.TrackOpens, compose.TrackOff:
 		c.Tracking = t
 		return nil
 	}

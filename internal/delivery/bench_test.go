@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -60,7 +60,7 @@ func BenchmarkRenderLesson(b *testing.B) {
 		b.Fatal(err)
 	}
 	f := newFixture(b, threeLessons, time.Second)
-	ct := &delivery.Content{Course: crs, Templates: f.runner.Content().Templates}
+	ct := &compose.Content{Course: crs, Templates: f.runner.Content().Templates}
 	sub := drip.Subscriber{ID: 1, Email: "r@example.com", Name: "Sam"}
 	for b.Loop() {
 		if _, err := f.runner.Composer.Lesson(ct, crs.Lessons[2], sub, 42, "m@example.test", start); err != nil {

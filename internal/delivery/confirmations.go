@@ -5,12 +5,14 @@ import (
 	"errors"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func (r *Runner) sendConfirmations(ctx context.Context, ct *Content, gate *setupGate) (Summary, error) {
+func (r *Runner) sendConfirmations(ctx context.Context, ct *compose.Content, gate *setupGate) (Summary, error) {
 	claim := func() ([]store.ConfirmJob, error) {
 		return r.DB.ClaimConfirmations(ctx, r.Now().UTC(), r.Lease, r.Batch, func(id int64) string { return r.Composer.NewMessageID("c", id) })
 	}
@@ -36,7 +38,7 @@ func (r *Runner) requeue(ctx context.Context, j store.ConfirmJob, due time.Time)
 // sendConfirmation sends one claimed confirmation and records how it went.
 // A failure of our own setup (mailer.Error.Setup) puts it back in the
 // queue, uncharged, and gate decides whether the pass goes on.
-func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
+func (r *Runner) sendConfirmation(ctx context.Context, ct *compose.Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
 	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
 		if err == nil || errors.Is(err, drip.ErrNotFound) {
@@ -59,26 +61,18 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *Content, j store.Conf
 		return Summary{}, stop
 	}
 	gate.ok()
-	result, reply, retry := drip.DeliverySent, store.Reply{Code: 250, Text: "OK"}, time.Time{}
+	a, reply := attempt(err, at, j.Attempts, j.CreatedAt)
+	n := schedule.AfterConfirmation(a)
 	var sum Summary
-	if err != nil {
-		e := mailer.AsError(err)
-		reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
-		result = drip.DeliveryFailed
-		if e.Retry() {
-			if next, ok := RetryAt(j.CreatedAt, at, j.Attempts+1); ok {
-				result, retry = drip.DeliveryRetry, next
-			}
+	if n.Bounce {
+		if err := r.DB.MarkBounced(ctx, j.Subscriber.ID, reply.String(), at); err != nil {
+			r.Log.Error("mark bounced", "subscriber", j.Subscriber.ID, "err", err)
 		}
-		if e.Bounce() {
-			if err := r.DB.MarkBounced(ctx, j.Subscriber.ID, reply.String(), at); err != nil {
-				r.Log.Error("mark bounced", "subscriber", j.Subscriber.ID, "err", err)
-			}
-		}
-	} else {
+	}
+	if n.Result == drip.DeliverySent {
 		sum.Confirmations++
 	}
-	if err := r.DB.RecordConfirmation(ctx, j.ID, result, reply, at, retry); err != nil {
+	if err := r.DB.RecordConfirmation(ctx, j.ID, n.Result, reply, at, n.Due); err != nil {
 		r.Log.Error("record confirmation", "confirmation", j.ID, "err", err)
 	}
 	return sum, nil

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -52,10 +53,10 @@ func crashChild() int {
 		}
 	}
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := delivery.NewLibrary(&delivery.Content{Course: crs, Templates: tpl}, time.Unix(now, 0))
+	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, time.Unix(now, 0))
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: func() time.Time { return time.Unix(now, 0) },
 		Workers: crashWorkers, Batch: 50, Log: slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		Composer: &delivery.Composer{Links: lm, FromAddr: "c@example.test", Tracking: delivery.TrackAll}}
+		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll}}
 	if _, err := r.SendDue(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

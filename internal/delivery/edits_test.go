@@ -5,8 +5,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 )
 
 // lessonsFS builds a course whose lessons are the given slugs, in order,
@@ -54,7 +54,7 @@ func TestLiveCourseEdits(t *testing.T) {
 			}
 			old := f.runner.Content()
 			tpl := old.Templates
-			f.runner.Content = func() *delivery.Content { return &delivery.Content{Course: edited, Templates: tpl} }
+			f.runner.Content = func() *compose.Content { return &compose.Content{Course: edited, Templates: tpl} }
 			f.run(10 * 24 * time.Hour)
 			var got []string
 			for _, m := range f.smtp.Messages() {

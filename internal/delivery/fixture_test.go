@@ -12,6 +12,7 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/clock"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -72,9 +73,9 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	t.Cleanup(func() { sender.Close() })
 	clk := clock.NewFake(start)
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := delivery.NewLibrary(&delivery.Content{Course: crs, Templates: tpl}, start)
+	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, start)
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: clk.Now, Workers: 2,
-		Composer: &delivery.Composer{Links: lm, FromAddr: "c@example.test", Tracking: delivery.TrackAll},
+		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))}
 	return &fixture{t: t, db: db, dbFile: dbFile, clock: clk, smtp: sink, runner: r, course: crs}
 }

@@ -6,8 +6,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 )
 
 // linked is a course whose first lesson links out, for tracking tests.
@@ -76,7 +76,7 @@ func TestUnsubscribeMailbox(t *testing.T) {
 
 func TestTrackingOff(t *testing.T) {
 	f := newFixture(t, linked(""), time.Second)
-	f.runner.Composer.Tracking = delivery.TrackOff
+	f.runner.Composer.Tracking = compose.TrackOff
 	_, raw := f.firstMessage(t)
 	if strings.Contains(raw, "/o/") || strings.Contains(raw, "course.example.test/c/") || !strings.Contains(raw, "https://example.org/notes") {
 		t.Fatal("with tracking off: no pixel, and links exactly as the author wrote them")

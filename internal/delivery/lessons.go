@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -14,21 +16,17 @@ import (
 // before their lesson goes out does not get it.
 const recheckAfter = time.Second
 
-func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, gate *setupGate) (Summary, error) {
+func (r *Runner) sendLessons(ctx context.Context, ct *compose.Content, now time.Time, gate *setupGate) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
-		l := NextLesson(ct.Course, d.Received)
-		if l == nil {
-			return store.Pick{}
+		c := schedule.Choose(ct.Course, readerOf(d), r.Now().UTC())
+		if c.Lesson == nil {
+			return store.Pick{Later: c.Later}
 		}
-		loc := Zone(d.Subscriber.Timezone, ct.Course.Timezone)
-		if later, late := ScheduleOf(ct.Course).Late(d.DueAt, r.Now().UTC(), loc); late {
-			return store.Pick{Later: later}
-		}
-		return store.Pick{Slug: l.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
+		return store.Pick{Slug: c.Lesson.Slug, MessageID: r.Composer.NewMessageID("d", d.Enrollment.ID)}
 	}
-	rec := newRecorder(r.DB, r.Workers)
+	rec := r.DB.NewRecorder(r.Workers)
 	defer func() {
-		if err := rec.close(); err != nil {
+		if err := rec.Close(); err != nil {
 			r.Log.Warn("outcomes not yet in the database; the next claim or start applies them", "err", err)
 		}
 	}()
@@ -36,7 +34,7 @@ func (r *Runner) sendLessons(ctx context.Context, ct *Content, now time.Time, ga
 	// a long pass must not hand out leases that have already run out.
 	claim := func() ([]store.Job, error) {
 		now := r.Now().UTC()
-		if err := rec.settle(ctx, now); err != nil {
+		if err := rec.Settle(ctx, now); err != nil {
 			return nil, err
 		}
 		return r.DB.ClaimDue(ctx, now, r.Lease, r.Batch, pick)
@@ -76,13 +74,13 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 // sendLesson sends one claimed lesson and records its outcome. A failure
 // of our own setup (mailer.Error.Setup) is no outcome: the lesson goes
 // back, uncharged, and gate decides whether the pass goes on.
-func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
+func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Job, rec *store.Recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
 	l, _ := ct.Course.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
-	if !rec.enter() {
+	if !rec.Enter() {
 		// An outcome of this pass could not be recorded; one sent now
 		// would likely not be either, and would go again after its lease.
 		skip(j)
@@ -90,7 +88,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	}
 	if !r.enoughLease(j.LeaseUntil) {
 		// The wait for a place (commits held up) ate into the lease.
-		rec.leave()
+		rec.Leave()
 		skip(j)
 		return Summary{}, nil
 	}
@@ -104,14 +102,14 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 		at = r.Now().UTC()
 	}
 	if e := refusal(sendErr); e != nil {
-		rec.leave()
+		rec.Leave()
 		due, stop := gate.failed(e, r.Now().UTC())
 		r.putBack(ctx, j, due)
 		return Summary{}, stop
 	}
 	gate.ok()
 	o := r.outcome(ct, j, sendErr, at)
-	rec.record(o, func(err error) {
+	rec.Record(o, func(err error) {
 		if err != nil {
 			// The lease will bring this lesson back; the same Message-ID
 			// goes with it, so a receiver can tell a repeat.
@@ -139,40 +137,33 @@ func (r *Runner) sendLesson(ctx context.Context, ct *Content, j store.Job, rec *
 	return sum, nil
 }
 
-// outcome decides what a send attempt means for the delivery and the
-// reader's schedule.
-func (r *Runner) outcome(ct *Content, j store.Job, sendErr error, at time.Time) store.Outcome {
-	o := store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
-		Slug: j.Slug, Result: drip.DeliverySent, At: at, Reply: store.Reply{Code: 250, Text: "OK"}, LeaseUntil: j.LeaseUntil}
-	if sendErr != nil {
-		e := mailer.AsError(sendErr)
-		o.Reply = store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
-		if e.Ours() {
-			r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
-				"delivery", j.DeliveryID, "code", o.Reply.Code, "enhanced", o.Reply.Enhanced) // the text may hold the address
-		}
-		if e.Retry() {
-			if next, ok := RetryAt(j.FirstAttemptAt, at, j.Attempts+1); ok {
-				if next.Sub(at) > lateGrace {
-					// A long wait ends in the reader's window, not at
-					// night; a short one (up to 30 minutes) follows a
-					// passing hiccup at once, within the window's grace.
-					next = ScheduleOf(ct.Course).NextOpen(next, Zone(j.Subscriber.Timezone, ct.Course.Timezone))
-				}
-				o.Result, o.NextDue = drip.DeliveryRetry, next
-				return o
-			}
-		}
-		o.Result, o.Bounce = drip.DeliveryFailed, e.Bounce()
+// outcome is what a send attempt means for the delivery and the reader's
+// schedule (schedule.After).
+func (r *Runner) outcome(ct *compose.Content, j store.Job, sendErr error, at time.Time) store.Outcome {
+	a, reply := attempt(sendErr, at, j.Attempts, j.FirstAttemptAt)
+	if a.Failed && mailer.AsError(sendErr).Ours() {
+		r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
+			"delivery", j.DeliveryID, "code", reply.Code, "enhanced", reply.Enhanced) // the text may hold the address
 	}
-	// Sent, or given up: the reader moves on to the next lesson.
-	received := append(j.Received, store.Received{Slug: j.Slug, Status: o.Result})
-	next := NextLesson(ct.Course, received)
-	if next == nil {
-		o.Complete, o.NextDue = true, at
-		return o
+	n := schedule.After(ct.Course, readerOf(j.Due), j.Slug, a)
+	return store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
+		Slug: j.Slug, Result: n.Result, Reply: reply, At: at, NextDue: n.Due, Complete: n.Complete, Bounce: n.Bounce,
+		LeaseUntil: j.LeaseUntil}
+}
+
+// attempt classifies a send's error for the scheduling rules, and gives
+// the reply to record.
+func attempt(sendErr error, at time.Time, attempts int, first time.Time) (schedule.Attempt, store.Reply) {
+	a := schedule.Attempt{At: at, Attempts: attempts, First: first}
+	if sendErr == nil {
+		return a, store.Reply{Code: 250, Text: "OK"}
 	}
-	loc := Zone(j.Subscriber.Timezone, ct.Course.Timezone)
-	o.NextDue = ScheduleOf(ct.Course).NextDue(at, next.Delay, loc)
-	return o
+	e := mailer.AsError(sendErr)
+	a.Failed, a.Retry, a.Bounce = true, e.Retry(), e.Bounce()
+	return a, store.Reply{Code: e.Code, Enhanced: e.Enhanced, Text: e.Text}
+}
+
+// readerOf is a claimed reader as the scheduling rules see them.
+func readerOf(d store.Due) schedule.Reader {
+	return schedule.Reader{Timezone: d.Subscriber.Timezone, NextDue: d.DueAt, Received: d.Received}
 }

@@ -1,9 +1,8 @@
-// Package delivery decides when each reader's next lesson is due and sends
-// what is due. The scheduling maths are pure functions of the course, the
-// reader's timezone and the clock; Runner.SendDue is one dispatch pass:
-// claim due work with a lease, render it, send it, and record each outcome
-// before the next message on the same connection, so a crash can repeat at
-// most the messages in flight, and never lose one.
+// Package delivery sends what is due. Runner.SendDue is one dispatch
+// pass: claim due work with a lease (package schedule chooses each
+// reader's lesson), render it, send it, and record each outcome before
+// the next message on the same connection, so a crash can repeat at most
+// the messages in flight, and never lose one.
 package delivery
 
 import (
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -23,8 +23,8 @@ import (
 type Runner struct {
 	DB       *store.DB
 	Sender   mailer.Sender
-	Composer *Composer
-	Content  func() *Content
+	Composer *compose.Composer
+	Content  func() *compose.Content
 	Now      func() time.Time
 	Log      *slog.Logger
 	// Workers is how many messages are sent at once; match it to the SMTP

@@ -108,6 +108,16 @@ type Delivery struct {
 	SentAt       time.Time
 }
 
+// Received is one lesson already delivered (or being delivered) to an
+// enrollment: the rows that decide which lesson comes next.
+type Received struct {
+	Slug           string
+	Status         DeliveryStatus
+	MessageID      string
+	SentAt         time.Time
+	FirstAttemptAt time.Time
+}
+
 // EventKind names something that happened to a reader.
 type EventKind string
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // ActiveReader is an enrollment still running, with what the schedule
@@ -16,7 +18,7 @@ type ActiveReader struct {
 	Timezone     string
 	NextDue      time.Time
 	LastSentAt   time.Time
-	Received     []Received
+	Received     []drip.Received
 }
 
 // ActiveReaders returns every active enrollment of course with the
@@ -45,7 +47,7 @@ func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader,
 		JOIN enrollments e ON e.id = d.enrollment_id WHERE e.status = 'active' AND e.course = ? ORDER BY d.id`,
 		func(scan func(...any) error) error {
 			var id, sent int64
-			var r Received
+			var r drip.Received
 			if err := scan(&id, &r.Slug, &r.Status, &sent); err != nil {
 				return err
 			}

@@ -19,7 +19,7 @@ const SkippedReply = "skipped by operator"
 
 // Move makes the operator's chosen lesson the reader's next one, due at
 // due. The delivery engine picks the next lesson from the rows in
-// deliveries alone (delivery.NextLesson: the first lesson after the last
+// deliveries alone (schedule.NextLesson: the first lesson after the last
 // one received that was not received), so the choice is written in the
 // same terms: plan gets the rows as they are and returns the lessons to
 // mark as skipped, in course order. Each becomes a delivery row with
@@ -32,7 +32,7 @@ const SkippedReply = "skipped by operator"
 //
 // Reading the rows, planning and writing happen in one transaction, so a
 // dispatch pass cannot change the rows in between.
-func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, at time.Time, plan func([]Received) ([]string, error)) error {
+func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, at time.Time, plan func([]drip.Received) ([]string, error)) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		enr, err := db.movableEnrollment(ctx, tx, sub, course)
 		if err != nil {
@@ -106,16 +106,16 @@ type rowsQueryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-func receivedRows(ctx context.Context, q rowsQueryer, enr int64) ([]Received, error) {
+func receivedRows(ctx context.Context, q rowsQueryer, enr int64) ([]drip.Received, error) {
 	rows, err := q.QueryContext(ctx, `SELECT slug, status, message_id, sent_at, first_attempt_at
 		FROM deliveries WHERE enrollment_id = ? ORDER BY id`, enr)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Received
+	var out []drip.Received
 	for rows.Next() {
-		var r Received
+		var r drip.Received
 		var sent, first int64
 		if err := rows.Scan(&r.Slug, &r.Status, &r.MessageID, &sent, &first); err != nil {
 			return nil, err
@@ -128,7 +128,7 @@ func receivedRows(ctx context.Context, q rowsQueryer, enr int64) ([]Received, er
 
 // Received returns the lessons a reader's enrollment in course has had,
 // in the order they were first sent; drip.ErrNotFound when not enrolled.
-func (db *DB) Received(ctx context.Context, sub int64, course string) ([]Received, error) {
+func (db *DB) Received(ctx context.Context, sub int64, course string) ([]drip.Received, error) {
 	e, err := db.Enrollment(ctx, sub, course)
 	if err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func testMoveSkipsLessons(t *testing.T) {
 	id := active(t, db, "sam@example.com", t0)
 	sendOne(t, db, "one", t0)
 	due := t0.Add(time.Hour)
-	err := db.Move(ctx, id, "course", "four", due, t0, func(got []Received) ([]string, error) {
+	err := db.Move(ctx, id, "course", "four", due, t0, func(got []drip.Received) ([]string, error) {
 		if len(got) != 1 || got[0].Slug != "one" {
 			t.Errorf("plan got %+v, want lesson one", got)
 		}
@@ -130,7 +130,7 @@ func testMoveSkipsLessons(t *testing.T) {
 	if _, err := db.ClaimDue(ctx, due, time.Minute, 10, pickFirst("four")); err != nil {
 		t.Fatal(err)
 	}
-	err = db.Move(ctx, id, "course", "five", due, t0, func([]Received) ([]string, error) { return nil, nil })
+	err = db.Move(ctx, id, "course", "five", due, t0, func([]drip.Received) ([]string, error) { return nil, nil })
 	if !errors.Is(err, ErrInFlight) {
 		t.Fatalf("move while a lesson is in flight: %v, want ErrInFlight", err)
 	}

@@ -32,22 +32,12 @@ func (r Reply) String() string {
 	return s
 }
 
-// Received is one lesson already delivered (or being delivered) to an
-// enrollment.
-type Received struct {
-	Slug           string
-	Status         drip.DeliveryStatus
-	MessageID      string
-	SentAt         time.Time
-	FirstAttemptAt time.Time
-}
-
 // Due is an enrollment claimed for its next lesson, with what the engine
 // needs to choose that lesson.
 type Due struct {
 	Enrollment drip.Enrollment
 	Subscriber drip.Subscriber
-	Received   []Received
+	Received   []drip.Received
 	// DueAt is the due time the claim replaced with its lease: when the
 	// lesson was due, or, for a send taken up again after a crash, when
 	// the crashed claim's lease ended.
@@ -85,10 +75,8 @@ type Job struct {
 // next_due_at moved to now+lease: if the sender dies, the work comes due
 // again by itself, and the retry reuses the delivery row and its Message-ID.
 func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) ([]Job, error) {
-	if !db.d.postgres() {
-		if err := db.replayJournals(ctx); err != nil {
-			return nil, err
-		}
+	if err := db.replayJournals(ctx); err != nil {
+		return nil, err
 	}
 	db.prepareClaim(ctx, limit)
 	// A claim whose readers all had nothing to send now (courses over,
@@ -179,7 +167,7 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r Received
+		var r drip.Received
 		var id, sent, first int64
 		if err := rows.Scan(&id, &r.Slug, &r.Status, &r.MessageID, &sent, &first); err != nil {
 			return err

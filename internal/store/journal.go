@@ -86,10 +86,11 @@ type entry struct {
 	O   Outcome `json:"o"`
 }
 
-// NewJournal returns a journal for one pass, or nil on PostgreSQL. It
-// creates no file until the first Append.
+// NewJournal returns a journal for one pass, or nil when the database
+// keeps no journals (PostgreSQL). It creates no file until the first
+// Append.
 func (db *DB) NewJournal() *Journal {
-	if db.d.postgres() {
+	if !db.journals {
 		return nil
 	}
 	// The id begins with the start time, so that ids sort oldest first.

@@ -190,8 +190,12 @@ func (db *DB) dropJournal(ctx context.Context, id string, segs []segment) error 
 // left by a crash, by a pass that could not finish applying its own, or by
 // another process on this database. Open and every claim run it, so such
 // outcomes reach the database long before their lessons' leases run out
-// and another claim could take those lessons again.
+// and another claim could take those lessons again. A database that keeps
+// no journals has none to replay.
 func (db *DB) replayJournals(ctx context.Context) error {
+	if !db.journals {
+		return nil
+	}
 	return eachDeadJournal(db.journalPrefix(), func(id string) error { return db.replayJournal(ctx, id) })
 }
 

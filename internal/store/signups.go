@@ -10,7 +10,7 @@ import (
 	"sync"
 )
 
-// Signups share transactions (group commit): SQLite has one writer, and a
+// Signups share transactions (groupcommit.go): SQLite has one writer, and a
 // busy form would otherwise queue one commit per request. Every caller
 // gets its answer only after the commit that holds its signup, so what the
 // page says is already durable.
@@ -47,7 +47,7 @@ func (db *DB) startSignups() {
 	db.signupsDone = make(chan struct{})
 	var wg sync.WaitGroup
 	for range db.signupLoops() {
-		wg.Go(db.signupLoop)
+		wg.Go(func() { groupCommit(db.signups, db.quit, maxSignupGroup, db.commitSignups) })
 	}
 	go func() {
 		wg.Wait()
@@ -79,28 +79,6 @@ func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
 		return SignupResult{}, fmt.Errorf("store: subscribe: %w", r.err)
 	}
 	return r.res, nil
-}
-
-func (db *DB) signupLoop() {
-	for {
-		var first signupReq
-		select {
-		case first = <-db.signups:
-		case <-db.quit:
-			return
-		}
-		group := []signupReq{first}
-	drain:
-		for len(group) < maxSignupGroup {
-			select {
-			case req := <-db.signups:
-				group = append(group, req)
-			default:
-				break drain
-			}
-		}
-		db.commitSignups(group)
-	}
 }
 
 // commitSignups runs a group in one transaction. If any signup fails, the

@@ -47,6 +47,7 @@ type DB struct {
 	nSized atomic.Int32
 
 	diskFull atomic.Bool // InjectFault(DiskFull): journal appends fail too
+	journals bool        // outcomes go through journal files (SQLite: journal.go)
 
 	signups     chan signupReq // see signups.go
 	quit        chan struct{}
@@ -81,7 +82,7 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
 	}
-	db := &DB{w: w, path: file, d: sqliteDialect}
+	db := &DB{w: w, path: file, d: sqliteDialect, journals: true}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -6,9 +6,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
@@ -52,7 +52,7 @@ func (s *Server) confirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, now := s.content(), s.Now()
-	first := delivery.ScheduleOf(ct.Course).FirstDue(now, ct.Course.WaitForWindow, delivery.Zone(sub.Timezone, ct.Course.Timezone))
+	first := schedule.Start(ct.Course, sub.Timezone, now)
 	already, err := s.DB.Confirm(r.Context(), sub.ID, ct.Course.Slug, first, now)
 	if err != nil {
 		s.fail(w, r, err)
@@ -113,7 +113,7 @@ func (s *Server) resubscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct, now := s.content(), s.Now()
-	next := delivery.ScheduleOf(ct.Course).NextOpen(now, delivery.Zone(sub.Timezone, ct.Course.Timezone))
+	next := schedule.Resume(ct.Course, sub.Timezone, now)
 	changed, err := s.DB.Resubscribe(r.Context(), sub.ID, next, now)
 	if err != nil {
 		s.fail(w, r, err)

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -191,7 +191,7 @@ func (im *Importer) row(ctx context.Context, rep *ImportReport, line int, cols i
 	if f.Timezone == "" {
 		f.Timezone = crs.Timezone.String()
 	}
-	first := delivery.ScheduleOf(crs).FirstDue(now, crs.WaitForWindow, delivery.Zone(f.Timezone, crs.Timezone))
+	first := schedule.Start(crs, f.Timezone, now)
 	out, status, err := im.DB.ImportReader(ctx, store.Import{Email: f.Email, Name: f.Name, Timezone: f.Timezone,
 		Confirmed: im.Confirmed, Course: crs.Slug, FirstDue: first, At: now})
 	if err != nil {

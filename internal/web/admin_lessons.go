@@ -7,8 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -55,7 +55,7 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request) {
 // lessonOf finds the lesson named in the URL in the course as loaded. The
 // slug is only ever a key into the loaded course, never part of a file
 // path, so no URL can reach a file.
-func (s *Server) lessonOf(r *http.Request) (*delivery.Content, *course.Lesson, error) {
+func (s *Server) lessonOf(r *http.Request) (*compose.Content, *course.Lesson, error) {
 	ct := s.content()
 	l, ok := ct.Course.Lesson(chi.URLParam(r, "slug"))
 	if !ok {
@@ -72,10 +72,10 @@ func sampleReader(email string) drip.Subscriber {
 // preview renders lesson l as the email it would be, to sub, through the
 // real Composer, but with tracking off: previews and tests must not count
 // as opens and clicks, nor point at deliveries that do not exist.
-func (s *Server) preview(ct *delivery.Content, l *course.Lesson, sub drip.Subscriber) (*mailer.Message, error) {
+func (s *Server) preview(ct *compose.Content, l *course.Lesson, sub drip.Subscriber) (*mailer.Message, error) {
 	o := s.Composer
-	c := &delivery.Composer{Links: o.Links, FromName: o.FromName, FromAddr: o.FromAddr, PostalAddress: o.PostalAddress,
-		UnsubMailto: o.UnsubMailto, Tracking: delivery.TrackOff}
+	c := &compose.Composer{Links: o.Links, FromName: o.FromName, FromAddr: o.FromAddr, PostalAddress: o.PostalAddress,
+		UnsubMailto: o.UnsubMailto, Tracking: compose.TrackOff}
 	return c.Lesson(ct, l, sub, 0, c.NewMessageID("t", 0), s.Now().UTC())
 }
 

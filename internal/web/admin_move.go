@@ -1,80 +1,17 @@
 package web
 
 import (
-	"fmt"
-
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
-// Why a move to a lesson is refused.
-var (
-	errReceived = fmt.Errorf("the reader already had that lesson, and a lesson is never sent twice: %w", drip.ErrConflict)
-	errBlocked  = fmt.Errorf("the reader is past that lesson, or another lesson awaits a retry and would go first: %w", drip.ErrConflict)
-)
-
-// planMove decides which lessons to skip so that target becomes the
-// reader's next lesson, given the lessons received so far (see
-// store.DB.Move for how skips are recorded). Every lesson before target
-// in course order that the reader has not received is skipped, including
-// one awaiting a retry; lessons already received stay as they are. So
-// only forward moves, or moves to a lesson the reader never got, are
-// possible: a lesson is never sent twice.
-//
-// The plan is checked against delivery.NextLesson itself, the function
-// the dispatcher uses, so a plan that would not make target next is
-// refused rather than half applied.
-func planMove(c *course.Course, received []store.Received, target string) ([]string, error) {
-	t, ok := c.Lesson(target)
-	if !ok {
-		return nil, drip.ErrNotFound
-	}
-	status := make(map[string]drip.DeliveryStatus, len(received))
-	for _, r := range received {
-		status[r.Slug] = r.Status
-	}
-	if done(status[target]) {
-		return nil, errReceived
-	}
-	var skip []string
-	for _, l := range c.Lessons[:t.Number-1] {
-		if !done(status[l.Slug]) {
-			skip = append(skip, l.Slug)
-		}
-	}
-	if next := delivery.NextLesson(c, afterSkips(received, skip)); next == nil || next.Slug != target {
-		return nil, errBlocked
-	}
-	return skip, nil
-}
-
-func done(s drip.DeliveryStatus) bool { return s == drip.DeliverySent || s == drip.DeliveryFailed }
-
-// afterSkips is what the received rows will be once skip is recorded:
-// existing rows become failed in place, new ones are added in order.
-func afterSkips(received []store.Received, skip []string) []store.Received {
-	out := append([]store.Received(nil), received...)
-	for _, slug := range skip {
-		found := false
-		for i := range out {
-			if out[i].Slug == slug {
-				out[i].Status, found = drip.DeliveryFailed, true
-			}
-		}
-		if !found {
-			out = append(out, store.Received{Slug: slug, Status: drip.DeliveryFailed})
-		}
-	}
-	return out
-}
-
-// moveTargets lists the lessons a reader can be moved to.
-func moveTargets(c *course.Course, received []store.Received) []*course.Lesson {
+// moveTargets lists the lessons a reader can be moved to
+// (schedule.PlanMove).
+func moveTargets(c *course.Course, received []drip.Received) []*course.Lesson {
 	var out []*course.Lesson
 	for _, l := range c.Lessons {
-		if _, err := planMove(c, received, l.Slug); err == nil {
+		if _, err := schedule.PlanMove(c, received, l.Slug); err == nil {
 			out = append(out, l)
 		}
 	}

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -53,8 +54,7 @@ func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		crs, now := s.content().Course, s.Now()
-		due := delivery.ScheduleOf(crs).NextOpen(now, delivery.Zone(sub.Timezone, crs.Timezone))
-		return changed(s.DB.ResumeEnrollment(r.Context(), id, crs.Slug, due, now))
+		return changed(s.DB.ResumeEnrollment(r.Context(), id, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now))
 	})(w, r)
 }
 
@@ -69,8 +69,8 @@ func (s *Server) moveReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("move", func(r *http.Request, id int64) error {
 		crs, now := s.content().Course, s.Now()
 		target := r.PostFormValue("lesson")
-		return s.DB.Move(r.Context(), id, crs.Slug, target, now, now, func(received []store.Received) ([]string, error) {
-			return planMove(crs, received, target)
+		return s.DB.Move(r.Context(), id, crs.Slug, target, now, now, func(received []drip.Received) ([]string, error) {
+			return schedule.PlanMove(crs, received, target)
 		})
 	})(w, r)
 }

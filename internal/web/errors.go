@@ -6,9 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
@@ -31,8 +32,8 @@ var answers = []answer{
 		return errors.Is(err, token.ErrMalformed) || errors.Is(err, token.ErrSignature) || errors.Is(err, token.ErrPurpose)
 	}, http.StatusBadRequest, "This link is not valid. Please check that it was copied whole from the email.", ""},
 	{is(store.ErrInFlight), http.StatusConflict, "A lesson is on its way to you right now. Please try again in a minute.", "A lesson is being sent to this reader right now. Please try again in a minute."},
-	{is(errReceived), http.StatusConflict, "", "This reader already had that lesson, and a lesson is never sent twice."},
-	{is(errBlocked), http.StatusConflict, "", "That lesson can't be made the next one: the reader is already past it in the course, or another of their lessons is waiting for a retry and would go first."},
+	{is(schedule.ErrReceived), http.StatusConflict, "", "This reader already had that lesson, and a lesson is never sent twice."},
+	{is(schedule.ErrBlocked), http.StatusConflict, "", "That lesson can't be made the next one: the reader is already past it in the course, or another of their lessons is waiting for a retry and would go first."},
 	{is(store.ErrNotActive), http.StatusConflict, "Your course is not running at the moment, so there is nothing to change.", "This reader's course is not running, so there is nothing to change."},
 	{is(drip.ErrNotFound), http.StatusNotFound, "We could not find what this link points to.", "There is no such reader, lesson or message. It may have been erased or removed."},
 	{is(drip.ErrConflict), http.StatusConflict, "This link can no longer be used.", "That can't be done for this reader in their present state."},
@@ -94,7 +95,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 // the template itself fails, a bare-text answer goes out instead.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, p *render.Page) {
 	ct := s.content()
-	p.Course = delivery.CourseInfo(ct.Course)
+	p.Course = compose.CourseInfo(ct.Course)
 	p.Nonce = nonceOf(r)
 	body, err := ct.Templates.Page(name, p)
 	if err != nil {

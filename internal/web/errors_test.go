@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -23,8 +24,8 @@ func TestAnswersTellBadInputFromWrongState(t *testing.T) {
 		{fmt.Errorf("reader is bounced: %w", drip.ErrConflict), http.StatusConflict},
 		{store.ErrNotActive, http.StatusConflict},
 		{store.ErrInFlight, http.StatusConflict},
-		{errReceived, http.StatusConflict},
-		{errBlocked, http.StatusConflict},
+		{schedule.ErrReceived, http.StatusConflict},
+		{schedule.ErrBlocked, http.StatusConflict},
 		{fmt.Errorf("store: reader 7: %w", drip.ErrNotFound), http.StatusNotFound},
 	} {
 		a := s.answerFor(r, c.err)

@@ -21,7 +21,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/metrics"
@@ -35,8 +35,8 @@ const MaxBody = 64 << 10
 type Server struct {
 	DB       *store.DB
 	Links    *links.Maker
-	Composer *delivery.Composer
-	Library  *delivery.Library
+	Composer *compose.Composer
+	Library  *compose.Library
 	Now      func() time.Time
 	Log      *slog.Logger
 	// MinFormTime is the least time a person takes between seeing the
@@ -74,7 +74,7 @@ type Server struct {
 	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
 }
 
-func (s *Server) content() *delivery.Content { return s.Library.Content() }
+func (s *Server) content() *compose.Content { return s.Library.Content() }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {

@@ -8,9 +8,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
@@ -100,7 +100,7 @@ func validZone(name string) bool {
 	if name == "" {
 		return false
 	}
-	return delivery.Zone(name, nil) != nil
+	return schedule.Zone(name, nil) != nil
 }
 
 // sameSite refuses signups that a browser posts from another site: a page

@@ -15,8 +15,8 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/clock"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/render"
@@ -49,9 +49,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	lm := links.NewMaker("https://course.example.test", token.NewSigner([]byte("0123456789abcdef0123456789abcdef")))
-	ct := &delivery.Content{Course: crs, Templates: tpl}
-	s := &Server{DB: db, Links: lm, Library: delivery.NewLibrary(ct, time.Time{}), Now: clk.Now,
-		Composer: &delivery.Composer{Links: lm, FromAddr: "c@example.test", Tracking: delivery.TrackAll},
+	ct := &compose.Content{Course: crs, Templates: tpl}
+	s := &Server{DB: db, Links: lm, Library: compose.NewLibrary(ct, time.Time{}), Now: clk.Now,
+		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), MinFormTime: 2 * time.Second,
 		MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour}
 	ts := httptest.NewServer(s.Handler())

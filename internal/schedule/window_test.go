@@ -1,19 +1,19 @@
-package delivery_test
+package schedule_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
 const wallLayout = "2006-01-02 15:04"
 
 var everyDay = [7]bool{true, true, true, true, true, true, true}
 
-func window8to10(days [7]bool) delivery.Schedule {
-	return delivery.Schedule{Window: course.Window{Start: 8 * time.Hour, End: 10 * time.Hour}, Weekdays: days, Default: time.UTC}
+func window8to10(days [7]bool) schedule.Window {
+	return schedule.Window{Hours: course.Window{Start: 8 * time.Hour, End: 10 * time.Hour}, Weekdays: days, Default: time.UTC}
 }
 
 func loadZone(t *testing.T, name string) *time.Location {
@@ -217,7 +217,7 @@ func TestZone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			for range 2 { // the second lookup comes from the cache
-				if got := delivery.Zone(tt.in, def).String(); got != tt.want {
+				if got := schedule.Zone(tt.in, def).String(); got != tt.want {
 					t.Errorf("Zone(%q) = %s, want %s", tt.in, got, tt.want)
 				}
 			}

@@ -1,9 +1,8 @@
-package delivery
+package schedule
 
 import (
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 // NextLesson chooses a reader's next lesson from the course as it is now,
@@ -17,7 +16,7 @@ import (
 //   - a lesson is never sent twice, and a removed one never at all.
 //
 // It returns nil when nothing is left for the reader.
-func NextLesson(c *course.Course, received []store.Received) *course.Lesson {
+func NextLesson(c *course.Course, received []drip.Received) *course.Lesson {
 	done := make(map[string]bool, len(received))
 	for _, r := range received {
 		if r.Status == drip.DeliverySent || r.Status == drip.DeliveryFailed {

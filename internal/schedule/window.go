@@ -1,4 +1,11 @@
-package delivery
+// Package schedule holds the rules of when mail goes, as pure functions of
+// a course, a reader's timezone and lessons, and the time: send windows
+// and timezones, which lesson is next after a course edit, retries, what a
+// send attempt leads to, when a reader starts or resumes, and the
+// projections behind `dripcourse schedule` and `check --against-live`. It
+// does no I/O: the store keeps the state, and delivery, web and the
+// commands ask these functions what it should become.
+package schedule
 
 import (
 	"sync"
@@ -7,34 +14,34 @@ import (
 	"github.com/dripcourse/dripcourse/internal/course"
 )
 
-// Schedule is when a course may send: a daily window in the reader's own
+// Window is when a course may send: daily hours in the reader's own
 // timezone, on some days of the week.
-type Schedule struct {
-	Window   course.Window
+type Window struct {
+	Hours    course.Window
 	Weekdays [7]bool
 	Default  *time.Location // for readers whose timezone is unknown
 }
 
-// ScheduleOf returns a course's schedule.
-func ScheduleOf(c *course.Course) Schedule {
-	return Schedule{Window: c.Window, Weekdays: c.Weekdays, Default: c.Timezone}
+// WindowOf returns a course's send window.
+func WindowOf(c *course.Course) Window {
+	return Window{Hours: c.Window, Weekdays: c.Weekdays, Default: c.Timezone}
 }
 
 // NextOpen returns the earliest moment at or after t that falls inside the
 // send window on an allowed day, in loc. Wall-clock times are built with
 // time.Date on each calendar day, so a window keeps its local hours across
 // daylight-saving changes, including half-hour and 45-minute zones.
-func (s Schedule) NextOpen(t time.Time, loc *time.Location) time.Time {
+func (w Window) NextOpen(t time.Time, loc *time.Location) time.Time {
 	if loc == nil {
-		loc = s.Default
+		loc = w.Default
 	}
 	local := t.In(loc)
-	startH, startM := int(s.Window.Start.Hours()), int(s.Window.Start.Minutes())%60
-	endH, endM := int(s.Window.End.Hours()), int(s.Window.End.Minutes())%60
+	startH, startM := int(w.Hours.Start.Hours()), int(w.Hours.Start.Minutes())%60
+	endH, endM := int(w.Hours.End.Hours()), int(w.Hours.End.Minutes())%60
 	y, m, d := local.Date()
 	for i := range 8 {
 		day := time.Date(y, m, d+i, 12, 0, 0, 0, loc)
-		if !s.Weekdays[day.Weekday()] {
+		if !w.Weekdays[day.Weekday()] {
 			continue
 		}
 		dy, dm, dd := day.Date()
@@ -59,10 +66,10 @@ const minGap = time.Minute
 
 // NextDue is when the lesson after one sent at sent becomes due: the sent
 // time plus the next lesson's delay, moved into the reader's window.
-func (s Schedule) NextDue(sent time.Time, delay time.Duration, loc *time.Location) time.Time {
-	due := s.NextOpen(sent.Add(delay), loc)
+func (w Window) NextDue(sent time.Time, delay time.Duration, loc *time.Location) time.Time {
+	due := w.NextOpen(sent.Add(delay), loc)
 	if due.Before(sent.Add(minGap)) {
-		due = s.NextOpen(sent.Add(minGap), loc)
+		due = w.NextOpen(sent.Add(minGap), loc)
 	}
 	return due
 }
@@ -80,26 +87,26 @@ const lateGrace = time.Hour
 // reach the reader in the night. A lesson due well outside the window (an
 // immediate first lesson, one the reader asked for at night with "send me
 // the next lesson now") is never late: it was meant for that moment.
-func (s Schedule) Late(due, now time.Time, loc *time.Location) (time.Time, bool) {
-	if s.onTime(now, loc) || due.After(now) || !s.onTime(due, loc) {
+func (w Window) Late(due, now time.Time, loc *time.Location) (time.Time, bool) {
+	if w.onTime(now, loc) || due.After(now) || !w.onTime(due, loc) {
 		return time.Time{}, false
 	}
-	return s.NextOpen(now, loc), true
+	return w.NextOpen(now, loc), true
 }
 
 // onTime reports whether now is inside the window, or within lateGrace
 // after it closed.
-func (s Schedule) onTime(now time.Time, loc *time.Location) bool {
-	return !s.NextOpen(now.Add(-lateGrace), loc).After(now)
+func (w Window) onTime(now time.Time, loc *time.Location) bool {
+	return !w.NextOpen(now.Add(-lateGrace), loc).After(now)
 }
 
 // FirstDue is when a newly confirmed reader's first lesson is due: at once,
 // unless the course waits for the reader's window.
-func (s Schedule) FirstDue(confirmed time.Time, wait bool, loc *time.Location) time.Time {
+func (w Window) FirstDue(confirmed time.Time, wait bool, loc *time.Location) time.Time {
 	if !wait {
 		return confirmed.UTC()
 	}
-	return s.NextOpen(confirmed, loc)
+	return w.NextOpen(confirmed, loc)
 }
 
 var zones sync.Map // name -> *time.Location

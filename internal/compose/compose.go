@@ -1,4 +1,10 @@
-package delivery
+// Package compose builds the messages dripcourse sends from a course and
+// its templates: each lesson's email (the templates run once per lesson,
+// into a frame that each reader's values fill in: frame.go), the double
+// opt-in email, and the template data of a lesson's web view. Library
+// holds the content in use, and swaps it only for an edit that loads
+// cleanly.
+package compose
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package web
+package schedule
 
 import (
 	"errors"
@@ -7,9 +7,7 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 func TestPlanMove(t *testing.T) {
@@ -18,17 +16,17 @@ func TestPlanMove(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := crs.Slugs() // welcome, why-trust-breaks, a-real-apology, understanding-why, ...
-	rows := func(spec ...string) []store.Received {
-		var out []store.Received
+	rows := func(spec ...string) []drip.Received {
+		var out []drip.Received
 		for _, sp := range spec {
 			slug, status, _ := strings.Cut(sp, ":")
-			out = append(out, store.Received{Slug: slug, Status: drip.DeliveryStatus(status)})
+			out = append(out, drip.Received{Slug: slug, Status: drip.DeliveryStatus(status)})
 		}
 		return out
 	}
 	cases := []struct {
 		name     string
-		received []store.Received
+		received []drip.Received
 		target   string
 		skip     string
 		err      error
@@ -36,17 +34,17 @@ func TestPlanMove(t *testing.T) {
 		{"the next one already", rows(s[0] + ":sent"), s[1], "", nil},
 		{"forward, skipping two", rows(s[0] + ":sent"), s[3], s[1] + " " + s[2], nil},
 		{"from the start", nil, s[2], s[0] + " " + s[1], nil},
-		{"already had it", rows(s[0]+":sent", s[1]+":sent"), s[0], "", errReceived},
-		{"a given-up lesson counts as had", rows(s[0] + ":failed"), s[0], "", errReceived},
+		{"already had it", rows(s[0]+":sent", s[1]+":sent"), s[0], "", ErrReceived},
+		{"a given-up lesson counts as had", rows(s[0] + ":failed"), s[0], "", ErrReceived},
 		{"a retry before the target is skipped", rows(s[0]+":sent", s[1]+":retry"), s[2], s[1], nil},
 		{"the retry itself is the target", rows(s[0]+":sent", s[1]+":retry"), s[1], "", nil},
-		{"a later retry would go first", rows(s[0]+":sent", s[5]+":retry"), s[2], "", errBlocked},
-		{"back to a lesson added before the reader's place", rows(s[0]+":sent", s[2]+":sent"), s[1], "", errBlocked},
+		{"a later retry would go first", rows(s[0]+":sent", s[5]+":retry"), s[2], "", ErrBlocked},
+		{"back to a lesson added before the reader's place", rows(s[0]+":sent", s[2]+":sent"), s[1], "", ErrBlocked},
 		{"unknown lesson", nil, "../../course.yaml", "", drip.ErrNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			skip, err := planMove(crs, c.received, c.target)
+			skip, err := PlanMove(crs, c.received, c.target)
 			if !errors.Is(err, c.err) {
 				t.Fatalf("err %v, want %v", err, c.err)
 			}
@@ -56,7 +54,7 @@ func TestPlanMove(t *testing.T) {
 			if got := strings.Join(skip, " "); got != c.skip {
 				t.Fatalf("skip %q, want %q", got, c.skip)
 			}
-			if next := delivery.NextLesson(crs, afterSkips(c.received, skip)); next == nil || next.Slug != c.target {
+			if next := NextLesson(crs, afterSkips(c.received, skip)); next == nil || next.Slug != c.target {
 				t.Fatalf("after the skips the next lesson is %v, want %s", next, c.target)
 			}
 		})

@@ -1,4 +1,4 @@
-package delivery_test
+package schedule_test
 
 import (
 	"fmt"
@@ -6,9 +6,8 @@ import (
 	"testing/fstest"
 
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
 // courseOf loads a course whose lessons have the given slugs, in order.
@@ -28,10 +27,10 @@ func courseOf(t *testing.T, slugs ...string) *course.Course {
 
 // receivedOf lists received lessons: "a" is sent, "a!" failed, "a~" sending and
 // "a?" awaiting retry.
-func receivedOf(specs ...string) []store.Received {
-	var rs []store.Received
+func receivedOf(specs ...string) []drip.Received {
+	var rs []drip.Received
 	for _, s := range specs {
-		r := store.Received{Slug: s, Status: drip.DeliverySent}
+		r := drip.Received{Slug: s, Status: drip.DeliverySent}
 		switch s[len(s)-1] {
 		case '!':
 			r.Status = drip.DeliveryFailed
@@ -52,7 +51,7 @@ func TestNextLesson(t *testing.T) {
 	tests := []struct {
 		name     string
 		course   []string
-		received []store.Received
+		received []drip.Received
 		want     string // "" for nil
 	}{
 		{"fresh reader gets the first", []string{"a", "b", "c"}, nil, "a"},
@@ -77,7 +76,7 @@ func TestNextLesson(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := delivery.NextLesson(courseOf(t, tt.course...), tt.received)
+			l := schedule.NextLesson(courseOf(t, tt.course...), tt.received)
 			switch {
 			case l == nil && tt.want != "":
 				t.Errorf("NextLesson = nil, want %q", tt.want)
@@ -92,13 +91,13 @@ func TestNextLesson(t *testing.T) {
 // that every lesson was chosen once and in order.
 func TestNextLessonNeverRepeats(t *testing.T) {
 	c := courseOf(t, "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k")
-	var received []store.Received
+	var received []drip.Received
 	for range len(c.Lessons) + 1 {
-		l := delivery.NextLesson(c, received)
+		l := schedule.NextLesson(c, received)
 		if l == nil {
 			break
 		}
-		received = append(received, store.Received{Slug: l.Slug, Status: drip.DeliverySent})
+		received = append(received, drip.Received{Slug: l.Slug, Status: drip.DeliverySent})
 	}
 	var order []string
 	for _, r := range received {

@@ -1,0 +1,24 @@
+package schedule
+
+import (
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+)
+
+// Start is when a reader who joins course c at at (confirming their
+// address, or imported as confirmed) gets the first lesson: at once,
+// unless the course waits for the reader's window.
+func Start(c *course.Course, timezone string, at time.Time) time.Time {
+	return WindowOf(c).FirstDue(at, c.WaitForWindow, Zone(timezone, c.Timezone))
+}
+
+// Resume is when a reader whose course runs again from at (resumed after
+// a pause by the operator, in the admin or the CLI, or back through
+// their own re-subscribe link) gets the next lesson: at their next send
+// window, so a long pause never ends at night or in a burst. A resumed
+// pause keeps the later of this and the due time the reader already had
+// (store.DB.ResumeEnrollment).
+func Resume(c *course.Course, timezone string, at time.Time) time.Time {
+	return WindowOf(c).NextOpen(at, Zone(timezone, c.Timezone))
+}
