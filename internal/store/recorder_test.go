@@ -54,7 +54,9 @@ func testRecorderRecordsEachOutcomeOnce(t *testing.T) {
 // TestRecorderPlaceComesBackOnceDurable: with one place, a sender can
 // send again only once its last outcome is durable (appended to the
 // journal on SQLite, committed on PostgreSQL).
-func TestRecorderPlaceComesBackOnceDurable(t *testing.T) { stores(t, testRecorderPlaceComesBackOnceDurable) }
+func TestRecorderPlaceComesBackOnceDurable(t *testing.T) {
+	stores(t, testRecorderPlaceComesBackOnceDurable)
+}
 
 func testRecorderPlaceComesBackOnceDurable(t *testing.T) {
 	db, outs := claimedAt(t, open(t), 5)

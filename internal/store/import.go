@@ -99,21 +99,3 @@ func (db *DB) importPending(ctx context.Context, tx *sql.Tx, in Import) error {
 	_, err = tx.ExecContext(ctx, "UPDATE events SET detail = 'import' WHERE subscriber_id = ? AND kind = 'signup'", res.SubscriberID)
 	return err
 }
-
-// EachReader calls fn for every reader, oldest first, with their
-// enrollment in course. Rows are streamed, so a large list is never held
-// in memory at once.
-func (db *DB) EachReader(ctx context.Context, course string, fn func(ReaderRow) error) error {
-	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ? ORDER BY s.id",
-		func(scan func(...any) error) error {
-			r, err := scanReaderRow(scan)
-			if err != nil {
-				return err
-			}
-			return fn(r)
-		}, course)
-	if err != nil {
-		return fmt.Errorf("store: export readers: %w", err)
-	}
-	return nil
-}
