@@ -168,6 +168,9 @@ func TestVerifyRefuses(t *testing.T) {
 				}
 			}
 		}},
+		{"missing", ErrMissing, func(t *testing.T, f *fixture, c Challenge, s solution) string {
+			return ""
+		}},
 		{"unknown algorithm", ErrMalformed, func(t *testing.T, f *fixture, c Challenge, s solution) string {
 			s["algorithm"] = "SHA-1"
 			return s.encode()
@@ -242,7 +245,7 @@ func TestSpenderFailureIsNotARefusal(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = is.Verify(context.Background(), solved(t, is.Challenge()).encode())
-	for _, s := range []error{ErrMalformed, ErrSignature, ErrWrongAnswer, ErrExpired, ErrReplayed} {
+	for _, s := range []error{ErrMissing, ErrMalformed, ErrSignature, ErrWrongAnswer, ErrExpired, ErrReplayed} {
 		if errors.Is(err, s) {
 			t.Fatalf("Verify = %v, which reads as a refusal", err)
 		}

@@ -15,6 +15,7 @@ import (
 // a page can say why. An error that wraps none of them is the Spender's
 // (a database that is down) and means "try again later".
 var (
+	ErrMissing     = errors.New("captcha: no solution was sent (the form needs JavaScript)")
 	ErrMalformed   = errors.New("captcha: malformed solution")
 	ErrSignature   = errors.New("captcha: not a challenge of this server")
 	ErrWrongAnswer = errors.New("captcha: wrong answer")
@@ -31,6 +32,9 @@ const clockSkew = time.Minute
 // cost is one SHA-256, one HMAC-SHA-256 and one Spend, which comes last so
 // that no refused payload spends anything.
 func (is *Issuer) Verify(ctx context.Context, payload string) error {
+	if payload == "" {
+		return ErrMissing
+	}
 	p, err := ParsePayload(payload)
 	if err != nil {
 		return err
