@@ -10,7 +10,7 @@
 
   const TEXTS = {
     label: 'Spam check:',
-    idle: 'runs when you fill in the form.',
+    idle: 'runs when you use the form.',
     verifying: 'Verifying you are a person…',
     waiting: 'Verifying you are a person… The form will be sent as soon as this is done.',
     verified: 'Verified',
@@ -116,6 +116,7 @@
   // fetchChallenge gets and checks a challenge, with no credentials and no
   // custom header, so that the request needs no CORS preflight.
   async function fetchChallenge(url, signal) {
+    if (!url) throw new Error('the challengeurl attribute is missing');
     let ch;
     try {
       const res = await fetch(new URL(url, document.baseURI), { credentials: 'omit', cache: 'no-store', signal });

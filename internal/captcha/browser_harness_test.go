@@ -227,7 +227,7 @@ const strictCSP = "default-src 'none'; script-src %s; connect-src %s; worker-src
 
 // The script's default texts, as the tests expect them.
 const (
-	TextIdle    = "runs when you fill in the form."
+	TextIdle    = "runs when you use the form."
 	TextWaiting = "Verifying you are a person… The form will be sent as soon as this is done."
 	TextFailed  = "The check could not load. Check your connection, then try again."
 )

@@ -156,3 +156,27 @@ func TestBrowserWithoutBlobWorkers(t *testing.T) {
 		t.Fatalf("posted %v: %v", p.form, p.err)
 	}
 }
+
+// A form that a page's own script sends with fetch stays on the page: its
+// second submission solves a new challenge instead of replaying the first.
+func TestBrowserScriptedFormSolvesAgain(t *testing.T) {
+	ctx := newTab(t, 60*time.Second)
+	d := newDrip(t, 20_000)
+	site := newSite(t, d, strictCSP)
+	do(t, ctx, chromedp.Navigate(site.URL), chromedp.WaitReady(chromedp.CSS("altcha-widget .altcha-drip-status")))
+	// The operator's script, added the way a page's own bundle would be.
+	eval[bool](t, ctx, `document.querySelector("form").addEventListener("submit", (e) => {
+		e.preventDefault();
+		fetch(e.target.action, { method: "POST", body: new URLSearchParams(new FormData(e.target)), mode: "no-cors" });
+	}) === undefined`)
+	do(t, ctx, chromedp.SendKeys(chromedp.CSS("#email"), "fetch@example.org"), chromedp.Click(chromedp.CSS("#go")))
+	first := d.received(t)
+	do(t, ctx, chromedp.Click(chromedp.CSS("#go")))
+	second := d.received(t)
+	if first.err != nil || second.err != nil {
+		t.Fatalf("two scripted submissions: %v, %v", first.err, second.err)
+	}
+	if first.form.Get("altcha") == second.form.Get("altcha") {
+		t.Fatal("the second submission sent the first one's solution again")
+	}
+}

@@ -44,7 +44,8 @@
 // Attributes: challengeurl (required), name (the field, default "altcha"),
 // auto ("onfocus", the default, "onload" or "onsubmit"), workers (how many
 // Web Workers solve in parallel) and strings (JSON that replaces any of the
-// texts: label, idle, verifying, waiting, verified, failed, retry).
+// texts: label, idle, verifying, waiting, verified, failed, unsolved,
+// retry).
 //
 // By default it starts solving when the reader first focuses or types in
 // the form, not on load: a form in a blog's footer is seen by many more
