@@ -37,8 +37,11 @@
       for (let i = 4; i < 32; i++) if (got[i] !== want[i]) return false;
       return true;
     };
-    for (let n = start; n <= max;) {
-      if (signal && signal.aborted) throw signal.reason;
+    // Two batches are in flight at once, so that the crypto thread hashes
+    // one while this thread queues the next and checks the last.
+    let n = start;
+    const issue = () => {
+      const first = n;
       const pending = [];
       for (let k = 0; k < batch && n <= max; k++, n += step) {
         const digits = String(n);
@@ -46,10 +49,16 @@
         for (let i = 0; i < digits.length; i++) buf[len++] = digits.charCodeAt(i);
         pending.push(crypto.subtle.digest('SHA-256', buf.subarray(0, len))); // copies buf now
       }
-      const digests = await Promise.all(pending);
+      return { first, digests: Promise.all(pending) };
+    };
+    for (let current = issue(); current;) {
+      if (signal && signal.aborted) throw signal.reason;
+      const next = n <= max ? issue() : null;
+      const digests = await current.digests;
       for (let i = 0; i < digests.length; i++) {
-        if (matches(digests[i])) return n - (digests.length - i) * step;
+        if (matches(digests[i])) return current.first + i * step;
       }
+      current = next;
     }
     return -1;
   }

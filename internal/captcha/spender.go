@@ -9,8 +9,16 @@ import (
 
 // Spender records that a solution was used. Spend reports fresh when key
 // was not spent before (and records it until the given time), or not fresh
-// when it was. Implementations shared by several instances (the store's, on
-// PostgreSQL) make replays fail across them.
+// when it was. An error means the record could not be made; Verify then
+// refuses with that error, which is none of the refusal sentinels.
+//
+// The key is the challenge: 64 lower-case hex digits, the same however the
+// payload was encoded or its salt and number split. until is the
+// challenge's expiry, after which Verify refuses the solution anyway, so a
+// record may be deleted then. A Spender shared by several instances (the
+// store's, on PostgreSQL: an INSERT ... ON CONFLICT DO NOTHING into a table
+// whose primary key is the key, fresh when a row was inserted) refuses
+// replays across them.
 type Spender interface {
 	Spend(ctx context.Context, key string, until time.Time) (fresh bool, err error)
 }
