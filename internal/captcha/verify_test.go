@@ -178,4 +178,3 @@ func TestSpenderFailureIsNotARefusal(t *testing.T) {
 		t.Fatalf("Verify = %v, want the Spender's error", err)
 	}
 }
-
