@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +52,12 @@ func TestMeasureSolve(t *testing.T) {
 	runs, maxes := measureSettings(t)
 	ctx := newTab(t, 60*time.Minute)
 	pid := chromedp.FromContext(ctx).Browser.Process().Pid
+	// Headless Chromium draws the spinner's frames in software, which a
+	// phone's GPU does for next to nothing: keep it still.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}}); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("%-4s %-7s %9s | %8s %10s %8s %8s | %8s %10s %8s", "cpu", "workers", "maxnumber",
 		"fixed ms", "numbers/s", "mean ms", "seen ms", "CPU fix", "CPU num/s", "CPU ms")
 	for _, rate := range []float64{1, 4} {
@@ -110,19 +118,63 @@ func measureRow(t *testing.T, ctx context.Context, pid int, max int64, workers s
 	return fit(walls), fit(cpus)
 }
 
-// line is a least-squares fit ms = fixed + number/perSecond*1000, and the
-// mean of the times fitted.
+// line is a fit ms = fixed + number/perSecond*1000, and the mean of the
+// times fitted.
 type line struct{ fixed, perSecond, mean float64 }
 
 func (l line) at(number float64) float64 { return l.fixed + number/l.perSecond*1000 }
 
+// fit is the Theil-Sen line through (number, ms) pairs: the median of the
+// slopes between every two runs, and the median intercept. A run slowed by
+// someone else's work on a shared machine moves it much less than it would
+// move a least-squares line.
 func fit(pairs [][2]float64) line {
-	var sx, sy, sxx, sxy float64
-	n := float64(len(pairs))
-	for _, p := range pairs {
-		ms, x := p[0], p[1]
-		sx, sy, sxx, sxy = sx+x, sy+ms, sxx+x*x, sxy+x*ms
+	var slopes, sum float64Slice
+	for i, p := range pairs {
+		sum = append(sum, p[0])
+		for _, q := range pairs[i+1:] {
+			if q[1] != p[1] {
+				slopes = append(slopes, (q[0]-p[0])/(q[1]-p[1]))
+			}
+		}
 	}
-	slope := (n*sxy - sx*sy) / (n*sxx - sx*sx) // ms per number
-	return line{fixed: (sy - slope*sx) / n, perSecond: 1000 / slope, mean: sy / n}
+	slope := slopes.median() // ms per number
+	var intercepts float64Slice
+	for _, p := range pairs {
+		intercepts = append(intercepts, p[0]-slope*p[1])
+	}
+	return line{fixed: intercepts.median(), perSecond: 1000 / slope, mean: sum.mean()}
+}
+
+type float64Slice []float64
+
+func (s float64Slice) median() float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return (c[(len(c)-1)/2] + c[len(c)/2]) / 2
+}
+
+func (s float64Slice) mean() float64 {
+	var t float64
+	for _, v := range s {
+		t += v
+	}
+	return t / float64(len(s))
+}
+
+// The fit finds a line through noisy runs, and one run slowed by a busy
+// machine does not bend it.
+func TestFitIgnoresAnOutlier(t *testing.T) {
+	var pairs [][2]float64
+	for n := 1000.0; n <= 20000; n += 1000 {
+		pairs = append(pairs, [2]float64{50 + n/10, n}) // 50 ms + 10,000 numbers a second
+	}
+	pairs[3][0] *= 5
+	l := fit(pairs)
+	if math.Abs(l.fixed-50) > 1 || math.Abs(l.perSecond-10000) > 10 {
+		t.Fatalf("fit = %+v, want fixed 50 ms and 10000 numbers/s", l)
+	}
 }
