@@ -82,38 +82,57 @@
 
   class NoWorkers extends Error {}
 
-  // solveInWorkers shares the search between count workers. It rejects
-  // with NoWorkers if a worker cannot run (a CSP without worker-src blob:).
-  function solveInWorkers(ch, count, signal) {
-    return new Promise((resolve, reject) => {
-      const workers = [];
-      let left = count;
-      const stop = () => workers.forEach((w) => w.terminate());
-      const fail = (err) => { stop(); reject(err); };
-      signal.addEventListener('abort', () => fail(signal.reason), { once: true });
+  // Pool is a set of workers that share one search. They are started
+  // before the challenge is fetched, so that their start-up overlaps the
+  // request. A pool fails with NoWorkers if a worker cannot run (a CSP
+  // without worker-src blob:), and the search then runs on the page.
+  class Pool {
+    constructor(count) {
+      this.workers = [];
       try {
         workerURL = workerURL || URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
         for (let i = 0; i < count; i++) {
           const w = new Worker(workerURL);
-          workers.push(w);
-          w.addEventListener('error', (e) => { e.preventDefault(); fail(new NoWorkers('worker failed')); });
-          w.addEventListener('message', (e) => {
-            if (e.data.error) fail(new NoWorkers(e.data.error));
-            else if (e.data.number >= 0) { stop(); resolve(e.data.number); }
-            else if (--left === 0) fail(new Error('no number solves the challenge'));
-          });
-          w.postMessage({ salt: ch.salt, challenge: ch.challenge, max: ch.maxnumber, start: i, step: count, batch: BATCH });
+          w.addEventListener('error', (e) => { e.preventDefault(); this.fail(new NoWorkers('worker failed')); });
+          w.addEventListener('message', (e) => this.onMessage(e.data));
+          this.workers.push(w);
         }
       } catch (err) {
-        fail(new NoWorkers(String(err)));
+        this.fail(new NoWorkers(String(err)));
       }
-    });
+    }
+
+    fail(err) {
+      this.failed = this.failed || err;
+      this.stop();
+      if (this.reject) this.reject(err);
+    }
+
+    stop() {
+      this.workers.forEach((w) => w.terminate());
+    }
+
+    onMessage(d) {
+      if (d.error) this.fail(new NoWorkers(d.error));
+      else if (d.number >= 0) { this.stop(); this.resolve(d.number); }
+      else if (--this.left === 0) this.fail(new Error('no number solves the challenge'));
+    }
+
+    solve(ch, signal) {
+      return new Promise((resolve, reject) => {
+        if (this.failed) return reject(this.failed);
+        Object.assign(this, { resolve, reject, left: this.workers.length });
+        signal.addEventListener('abort', () => this.fail(signal.reason), { once: true });
+        const step = this.workers.length;
+        this.workers.forEach((w, start) => w.postMessage({ salt: ch.salt, challenge: ch.challenge, max: ch.maxnumber, start, step, batch: BATCH }));
+      });
+    }
   }
 
-  async function solveChallenge(ch, workers, signal) {
+  async function solveChallenge(pool, ch, signal) {
     if (!window.crypto || !crypto.subtle) throw new Error('crypto.subtle needs a secure (HTTPS) page');
     try {
-      return await solveInWorkers(ch, workers, signal);
+      return await pool.solve(ch, signal);
     } catch (err) {
       if (!(err instanceof NoWorkers)) throw err;
       return solve(ch.salt, ch.challenge, ch.maxnumber, 0, 1, BATCH, signal); // on the page, between frames
@@ -238,11 +257,12 @@
       this.payload = null;
       this.ui.input.value = '';
       this.show('verifying', this.submitter !== undefined ? 'waiting' : 'verifying');
+      const pool = new Pool(this.workerCount());
       try {
         const fetched = performance.now();
         const ch = await fetchChallenge(this.getAttribute('challengeurl') || '', signal);
         const life = lifetime(ch.salt);
-        const number = await solveChallenge(ch, this.workerCount(), signal);
+        const number = await solveChallenge(pool, ch, signal);
         const { algorithm, challenge, salt, signature } = ch;
         this.payload = btoa(JSON.stringify({ algorithm, challenge, number, salt, signature }));
         this.used = false;
@@ -256,6 +276,8 @@
           this.show('error', err instanceof LoadError ? 'failed' : 'unsolved');
         }
         throw err;
+      } finally {
+        pool.stop();
       }
     }
 

@@ -21,8 +21,9 @@ import (
 //
 //	DRIP_MEASURE_CAPTCHA=1 go test ./internal/captcha -run TestMeasureSolve -v -timeout 1h
 //
-// DRIP_MEASURE_RUNS sets the solves per row (default 20) and
-// DRIP_MEASURE_MAX the maxnumbers (default 50000,100000,200000).
+// DRIP_MEASURE_RUNS sets the solves per row (default 20),
+// DRIP_MEASURE_MAX the maxnumbers (default 50000,100000,200000) and
+// DRIP_MEASURE_CPU the slowdowns (default 1,4).
 const measureEnv = "DRIP_MEASURE_CAPTCHA"
 
 // solveOnce solves one new challenge with the real widget and returns the
@@ -49,7 +50,12 @@ func TestMeasureSolve(t *testing.T) {
 	if os.Getenv(measureEnv) == "" {
 		t.Skip("set " + measureEnv + "=1 to measure solving times in Chromium (minutes)")
 	}
-	runs, maxes := measureSettings(t)
+	runs := 20
+	if n, err := strconv.Atoi(os.Getenv("DRIP_MEASURE_RUNS")); err == nil && n > 0 {
+		runs = n
+	}
+	maxes := envNumbers(t, "DRIP_MEASURE_MAX", "50000,100000,200000")
+	rates := envNumbers(t, "DRIP_MEASURE_CPU", "1,4")
 	ctx := newTab(t, 60*time.Minute)
 	pid := chromedp.FromContext(ctx).Browser.Process().Pid
 	// Headless Chromium draws the spinner's frames in software, which a
@@ -60,38 +66,36 @@ func TestMeasureSolve(t *testing.T) {
 	}
 	t.Logf("%-4s %-7s %9s | %8s %10s %8s %8s | %8s %10s %8s", "cpu", "workers", "maxnumber",
 		"fixed ms", "numbers/s", "mean ms", "seen ms", "CPU fix", "CPU num/s", "CPU ms")
-	for _, rate := range []float64{1, 4} {
-		if _, err := chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: rate}); err != nil {
+	for _, rate := range rates {
+		if _, err := chromedp.Call(ctx, emulation.SetCPUThrottlingRate, emulation.SetCPUThrottlingRateParams{Rate: float64(rate)}); err != nil {
 			t.Fatal(err)
 		}
 		for _, workers := range []string{"1", "default"} {
 			for _, max := range maxes {
 				wall, cpu := measureRow(t, ctx, pid, max, workers, runs)
 				half := float64(max) / 2
-				t.Logf("%-4s %-7s %9d | %8.0f %10.0f %8.0f %8.0f | %8.0f %10.0f %8.0f", fmt.Sprintf("%gx", rate), workers, max,
+				t.Logf("%-4s %-7s %9d | %8.0f %10.0f %8.0f %8.0f | %8.0f %10.0f %8.0f", fmt.Sprintf("%dx", rate), workers, max,
 					wall.fixed, wall.perSecond, wall.at(half), wall.mean, cpu.fixed, cpu.perSecond, cpu.at(half))
 			}
 		}
 	}
 }
 
-func measureSettings(t *testing.T) (int, []int64) {
-	runs := 20
-	if n, err := strconv.Atoi(os.Getenv("DRIP_MEASURE_RUNS")); err == nil && n > 0 {
-		runs = n
+// envNumbers reads a comma-separated list of numbers from the environment.
+func envNumbers(t *testing.T, name, def string) []int64 {
+	s := os.Getenv(name)
+	if s == "" {
+		s = def
 	}
-	maxes := []int64{50_000, 100_000, 200_000}
-	if s := os.Getenv("DRIP_MEASURE_MAX"); s != "" {
-		maxes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.ParseInt(f, 10, 64)
-			if err != nil {
-				t.Fatalf("DRIP_MEASURE_MAX: %v", err)
-			}
-			maxes = append(maxes, n)
+	var ns []int64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+		if err != nil || n <= 0 {
+			t.Fatalf("%s: %q is not a list of positive numbers", name, s)
 		}
+		ns = append(ns, n)
 	}
-	return runs, maxes
+	return ns
 }
 
 // measureRow solves runs challenges of one maxnumber and fits the wall and
