@@ -281,9 +281,12 @@
       }
     }
 
+    // workerCount leaves a core for the page and one for the thread where
+    // Chromium computes every digest of the page and its workers: on two
+    // cores a second worker made solving slower, not faster.
     workerCount() {
       const n = parseInt(this.getAttribute('workers'), 10);
-      return n > 0 ? Math.min(n, 16) : Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4));
+      return n > 0 ? Math.min(n, 16) : Math.max(1, Math.min((navigator.hardwareConcurrency || 1) - 2, 4));
     }
 
     show(state, text) {

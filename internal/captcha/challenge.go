@@ -19,9 +19,14 @@ const Algorithm = "SHA-256"
 
 // Defaults for a zero Config field.
 const (
-	// DefaultMaxNumber makes a challenge that one core of a mid-range phone
-	// solves in about half a second on average (see docs/performance.md).
-	DefaultMaxNumber = 100_000
+	// DefaultMaxNumber makes a challenge that a mid-range phone solves in
+	// about half a second on average. The search covers half of maxnumber
+	// on average; headless Chromium searched 95,000 to 145,000 numbers a
+	// second with one worker on a quiet 2-core server, and a phone is
+	// taken to be 4x slower, about 28,000 a second; the page's own thread
+	// slowed 4x by Chromium's throttling searched 28,000 to 33,000
+	// (TestMeasureSolve; docs/performance.md).
+	DefaultMaxNumber = 30_000
 	// DefaultLifetime is how long a challenge may be solved and posted. The
 	// script fetches a new one when a reader leaves the form for longer.
 	DefaultLifetime = 10 * time.Minute
