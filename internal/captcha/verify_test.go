@@ -178,3 +178,25 @@ func TestSpenderFailureIsNotARefusal(t *testing.T) {
 		t.Fatalf("Verify = %v, want the Spender's error", err)
 	}
 }
+
+// Many requests posting one solution at once: exactly one is accepted.
+func TestConcurrentReplaysAcceptOne(t *testing.T) {
+	f := newFixture(t, 1000)
+	payload := solved(t, f.is.Challenge()).encode()
+	errs := make(chan error, 16)
+	for range 16 {
+		go func() { errs <- f.is.Verify(context.Background(), payload) }()
+	}
+	accepted := 0
+	for range 16 {
+		switch err := <-errs; {
+		case err == nil:
+			accepted++
+		case !errors.Is(err, ErrReplayed):
+			t.Errorf("a concurrent replay: %v", err)
+		}
+	}
+	if accepted != 1 {
+		t.Fatalf("%d of 16 concurrent uses accepted, want 1", accepted)
+	}
+}
