@@ -70,8 +70,8 @@
 // A worker cannot be loaded from another origin's URL, which is why it is
 // made from a Blob of its own source. Where worker-src forbids blob:, the
 // script solves on the page's main thread instead, in batches between
-// which the page stays responsive; it is slower only on phones with
-// several cores.
+// which the page can handle input; that is as fast, but typing may stutter
+// on a slow phone while it runs.
 //
 // The challenge handler sets no CORS headers: the web server knows the
 // trusted origins and adds them. The script's fetch sends no credentials
