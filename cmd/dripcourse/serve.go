@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -80,9 +82,24 @@ func (a *app) webServer() *http.Server {
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies,
 		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
-		MetricsToken: a.cfg.MetricsToken}
+		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL)}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
+}
+
+// localSite reports whether the base URL names this machine (localhost or
+// a loopback address): a site that is not public, whose /metrics may
+// answer loopback clients without a token.
+func localSite(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	return err == nil && ip.IsLoopback()
 }
 
 // scheduler runs one dispatch pass every tick. A pass still running when
