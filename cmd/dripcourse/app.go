@@ -54,6 +54,18 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
+// inLog returns err to be printed as the command's one line, or, when the
+// log is JSON, writes it to the log instead and asks only for the exit
+// status: a JSON log stays JSON to its last line.
+func inLog(cfg *Config, log *slog.Logger, err error) error {
+	var ec exitCode
+	if err == nil || cfg.LogFormat != "json" || errors.As(err, &ec) {
+		return err
+	}
+	log.Error("stopped", "err", err)
+	return exitCode(1)
+}
+
 // openApp loads the content, opens the database (creating it if need be)
 // and the sender. On error everything opened so far is closed again.
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {

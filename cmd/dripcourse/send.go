@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/compose"
@@ -26,11 +27,15 @@ func sendCommand(fs *flag.FlagSet) action {
 // long-running process, and to see what a given moment (at, unless zero)
 // would send.
 func cmdSend(ctx context.Context, e *env, at time.Time) error {
+	log := newLogger(e.cfg, e.stderr)
+	return inLog(e.cfg, log, send(ctx, e, log, at))
+}
+
+func send(ctx context.Context, e *env, log *slog.Logger, at time.Time) error {
 	now := e.now
 	if !at.IsZero() {
 		now = func() time.Time { return at }
 	}
-	log := newLogger(e.cfg, e.stderr)
 	a, err := openApp(ctx, e.cfg, log, now)
 	if err != nil {
 		return err

@@ -34,6 +34,10 @@ const (
 
 func cmdServe(ctx context.Context, e *env) error {
 	log := newLogger(e.cfg, e.stderr)
+	return inLog(e.cfg, log, serve(ctx, e, log))
+}
+
+func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	// The port is bound first: if it is taken, nothing else happens, and
 	// above all no one-time admin password is made and printed, then lost.
 	ln, err := net.Listen("tcp", e.cfg.Addr)

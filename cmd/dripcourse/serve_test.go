@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
@@ -102,5 +103,27 @@ func TestServeStopsWhileTheMailServerIsSilent(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "stopped") {
 		t.Errorf("serve did not log that it stopped:\n%s", log.String())
+	}
+}
+
+// With DRIP_LOG_FORMAT=json, serve's last word is a JSON log line too.
+func TestServeFailsInJSONWhenTheLogIsJSON(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, stderr, err := runSplit(t, map[string]string{"DRIP_DATA": t.TempDir(), "DRIP_ADDR": taken.Addr().String(), "DRIP_LOG_FORMAT": "json"}, "serve")
+	var buf bytes.Buffer
+	if code := report(err, &buf); code != 1 || buf.Len() != 0 {
+		t.Errorf("exit %d and %q on stderr from main; want 1 and nothing", code, buf.String())
+	}
+	if !strings.Contains(stderr, "address already in use") {
+		t.Errorf("the log does not say why serve stopped:\n%s", stderr)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("a log line is not JSON: %q", line)
+		}
 	}
 }
