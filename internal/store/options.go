@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"io"
 	"log/slog"
 )
 
@@ -33,12 +32,12 @@ func Existing() Option {
 }
 
 func openOptions(opts []Option) options {
-	o := options{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	o := options{}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.log == nil {
-		o.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		o.log = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
