@@ -92,6 +92,7 @@ func (a *app) stop(srv *http.Server, sched *cron.Cron, budget time.Duration) {
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- a.shutdownSender(sendCtx) }()
 	if err := srv.Shutdown(sendCtx); err != nil {
+		srv.Close()
 		a.log.Warn("shutting down: requests still in progress were cut off", "err", err)
 	}
 	endCtx, cancelEnd := context.WithDeadline(context.Background(), end)
