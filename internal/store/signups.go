@@ -89,7 +89,7 @@ func (db *DB) commitSignups(group []signupReq) {
 	ctx := context.Background()
 	// Address locks (lockAddress) taken in one order by every instance
 	// can't deadlock.
-	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(EmailKey(a.s.Email), EmailKey(b.s.Email)) })
+	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(MailboxKey(a.s.Email), MailboxKey(b.s.Email)) })
 	resps := make([]signupResp, len(group))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for i, req := range group {

@@ -2,127 +2,13 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 )
-
-// Signup is one submission of the signup form, already validated.
-type Signup struct {
-	Email    string
-	Name     string
-	Timezone string
-	At       time.Time
-	// MaxConfirmations caps the confirmation emails one address can be sent
-	// within ConfirmWindow, however often it is signed up.
-	MaxConfirmations int
-	ConfirmWindow    time.Duration
-}
-
-// SignupResult says what a signup did. The web layer shows the reader the
-// same page whatever it says, so the form reveals nothing.
-type SignupResult struct {
-	SubscriberID int64
-	Created      bool // a new reader was added
-	Queued       bool // a confirmation email was queued
-	Suppressed   bool // the address may never be mailed
-}
-
-// EmailKey is the form of an address used to find a reader: case folded.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
-
-// EmailHash is what is kept of an erased reader's address.
-func EmailHash(email string) string {
-	sum := sha256.Sum256([]byte(EmailKey(email)))
-	return hex.EncodeToString(sum[:])
-}
-
-func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
-	var res SignupResult
-	var status drip.Status
-	now := unix(s.At)
-	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
-		return res, err
-	}
-	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, EmailKey(s.Email)).Scan(&res.SubscriberID, &status)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		var n int
-		if err := db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, EmailHash(s.Email)).Scan(&n); err != nil {
-			return res, err
-		}
-		if n > 0 {
-			res.Suppressed = true
-			return res, nil
-		}
-		err = db.stmt(ctx, tx, sqlAddSubscriber).QueryRowContext(ctx,
-			s.Email, EmailKey(s.Email), s.Name, s.Timezone, now).Scan(&res.SubscriberID)
-		if err != nil {
-			return res, err
-		}
-		res.Created = true
-		status = drip.StatusPending
-		if err := insertEvent(ctx, tx, drip.Event{SubscriberID: res.SubscriberID, Kind: drip.EventSignup, At: s.At}, ""); err != nil {
-			return res, err
-		}
-	case err != nil:
-		return res, err
-	}
-	switch status {
-	case drip.StatusActive:
-		return res, nil
-	case drip.StatusBounced, drip.StatusComplained:
-		res.Suppressed = true
-		return res, nil
-	case drip.StatusUnsubscribed:
-		// A fresh signup after leaving goes through double opt-in again.
-		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'pending' WHERE id = ?", res.SubscriberID); err != nil {
-			return res, err
-		}
-	}
-	if !res.Created {
-		// Keep the reader's latest name and timezone for when they confirm.
-		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET name = ?, timezone = ? WHERE id = ?",
-			s.Name, s.Timezone, res.SubscriberID); err != nil {
-			return res, err
-		}
-	}
-	queued, err := db.queueConfirmation(ctx, tx, res.SubscriberID, s)
-	res.Queued = queued
-	return res, err
-}
-
-// lockAddress serializes, until the transaction ends, every transaction
-// that adds or changes the reader with this address. SQLite's single writer
-// does that already; on PostgreSQL two instances could otherwise both find
-// no reader and both add one, or both count two recent confirmations and
-// both queue a third.
-func (db *DB) lockAddress(ctx context.Context, tx *sql.Tx, email string) error {
-	if !db.d.postgres() {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(1, hashtext(?))", EmailKey(email))
-	return err
-}
-
-func (db *DB) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, s Signup) (bool, error) {
-	var recent int
-	since := unix(s.At.Add(-s.ConfirmWindow))
-	if err := db.stmt(ctx, tx, sqlRecentConfirms).QueryRowContext(ctx, id, since).Scan(&recent); err != nil {
-		return false, err
-	}
-	if recent >= s.MaxConfirmations {
-		return false, nil
-	}
-	_, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, id, unix(s.At), unix(s.At))
-	return err == nil, err
-}
 
 // Confirm makes a pending reader active and enrolls them in course, with the
 // first lesson due at firstDue. A reader who left and signed up again picks
