@@ -29,7 +29,12 @@ const (
 	sqlSuppressed     = "SELECT count(*) FROM suppressions WHERE email_hash = ? OR (old_rule = 1 AND email_hash = ?)"
 	sqlRecentConfirms = `SELECT count(*) FROM confirmations c JOIN subscribers s ON s.id = c.subscriber_id
 		WHERE s.mailbox_key = ? AND c.created_at > ?`
-	sqlHourConfirms = "SELECT count(*) FROM (SELECT 1 FROM confirmations WHERE created_at > ? LIMIT ?) AS recent"
+	// The hourly cap is full when the cap-th newest confirmation was
+	// queued within the hour: two lookups by id, however many there were.
+	// (Ids follow queueing order; an id an erasure freed reads as room for
+	// one more.)
+	sqlHourFull = `SELECT count(*) FROM confirmations
+		WHERE id = (SELECT coalesce(max(id), 0) FROM confirmations) - ? AND created_at > ?`
 	// A known reader's row is written too: a pending or returning reader
 	// gets the name and timezone just typed, an active one keeps theirs.
 	sqlUpsertSubscriber = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
@@ -48,7 +53,7 @@ const (
 
 // signupStatements are the signup path's statements in the order every
 // signup runs them.
-var signupStatements = []string{sqlFindSubscriber, sqlSuppressed, sqlRecentConfirms, sqlHourConfirms,
+var signupStatements = []string{sqlFindSubscriber, sqlSuppressed, sqlRecentConfirms, sqlHourFull,
 	sqlUpsertSubscriber, sqlSignupEvent, sqlQueueConfirm}
 
 var hotStatements = append([]string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll}, signupStatements...)

@@ -40,10 +40,11 @@ type SignupResult struct {
 
 // signupFacts is what a signup reads before it writes.
 type signupFacts struct {
-	id                      int64 // 0: no reader with this key
-	status                  drip.Status
-	suppressed              int
-	recentToInbox, lastHour int
+	id            int64 // 0: no reader with this key
+	status        drip.Status
+	suppressed    int
+	recentToInbox int
+	hourFull      int // 1: MaxPerHour confirmations were queued in the last hour
 }
 
 // subscribe adds or finds the reader and queues their confirmation. It
@@ -89,7 +90,7 @@ func (db *DB) signupFacts(ctx context.Context, tx *sql.Tx, s Signup, key, box st
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return f, err
 	}
-	err = db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, EmailHash(s.Email), oldRuleHash(s.Email)).Scan(&f.suppressed)
+	err = db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, hashKey(key), oldRuleHash(s.Email)).Scan(&f.suppressed)
 	if err != nil {
 		return f, err
 	}
@@ -97,7 +98,8 @@ func (db *DB) signupFacts(ctx context.Context, tx *sql.Tx, s Signup, key, box st
 	if err != nil {
 		return f, err
 	}
-	err = db.stmt(ctx, tx, sqlHourConfirms).QueryRowContext(ctx, unix(s.At.Add(-time.Hour)), max(s.MaxPerHour, 0)).Scan(&f.lastHour)
+	// With no cap, the id looked up is past the newest: never full.
+	err = db.stmt(ctx, tx, sqlHourFull).QueryRowContext(ctx, max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).Scan(&f.hourFull)
 	return f, err
 }
 
@@ -120,7 +122,7 @@ func decideSignup(f signupFacts, s Signup) (SignupResult, bool) {
 	if status != drip.StatusPending || f.recentToInbox >= s.MaxConfirmations {
 		return res, false
 	}
-	if s.MaxPerHour > 0 && f.lastHour >= s.MaxPerHour {
+	if f.hourFull > 0 {
 		res.Held = true
 		return res, false
 	}

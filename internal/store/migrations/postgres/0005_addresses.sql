@@ -10,9 +10,6 @@ ALTER TABLE subscribers ADD COLUMN mailbox_key TEXT NOT NULL DEFAULT '';
 UPDATE subscribers SET mailbox_key = email_key;
 CREATE INDEX subscribers_mailbox ON subscribers (mailbox_key);
 
--- The instance-wide cap on confirmation emails per hour counts these.
-CREATE INDEX confirmations_created ON confirmations (created_at);
-
 -- Hashes of erased addresses made while a key was the address lower-cased
 -- by Unicode's rules: they cannot be recomputed, so a signup is also
 -- checked against its address hashed that old way, by these rows only.
