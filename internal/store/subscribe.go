@@ -38,6 +38,10 @@ type SignupResult struct {
 	Held         bool // MaxPerHour held the confirmation back
 }
 
+// SignupAgain is the detail of the signup event of an address that was a
+// reader already: the operator's timeline shows each time it was entered.
+const SignupAgain = "again: already a reader"
+
 // signupFacts is what a signup reads before it writes.
 type signupFacts struct {
 	id            int64 // 0: no reader with this key
@@ -71,7 +75,7 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	}
 	detail := ""
 	if f.id != 0 {
-		detail = "again" // the timeline shows a known reader signed up again
+		detail = SignupAgain
 	}
 	if _, err := db.stmt(ctx, tx, sqlSignupEvent).ExecContext(ctx, res.SubscriberID, detail, now, res.SubscriberID != 0); err != nil {
 		return res, err

@@ -109,7 +109,7 @@ func testSignupWorkIsTheSameForEveryAddress(t *testing.T) {
 		}
 	}
 	evs, _ := db.Events(ctx, activeID)
-	if last := evs[len(evs)-1]; last.Kind != "signup" || last.Detail != "again" {
+	if last := evs[len(evs)-1]; last.Kind != "signup" || last.Detail != SignupAgain {
 		t.Errorf("an active reader's signup wrote no row: last event %+v", last)
 	}
 	if sub, _ := db.Subscriber(ctx, activeID); sub.Status != "active" || sub.Name != "Sam" {
