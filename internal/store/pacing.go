@@ -14,6 +14,10 @@ import (
 // is not running: unsubscribed, completed, stopped or unknown.
 var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.ErrConflict)
 
+// ErrCompleted is the ErrNotActive of a reader who has had every lesson:
+// their old links say so.
+var ErrCompleted = fmt.Errorf("course completed: %w", ErrNotActive)
+
 // pace applies a reader's pacing request once per delivery link: a second
 // press of the same link changes nothing. move gets the enrollment's
 // current next-due time and returns the new one.
@@ -24,6 +28,9 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
 			WHERE e.subscriber_id = ? AND s.status = 'active'`+db.d.forUpdate, sub).Scan(&enr, &due, &status)
+		if err == nil && status == string(drip.EnrollCompleted) {
+			return ErrCompleted
+		}
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && status != string(drip.EnrollActive) && status != string(drip.EnrollPaused)) {
 			return ErrNotActive
 		}

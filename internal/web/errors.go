@@ -2,7 +2,9 @@ package web
 
 import (
 	"errors"
+	"io"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -41,7 +43,15 @@ var answers = []answer{
 	{is(drip.ErrUnavailable), http.StatusServiceUnavailable, "We can't take requests for a moment. Please try again in a few minutes.", "The database can't take changes at the moment. Please try again shortly."},
 	{func(err error) bool { var mbe *http.MaxBytesError; return errors.As(err, &mbe) },
 		http.StatusRequestEntityTooLarge, "That was more data than this form accepts.", ""},
+	// The client's fault, not ours: a body that did not arrive within the
+	// server's ReadTimeout, or was cut off.
+	{slowBody, http.StatusRequestTimeout, "Your browser took too long to send the form. Please try again.", ""},
+	{is(io.ErrUnexpectedEOF), http.StatusBadRequest, "The form arrived incomplete. Please try again.", ""},
 }
+
+// slowBody reports a read that ran into the connection's deadline. (Not
+// any timeout: a context's, such as a slow database's, is ours.)
+func slowBody(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 var internalError = answer{status: http.StatusInternalServerError,
 	reader: "Something went wrong on our side. Please try again in a moment.", operator: "Something went wrong on our side. The server's log has the details."}
@@ -69,6 +79,8 @@ func (s *Server) answerFor(r *http.Request, err error) answer {
 		}
 	case a.status >= 500:
 		s.logger(r).Error("request failed", "path", redactPath(r.URL.Path), "status", a.status, "err", err)
+	case a.status == http.StatusRequestTimeout:
+		s.logger(r).Info("request body too slow: answered 408", "path", redactPath(r.URL.Path), "err", err)
 	}
 	return a
 }

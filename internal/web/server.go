@@ -46,6 +46,9 @@ type Server struct {
 	// inbox being flooded through the form.
 	MaxConfirmations int
 	ConfirmWindow    time.Duration
+	// MaxConfirmationsPerHour caps the confirmation emails the whole
+	// instance queues in an hour; over it, signups are kept unconfirmed.
+	MaxConfirmationsPerHour int
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed;
 	// with none, the peer address is the client.
 	TrustedProxies []string
@@ -73,6 +76,7 @@ type Server struct {
 
 	admin       *adminState // built by Handler
 	unavailable logOnce     // database faults are logged once, not per request
+	capLog      logOnce     // so is reaching MaxConfirmationsPerHour
 
 	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
 }
