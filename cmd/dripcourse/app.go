@@ -113,7 +113,7 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 	}
 	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
 	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From, ReplyTo: cfg.ReplyTo,
-		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
+		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking, BounceDomain: cfg.BounceDomain}
 	return a, nil
 }
 

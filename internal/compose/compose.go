@@ -59,7 +59,11 @@ type Composer struct {
 	// every lesson and confirmation email), when that is not FromAddr.
 	ReplyTo  string
 	Tracking Tracking
-	frames   frames
+	// BounceDomain, when set, makes each message's envelope sender a VERP
+	// address on it, b+TOKEN@BounceDomain, whose signed token names the
+	// delivery (ReturnPath). Empty: the envelope sender is FromAddr.
+	BounceDomain string
+	frames       frames
 }
 
 // Domain is the sender's domain, used for Message-IDs and List-Id.
@@ -78,6 +82,22 @@ func (c *Composer) NewMessageID(kind string, id int64) string {
 	var b [6]byte
 	rand.Read(b[:])
 	return kind + strconv.FormatInt(id, 10) + "." + hex.EncodeToString(b[:]) + "@" + c.Domain()
+}
+
+// ReturnPath is the envelope sender of the message of one delivery (a
+// lesson delivery's or a confirmation's row ID): with a BounceDomain, the
+// VERP address whose token names that row, so that a bounce or complaint
+// sent back to it says which message it is about; otherwise, and for a
+// message of no row (an operator's test), FromAddr.
+func (c *Composer) ReturnPath(kind token.BounceKind, id int64) string {
+	if c.BounceDomain == "" || id < 1 {
+		return c.FromAddr
+	}
+	local, err := c.Links.Signer().BounceLocalPart(token.BounceRef{Kind: kind, ID: id})
+	if err != nil {
+		return c.FromAddr
+	}
+	return local + "@" + c.BounceDomain
 }
 
 // CourseInfo is the course as templates see it.
@@ -161,6 +181,7 @@ func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, de
 		return nil, err
 	}
 	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, v.unsub)...)
+	m.EnvelopeFrom = c.ReturnPath(token.BounceLesson, del)
 	return m, nil
 }
 

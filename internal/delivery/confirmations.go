@@ -10,6 +10,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/token"
 )
 
 func (r *Runner) sendConfirmations(ctx context.Context, ct *compose.Content, gate *setupGate) (Summary, error) {
@@ -49,6 +50,7 @@ func (r *Runner) sendConfirmation(ctx context.Context, ct *compose.Content, j st
 	at := r.Now().UTC()
 	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
 	if err == nil {
+		msg.EnvelopeFrom = r.Composer.ReturnPath(token.BounceConfirmation, j.ID)
 		err = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
 	} else {
