@@ -30,9 +30,9 @@ type Message struct {
 	// receiving server records as Return-Path): where bounces go. Empty
 	// means FromAddr.
 	EnvelopeFrom string
-	Subject            string
-	MessageID          string // without angle brackets; fixed per delivery
-	Date               time.Time
+	Subject      string
+	MessageID    string // without angle brackets; fixed per delivery
+	Date         time.Time
 	// Text is sent as format=flowed (RFC 3676): a line that ends in a
 	// space goes on in the next one, and a line that starts with ">" is a
 	// quote. Lines that start with a space or "From " are space-stuffed
