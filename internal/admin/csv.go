@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 // ExportHeader is the header row of "dripcourse export" and of the admin's
@@ -47,7 +48,7 @@ func parseImportHeader(rec []string) (importColumns, error) {
 // add, or a reason the row is refused. Names are cleaned as the signup
 // form cleans them; an address or timezone the form would refuse is
 // refused here too.
-func parseImportRow(c importColumns, rec []string) (SignupForm, string) {
+func parseImportRow(c importColumns, rec []string) (web.SignupForm, string) {
 	field := func(i int) string {
 		if i < 0 || i >= len(rec) {
 			return ""
@@ -55,7 +56,7 @@ func parseImportRow(c importColumns, rec []string) (SignupForm, string) {
 		return unescapeCell(rec[i])
 	}
 	email, tz := strings.TrimSpace(field(c.Email)), strings.TrimSpace(field(c.Timezone))
-	f, problem := ParseSignup(email, field(c.Name), tz)
+	f, problem := web.ParseSignup(email, field(c.Name), tz)
 	switch {
 	case email == "":
 		return f, "no email address"

@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 // FuzzImportRow drives the row parser with arbitrary CSV lines. Whatever
@@ -54,14 +56,14 @@ func FuzzImportRow(f *testing.F) {
 			}
 			return
 		}
-		again, problem := ParseSignup(got.Email, got.Name, got.Timezone)
+		again, problem := web.ParseSignup(got.Email, got.Name, got.Timezone)
 		if problem != "" || again != got {
 			t.Fatalf("accepted %+v, but the signup form says %q (%+v)", got, problem, again)
 		}
 		if strings.ContainsAny(got.Name+got.Email+got.Timezone, "\r\n") {
 			t.Fatalf("a line break got through: %+v", got)
 		}
-		if got.Timezone != "" && !validZone(got.Timezone) {
+		if got.Timezone != "" && schedule.Zone(got.Timezone, nil) == nil {
 			t.Fatalf("unknown zone %q accepted", got.Timezone)
 		}
 	})

@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"context"
@@ -306,7 +306,7 @@ func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
 		t.Fatalf("a login set no device cookie: %v", res.Cookies())
 	}
 	for range maxPasswordChecks { // attackers hold every shared check
-		a.srv.admin.checking <- struct{}{}
+		a.srv.logins.checking <- struct{}{}
 	}
 	form := strings.NewReader(url.Values{"password": {adminPassword}}.Encode())
 	if res, _ := a.req("POST", "/admin/login", form, http.Header{"Cookie": {deviceCookie + "=" + device}}); res.StatusCode != http.StatusSeeOther {
@@ -317,20 +317,20 @@ func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
 		res, _ := a.post("/admin/login", url.Values{"password": {adminPassword}})
 		done <- res.StatusCode
 	}()
-	queued(t, a)           // the new browser waits for a turn
-	<-a.srv.admin.checking // one attacker's check ends
+	queued(t, a)            // the new browser waits for a turn
+	<-a.srv.logins.checking // one attacker's check ends
 	if code := <-done; code != http.StatusSeeOther {
 		t.Fatalf("a new browser, once a check was free: %d, want 303", code)
 	}
 	forged := strings.NewReader(url.Values{"password": {adminPassword}}.Encode())
-	a.srv.admin.known <- struct{}{} // the kept check is busy too
-	a.srv.admin.checking <- struct{}{}
+	a.srv.logins.known <- struct{}{} // the kept check is busy too
+	a.srv.logins.checking <- struct{}{}
 	go func() {
 		res, _ := a.req("POST", "/admin/login", forged, http.Header{"Cookie": {deviceCookie + "=forged"}})
 		done <- res.StatusCode
 	}()
 	queued(t, a) // a forged device cookie waits with the rest
-	<-a.srv.admin.checking
+	<-a.srv.logins.checking
 	if code := <-done; code != http.StatusSeeOther {
 		t.Fatalf("forged device cookie: %d", code)
 	}
@@ -341,7 +341,7 @@ func TestAdminLoginUnderAFloodOfLogins(t *testing.T) {
 func queued(t *testing.T, a *admin) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for a.srv.admin.waiting.Load() == 0 {
+	for a.srv.logins.waiting.Load() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no login waited for a password check")
 		}

@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"net/http"
@@ -12,6 +12,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 type lessonLine struct {
@@ -133,7 +134,7 @@ func (s *Server) sendTest(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	f, problem := ParseSignup(r.PostFormValue("email"), "", "")
+	f, problem := web.ParseSignup(r.PostFormValue("email"), "", "")
 	if problem != "" {
 		s.showLesson(w, r, http.StatusUnprocessableEntity, f.Email, problem)
 		return

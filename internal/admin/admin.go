@@ -1,10 +1,24 @@
-package web
+// Package admin serves the operator's pages under /admin: the dashboard,
+// the lessons with their previews and test sends, the readers with their
+// timelines and the operator's actions on them (pause, resume, move,
+// unsubscribe, export, erase), the outbox, and CSV import and export.
+// The route table is in this file; each feature has a small file of its
+// own.
+//
+// The admin is an http.Handler that the public server (package web)
+// mounts at /admin, so its requests carry web's request IDs, logs, panic
+// recovery and CSP nonce. Errors become answers through web's one table
+// of answers, with the operator's sentence. Every page but the login
+// needs a session; every state-changing request must come from the
+// admin's own pages.
+package admin
 
 import (
 	"bytes"
 	"embed"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"strings"
@@ -14,13 +28,54 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
+
+	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/web"
 )
+
+// Server holds what the admin's handlers share. Build it in cmd, and give
+// its Handler to web.Server's Admin.
+type Server struct {
+	DB       *store.DB
+	Links    *links.Maker
+	Composer *compose.Composer
+	Library  *compose.Library
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Sender sends the test lessons asked for on the lesson pages: the
+	// dispatcher's own sender, so a test goes the way lessons go.
+	Sender mailer.Sender
+	// Outbox is the outbox the sender writes to, shown on the outbox
+	// pages; nil when mail goes to an SMTP server.
+	Outbox *mailer.Outbox
+	// LimitCounter, when set, counts login attempts in the shared
+	// database, so instances share the login limit. Nil counts in memory.
+	LimitCounter httprate.LimitCounter
+
+	logins *loginState // built by Handler
+	faults web.Faults  // database faults are logged once, not per request
+
+	counterFaults counterFaults // LimitCounter's failures, see counter.go
+}
+
+func (s *Server) content() *compose.Content { return s.Library.Content() }
+
+// logger is the request's logger, carrying its request ID.
+func (s *Server) logger(r *http.Request) *slog.Logger {
+	if l := web.RequestLog(r); l != nil {
+		return l
+	}
+	return s.Log
+}
 
 // The admin's pages are part of the program, not of the operator's
 // templates/ directory: an operator restyling the course can never break
 // the tools needed to fix it.
 //
-//go:embed admintpl/*.html
+//go:embed pages/*.html
 var adminFiles embed.FS
 
 // adminPages are parsed once; they are built in, so a mistake in them is
@@ -30,8 +85,8 @@ var adminPages = mustParseAdmin(adminFiles)
 // MaxImport caps an uploaded CSV file: about ten thousand readers.
 const MaxImport = 1 << 20
 
-// adminState is what the admin handlers share beyond the Server.
-type adminState struct {
+// loginState is what the login handlers share beyond the Server.
+type loginState struct {
 	failedLogins *httprate.RateLimiter // counts every login attempt
 	checking     chan struct{}         // password checks in progress
 	known        chan struct{}         // the check reserved for known devices
@@ -56,24 +111,24 @@ const (
 	loginFailureWindow = time.Minute
 )
 
-// adminRoutes is the admin's route table. Every route but the login page
-// needs a session; every state-changing request must come from our own
-// pages (http.CrossOriginProtection), so another site cannot make a
-// logged-in operator's browser act.
-func (s *Server) adminRoutes() http.Handler {
-	s.admin = &adminState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow, s.sharedCounter()...),
+// Handler returns the admin's route table, to be mounted at /admin. Every
+// route but the login page needs a session; every state-changing request
+// must come from our own pages (http.CrossOriginProtection), so another
+// site cannot make a logged-in operator's browser act.
+func (s *Server) Handler() http.Handler {
+	s.logins = &loginState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow, s.sharedCounter()...),
 		checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
 	r := chi.NewRouter()
 	r.Use(adminHeaders)
 	r.NotFound(s.adminNotFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.RequestSize(MaxBody))
+		r.Use(middleware.RequestSize(web.MaxBody))
 		r.Get("/login", s.loginPage)
 		r.Post("/login", s.login)
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.RequestSize(MaxBody), s.requireAdmin)
+		r.Use(middleware.RequestSize(web.MaxBody), s.requireAdmin)
 		r.Get("/", s.dashboard)
 		r.Post("/logout", s.logout)
 		r.Get("/lessons", s.lessonsPage)
@@ -111,7 +166,7 @@ func (s *Server) adminRoutes() http.Handler {
 func adminHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+nonceOf(r)+
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+web.Nonce(r)+
 			"'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Robots-Tag", "noindex, nofollow")
@@ -143,8 +198,8 @@ type adminPage struct {
 
 func mustParseAdmin(fsys fs.FS) map[string]*template.Template {
 	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }}
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "admintpl/layout.html"))
-	names, _ := fs.Glob(fsys, "admintpl/*.html")
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "pages/layout.html"))
+	names, _ := fs.Glob(fsys, "pages/*.html")
 	pages := map[string]*template.Template{}
 	for _, file := range names {
 		name := strings.TrimSuffix(path.Base(file), ".html")
@@ -172,7 +227,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
 		return
 	}
-	p.Nonce = nonceOf(r)
+	p.Nonce = web.Nonce(r)
 	p.Course = s.content().Course.Title
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("done")]

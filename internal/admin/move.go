@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"github.com/dripcourse/dripcourse/internal/course"

@@ -1,18 +1,14 @@
-package web
+package admin
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
 	"net/http"
-	"net/mail"
 	"net/url"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,43 +18,18 @@ import (
 // MessagesPerPage is the length of a page of the outbox list.
 const MessagesPerPage = 50
 
-// outboxNames lists the messages in the outbox, newest first. File names
-// start with the message's date, so their order is the messages'.
-// Temporary files, which start with a dot, are half-written messages.
-func (s *Server) outboxNames() ([]string, error) {
-	entries, err := os.ReadDir(s.OutboxDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // nothing written yet
-	}
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		if n := e.Name(); e.Type().IsRegular() && strings.HasSuffix(n, ".eml") && !strings.HasPrefix(n, ".") {
-			names = append(names, n)
-		}
-	}
-	slices.Sort(names)
-	slices.Reverse(names)
-	return names, nil
-}
-
-// outboxFile is the path of the message named in the URL. The name must be
-// one the directory listing gave, so no URL can name another file.
-func (s *Server) outboxFile(r *http.Request) (string, string, error) {
-	if s.OutboxDir == "" {
-		return "", "", drip.ErrNotFound
-	}
-	names, err := s.outboxNames()
-	if err != nil {
-		return "", "", err
+// openOutbox opens the message named in the URL. The outbox only
+// opens names it would list, so no URL can name another file.
+func (s *Server) openOutbox(r *http.Request) (string, io.ReadCloser, error) {
+	if s.Outbox == nil {
+		return "", nil, drip.ErrNotFound
 	}
 	name := chi.URLParam(r, "name")
-	if !slices.Contains(names, name) {
-		return "", "", drip.ErrNotFound
+	f, err := s.Outbox.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil, fmt.Errorf("admin: outbox: %w", drip.ErrNotFound)
 	}
-	return name, filepath.Join(s.OutboxDir, name), nil
+	return name, f, err
 }
 
 type outboxLine struct {
@@ -77,8 +48,9 @@ type outboxData struct {
 }
 
 func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
-	d := &outboxData{Dir: s.OutboxDir, Page: 1}
-	if d.Dir != "" {
+	d := &outboxData{Page: 1}
+	if s.Outbox != nil {
+		d.Dir = s.Outbox.Dir
 		if err := s.fillOutbox(r, d); err != nil {
 			s.adminFail(w, r, err)
 			return
@@ -88,7 +60,7 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) fillOutbox(r *http.Request, d *outboxData) error {
-	names, err := s.outboxNames()
+	names, err := s.Outbox.List()
 	if err != nil {
 		return err
 	}
@@ -100,7 +72,7 @@ func (s *Server) fillOutbox(r *http.Request, d *outboxData) error {
 	from := min((d.Page-1)*MessagesPerPage, len(names))
 	for _, name := range names[from:min(from+MessagesPerPage, len(names))] {
 		line := outboxLine{Name: name, URL: "/admin/outbox/" + url.PathEscape(name)}
-		if f, err := os.Open(filepath.Join(s.OutboxDir, name)); err == nil {
+		if f, err := s.Outbox.Open(name); err == nil {
 			if m, _, err := readEMLHeader(f); err == nil {
 				line.emlMessage = *m
 			}
@@ -119,11 +91,12 @@ func (s *Server) fillOutbox(r *http.Request, d *outboxData) error {
 
 // readOutbox reads and parses the message named in the URL.
 func (s *Server) readOutbox(r *http.Request) (string, []byte, *emlMessage, error) {
-	name, file, err := s.outboxFile(r)
+	name, f, err := s.openOutbox(r)
 	if err != nil {
 		return "", nil, nil, err
 	}
-	b, err := os.ReadFile(file)
+	defer f.Close()
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -171,35 +144,8 @@ func (s *Server) outboxRaw(w http.ResponseWriter, r *http.Request) {
 // eraseFromOutbox removes the outbox messages addressed to email, so an
 // erased reader leaves no copy on disk. It returns how many went.
 func (s *Server) eraseFromOutbox(email string) (int, error) {
-	if s.OutboxDir == "" {
+	if s.Outbox == nil {
 		return 0, nil
 	}
-	names, err := s.outboxNames()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, name := range names {
-		file := filepath.Join(s.OutboxDir, name)
-		f, err := os.Open(file)
-		if err != nil {
-			continue
-		}
-		msg, err := mail.ReadMessage(io.LimitReader(f, 64<<10))
-		var to []*mail.Address
-		if err == nil {
-			to, _ = msg.Header.AddressList("To")
-		}
-		f.Close()
-		for _, a := range to {
-			if strings.EqualFold(a.Address, email) {
-				if err := os.Remove(file); err != nil {
-					return n, err
-				}
-				n++
-				break
-			}
-		}
-	}
-	return n, nil
+	return s.Outbox.Erase(email)
 }

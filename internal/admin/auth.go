@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"crypto/rand"
@@ -101,7 +101,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	key := "admin-login " + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
 	next := safeNext(r.PostFormValue("next"))
-	if s.admin.failedLogins.OnLimit(w, r, key) {
+	if s.logins.failedLogins.OnLimit(w, r, key) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(loginFailureWindow.Seconds())))
 		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
 			Error: "Too many login attempts from your address. Please wait a minute, then try again."})
@@ -143,14 +143,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // of logins from elsewhere delays the operator by one check at most;
 // others queue, boundedly. It reports false when no turn came.
 func (s *Server) checkSlot(r *http.Request) (release func(), ok bool) {
-	slots := s.admin.checking
+	slots := s.logins.checking
 	if s.knownDevice(r) {
-		slots = s.admin.known
-	} else if s.admin.waiting.Add(1) > maxLoginWaiters {
-		s.admin.waiting.Add(-1)
+		slots = s.logins.known
+	} else if s.logins.waiting.Add(1) > maxLoginWaiters {
+		s.logins.waiting.Add(-1)
 		return nil, false
 	} else {
-		defer s.admin.waiting.Add(-1)
+		defer s.logins.waiting.Add(-1)
 	}
 	wait := time.NewTimer(loginWait)
 	defer wait.Stop()

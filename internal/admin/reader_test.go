@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"context"
@@ -111,8 +111,8 @@ func TestAdminEraseSuppresses(t *testing.T) {
 	if res, _ := a.post(base, url.Values{"confirm": {"someone@else.com"}}); res.StatusCode != http.StatusUnprocessableEntity || a.status("sam@example.com") == "" {
 		t.Fatalf("erase with the wrong confirmation: %d; the reader must stay", res.StatusCode)
 	}
-	a.srv.OutboxDir = filepath.Join(t.TempDir(), "outbox")
-	box, _ := mailer.NewOutbox(a.srv.OutboxDir, nil)
+	box, _ := mailer.NewOutbox(filepath.Join(t.TempDir(), "outbox"), nil)
+	a.srv.Outbox = box
 	for i, to := range []string{"Sam@Example.com", "other@example.com"} {
 		box.Send(context.Background(), &mailer.Message{FromAddr: "c@example.test", ToAddr: to, Subject: "x",
 			MessageID: "m" + itoa(int64(i)) + "@example.test", Text: "hello"})
@@ -120,7 +120,7 @@ func TestAdminEraseSuppresses(t *testing.T) {
 	if res, _ := a.post(base, url.Values{"confirm": {" sam@example.com "}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("erase: %d", res.StatusCode)
 	}
-	if left, _ := filepath.Glob(filepath.Join(a.srv.OutboxDir, "*.eml")); len(left) != 1 {
+	if left, _ := filepath.Glob(filepath.Join(box.Dir, "*.eml")); len(left) != 1 {
 		t.Fatalf("%d outbox files left, want only the other reader's", len(left))
 	}
 	if a.status("sam@example.com") != "" {
@@ -155,12 +155,12 @@ func TestAdminOutbox(t *testing.T) {
 	if err := box.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	a.srv.OutboxDir = dir
+	a.srv.Outbox = box
 	res, page := a.get("/admin/outbox")
 	if res.StatusCode != 200 || !strings.Contains(page, "Grüße, Ann") || !strings.Contains(page, "ann@example.com") {
 		t.Fatalf("outbox list: %d\n%s", res.StatusCode, page)
 	}
-	names, _ := a.srv.outboxNames()
+	names, _ := box.List()
 	msg := "/admin/outbox/" + url.PathEscape(names[0])
 	if res, page = a.get(msg); res.StatusCode != 200 || !strings.Contains(page, "Hello in text") || !strings.Contains(page, msg+"/html") {
 		t.Fatalf("message: %d\n%s", res.StatusCode, page)
