@@ -87,10 +87,10 @@ const MaxImport = 1 << 20
 
 // loginState is what the login handlers share beyond the Server.
 type loginState struct {
-	failedLogins *httprate.RateLimiter // counts every login attempt
-	checking     chan struct{}         // password checks in progress
-	known        chan struct{}         // the check reserved for known devices
-	waiting      atomic.Int32          // logins waiting for a check
+	perIP, perDevice *httprate.RateLimiter // count login attempts (loginlimit.go)
+	checking         chan struct{}         // password checks in progress
+	known            chan struct{}         // the check reserved for known devices
+	waiting          atomic.Int32          // logins waiting for a check
 }
 
 // maxPasswordChecks is how many argon2id checks may run at once, besides
@@ -104,20 +104,13 @@ const (
 	loginWait         = 10 * time.Second
 )
 
-// Login attempts allowed per client address and window; after that every
-// attempt is refused until the window slides on.
-const (
-	loginFailures      = 5
-	loginFailureWindow = time.Minute
-)
-
 // Handler returns the admin's route table, to be mounted at /admin. Every
 // route but the login page needs a session; every state-changing request
 // must come from our own pages (http.CrossOriginProtection), so another
 // site cannot make a logged-in operator's browser act.
 func (s *Server) Handler() http.Handler {
-	s.logins = &loginState{failedLogins: httprate.NewRateLimiter(loginFailures, loginFailureWindow, s.sharedCounter()...),
-		checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
+	s.logins = &loginState{checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
+	s.logins.perIP, s.logins.perDevice = newLoginLimits(s.LimitCounter, s)
 	r := chi.NewRouter()
 	r.Use(adminHeaders)
 	r.NotFound(s.adminNotFound)
@@ -192,6 +185,7 @@ type adminPage struct {
 	Nonce   string
 	Course  string
 	Flash   string // the outcome of the last action
+	Menu    bool   // the request is signed in: show the admin's menu
 	Error   string
 	Data    any // the page's own data
 }
@@ -229,6 +223,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 	}
 	p.Nonce = web.Nonce(r)
 	p.Course = s.content().Course.Title
+	p.Menu = s.signedIn(r)
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("done")]
 	}

@@ -34,9 +34,9 @@ type admin struct {
 	cookie string
 }
 
-func newAdmin(t *testing.T) *admin {
+func newAdmin(t *testing.T, setup ...func(*Server)) *admin {
 	t.Helper()
-	f := newFixture(t)
+	f := newFixture(t, setup...)
 	if err := f.db.SetAdminPassword(context.Background(), HashPassword(adminPassword)); err != nil {
 		t.Fatal(err)
 	}

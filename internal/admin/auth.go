@@ -1,17 +1,16 @@
 package admin
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
-	"github.com/go-chi/httprate"
 
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
@@ -67,8 +66,22 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 			http.Redirect(w, r, target, http.StatusFound)
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, h)))
 	})
+}
+
+// sessionKey marks, in a request's context, that requireAdmin found a
+// valid session.
+type sessionKey struct{}
+
+// signedIn reports whether the request comes with a valid session: the
+// admin's menu is shown only then, never on the login page.
+func (s *Server) signedIn(r *http.Request) bool {
+	if _, ok := r.Context().Value(sessionKey{}).(string); ok {
+		return true
+	}
+	h, err := s.adminSession(r)
+	return err == nil && h != ""
 }
 
 // safeNext keeps the after-login redirect inside the admin pages, so the
@@ -92,26 +105,21 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.adminRender(w, r, http.StatusOK, "login", &adminPage{Title: "Log in", Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
 }
 
-// login checks the password. Every attempt is counted per client address
-// before the password is looked at, under the limiter's lock, so parallel
-// requests cannot slip past the count; past loginFailures in a sliding
-// loginFailureWindow every attempt is refused unchecked. Password checks
-// (argon2id, 19 MiB each) also run at most a few at a time, so a flood
-// of logins cannot exhaust memory.
+// login checks the password. Every attempt is counted before the password
+// is looked at (countLogin); past the limit every attempt is refused
+// unchecked. Password checks (argon2id, 19 MiB each) also run at most a
+// few at a time, so a flood of logins cannot exhaust memory.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	key := "admin-login " + httprate.CanonicalizeIP(middleware.GetClientIP(r.Context()))
 	next := safeNext(r.PostFormValue("next"))
-	if s.logins.failedLogins.OnLimit(w, r, key) {
-		w.Header().Set("Retry-After", strconv.Itoa(int(loginFailureWindow.Seconds())))
-		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
-			Error: "Too many login attempts from your address. Please wait a minute, then try again."})
+	device := s.deviceOf(r)
+	if no := s.countLogin(w, r, device); no.status != 0 {
+		s.refuseLogin(w, r, no, next)
 		return
 	}
-	release, ok := s.checkSlot(r)
+	release, ok := s.checkSlot(r, device != "")
 	if !ok {
-		w.Header().Set("Retry-After", "5")
-		s.adminRender(w, r, http.StatusTooManyRequests, "login", &adminPage{Title: "Log in", Data: loginData{Next: next},
-			Error: "The server is busy checking other logins. Please try again in a few seconds."})
+		s.refuseLogin(w, r, loginRefusal{http.StatusTooManyRequests, 5 * time.Second,
+			"The server is busy checking other logins. Please try again in a few seconds."}, next)
 		return
 	}
 	defer release()
@@ -120,8 +128,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
+	ip := middleware.GetClientIP(r.Context())
 	if !ok || !CheckPassword(hash, r.PostFormValue("password")) {
-		s.logger(r).Warn("admin login failed", "ip", key)
+		s.logger(r).Warn("admin login failed", "ip", ip, "known_browser", device != "")
 		msg := "That password is not right."
 		if !ok {
 			msg = "No admin password is set up yet. Set DRIP_ADMIN_PASSWORD, or see the server's log from its first start."
@@ -134,17 +143,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.rememberDevice(w)
-	s.logger(r).Info("admin login", "ip", key)
+	s.logger(r).Info("admin login", "ip", ip, "known_browser", device != "")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // checkSlot waits for a turn to check a password. A browser that has
-// logged in before (its device cookie) has a check kept for it, so a flood
-// of logins from elsewhere delays the operator by one check at most;
-// others queue, boundedly. It reports false when no turn came.
-func (s *Server) checkSlot(r *http.Request) (release func(), ok bool) {
+// logged in before (known) has a check kept for it, so a flood of logins
+// from elsewhere delays the operator by one check at most; others queue,
+// boundedly. It reports false when no turn came.
+func (s *Server) checkSlot(r *http.Request, known bool) (release func(), ok bool) {
 	slots := s.logins.checking
-	if s.knownDevice(r) {
+	if known {
 		slots = s.logins.known
 	} else if s.logins.waiting.Add(1) > maxLoginWaiters {
 		s.logins.waiting.Add(-1)
@@ -164,23 +173,17 @@ func (s *Server) checkSlot(r *http.Request) (release func(), ok bool) {
 }
 
 // deviceCookie marks a browser that has logged in before. It grants
-// nothing but a place at the head of the queue for the password check.
+// nothing but a place at the head of the queue for the password check,
+// and a count of login attempts of its own (countLogin).
 const (
 	deviceCookie = "dripcourse_admin_device"
 	deviceLife   = 180 * 24 * time.Hour
 )
 
-func (s *Server) knownDevice(r *http.Request) bool {
-	c, err := r.Cookie(deviceCookie)
-	if err != nil {
-		return false
-	}
-	_, err = s.Links.Signer().Verify(c.Value, token.AdminDevice, s.Now())
-	return err == nil
-}
-
+// rememberDevice marks the browser with a device cookie of its own: a
+// random ID, so each browser's login attempts are counted apart.
 func (s *Server) rememberDevice(w http.ResponseWriter) {
-	tok := s.Links.Signer().Sign(token.Claims{Purpose: token.AdminDevice, Expires: s.Now().Add(deviceLife)})
+	tok := s.Links.Signer().Sign(token.Claims{Purpose: token.AdminDevice, Expires: s.Now().Add(deviceLife), Data: rand.Text()})
 	c := s.sessionCookie(tok, int(deviceLife.Seconds()))
 	c.Name = deviceCookie
 	http.SetCookie(w, c)

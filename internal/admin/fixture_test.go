@@ -37,7 +37,9 @@ type fixture struct {
 	ts    *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture builds the servers; setup, if any, adjusts the admin's
+// Server before its handler is built.
+func newFixture(t *testing.T, setup ...func(*Server)) *fixture {
 	t.Helper()
 	crs, err := course.Load(dripcourse.Lessons())
 	if err != nil {
@@ -58,7 +60,10 @@ func newFixture(t *testing.T) *fixture {
 	composer := &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &Server{DB: db, Links: lm, Library: lib, Composer: composer, Now: clk.Now, Log: log}
-	site := &web.Server{DB: db, Links: lm, Library: lib, Composer: composer, Now: clk.Now, Log: log, MinFormTime: 2 * time.Second,
+	for _, f := range setup {
+		f(s)
+	}
+	site := &web.Server{DB: db, Links: lm, Library: lib, Composer: composer, Now: clk.Now, Log: s.Log, MinFormTime: 2 * time.Second,
 		MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, Admin: s.Handler()}
 	ts := httptest.NewServer(site.Handler())
 	t.Cleanup(ts.Close)

@@ -90,6 +90,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Use(middleware.RequestSize(MaxBody))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Get("/favicon.ico", s.faviconICO)
 	if s.Metrics != nil {
 		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
