@@ -64,9 +64,7 @@ func (s *Server) fillOutbox(r *http.Request, d *outboxData) error {
 	if err != nil {
 		return err
 	}
-	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 1 {
-		d.Page = p
-	}
+	d.Page = pageNumber(r.URL.Query().Get("page"))
 	d.Total, d.Pages = len(names), max(1, (len(names)+MessagesPerPage-1)/MessagesPerPage)
 	d.Page = min(d.Page, d.Pages) // a huge page number must not overflow below
 	from := min((d.Page-1)*MessagesPerPage, len(names))

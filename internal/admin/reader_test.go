@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -176,6 +177,33 @@ func TestAdminOutbox(t *testing.T) {
 			if res, page := a.get("/admin/outbox/" + name + suffix); res.StatusCode != http.StatusNotFound || strings.Contains(page, "keep out") {
 				t.Errorf("GET /admin/outbox/%s%s: %d, want 404", name, suffix, res.StatusCode)
 			}
+		}
+	}
+}
+
+// Any page number, however large, negative or malformed, shows a page of
+// the list: past the end, the last one.
+func TestAdminReaderPageNumbers(t *testing.T) {
+	a := newAdmin(t)
+	a.login()
+	ctx, now := context.Background(), a.clock.Now()
+	for i := range ReadersPerPage + 3 {
+		if _, err := a.db.Subscribe(ctx, store.Signup{Email: fmt.Sprintf("r%03d@example.com", i), At: now, MaxConfirmations: 3, ConfirmWindow: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for page, want := range map[string]string{
+		"": "page 1 of 2", "1": "page 1 of 2", "0": "page 1 of 2", "-3": "page 1 of 2", "abc": "page 1 of 2", "1e3": "page 1 of 2",
+		"2": "page 2 of 2", "3": "page 2 of 2", "1000": "page 2 of 2", "9223372036854775807": "page 2 of 2",
+		"99999999999999999999999": "page 2 of 2", "-99999999999999999999999": "page 1 of 2",
+	} {
+		res, body := a.get("/admin/readers?page=" + url.QueryEscape(page))
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("page=%s: %d, want 200 and %q", page, res.StatusCode, want)
+			continue
+		}
+		if want == "page 2 of 2" && (!strings.Contains(body, "r002@example.com") || strings.Contains(body, "r003@example.com")) {
+			t.Errorf("page=%s does not list the last page's readers", page)
 		}
 	}
 }

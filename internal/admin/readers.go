@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -30,22 +31,16 @@ type readersData struct {
 
 func (s *Server) readersPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := &readersData{Q: q.Get("q"), Statuses: drip.Statuses, Page: 1}
+	d := &readersData{Q: q.Get("q"), Statuses: drip.Statuses, Page: pageNumber(q.Get("page"))}
 	for _, st := range drip.Statuses {
 		if string(st) == q.Get("status") {
 			d.Status = st
 		}
 	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
-		d.Page = p
-	}
-	rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Course.Slug, Search: d.Q, Status: d.Status,
-		Offset: (d.Page - 1) * ReadersPerPage, Limit: ReadersPerPage})
-	if err != nil {
+	if err := s.fillReaders(r, d); err != nil {
 		s.adminFail(w, r, err)
 		return
 	}
-	d.Rows, d.Total, d.Pages = rows, total, max(1, (total+ReadersPerPage-1)/ReadersPerPage)
 	page := func(n int) string {
 		v := url.Values{"page": {strconv.Itoa(n)}}
 		if d.Q != "" {
@@ -63,6 +58,40 @@ func (s *Server) readersPage(w http.ResponseWriter, r *http.Request) {
 		d.Next = page(d.Page + 1)
 	}
 	s.adminRender(w, r, http.StatusOK, "readers", &adminPage{Title: "Readers", Section: "readers", Data: d})
+}
+
+// maxPage bounds a page number before it becomes an offset, so no page
+// number can overflow one.
+const maxPage = 1 << 24
+
+// pageNumber reads a page number from a URL: anything but a whole number
+// of at least 1 is the first page.
+func pageNumber(v string) int {
+	p, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil && errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-"):
+		return maxPage // a number too large for any list: its last page
+	case err != nil || p < 1:
+		return 1
+	}
+	return int(min(p, maxPage))
+}
+
+// fillReaders loads the page of readers d asks for. A page past the end
+// shows the last page instead.
+func (s *Server) fillReaders(r *http.Request, d *readersData) error {
+	for {
+		rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Course.Slug, Search: d.Q, Status: d.Status,
+			Offset: (d.Page - 1) * ReadersPerPage, Limit: ReadersPerPage})
+		if err != nil {
+			return err
+		}
+		d.Rows, d.Total, d.Pages = rows, total, max(1, (total+ReadersPerPage-1)/ReadersPerPage)
+		if d.Page <= d.Pages {
+			return nil
+		}
+		d.Page = d.Pages
+	}
 }
 
 // readerID is the reader named in the URL; a malformed ID is simply not
