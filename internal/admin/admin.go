@@ -135,6 +135,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/readers/{id}/erase", s.erase)
 		r.Post("/readers/{id}/pause", s.pauseReader)
 		r.Post("/readers/{id}/resume", s.resumeReader)
+		r.Get("/readers/{id}/unsubscribe", s.unsubscribePage)
 		r.Post("/readers/{id}/unsubscribe", s.unsubscribeReader)
 		r.Post("/readers/{id}/move", s.moveReader)
 		r.Get("/outbox", s.outboxPage)

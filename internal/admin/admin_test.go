@@ -104,7 +104,7 @@ func TestAdminNeedsLogin(t *testing.T) {
 			t.Errorf("GET %s without a session: %d to %q, want 302 to the login page", path, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
-	res, _ := a.post("/admin/readers/1/unsubscribe", url.Values{})
+	res, _ := a.post("/admin/readers/1/unsubscribe", url.Values{"confirm": {"yes"}})
 	if res.StatusCode != http.StatusFound || a.status("sam@example.com") != "active" {
 		t.Fatalf("POST without a session: %d, reader %s; want 302 and nothing changed", res.StatusCode, a.status("sam@example.com"))
 	}
@@ -120,6 +120,7 @@ func TestAdminLoginAndLogout(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized || len(res.Cookies()) != 0 || !strings.Contains(page, "not right") {
 		t.Fatalf("wrong password: %d, cookies %v", res.StatusCode, res.Cookies())
 	}
+	a.reader("sam@example.com") // so the dashboard has something to chart
 	c := a.login()
 	if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || !c.Secure || c.Path != "/admin" || c.MaxAge <= 0 {
 		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, Secure (https base URL), Path=/admin, an expiry", c)
@@ -180,7 +181,7 @@ func TestAdminRefusesCrossOrigin(t *testing.T) {
 		"Sec-Fetch-Site cross-site": {"Sec-Fetch-Site": {"cross-site"}},
 		"foreign Origin":            {"Origin": {"https://evil.example"}},
 	} {
-		res, _ := a.req("POST", path, strings.NewReader(""), h)
+		res, _ := a.req("POST", path, strings.NewReader("confirm=yes"), h)
 		if res.StatusCode != http.StatusForbidden {
 			t.Errorf("%s: %d, want 403", name, res.StatusCode)
 		}
@@ -191,7 +192,7 @@ func TestAdminRefusesCrossOrigin(t *testing.T) {
 	if a.status("sam@example.com") != "active" {
 		t.Fatal("a cross-origin POST changed the reader")
 	}
-	res, _ := a.req("POST", path, strings.NewReader(""), http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	res, _ := a.req("POST", path, strings.NewReader("confirm=yes"), http.Header{"Sec-Fetch-Site": {"same-origin"}})
 	if res.StatusCode != http.StatusSeeOther || a.status("sam@example.com") != "unsubscribed" {
 		t.Fatalf("same-origin POST: %d, reader %s", res.StatusCode, a.status("sam@example.com"))
 	}

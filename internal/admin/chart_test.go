@@ -1,45 +1,49 @@
 package admin
 
 import (
-	"math"
-	"strings"
 	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/store"
 )
 
-func TestColumnChart(t *testing.T) {
-	cols := make([]column, 30)
-	cols[3] = column{Label: "Dec 4", Tip: "Fri 4 Dec: 120 lessons sent", N: 120}
-	cols[4] = column{N: 7}
-	c := columnChart("sent", "Sent", "desc", cols, 5)
-	if len(c.Rects) != 30 || c.Rects[3].Tip != "Fri 4 Dec: 120 lessons sent" {
-		t.Fatalf("rects: %d, %+v", len(c.Rects), c.Rects[3])
+func TestDayBars(t *testing.T) {
+	first := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	counts := map[time.Time]int{first.AddDate(0, 0, 3): 120, first.AddDate(0, 0, 4): 7}
+	bars, total := dayBars(first, 30, func(d time.Time) int { return counts[d] }, "lessons sent")
+	if len(bars) != 30 || total != 127 {
+		t.Fatalf("%d bars, total %d", len(bars), total)
 	}
-	tall, short := c.Rects[3], c.Rects[4]
-	if tall.H <= short.H || math.Abs(tall.Y+tall.H-(short.Y+short.H)) > 0.2 || tall.X+tall.W > c.W {
-		t.Fatalf("bars are not on one base and scale: %+v %+v", tall, short)
+	if b := bars[3]; b.Label != "Fri 4 Dec" || b.Value != "120" || b.Len != 100 || b.Tip != "Fri 4 Dec: 120 lessons sent" {
+		t.Fatalf("the tallest bar: %+v", b)
 	}
-	var texts []string
-	for _, x := range c.Texts {
-		texts = append(texts, x.Text)
-		if x.X < 0 || x.X > c.W {
-			t.Errorf("text %q at x=%v is outside the chart", x.Text, x.X)
+	if b := bars[4]; b.Value != "7" || b.Len != 5.8 {
+		t.Fatalf("a short bar is not to scale: %+v", b)
+	}
+	for i, b := range bars {
+		if b.Label == "" || b.Value == "" {
+			t.Errorf("bar %d has no label or value: %+v", i, b)
 		}
 	}
-	got := strings.Join(texts, " ")
-	if !strings.HasPrefix(got, "120 ") || !strings.Contains(got, " 7 ") {
-		t.Fatalf("labels %q: want the scale (120) and the value 7", got)
-	}
-	if empty := columnChart("e", "", "", make([]column, 7), 1); empty.Texts[0].Text != "0" {
-		t.Fatalf("an empty chart's scale reads %q", empty.Texts[0].Text)
+	if bars, total := dayBars(first, 7, func(time.Time) int { return 0 }, "due"); total != 0 || bars[0].Len != 0 || bars[0].Value != "0" {
+		t.Fatalf("an empty chart: %+v", bars[0])
 	}
 }
 
-func TestFunnelChart(t *testing.T) {
-	c := funnelChart("f", "Funnel", "desc", []funnelRow{{"1. One", [4]int{10, 5, 2, 1}}, {"2. Two", [4]int{0, 0, 0, 0}}})
-	if len(c.Rects) != 8 || c.Rects[0].Class != "s0" || c.Rects[3].Class != "s3" || !strings.Contains(c.Rects[1].Tip, "5 human opens") {
-		t.Fatalf("rects %+v", c.Rects)
+func TestFunnel(t *testing.T) {
+	steps := funnelOf([]funnelLine{
+		{Number: 1, Title: "One", LessonStats: store.LessonStats{Sent: 40, HumanOpens: 30, HumanClicks: 4}},
+		{Number: 2, Title: "Two", LessonStats: store.LessonStats{Sent: 1}},
+		{Number: 3, Title: "Three"},
+	}, 50)
+	want := []funnelStep{
+		{Number: 1, Title: "One", Reached: 40, Share: "80%", Len: 80, Opened: "75%", Clicked: "10%"},
+		{Number: 2, Title: "Two", Reached: 1, Share: "2%", Len: 2, Opened: "0%", Clicked: "0%"},
+		{Number: 3, Title: "Three", Share: "0%", Opened: "–", Clicked: "–"},
 	}
-	if c.Rects[0].W <= c.Rects[1].W || c.Rects[4].W < 1 {
-		t.Fatal("bars are not to scale, or an empty bar vanished")
+	for i := range want {
+		if steps[i] != want[i] {
+			t.Errorf("step %d: %+v, want %+v", i+1, steps[i], want[i])
+		}
 	}
 }

@@ -1,107 +1,124 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
-const (
-	sentDays = 30 // the sends chart's span, ending today
-	dueDays  = 7  // the due chart's span, starting today
-)
+// sentDays is the span of the sends chart, ending today.
+const sentDays = 30
 
 type statusCount struct {
 	Status drip.Status
 	N      int
 }
 
-// funnelLine is one lesson's row in the table under the funnel chart.
-type funnelLine struct {
-	Number int
-	Title  string
-	store.LessonStats
-}
-
 type dashboardData struct {
 	Readers    []statusCount
 	Total      int
-	Series     [4]string
-	Funnel     svgChart
+	Started    int // readers who confirmed and so started the course
+	Completed  int // readers who had every lesson
+	Funnel     []funnelStep
 	Lessons    []funnelLine
-	Sent       svgChart
-	SentDays   []column
+	Sent       barChart
 	SentTotal  int
-	Due        svgChart
-	DueDays    []column
+	Due        barChart
 	DueTotal   int
+	DueWords   string // in the words of `dripcourse schedule`
 	ContentErr string
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	lessons, readers, err := s.DB.Stats(ctx)
-	if err != nil {
-		s.adminFail(w, r, err)
-		return
+	d := &dashboardData{ContentErr: s.contentProblems()}
+	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue} {
+		if err := fill(r.Context(), d); err != nil {
+			s.adminFail(w, r, err)
+			return
+		}
 	}
-	now := s.Now().UTC()
-	today := now.Truncate(24 * time.Hour)
-	sent, err := s.DB.SentPerDay(ctx, today.AddDate(0, 0, 1-sentDays), today.AddDate(0, 0, 1))
+	s.adminRender(w, r, http.StatusOK, "dashboard", &adminPage{Title: "Dashboard", Section: "dashboard", Data: d})
+}
+
+// fillCounts counts readers by status, and how many started and
+// completed the course.
+func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
+	readers, err := s.DB.ReaderCounts(ctx)
 	if err != nil {
-		s.adminFail(w, r, err)
-		return
+		return err
 	}
-	due, err := s.DB.DuePerDay(ctx, now, today.AddDate(0, 0, dueDays))
-	if err != nil {
-		s.adminFail(w, r, err)
-		return
-	}
-	d := &dashboardData{Series: funnelSeries, ContentErr: s.contentProblems()}
 	for _, st := range drip.Statuses {
 		d.Readers = append(d.Readers, statusCount{st, readers[st]})
 		d.Total += readers[st]
 	}
-	s.funnel(d, lessons)
-	d.SentDays, d.SentTotal = days(today.AddDate(0, 0, 1-sentDays), sentDays, sent, "Jan 2", "lessons sent")
-	d.Sent = columnChart("sent", "Lessons sent per day, last 30 days (UTC)",
-		fmt.Sprintf("%d lessons sent in the last %d days.", d.SentTotal, sentDays), d.SentDays, 5)
-	d.DueDays, d.DueTotal = days(today, dueDays, due, "Mon 2", "lessons due")
-	d.Due = columnChart("due", "Lessons due over the next 7 days (UTC)",
-		fmt.Sprintf("%d readers have a lesson due in the next %d days; overdue ones count today.", d.DueTotal, dueDays), d.DueDays, 1)
-	s.adminRender(w, r, http.StatusOK, "dashboard", &adminPage{Title: "Dashboard", Section: "dashboard", Data: d})
+	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Course.Slug)
+	for _, n := range enrolled {
+		d.Started += n
+	}
+	d.Completed = enrolled[drip.EnrollCompleted]
+	return err
 }
 
-// funnel fills the funnel chart and table, in course order.
-func (s *Server) funnel(d *dashboardData, stats map[string]*store.LessonStats) {
-	var rows []funnelRow
+// fillFunnel fills the funnel and its table, in course order.
+func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
+	stats, _, err := s.DB.Stats(ctx)
+	if err != nil {
+		return err
+	}
 	for _, l := range s.content().Course.Lessons {
-		st := stats[l.Slug]
-		if st == nil {
-			st = &store.LessonStats{Slug: l.Slug}
+		line := funnelLine{Number: l.Number, Title: l.Title}
+		if st := stats[l.Slug]; st != nil {
+			line.LessonStats = *st
 		}
-		d.Lessons = append(d.Lessons, funnelLine{Number: l.Number, Title: l.Title, LessonStats: *st})
-		rows = append(rows, funnelRow{Label: fmt.Sprintf("%d. %s", l.Number, l.Title),
-			Values: [4]int{st.Sent, st.HumanOpens, st.HumanClicks, st.Unsubscribes}})
+		d.Lessons = append(d.Lessons, line)
 	}
-	d.Funnel = funnelChart("funnel", "The course funnel: each lesson's sends, human opens, human clicks and unsubscribes",
-		"For each lesson in course order, four bars: lessons sent, readers who opened it, readers who clicked a link in it, and unsubscribes from it. Machine opens and clicks (scanners, proxies) are left out.", rows)
+	d.Funnel = funnelOf(d.Lessons, d.Started)
+	return nil
 }
 
-// days turns per-day counts into n columns from the day first.
-func days(first time.Time, n int, counts map[time.Time]int, layout, what string) ([]column, int) {
-	cols := make([]column, n)
-	total := 0
-	for i := range cols {
-		day := first.AddDate(0, 0, i)
-		c := counts[day]
-		cols[i] = column{Label: day.Format(layout), Tip: fmt.Sprintf("%s: %d %s", day.Format("Mon 2 Jan"), c, what), N: c}
-		total += c
+// fillSent charts the lessons sent on each of the last sentDays days.
+func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
+	today := s.Now().UTC().Truncate(24 * time.Hour)
+	first := today.AddDate(0, 0, 1-sentDays)
+	sent, err := s.DB.SentPerDay(ctx, first, today.AddDate(0, 0, 1))
+	if err != nil {
+		return err
 	}
-	return cols, total
+	d.Sent = barChart{ID: "sent", Class: "bars days"}
+	d.Sent.Bars, d.SentTotal = dayBars(first, sentDays, func(day time.Time) int { return sent[day] }, "lessons sent")
+	return nil
+}
+
+// fillDue charts what is due over the next week: the projection of
+// `dripcourse schedule` (schedule.DueByDay), so the two always agree.
+func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
+	crs, now := s.content().Course, s.Now().UTC()
+	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
+	if err != nil {
+		return err
+	}
+	readers := make([]schedule.Reader, len(active))
+	for i, a := range active {
+		readers[i] = schedule.Reader{Timezone: a.Timezone, NextDue: a.NextDue, Received: a.Received}
+	}
+	until := now.Add(schedule.DueWeek)
+	counts := schedule.DueByDay(crs, readers, now, until)
+	d.DueTotal, d.DueWords = schedule.DueSummary(counts, len(readers))
+	today := now.Truncate(24 * time.Hour)
+	days := int(until.Truncate(24*time.Hour).Sub(today)/(24*time.Hour)) + 1
+	d.Due = barChart{ID: "due", Class: "bars"}
+	d.Due.Bars, _ = dayBars(today, days, func(day time.Time) int {
+		n := 0
+		for _, c := range counts[day.Format("2006-01-02")] {
+			n += c
+		}
+		return n
+	}, "lessons due")
+	return nil
 }
 
 // contentProblems is the last failed reload of the operator's lessons or

@@ -46,19 +46,45 @@ func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 }
 
 // resumeReader restarts a paused course at the reader's next send window,
-// as the reader's own resume would.
+// as the reader's own resume would; or ends the reader's own pause, so
+// the next lesson comes when it would have without it (schedule.Unpause).
 func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("resume", func(r *http.Request, id int64) error {
-		sub, err := s.DB.Subscriber(r.Context(), id)
+		d, err := s.reader(r)
 		if err != nil {
 			return err
 		}
-		crs, now := s.content().Course, s.Now()
-		return changed(s.DB.ResumeEnrollment(r.Context(), id, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now))
+		crs, now, sub := s.content().Course, s.Now(), d.Rec.Subscriber
+		if d.PausedUntil.IsZero() {
+			return changed(s.DB.ResumeEnrollment(r.Context(), id, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now))
+		}
+		received, err := s.DB.Received(r.Context(), id, crs.Slug)
+		if err != nil {
+			return err
+		}
+		due := schedule.Unpause(crs, sub.Timezone, received, d.Enrollment.LastSentAt, now)
+		return changed(s.DB.EndPause(r.Context(), id, crs.Slug, due, now))
 	})(w, r)
 }
 
+// unsubscribePage asks the operator to confirm an unsubscribe: the
+// reader page's button leads here, so no stray click unsubscribes anyone.
+func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.reader(r)
+	if err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
+	s.adminRender(w, r, http.StatusOK, "unsubscribe", &adminPage{Title: "Unsubscribe " + d.Rec.Subscriber.Email, Section: "readers", Data: d})
+}
+
+// unsubscribeReader unsubscribes the reader once the confirmation page's
+// form says so; any other POST gets the confirmation page.
 func (s *Server) unsubscribeReader(w http.ResponseWriter, r *http.Request) {
+	if r.PostFormValue("confirm") != "yes" {
+		s.unsubscribePage(w, r)
+		return
+	}
 	s.readerAction("unsubscribe", func(r *http.Request, id int64) error {
 		return changed(s.DB.Unsubscribe(r.Context(), id, 0, "operator", s.Now()))
 	})(w, r)

@@ -15,6 +15,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/token"
 )
 
 func TestAdminReaderSearch(t *testing.T) {
@@ -75,7 +76,14 @@ func TestAdminReaderTimelineAndActions(t *testing.T) {
 	if _, page = a.get(base); !strings.Contains(page, "skipped by the operator") {
 		t.Error("the timeline does not show the skipped lesson")
 	}
-	if res, _ = a.post(base+"/unsubscribe", nil); res.StatusCode != http.StatusSeeOther || a.status("sam@example.com") != drip.StatusUnsubscribed {
+	if res, page = a.post(base+"/unsubscribe", nil); res.StatusCode != http.StatusOK || a.status("sam@example.com") != drip.StatusActive ||
+		!strings.Contains(page, `name="confirm" value="yes"`) {
+		t.Fatalf("unsubscribe without confirming: %d, %s; want the confirmation page and nothing changed", res.StatusCode, a.status("sam@example.com"))
+	}
+	if res, page = a.get(base + "/unsubscribe"); res.StatusCode != http.StatusOK || !strings.Contains(page, "Unsubscribe sam@example.com?") {
+		t.Fatalf("the confirmation page: %d", res.StatusCode)
+	}
+	if res, _ = a.post(base+"/unsubscribe", url.Values{"confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther || a.status("sam@example.com") != drip.StatusUnsubscribed {
 		t.Fatalf("unsubscribe: %d, %s", res.StatusCode, a.status("sam@example.com"))
 	}
 }
@@ -205,5 +213,39 @@ func TestAdminReaderPageNumbers(t *testing.T) {
 		if want == "page 2 of 2" && (!strings.Contains(body, "r002@example.com") || strings.Contains(body, "r003@example.com")) {
 			t.Errorf("page=%s does not list the last page's readers", page)
 		}
+	}
+}
+
+// A reader's own "pause a week" shows on their page with its end, and
+// the operator's resume ends it: the next lesson comes back to its time.
+func TestAdminShowsAndEndsReadersOwnPause(t *testing.T) {
+	a := newAdmin(t)
+	a.login()
+	sub, del := a.reader("sam@example.com")
+	if res, _ := a.do("POST", a.srv.Links.Path(token.Pause, sub, del, a.clock.Now()), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the reader's pause: %d", res.StatusCode)
+	}
+	e, _ := a.db.Enrollment(context.Background(), sub, "rebuilding-trust")
+	until := e.NextDueAt
+	base := "/admin/readers/" + itoa(sub)
+	_, page := a.get(base)
+	for _, want := range []string{"until " + formatTime(until), "Paused for a week", `action="` + base + `/resume"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("reader page lacks %q", want)
+		}
+	}
+	a.clock.Advance(time.Hour)
+	if res, _ := a.post(base+"/resume", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resume: %d, want 303", res.StatusCode)
+	}
+	e, _ = a.db.Enrollment(context.Background(), sub, "rebuilding-trust")
+	if e.Status != drip.EnrollActive || !e.NextDueAt.Before(until) || e.NextDueAt.Before(a.clock.Now()) {
+		t.Fatalf("after resume: %s, next due %s; want active and due before %s", e.Status, e.NextDueAt, until)
+	}
+	if _, page = a.get(base); strings.Contains(page, "paused-until") || !strings.Contains(page, "Resumed") {
+		t.Error("after resume the page still shows the pause, or no resume in the timeline")
+	}
+	if res, _ := a.post(base+"/resume", nil); res.StatusCode != http.StatusConflict {
+		t.Fatalf("a second resume: %d, want 409", res.StatusCode)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -108,6 +109,7 @@ type readerData struct {
 	Rec         *store.ReaderRecord
 	Enrollment  *store.EnrollmentRecord // in the current course; nil if none
 	Timeline    []timelineEntry
+	PausedUntil time.Time // the reader's own pause is in force until then
 	CanPause    bool
 	CanResume   bool
 	CanUnsub    bool
@@ -148,7 +150,8 @@ func (s *Server) reader(r *http.Request) (*readerData, error) {
 		return d, nil
 	}
 	es := drip.EnrollmentStatus(d.Enrollment.Status)
-	d.CanPause, d.CanResume = es == drip.EnrollActive, es == drip.EnrollPaused
+	d.PausedUntil = readerPause(rec, d.Enrollment, s.Now())
+	d.CanPause, d.CanResume = es == drip.EnrollActive, es == drip.EnrollPaused || !d.PausedUntil.IsZero()
 	if d.CanPause || d.CanResume {
 		received, err := s.DB.Received(r.Context(), id, crs.Slug)
 		if err != nil && !errors.Is(err, drip.ErrNotFound) {
@@ -157,4 +160,36 @@ func (s *Server) reader(r *http.Request) (*readerData, error) {
 		d.MoveTargets = moveTargets(crs, received)
 	}
 	return d, nil
+}
+
+// readerPause is when the reader's own pause (their "pause a week" link)
+// ends, while it is in force; zero otherwise. Such a pause only pushes
+// the next lesson back, so it is found in the events: the reader's last
+// pause, with no resume, "next lesson now" or lesson claimed since, and
+// the next lesson still to come.
+func readerPause(rec *store.ReaderRecord, e *store.EnrollmentRecord, now time.Time) time.Time {
+	if drip.EnrollmentStatus(e.Status) != drip.EnrollActive || !e.NextDueAt.After(now) {
+		return time.Time{}
+	}
+	var paused time.Time
+	for _, ev := range rec.Events {
+		switch drip.EventKind(ev.Kind) {
+		case drip.EventPause:
+			paused = time.Time{}
+			if ev.DeliveryID != 0 { // from a lesson's link, not the operator
+				paused = ev.At
+			}
+		case drip.EventResume, drip.EventNext:
+			paused = time.Time{}
+		}
+	}
+	for _, d := range rec.Deliveries {
+		if d.CreatedAt.After(paused) {
+			return time.Time{}
+		}
+	}
+	if paused.IsZero() {
+		return time.Time{}
+	}
+	return e.NextDueAt
 }

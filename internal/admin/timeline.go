@@ -33,6 +33,9 @@ func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
 		if what == "" {
 			what = e.Kind
 		}
+		if e.Kind == "pause" && e.DeliveryID != 0 {
+			what = "Paused for a week (a lesson's link)"
+		}
 		if e.Lesson != "" && (e.Kind == "open" || e.Kind == "click") {
 			what += " " + lessonName(crs, e.Lesson)
 		}
