@@ -3,6 +3,10 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // TestBrowserAdmin logs in and goes through the dashboard, the lessons
@@ -25,6 +29,17 @@ func TestBrowserAdmin(t *testing.T) {
 	}
 	if raw := tb.textContent("details pre"); !strings.Contains(raw, "List-Unsubscribe-Post: List-Unsubscribe=One-Click") {
 		t.Errorf("raw message lacks List-Unsubscribe-Post:\n%s", raw)
+	}
+	if got := tb.eval(`(() => { const p = document.querySelector("pre.text"); p.focus(); return String(document.activeElement === p); })()`); got != "true" {
+		t.Error("the plain-text preview cannot take the keyboard's focus, so a keyboard cannot scroll it")
+	}
+	if err := chromedp.Do(tb.ctx, chromedp.KeyEvent(kb.PageDown)); err != nil {
+		t.Fatal(err)
+	}
+	// The scroll may be smooth: wait for it to move, up to a deadline.
+	if _, err := chromedp.Run(tb.ctx, chromedp.Poll[bool](`document.querySelector("pre.text").scrollTop > 0`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Errorf("Page Down on the focused plain-text preview did not scroll it: %v", err)
 	}
 	tb.typeInto("#test-to", "operator@example.net")
 	tb.click(`form[action$="/test"] button`)

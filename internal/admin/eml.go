@@ -10,9 +10,13 @@ import (
 	"mime/multipart"
 	"net/mail"
 	"strings"
+
+	"github.com/dripcourse/dripcourse/internal/mailer"
 )
 
-// emlMessage is an .eml file taken apart the way a mail client shows it.
+// emlMessage is an .eml file taken apart the way a mail client shows it:
+// a flowed plain-text part is unflowed (mailer.Unflow), so its paragraphs
+// read as one line each, wrapped to the page.
 type emlMessage struct {
 	From, To, Subject, Date string
 	Text, HTML              string
@@ -83,6 +87,8 @@ func (m *emlMessage) walk(contentType, cte string, body io.Reader, depth int) er
 		return fmt.Errorf("read message body: %w", err)
 	}
 	switch {
+	case mt == "text/plain" && m.Text == "" && strings.EqualFold(params["format"], "flowed"):
+		m.Text = mailer.Unflow(string(b), strings.EqualFold(params["delsp"], "yes"))
 	case mt == "text/plain" && m.Text == "":
 		m.Text = string(b)
 	case mt == "text/html" && m.HTML == "":

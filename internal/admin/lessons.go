@@ -10,6 +10,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/web"
@@ -65,9 +66,11 @@ func (s *Server) lessonOf(r *http.Request) (*compose.Content, *course.Lesson, er
 	return ct, l, nil
 }
 
-// sampleReader is who a preview is addressed to.
+// sampleReader is who a preview or a test is addressed to: the test
+// reader, whose links the public pages answer with a page that says the
+// message was a test.
 func sampleReader(email string) drip.Subscriber {
-	return drip.Subscriber{Email: email, Name: "Sam"}
+	return drip.Subscriber{ID: links.TestReader, Email: email, Name: "Sam"}
 }
 
 // preview renders lesson l as the email it would be, to sub, through the
@@ -108,9 +111,15 @@ func (s *Server) showLesson(w http.ResponseWriter, r *http.Request, status int, 
 		s.adminFail(w, r, err)
 		return
 	}
-	text, _ := msg.Bodies()
+	// The plain text as a reader's mail client shows it: read back from
+	// the wire, unflowed.
+	shown, err := parseEML(raw)
+	if err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
 	d := &lessonData{Number: l.Number, Slug: l.Slug, Title: l.Title, Subject: msg.Subject, From: msg.FromName + " <" + msg.FromAddr + ">",
-		Text: text, Raw: string(raw), Sender: s.Sender != nil, TestTo: testTo}
+		Text: shown.Text, Raw: string(raw), Sender: s.Sender != nil, TestTo: testTo}
 	s.adminRender(w, r, status, "lesson", &adminPage{Title: "Lesson " + l.Title, Section: "lessons", Error: problem, Data: d})
 }
 
@@ -148,7 +157,7 @@ func (s *Server) sendTest(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	msg.Subject = "[Test] " + msg.Subject
+	markTest(msg, l)
 	if err := s.Sender.Send(r.Context(), msg); err != nil {
 		s.logger(r).Warn("admin: test lesson not sent", "slug", l.Slug, "err", err)
 		s.showLesson(w, r, http.StatusBadGateway, f.Email, "The test was not sent: "+mailer.AsError(err).Error())
