@@ -55,8 +55,9 @@ type Server struct {
 	// database, so instances share the login limit. Nil counts in memory.
 	LimitCounter httprate.LimitCounter
 
-	logins *loginState // built by Handler
-	faults web.Faults  // database faults are logged once, not per request
+	logins  *loginState // built by Handler
+	imports importJobs  // the background imports this process runs
+	faults  web.Faults  // database faults are logged once, not per request
 
 	counterFaults counterFaults // LimitCounter's failures, see counter.go
 }
@@ -82,9 +83,6 @@ var adminFiles embed.FS
 // caught by any test that starts a Server.
 var adminPages = mustParseAdmin(adminFiles)
 
-// MaxImport caps an uploaded CSV file: about ten thousand readers.
-const MaxImport = 1 << 20
-
 // loginState is what the login handlers share beyond the Server.
 type loginState struct {
 	perIP, perDevice *httprate.RateLimiter // count login attempts (loginlimit.go)
@@ -109,6 +107,7 @@ const (
 // must come from our own pages (http.CrossOriginProtection), so another
 // site cannot make a logged-in operator's browser act.
 func (s *Server) Handler() http.Handler {
+	s.imports = importJobs{done: map[string]chan struct{}{}, inline: inlineImport}
 	s.logins = &loginState{checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
 	s.logins.perIP, s.logins.perDevice = newLoginLimits(s.LimitCounter, s)
 	r := chi.NewRouter()
@@ -143,6 +142,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/outbox/{name}/html", s.outboxHTML)
 		r.Get("/outbox/{name}/raw", s.outboxRaw)
 		r.Get("/import", s.importPage)
+		r.Get("/import/{id}", s.importJobPage)
 		r.Get("/export.csv", s.exportCSV)
 	})
 	r.Group(func(r chi.Router) {
@@ -187,6 +187,7 @@ type adminPage struct {
 	Course  string
 	Flash   string // the outcome of the last action
 	Menu    bool   // the request is signed in: show the admin's menu
+	Refresh int    // seconds after which the page reloads itself; 0 never
 	Error   string
 	Data    any // the page's own data
 }
