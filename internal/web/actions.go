@@ -38,6 +38,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, p token.Purpose)
 		s.fail(w, r, err)
 		return c, false
 	}
+	if c.Subscriber == links.TestReader {
+		s.testLink(w, r)
+		return c, false
+	}
 	return c, true
 }
 
