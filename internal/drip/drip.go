@@ -131,9 +131,16 @@ const (
 	EventResubscribe EventKind = "resubscribe"
 	EventBounce      EventKind = "bounce"
 	EventComplaint   EventKind = "complaint"
-	EventNext        EventKind = "next"
-	EventPause       EventKind = "pause"
-	EventResume      EventKind = "resume"
+	// EventSoftBounce is a soft bounce reported after the send: counted,
+	// and the address suppressed only after several in a row.
+	EventSoftBounce EventKind = "soft_bounce"
+	// EventReport is a report that charges the reader nothing: an
+	// auto-reply, a delay, a delivery notice, or a failure about our own
+	// sending.
+	EventReport EventKind = "report"
+	EventNext   EventKind = "next"
+	EventPause  EventKind = "pause"
+	EventResume EventKind = "resume"
 )
 
 // Event is one entry of a reader's timeline.

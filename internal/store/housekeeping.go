@@ -54,6 +54,8 @@ type Swept struct {
 	// Unconfirmed is how many signups that were never confirmed went,
 	// with their addresses and events.
 	Unconfirmed int64
+	// Replays counts expired one-use values of webhook requests.
+	Replays int64
 }
 
 // UnconfirmedLife is how long a signup that was never confirmed is kept
@@ -65,7 +67,8 @@ const UnconfirmedLife = 30 * 24 * time.Hour
 // Housekeep deletes what nothing reads any more: request counts from
 // windows that ended before the previous one (given the longest window in
 // use), admin sessions that have expired, and signups never confirmed
-// within UnconfirmedLife. Run it periodically, by one instance at a time
+// within UnconfirmedLife (with their bounce reports), and the one-use values
+// of webhook requests that have expired. Run it periodically, by one instance at a time
 // (Exclusive).
 func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
 	var s Swept
@@ -81,6 +84,10 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 	if s.Unconfirmed, err = db.deleteUnconfirmed(ctx, now.Add(-UnconfirmedLife)); err != nil {
 		return s, fmt.Errorf("store: housekeeping: unconfirmed signups: %w", friendly(err))
 	}
+	if res, err = db.w.ExecContext(ctx, "DELETE FROM webhook_replays WHERE expires_at <= ?", unix(now)); err != nil {
+		return s, fmt.Errorf("store: housekeeping: webhook replays: %w", friendly(err))
+	}
+	s.Replays, _ = res.RowsAffected()
 	return s, nil
 }
 
@@ -105,7 +112,7 @@ func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, e
 			return err
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
+		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM bounce_reports WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
 			if _, err := tx.ExecContext(ctx, q+in, ids...); err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ type ReaderRecord struct {
 	Confirmations []ConfirmationRecord `json:"confirmation_emails"`
 	Deliveries    []DeliveryRecord     `json:"deliveries"`
 	Events        []EventRecord        `json:"events"`
+	Reports       []BounceReport       `json:"bounce_reports"`
 }
 
 // SubscriberRecord is the subscribers row.
@@ -86,7 +87,7 @@ func (db *DB) ReaderData(ctx context.Context, id int64) (*ReaderRecord, error) {
 	}
 	rec := &ReaderRecord{Subscriber: SubscriberRecord{ID: s.ID, Email: s.Email, Name: s.Name, Timezone: s.Timezone,
 		Status: string(s.Status), CreatedAt: s.CreatedAt, ConfirmedAt: s.ConfirmedAt, UnsubscribedAt: s.UnsubscribedAt}}
-	for _, load := range []func(context.Context, *ReaderRecord) error{db.recordEnrollments, db.recordConfirmations, db.recordDeliveries, db.recordEvents} {
+	for _, load := range []func(context.Context, *ReaderRecord) error{db.recordEnrollments, db.recordConfirmations, db.recordDeliveries, db.recordEvents, db.recordReports} {
 		if err := load(ctx, rec); err != nil {
 			return nil, fmt.Errorf("store: reader record %d: %w", id, err)
 		}
@@ -166,4 +167,10 @@ func (db *DB) recordEvents(ctx context.Context, rec *ReaderRecord) error {
 		rec.Events = append(rec.Events, e)
 		return nil
 	}, rec.Subscriber.ID)
+}
+
+func (db *DB) recordReports(ctx context.Context, rec *ReaderRecord) error {
+	var err error
+	rec.Reports, err = db.ReportsOf(ctx, rec.Subscriber.ID)
+	return err
 }

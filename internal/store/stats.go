@@ -9,12 +9,15 @@ import (
 
 // LessonStats counts what one lesson did. Opens and clicks count
 // deliveries (a reader who opens twice counts once), so they read as rates
-// of Sent.
+// of Sent; so do bounces (hard: Bounced, refused at send time or reported
+// after it; SoftBounced) and complaints.
 type LessonStats struct {
 	Slug          string `json:"slug"`
 	Sent          int    `json:"sent"`
 	Failed        int    `json:"failed"`
 	Bounced       int    `json:"bounced"`
+	SoftBounced   int    `json:"soft_bounced"`
+	Complaints    int    `json:"complaints"`
 	HumanOpens    int    `json:"human_opens"`
 	MachineOpens  int    `json:"machine_opens"`
 	HumanClicks   int    `json:"human_clicks"`
@@ -66,6 +69,10 @@ func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Stat
 			l.Unsubscribes += n
 		case drip.EventBounce:
 			l.Bounced += n
+		case drip.EventSoftBounce:
+			l.SoftBounced += n
+		case drip.EventComplaint:
+			l.Complaints += n
 		}
 		return nil
 	})
