@@ -7,6 +7,7 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,8 @@ type Metrics struct {
 	latency  prometheus.Histogram
 	tick     prometheus.Histogram
 	tickErrs prometheus.Counter
+	bounces  *prometheus.CounterVec
+	refused  *prometheus.CounterVec
 }
 
 // New registers every metric. due is asked, at each scrape, how many
@@ -50,7 +53,13 @@ func New(due func(context.Context) (int, error)) *Metrics {
 		}
 		return float64(n)
 	})
-	m.reg.MustRegister(m.readers, m.sends, m.latency, m.tick, m.tickErrs, dueGauge,
+	m.bounces = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dripcourse_bounce_reports_total",
+		Help: "Bounce and complaint reports recorded, by kind (hard, soft, complaint, ignore), whether the failure was about our own sending (an alert, never charged to the reader), and whether it matched a reader."},
+		[]string{"kind", "our_sending", "matched"})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dripcourse_bounce_refused_total",
+		Help: "Bounce messages and webhook requests refused, by the way they came (smtp, raw, a provider's name) and the reason."},
+		[]string{"way", "reason"})
+	m.reg.MustRegister(m.readers, m.sends, m.latency, m.tick, m.tickErrs, dueGauge, m.bounces, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, e := range []drip.EventKind{drip.EventSignup, drip.EventConfirm, drip.EventUnsubscribe, drip.EventResubscribe} {
 		m.readers.WithLabelValues(string(e))
@@ -58,6 +67,10 @@ func New(due func(context.Context) (int, error)) *Metrics {
 	for _, r := range []drip.DeliveryStatus{drip.DeliverySent, drip.DeliveryRetry, drip.DeliveryFailed} {
 		m.sends.WithLabelValues(string(r))
 	}
+	for _, k := range []string{"hard", "soft", "complaint", "ignore"} {
+		m.bounces.WithLabelValues(k, "false", "true")
+	}
+	m.bounces.WithLabelValues("soft", "true", "true")
 	return m
 }
 
@@ -89,5 +102,49 @@ func (m *Metrics) Tick(took time.Duration, err error) {
 	m.tick.Observe(took.Seconds())
 	if err != nil {
 		m.tickErrs.Inc()
+	}
+}
+
+// Bounce counts one bounce or complaint report recorded for the first
+// time.
+func (m *Metrics) Bounce(kind string, ourSending, unmatched bool) {
+	if m != nil {
+		m.bounces.WithLabelValues(kind, strconv.FormatBool(ourSending), strconv.FormatBool(!unmatched)).Inc()
+	}
+}
+
+// BounceRefused counts one bounce message or webhook request refused.
+func (m *Metrics) BounceRefused(way, reason string) {
+	if m != nil {
+		m.refused.WithLabelValues(way, reason).Inc()
+	}
+}
+
+// WatchBounceRates serves, at each scrape, the rates of the window that
+// mail providers judge a sender by: rates returns them by kind (hard,
+// soft, complaint) as fractions of the messages sent.
+func (m *Metrics) WatchBounceRates(rates func(context.Context) (map[string]float64, error)) {
+	m.reg.MustRegister(rateCollector{rates: rates, desc: prometheus.NewDesc("dripcourse_bounce_rate",
+		"Bounces and complaints over the last 7 days, as a fraction of the messages sent in them.", []string{"kind"}, nil)})
+}
+
+// rateCollector asks for every rate once per scrape.
+type rateCollector struct {
+	rates func(context.Context) (map[string]float64, error)
+	desc  *prometheus.Desc
+}
+
+func (c rateCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c rateCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rates, err := c.rates(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for kind, r := range rates {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, r, kind)
 	}
 }

@@ -129,6 +129,40 @@ func (db *DB) recordReport(ctx context.Context, tx *sql.Tx, in ReportIn, softLim
 	return out, err
 }
 
+// MatchReport matches a report as RecordReport would, and records
+// nothing: for a dry run. A report recorded before comes back as it was
+// recorded, with Duplicate set.
+func (db *DB) MatchReport(ctx context.Context, in ReportIn) (ReportOut, error) {
+	if prior, ok, err := priorReport(ctx, db.r, in.Key); err != nil || ok {
+		return prior, wrapErr("store: match report", err)
+	}
+	m, err := matchReport(ctx, db.r, in)
+	if err != nil {
+		return ReportOut{}, fmt.Errorf("store: match report: %w", err)
+	}
+	out := ReportOut{SubscriberID: m.sub, DeliveryID: m.delivery, ConfirmationID: m.confirmation, MatchedBy: m.by,
+		Outcome: "dry run: nothing recorded"}
+	if m.sub == 0 {
+		out.Outcome = "dry run, unmatched: " + m.why
+	}
+	return out, nil
+}
+
+// MessageHeld reports whether the lesson delivery or the confirmation
+// email a VERP token names is still held: a report about it can be
+// matched.
+func (db *DB) MessageHeld(ctx context.Context, lesson, confirmation int64) (bool, error) {
+	q, id := "SELECT count(*) FROM deliveries WHERE id = ?", lesson
+	if confirmation > 0 {
+		q, id = "SELECT count(*) FROM confirmations WHERE id = ?", confirmation
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, q, id).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: message held: %w", err)
+	}
+	return n > 0, nil
+}
+
 // priorReport reads the report recorded under key, if there is one.
 func priorReport(ctx context.Context, q queryer, key string) (ReportOut, bool, error) {
 	out := ReportOut{Duplicate: true}
