@@ -17,6 +17,8 @@ import (
 	"github.com/go-chi/httprate"
 	"golang.org/x/time/rate"
 
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
+	"github.com/dripcourse/dripcourse/internal/bounce/provider"
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
@@ -45,13 +47,24 @@ type app struct {
 	// limitCounter counts requests against limits in the shared database,
 	// so instances share them; nil (SQLite, one instance) counts in memory.
 	limitCounter httprate.LimitCounter
+	// intake records bounce and complaint reports (bounces.go).
+	intake *intake.Intake
+	// bounceHTTP fetches SNS signing certificates and confirms
+	// subscriptions; tests point it at a stand-in for Amazon.
+	bounceHTTP provider.HTTPClient
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	return newLoggerAt(cfg, w, slog.LevelInfo)
+}
+
+// newLoggerAt is newLogger writing only lines at level or above.
+func newLoggerAt(cfg *Config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // inLog returns err to be printed as the command's one line, or, when the
@@ -114,6 +127,8 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
 	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From, ReplyTo: cfg.ReplyTo,
 		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking, BounceDomain: cfg.BounceDomain}
+	a.bounceHTTP = defaultBounceHTTP()
+	a.newIntake()
 	return a, nil
 }
 

@@ -39,6 +39,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(instanceEnv) != "" {
 		os.Exit(runInstance())
 	}
+	if os.Getenv(commandEnv) != "" {
+		os.Exit(runCommand())
+	}
 	code := m.Run()
 	if browser.cancel != nil {
 		browser.cancel()

@@ -21,7 +21,7 @@ func (h *harness) cli(env map[string]string, args ...string) (string, error) {
 		all[k] = v
 	}
 	var out bytes.Buffer
-	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, &out, &out)
+	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, nil, &out, &out)
 	return out.String(), err
 }
 

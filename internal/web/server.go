@@ -58,6 +58,13 @@ type Server struct {
 	// request IDs, logs, panic recovery and security headers as the
 	// public pages. It sets its own body limits.
 	Admin http.Handler
+	// BounceRaw, when set, serves POST /bounces/raw (raw bounce messages
+	// from a relay), and BounceWebhooks, when set, serves the providers'
+	// webhooks under /webhooks/bounce/. Both authenticate their own
+	// requests and cap their own bodies, stand outside the browser's
+	// same-site check and the forms' limits, and share a per-IP limit of
+	// their own (Limits.Bounces).
+	BounceRaw, BounceWebhooks http.Handler
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
 	// LimitCounter, when set, counts requests against Limits; instances
@@ -89,8 +96,21 @@ func (s *Server) Handler() http.Handler {
 	if s.Admin != nil {
 		r.Mount("/admin", s.Admin)
 	}
+	r.Group(s.bounceRoutes)
 	r.Group(s.publicRoutes)
 	return r
+}
+
+// bounceRoutes are the ways reports come in over HTTP: machines posting
+// with credentials, not browsers, so no same-site check applies.
+func (s *Server) bounceRoutes(r chi.Router) {
+	r.Use(s.perIP("bounces", s.Limits.Bounces))
+	if s.BounceRaw != nil {
+		r.Handle("/bounces/raw", s.BounceRaw)
+	}
+	if s.BounceWebhooks != nil {
+		r.Handle("/webhooks/bounce/{provider}", s.BounceWebhooks)
+	}
 }
 
 func (s *Server) publicRoutes(r chi.Router) {
