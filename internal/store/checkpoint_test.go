@@ -37,7 +37,7 @@ func testCommitsDoNotCheckpoint(t *testing.T) {
 		}
 	}
 	write(400)
-	if err := db.checkpoint(ctx, 1<<30); err != nil {
+	if err := db.checkpoint(ctx, 1<<30, false); err != nil {
 		t.Fatal(err)
 	}
 	n, done := walPages(t, db)
@@ -86,7 +86,7 @@ func testCheckpointNeverWaitsForReaders(t *testing.T) {
 	// long would run past this deadline.
 	quick, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := db.checkpoint(quick, 1); err != nil {
+	if err := db.checkpoint(quick, 1, false); err != nil {
 		t.Fatalf("checkpoint with a reader in the way: %v", err)
 	}
 	if _, err := db.Subscribe(quick, signup("after@example.com", time.Now())); err != nil {
