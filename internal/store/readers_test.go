@@ -120,8 +120,16 @@ func testMoveSkipsLessons(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := db.Received(ctx, id, "course")
-	if err != nil || len(rec) != 3 || rec[1].Slug != "two" || rec[2].Status != drip.DeliveryFailed {
-		t.Fatalf("received after move: %+v, %v", rec, err)
+	if err != nil || len(rec) != 3 || rec[1].Slug != "two" || rec[1].Status != drip.DeliverySkipped || rec[2].Status != drip.DeliverySkipped {
+		t.Fatalf("received after move: %+v, %v; want two and three skipped", rec, err)
+	}
+	// Skipped lessons are counted apart: no message went, none failed.
+	lessons, _, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := lessons["two"]; s == nil || s.Skipped != 1 || s.Failed != 0 || s.Sent != 0 {
+		t.Fatalf("stats of a skipped lesson: %+v, want 1 skipped, 0 failed", s)
 	}
 	e, _ := db.Enrollment(ctx, id, "course")
 	if !e.NextDueAt.Equal(due) {
