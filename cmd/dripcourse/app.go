@@ -54,19 +54,38 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// openApp loads the content, opens the database and the sender. On error
-// everything opened so far is closed again.
+// inLog returns err to be printed as the command's one line, or, when the
+// log is JSON, writes it to the log instead and asks only for the exit
+// status: a JSON log stays JSON to its last line.
+func inLog(cfg *Config, log *slog.Logger, err error) error {
+	var ec exitCode
+	if err == nil || cfg.LogFormat != "json" || errors.As(err, &ec) {
+		return err
+	}
+	log.Error("stopped", "err", err)
+	return exitCode(1)
+}
+
+// openApp loads the content, opens the database (creating it if need be)
+// and the sender. On error everything opened so far is closed again.
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	return openAppWith(ctx, cfg, log, now, false)
+}
+
+// openExisting is openApp for the commands that work on readers already
+// there: with no database it says so, and creates nothing.
+func openExisting(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	return openAppWith(ctx, cfg, log, now, true)
+}
+
+func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time, existing bool) (*app, error) {
 	a := &app{cfg: cfg, log: log, now: now}
 	ct, err := loadContent(cfg)
 	if err != nil {
 		return nil, err
 	}
 	a.lib = compose.NewLibrary(ct, time.Now())
-	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
-	if a.db, err = store.Open(ctx, cfg.store()); err != nil {
+	if a.db, err = openStore(ctx, cfg, log, existing); err != nil {
 		return nil, err
 	}
 	secret, err := a.loadSecret(ctx)
@@ -84,15 +103,38 @@ func openApp(ctx context.Context, cfg *Config, log *slog.Logger, now func() time
 		a.db.Close()
 		return nil, err
 	}
+	if cfg.SMTP != nil && cfg.PostalAddress == "" {
+		log.Warn("DRIP_POSTAL_ADDRESS is empty, but bulk mail must carry the sender's postal address (CAN-SPAM): set it, and every email's footer shows it")
+	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
 	a.limits = web.DefaultLimits
 	if cfg.DatabaseURL != "" {
 		a.limitCounter = a.db.RateCounter()
 	}
 	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
-	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From,
+	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From, ReplyTo: cfg.ReplyTo,
 		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
 	return a, nil
+}
+
+// openStore opens the database, logging through log. With existing, a
+// database that is not there is an error that says where it was looked
+// for, and nothing is created, not even the data directory.
+func openStore(ctx context.Context, cfg *Config, log *slog.Logger, existing bool) (*store.DB, error) {
+	opts := []store.Option{store.WithLog(log)}
+	if existing {
+		opts = append(opts, store.Existing())
+	} else if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.store(), opts...)
+	switch {
+	case !errors.Is(err, store.ErrNoDatabase):
+		return db, err
+	case cfg.DatabaseURL != "":
+		return nil, errors.New("the PostgreSQL database in DRIP_DATABASE_URL has no dripcourse tables yet: start dripcourse serve on it first")
+	}
+	return nil, fmt.Errorf("no database in %s: nothing to show yet (dripcourse serve or import creates it there; or set DRIP_DATA to the directory that holds dripcourse.db)", cfg.Data)
 }
 
 func (a *app) Close() error {
@@ -120,9 +162,6 @@ func openSender(cfg *Config, log *slog.Logger) (mailer.Sender, error) {
 	return mailer.NewSMTP(*cfg.SMTP, dkim)
 }
 
-// loadSecret reads the token-signing secret, creating it on first start.
-// It lives beside the database so that links in old emails keep working
-// across restarts.
 // store names the database: the shared PostgreSQL, or SQLite in DATA.
 func (c *Config) store() string {
 	if c.DatabaseURL != "" {

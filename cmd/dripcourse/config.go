@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -13,31 +14,35 @@ import (
 // Config is every setting, parsed in one place from flags with DRIP_*
 // environment fallbacks. Nothing else in the program reads the environment.
 type Config struct {
-	Addr           string
-	Data           string
-	DatabaseURL    string
-	BaseURL        string
-	SMTPURL        string
-	SMTP           *mailer.SMTPConfig // nil: write to the outbox
-	From           string
-	FromName       string
-	Lessons        string
-	Templates      string
-	AdminPassword  string
-	Connections    int
-	Rate           float64
-	PostalAddress  string
-	UnsubMailto    string
-	Tracking       compose.Tracking
-	DKIMKey        string
-	DKIMSelector   string
-	DKIMDomain     string
-	TrustedProxies []string
-	MinFormTime    time.Duration
-	Tick           time.Duration
-	Lease          time.Duration
-	LogFormat      string
-	MetricsToken   string
+	Addr        string
+	Data        string
+	DatabaseURL string
+	BaseURL     string
+	// BaseURLFromAddr is set when DRIP_BASE_URL was left to follow
+	// DRIP_ADDR: serve puts the port it bound into it.
+	BaseURLFromAddr bool
+	SMTPURL         string
+	SMTP            *mailer.SMTPConfig // nil: write to the outbox
+	From            string
+	FromName        string
+	ReplyTo         string
+	Lessons         string
+	Templates       string
+	AdminPassword   string
+	Connections     int
+	Rate            float64
+	PostalAddress   string
+	UnsubMailto     string
+	Tracking        compose.Tracking
+	DKIMKey         string
+	DKIMSelector    string
+	DKIMDomain      string
+	TrustedProxies  []string
+	MinFormTime     time.Duration
+	Tick            time.Duration
+	Lease           time.Duration
+	LogFormat       string
+	MetricsToken    string
 }
 
 // setting is one flag with its environment variable, default and help,
@@ -54,10 +59,11 @@ func settings() []setting {
 		{"addr", "DRIP_ADDR", ":8080", "address the web server listens on", parseAddr},
 		{"data", "DRIP_DATA", "./data", "directory for the database, the signing secret and the outbox", parseData},
 		{"database-url", "DRIP_DATABASE_URL", "", "postgres://user:pass@host/db to share one PostgreSQL between instances; empty keeps SQLite in DATA", parseDatabaseURL},
-		{"base-url", "DRIP_BASE_URL", "http://localhost:8080", "public URL of the site, used in every link in emails", parseBaseURL},
+		{"base-url", "DRIP_BASE_URL", "", "public URL of the site, used in every link in emails (default: http://localhost and DRIP_ADDR's port)", parseBaseURL},
 		{"smtp-url", "DRIP_SMTP_URL", "", "smtp://user:pass@host:port?tls=none|starttls|tls; empty writes mail to DATA/outbox", parseSMTPURL},
-		{"from", "DRIP_FROM", "course@localhost", "sender address (its domain is used for Message-IDs and List-Id)", parseFrom},
-		{"from-name", "DRIP_FROM_NAME", "", "sender display name (default: the course's sender_name)", parseFromName},
+		{"from", "DRIP_FROM", "course@localhost", "sender address, or Name <address> (its domain is used for Message-IDs and List-Id)", parseFrom},
+		{"from-name", "DRIP_FROM_NAME", "", "sender display name (default: the name in DRIP_FROM, else the course's sender_name)", parseFromName},
+		{"reply-to", "DRIP_REPLY_TO", "", "address that readers' replies go to (Reply-To), when not the sender address", parseReplyTo},
 		{"lessons", "DRIP_LESSONS", "", "directory of lessons to use instead of the built-in course", parseLessons},
 		{"templates", "DRIP_TEMPLATES", "", "directory of templates to use instead of the built-in ones", parseTemplates},
 		{"admin-password", "DRIP_ADMIN_PASSWORD", "", "password for /admin (default: generated at first start and logged once)", parseAdminPassword},
@@ -97,7 +103,10 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w (run dripcourse help to see the flags)", strings.TrimPrefix(fs.Name(), "dripcourse "), err)
 	}
 	c := &Config{}
 	var errs []string
@@ -106,6 +115,7 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 			errs = append(errs, s.env+": "+err.Error())
 		}
 	}
+	errs = append(errs, together(c)...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -113,6 +123,14 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 		c.SMTP.Connections = c.Connections
 	}
 	return c, nil
+}
+
+// together checks the settings that only make sense with others.
+func together(c *Config) []string {
+	if c.DKIMKey != "" && c.DKIMSelector == "" {
+		return []string{"DRIP_DKIM_SELECTOR: DRIP_DKIM_KEY is set, so a selector is needed too (the DNS name the public key is published under)"}
+	}
+	return nil
 }
 
 // each lists the errors joined in err, or err alone; none for nil.

@@ -25,7 +25,7 @@ func TestEveryBadSettingIsReportedAtOnce(t *testing.T) {
 		`DRIP_SMTP_RATE: "NaN"`,
 		`DRIP_TRUSTED_PROXIES: " nowhere"`,
 		`DRIP_TRUSTED_PROXIES: " 300.1.1.1/8"`,
-		"DRIP_POSTAL_ADDRESS: postal address must be one line",
+		"DRIP_POSTAL_ADDRESS: the postal address must be one line of text",
 		`DRIP_TICK: "1ms"`,
 		`DRIP_LOG_FORMAT: "xml"`,
 	} {

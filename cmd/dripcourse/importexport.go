@@ -82,7 +82,7 @@ func cmdExport(ctx context.Context, e *env) error {
 	if len(e.args) > 0 {
 		return fmt.Errorf("usage: dripcourse export > readers.csv (unexpected %q)", strings.Join(e.args, " "))
 	}
-	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), time.Now)
+	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return err
 	}

@@ -28,19 +28,30 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "dripcourse:", err)
-		}
-		var ec exitCode
-		if errors.As(err, &ec) {
-			os.Exit(int(ec))
-		}
-		os.Exit(1)
+	if code := report(err, os.Stderr); code != 0 {
+		os.Exit(code)
 	}
 }
 
-// exitCode is an error that asks for a particular exit status.
+// report writes a command's error as one line, "dripcourse: ...", and
+// returns the exit status. A command that has already said what was wrong
+// (check's problems, import's bad rows) returns an exitCode, and nothing
+// more is written.
+func report(err error, stderr io.Writer) int {
+	var ec exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ec):
+		return int(ec)
+	case !errors.Is(err, flag.ErrHelp):
+		fmt.Fprintln(stderr, "dripcourse:", err)
+	}
+	return 1
+}
+
+// exitCode is an error that asks for a particular exit status, once the
+// command has said why.
 type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
@@ -61,13 +72,14 @@ func plain(run action) func(*flag.FlagSet) action {
 }
 
 // env is what a command gets: its parsed configuration, its arguments,
-// the clock and where to write.
+// the clock and where to write, and how long serve may take to stop.
 type env struct {
-	now    func() time.Time
-	cfg    *Config
-	args   []string
-	stdout io.Writer
-	stderr io.Writer
+	now      func() time.Time
+	cfg      *Config
+	args     []string
+	stdout   io.Writer
+	stderr   io.Writer
+	shutdown time.Duration
 }
 
 // commands lists the subcommands in the order help shows them: running
@@ -75,7 +87,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		{"serve", "", "run the web server and the scheduler", plain(cmdServe)},
-		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now", sendCommand},
+		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now; from cron, run it at least once in every send window (every 15 minutes)", sendCommand},
 		{"check", "", "load the lessons and templates and report every problem as file:line: message", checkCommand},
 		{"schedule", "", "what is due over the next 7 days, per day and lesson", plain(cmdSchedule)},
 		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
@@ -107,16 +119,21 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 			continue
 		}
 		fs := flag.NewFlagSet("dripcourse "+c.name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		// The flag package's own report is two lines and a flag list;
+		// its error alone comes back as one line, and -h prints help.
+		fs.SetOutput(io.Discard)
 		act := c.declare(fs)
 		cfg, err := parseConfig(fs, args[1:], getenv)
+		if errors.Is(err, flag.ErrHelp) {
+			usage(stdout)
+			return nil
+		}
 		if err != nil {
 			return err
 		}
-		return act(ctx, &env{now: now, cfg: cfg, args: fs.Args(), stdout: stdout, stderr: stderr})
+		return act(ctx, &env{now: now, cfg: cfg, args: fs.Args(), stdout: stdout, stderr: stderr, shutdown: shutdownBudget})
 	}
-	usage(stderr)
-	return fmt.Errorf("unknown command %q", args[0])
+	return fmt.Errorf("unknown command %q: run dripcourse help to see the commands", args[0])
 }
 
 func usage(w io.Writer) {

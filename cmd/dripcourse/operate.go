@@ -15,9 +15,11 @@ import (
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
-// openQuiet opens the app for a one-shot command, logging only problems.
+// openQuiet opens the app for a one-shot command on the readers already
+// in the database, with no log: such a command reports by what it prints.
+// With no database it says so and creates none.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
-	return openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
+	return openExisting(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
 }
 
 // activeReaders opens the app and loads every reader now in the course,

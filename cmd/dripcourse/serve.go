@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -21,22 +25,35 @@ const (
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 60 * time.Second
-	shutdownGrace     = 30 * time.Second
 	housekeepingEvery = time.Minute
+	// shutdownBudget is the longest serve takes to stop after SIGTERM,
+	// whatever the mail server does: inside the 30 s that container
+	// runtimes and systemd wait before they kill.
+	shutdownBudget = 10 * time.Second
 )
 
 func cmdServe(ctx context.Context, e *env) error {
 	log := newLogger(e.cfg, e.stderr)
+	return inLog(e.cfg, log, serve(ctx, e, log))
+}
+
+func serve(ctx context.Context, e *env, log *slog.Logger) error {
+	// The port is bound first: if it is taken, nothing else happens, and
+	// above all no one-time admin password is made and printed, then lost.
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ln.Close()
+	if e.cfg.BaseURLFromAddr {
+		e.cfg.BaseURL = addrURL(e.cfg.Addr, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
 	a, err := openApp(ctx, e.cfg, log, e.now)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	srv := a.webServer()
-	ln, err := net.Listen("tcp", e.cfg.Addr)
-	if err != nil {
-		return err
-	}
 	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Course.Title)
 
 	// The pass's own context ends on shutdown, so it stops claiming; the
@@ -47,7 +64,7 @@ func cmdServe(ctx context.Context, e *env) error {
 	sched.Start()
 	go a.watchContent(passCtx)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(a.perClient(ln)) }()
 
 	select {
 	case <-ctx.Done():
@@ -58,18 +75,48 @@ func cmdServe(ctx context.Context, e *env) error {
 		return err
 	}
 	cancelPasses()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	httpErr := srv.Shutdown(shutdownCtx)
+	a.stop(srv, sched, e.shutdown)
+	log.Info("stopped")
+	return nil
+}
+
+// stop ends serving within budget. The web server takes no new requests
+// and finishes those in progress; the dispatcher claims nothing more; the
+// sender gives up its dials and greetings at once and lets messages under
+// way finish for most of the budget, then cuts them (they are sent again
+// later). The rest of the budget is for recording what was sent.
+func (a *app) stop(srv *http.Server, sched *cron.Cron, budget time.Duration) {
+	end := time.Now().Add(budget)
+	sendCtx, cancelSends := context.WithDeadline(context.Background(), end.Add(-budget/5))
+	defer cancelSends()
+	senderDone := make(chan error, 1)
+	go func() { senderDone <- a.shutdownSender(sendCtx) }()
+	if err := srv.Shutdown(sendCtx); err != nil {
+		srv.Close()
+		a.log.Warn("shutting down: requests still in progress were cut off", "err", err)
+	}
+	endCtx, cancelEnd := context.WithDeadline(context.Background(), end)
+	defer cancelEnd()
 	select {
 	case <-sched.Stop().Done():
-	case <-shutdownCtx.Done():
-		log.Error("dispatch pass did not finish in time")
+	case <-endCtx.Done():
+		a.log.Error("shutting down: the dispatch pass did not finish in time")
 	}
-	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
-		return httpErr
+	select {
+	case err := <-senderDone:
+		if err != nil {
+			a.log.Warn("shutting down: closing the mail connections", "err", err)
+		}
+	case <-endCtx.Done():
 	}
-	log.Info("stopped")
+}
+
+// shutdownSender stops an SMTP sender (see mailer.SMTP.Shutdown); the
+// outbox has nothing to stop.
+func (a *app) shutdownSender(ctx context.Context) error {
+	if s, ok := a.sender.(interface{ Shutdown(context.Context) error }); ok {
+		return s.Shutdown(ctx)
+	}
 	return nil
 }
 
@@ -80,9 +127,25 @@ func (a *app) webServer() *http.Server {
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour, TrustedProxies: a.cfg.TrustedProxies,
 		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
-		MetricsToken: a.cfg.MetricsToken}
+		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL)}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
-		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10}
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+}
+
+// localSite reports whether the base URL names this machine (localhost or
+// a loopback address): a site that is not public, whose /metrics may
+// answer loopback clients without a token.
+func localSite(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	return err == nil && ip.IsLoopback()
 }
 
 // scheduler runs one dispatch pass every tick. A pass still running when
@@ -113,13 +176,14 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 }
 
 // housekeeping deletes what has expired: request counts no limiter reads
-// any more, and ended admin sessions. Instances sharing a database take
-// turns: one sweeps, the others skip that minute.
+// any more, ended admin sessions, and signups never confirmed. Instances
+// sharing a database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
 	sweep := func(ctx context.Context) error {
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
-			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions)
+			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,
+				"unconfirmed_signups", swept.Unconfirmed)
 		}
 		return err
 	}

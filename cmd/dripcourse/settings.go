@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/mail"
+	"net"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -19,15 +19,32 @@ import (
 
 // One function per setting: each checks the value it is given (already
 // trimmed) and stores it in c. The settings table in config.go names them.
+// The settings that reach a mail header are in settings_mail.go.
 
-func parseAddr(c *Config, v string) error          { c.Addr = v; return nil }
 func parseLessons(c *Config, v string) error       { c.Lessons = v; return nil }
 func parseTemplates(c *Config, v string) error     { c.Templates = v; return nil }
 func parseAdminPassword(c *Config, v string) error { c.AdminPassword = v; return nil }
 func parseDKIMKey(c *Config, v string) error       { c.DKIMKey = v; return nil }
-func parseDKIMSelector(c *Config, v string) error  { c.DKIMSelector = v; return nil }
-func parseDKIMDomain(c *Config, v string) error    { c.DKIMDomain = v; return nil }
-func parseMetricsToken(c *Config, v string) error  { c.MetricsToken = v; return nil }
+
+func parseMetricsToken(c *Config, v string) error {
+	c.MetricsToken = v
+	return plainText("the token", v) // it is compared with a header
+}
+
+// parseAddr checks the listening address as net.Listen will read it:
+// host:port, with the host empty (every interface), an IP or a name, and
+// a numeric port.
+func parseAddr(c *Config, v string) error {
+	c.Addr = v
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || plainText("", v) != nil || strings.ContainsAny(host, " /") {
+		return fmt.Errorf("%q is not an address to listen on, such as :8080 or 127.0.0.1:8080", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: the port must be a number from 0 to 65535", v)
+	}
+	return nil
+}
 
 func parseData(c *Config, v string) error {
 	if v == "" {
@@ -45,18 +62,51 @@ func parseDatabaseURL(c *Config, v string) error {
 	return nil
 }
 
+// parseBaseURL takes a plain http(s) origin. Left empty, it follows
+// DRIP_ADDR (read before it): http://localhost and the port dripcourse
+// listens on, so that the links in mail reach this server.
 func parseBaseURL(c *Config, v string) error {
+	if v == "" {
+		c.BaseURL, c.BaseURLFromAddr = addrURL(c.Addr, ""), true
+		return nil
+	}
 	c.BaseURL = strings.TrimRight(v, "/")
 	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+	if err != nil || plainText("", v) != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("%q is not an http:// or https:// URL", c.BaseURL)
 	}
-	if u.User != nil || u.Fragment != "" || strings.HasSuffix(c.BaseURL, "#") || u.Path != "" {
+	if u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(c.BaseURL, "#?") {
 		// Every emailed link is the base URL and a path, and the pages
 		// post to /subscribe and /admin on their own host.
-		return fmt.Errorf("%q: give the site's root only, such as https://course.example.com (no path, user or #fragment); dripcourse serves from the root of its host", c.BaseURL)
+		return fmt.Errorf("%q: give the site's root only, such as https://course.example.com (no path, user, ?query or #fragment); dripcourse serves from the root of its host", c.BaseURL)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: the port must be a number from 1 to 65535", c.BaseURL)
+		}
 	}
 	return nil
+}
+
+// addrURL is the base URL that reaches a server listening on addr: on
+// localhost when it listens on every interface or on loopback, and at
+// port when given (the port actually bound, for addr's port 0).
+func addrURL(addr, port string) string {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if port == "" {
+		port = p
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || err == nil && (ip.IsUnspecified() || ip.IsLoopback()) {
+		host = "localhost"
+	}
+	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+	if port == "80" {
+		u.Host = u.Hostname()
+	}
+	return u.String()
 }
 
 // parseSMTPURL keeps the URL and its parsed form; the connection count is
@@ -74,60 +124,31 @@ func parseSMTPURL(c *Config, v string) error {
 	return nil
 }
 
-func parseFrom(c *Config, v string) error {
-	c.From = v
-	if addr, err := mail.ParseAddress(v); err != nil || addr.Name != "" || !strings.Contains(addr.Address, "@") {
-		return fmt.Errorf("%q is not a bare email address like course@example.com", v)
-	}
-	return nil
+func parseConnections(c *Config, v string) (err error) {
+	c.Connections, err = whole(v, 1, 64, "connections")
+	return err
 }
 
-func parseFromName(c *Config, v string) error {
-	c.FromName = v
-	return oneLine("sender name", v)
-}
-
-func parsePostalAddress(c *Config, v string) error {
-	c.PostalAddress = v
-	return oneLine("postal address", v)
-}
-
-// oneLine refuses a value that would break the header or footer line it
-// goes into.
-func oneLine(what, v string) error {
-	if strings.ContainsAny(v, "\r\n") {
-		return fmt.Errorf("%s must be one line", what)
-	}
-	return nil
-}
-
-func parseUnsubMailto(c *Config, v string) error {
-	c.UnsubMailto = v
-	if v == "" {
-		return nil
-	}
-	if addr, err := mail.ParseAddress(v); err != nil || addr.Address != v || !strings.Contains(v, "@") || strings.ContainsAny(v, "?<>") {
-		return fmt.Errorf("%q is not a bare email address like leave@example.com", v)
-	}
-	return nil
-}
-
-func parseConnections(c *Config, v string) error {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 64 {
-		return fmt.Errorf("%q is not a whole number from 1 to 64", v)
-	}
-	c.Connections = n
-	return nil
-}
+// maxRate is far above what any relay takes from one sender; a larger
+// DRIP_SMTP_RATE is a typing mistake, not a limit.
+const maxRate = 10000
 
 func parseRate(c *Config, v string) error {
 	r, err := strconv.ParseFloat(v, 64)
-	if err != nil || r < 0 || math.IsNaN(r) {
-		return fmt.Errorf("%q is not a number of messages per second (0 for no limit)", v)
+	if err != nil || math.IsNaN(r) || math.IsInf(r, 0) || r < 0 || r > maxRate {
+		return fmt.Errorf("%q is not a number of messages per second from 0 (no limit) to %d", v, maxRate)
 	}
 	c.Rate = r
 	return nil
+}
+
+// whole parses a whole number in [least, most] of what.
+func whole(v string, least, most int, what string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least || n > most {
+		return 0, fmt.Errorf("%q is not a whole number of %s from %d to %d", v, what, least, most)
+	}
+	return n, nil
 }
 
 func parseTracking(c *Config, v string) error {
@@ -155,8 +176,13 @@ func parseTrustedProxies(c *Config, v string) error {
 	return errors.Join(errs...)
 }
 
+// maxMinFormTime keeps DRIP_MIN_FORM_TIME well inside a form's life (24 h,
+// after which the form is refused anyway): a person fills in an email
+// address in seconds, and a longer wait would turn every reader away.
+const maxMinFormTime = 10 * time.Minute
+
 func parseMinFormTime(c *Config, v string) (err error) {
-	c.MinFormTime, err = duration(v, 0, math.MaxInt64, "%q is not a duration such as 2s")
+	c.MinFormTime, err = duration(v, 0, maxMinFormTime, "%q is not a duration from 0s to 10m (a person fills in the form in seconds; a form lives 24h)")
 	return err
 }
 

@@ -55,8 +55,11 @@ type Composer struct {
 	FromAddr      string
 	PostalAddress string
 	UnsubMailto   string // optional mailbox for mailto: unsubscribes
-	Tracking      Tracking
-	frames        frames
+	// ReplyTo, when set, is where readers' replies go (the Reply-To of
+	// every lesson and confirmation email), when that is not FromAddr.
+	ReplyTo  string
+	Tracking Tracking
+	frames   frames
 }
 
 // Domain is the sender's domain, used for Message-IDs and List-Id.
@@ -187,8 +190,12 @@ func (c *Composer) message(crs *course.Course, sub drip.Subscriber, subject, msg
 	if c.FromName != "" && !crs.Discreet {
 		from = c.FromName
 	}
-	return &mailer.Message{FromName: from, FromAddr: c.FromAddr, ToName: sub.Name, ToAddr: sub.Email,
+	m := &mailer.Message{FromName: from, FromAddr: c.FromAddr, ToName: sub.Name, ToAddr: sub.Email,
 		Subject: subject, MessageID: msgID, Date: now, Text: text, HTML: html}
+	if c.ReplyTo != "" {
+		m.Headers = append(m.Headers, mailer.Header{Name: "Reply-To", Value: c.ReplyTo})
+	}
+	return m
 }
 
 // listHeaders are the bulk-sender headers every lesson carries: RFC 2369

@@ -11,10 +11,10 @@ package course
 
 import (
 	"fmt"
-
-	"github.com/dripcourse/dripcourse/internal/drip"
 	"strings"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // Course is a loaded, validated course.

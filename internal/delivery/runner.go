@@ -26,7 +26,7 @@ type Runner struct {
 	Composer *compose.Composer
 	Content  func() *compose.Content
 	Now      func() time.Time
-	Log      *slog.Logger
+	Log      *slog.Logger // nil logs nothing
 	// Workers is how many messages are sent at once; match it to the SMTP
 	// sender's connections.
 	Workers int
@@ -80,7 +80,7 @@ func (r *Runner) defaults() {
 		r.Lease = 10 * time.Minute
 	}
 	if r.Log == nil {
-		r.Log = slog.Default()
+		r.Log = slog.New(slog.DiscardHandler) // the caller's logger, or none: never the process-wide default
 	}
 }
 

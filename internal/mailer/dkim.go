@@ -15,7 +15,8 @@ import (
 // DKIM signs every message with one key. RFC 8058 asks that the signature
 // cover List-Unsubscribe and List-Unsubscribe-Post, so that no relay can
 // change where a one-click unsubscribe goes; the signed header list below
-// includes them.
+// includes them, and Reply-To, so that replies cannot be redirected
+// either.
 //
 // Signing is done with emersion/go-msgauth over the finished message.
 // go-mail v0.8.1's own signer folds the DKIM-Signature header inside a
@@ -26,7 +27,7 @@ type DKIM struct {
 }
 
 var dkimHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "Content-Type", "MIME-Version",
-	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Feedback-ID"}
+	"List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Feedback-ID", "Reply-To"}
 
 // LoadDKIM reads a PEM private key (RSA of at least 2048 bits, or Ed25519)
 // for domain and selector.

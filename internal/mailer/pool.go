@@ -1,6 +1,7 @@
 package mailer
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -23,10 +24,15 @@ func (s *SMTP) drop(c *conn) {
 	c.buf = nil
 }
 
-// rest takes slot c out of use for restFor, then hands it back.
+// rest takes slot c out of use for restFor, then hands it back; at once
+// once Shutdown has begun, which waits for every slot.
 func (s *SMTP) rest(c *conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopping.Err() != nil {
+		s.slots <- c
+		return
+	}
 	s.resting[c] = time.AfterFunc(restFor, func() {
 		s.mu.Lock()
 		delete(s.resting, c)
@@ -47,21 +53,40 @@ func (s *SMTP) wake() {
 	}
 }
 
+// quitTimeout bounds the wait for the reply to QUIT: the message is
+// already recorded, and a server that does not answer is just closed.
+const quitTimeout = 5 * time.Second
+
 // Close waits for messages in flight and closes every open connection.
 // The sender stays usable: a later Send dials again.
 func (s *SMTP) Close() error {
+	return s.closeAll(context.Background())
+}
+
+// Shutdown stops the sender for good. A dial or greeting in progress gives
+// up at once and no connection is made after it; a message already under
+// way may finish until ctx ends, when its connection is closed and it
+// fails as temporary, to be sent again. Shutdown returns once no message
+// is in flight, every connection closed (with QUIT while ctx lasts).
+func (s *SMTP) Shutdown(ctx context.Context) error {
+	s.stop()
+	defer context.AfterFunc(ctx, s.cut)()
+	return s.closeAll(ctx)
+}
+
+// closeAll waits for every slot, and closes its connection: with QUIT, for
+// at most quitTimeout and not past ctx's deadline, or at once when ctx has
+// ended.
+func (s *SMTP) closeAll(ctx context.Context) error {
 	s.wake()
 	var errs []error
 	held := make([]*conn, 0, cap(s.slots))
 	for range cap(s.slots) {
 		c := <-s.slots
 		if c.sc != nil {
-			if err := s.client.CloseWithSMTPClient(c.sc); err != nil {
+			if err := s.quit(ctx, c); err != nil {
 				errs = append(errs, err)
-				c.sc.Close() // QUIT failed, so the connection is still open
 			}
-			c.sc = nil
-			s.live.Add(-1)
 		}
 		held = append(held, c)
 	}
@@ -69,4 +94,26 @@ func (s *SMTP) Close() error {
 		s.slots <- c
 	}
 	return errors.Join(errs...)
+}
+
+// quit says QUIT on c's connection and closes it.
+func (s *SMTP) quit(ctx context.Context, c *conn) error {
+	wait := quitTimeout
+	if d, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(d))
+	}
+	if ctx.Err() != nil || wait <= 0 {
+		s.drop(c)
+		return nil
+	}
+	var err error
+	if err = c.sc.UpdateDeadline(wait); err == nil {
+		err = s.client.CloseWithSMTPClient(c.sc)
+	}
+	if err != nil {
+		c.sc.Close() // QUIT failed, so the connection is still open
+	}
+	c.sc = nil
+	s.live.Add(-1)
+	return err
 }

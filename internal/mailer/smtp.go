@@ -30,6 +30,13 @@ type SMTP struct {
 
 	mu      sync.Mutex
 	resting map[*conn]*time.Timer // slots out of use for a while (rest)
+
+	// stopping ends when Shutdown begins: a dial or greeting in progress
+	// gives up, and no connection is made after. cutting ends when
+	// Shutdown's context does: connections still carrying a message are
+	// closed under it.
+	stopping, cutting context.Context
+	stop, cut         context.CancelFunc
 }
 
 // conn is one pooled connection; sc is nil while it is closed.
@@ -50,6 +57,8 @@ func NewSMTP(cfg SMTPConfig, dkim *DKIM) (*SMTP, error) {
 		cfg.Connections = 1
 	}
 	s := &SMTP{cfg: cfg, dkim: dkim, slots: make(chan *conn, cfg.Connections), resting: map[*conn]*time.Timer{}}
+	s.stopping, s.stop = context.WithCancel(context.Background())
+	s.cutting, s.cut = context.WithCancel(context.Background())
 	c, err := s.newClient()
 	if err != nil {
 		return nil, err
@@ -117,11 +126,16 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		s.slots <- c
 		return &Error{Text: "message refused: an envelope address contains a line break or angle bracket"}
 	}
-	if c.sc != nil && time.Since(c.lastUsed) > idleCheck && c.sc.Noop() != nil {
+	if c.sc != nil && time.Since(c.lastUsed) > idleCheck && s.probe(c) != nil {
 		s.drop(c)
 	}
 	if c.sc == nil {
-		sc, err := s.client.DialToSMTPClientWithContext(ctx)
+		sc, err := s.dial(ctx)
+		var cancelled *Error
+		if errors.As(err, &cancelled) {
+			s.slots <- c
+			return cancelled
+		}
 		if err != nil {
 			e := dialError(err)
 			if e.Code < 500 && s.live.Load() > 0 {
@@ -139,7 +153,10 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 	}
 	defer func() { s.slots <- c }()
 	c.lastUsed = time.Now()
-	if inSync, err := s.transact(ctx, c, from, to, raw); err != nil {
+	unguard := s.guard(c.sc)
+	inSync, err := s.transact(ctx, c, from, to, raw)
+	unguard()
+	if err != nil {
 		e := sendError(err)
 		if !inSync || e.Code == 0 || e.Code == 421 {
 			s.drop(c)
@@ -147,6 +164,55 @@ func (s *SMTP) SendRaw(ctx context.Context, from, to string, raw []byte) error {
 		return e
 	}
 	return nil
+}
+
+// dial connects, greets and logs in. It gives up as soon as ctx ends or
+// Shutdown begins, even while the server says nothing: go-mail's greeting
+// waits out its timeout whatever the context, so the attempt is left to
+// end in the background, and a connection it makes after all is closed.
+func (s *SMTP) dial(ctx context.Context) (*smtp.Client, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(s.stopping, func() { cancel(errShuttingDown) })
+	defer stop()
+	type dialled struct {
+		sc  *smtp.Client
+		err error
+	}
+	done := make(chan dialled, 1)
+	go func() {
+		sc, err := s.client.DialToSMTPClientWithContext(ctx)
+		done <- dialled{sc, err}
+	}()
+	select {
+	case d := <-done:
+		return d.sc, d.err
+	case <-ctx.Done():
+		go func() {
+			if d := <-done; d.sc != nil {
+				d.sc.Close()
+			}
+		}()
+		return nil, &Error{Text: "send cancelled: " + context.Cause(ctx).Error(), Temporary: true, Stage: StageConnect}
+	}
+}
+
+// errShuttingDown is why a dial ends when Shutdown begins.
+var errShuttingDown = errors.New("the sender is shutting down")
+
+// guard closes sc's connection if Shutdown's time runs out while sc is in
+// use, so that a server gone silent cannot hold the process; the caller
+// sees the failure and drops the connection. Call the returned function
+// once sc is no longer in use.
+func (s *SMTP) guard(sc *smtp.Client) func() {
+	stop := context.AfterFunc(s.cutting, func() { sc.Text.Close() })
+	return func() { stop() }
+}
+
+// probe checks with NOOP that an idle connection still works.
+func (s *SMTP) probe(c *conn) error {
+	defer s.guard(c.sc)()
+	return c.sc.Noop()
 }
 
 // transact runs one SMTP transaction, pipelined when the server allows.

@@ -87,3 +87,19 @@ func (db *DB) DueCount(ctx context.Context, now time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// Waiting counts the active enrollments whose next lesson is due after
+// now and by until, and returns the earliest next due time after now
+// (zero when none is). It reads only the due index.
+func (db *DB) Waiting(ctx context.Context, now, until time.Time) (n int, next time.Time, err error) {
+	var first sql.NullInt64
+	err = db.r.QueryRowContext(ctx, `SELECT count(CASE WHEN next_due_at <= ? THEN 1 END), min(next_due_at)
+		FROM enrollments WHERE status = 'active' AND next_due_at > ?`, unix(until), unix(now)).Scan(&n, &first)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: waiting: %w", err)
+	}
+	if first.Valid {
+		next = fromUnix(first.Int64)
+	}
+	return n, next, nil
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -66,7 +65,7 @@ func (db *DB) startCheckpoints(file string) error {
 				// The next tick tries again; a disk that stays full is
 				// reported once a minute, not every second.
 				if err := db.checkpointNow(context.Background()); err != nil && time.Since(logged) > time.Minute {
-					slog.Warn("checkpoint failed; retrying every second (logged once a minute)", "err", err)
+					db.log.Warn("checkpoint failed; retrying every second (logged once a minute)", "err", err)
 					logged = time.Now()
 				}
 			}

@@ -56,7 +56,7 @@ func IsPostgres(target string) bool {
 // need N times as many of the server's max_connections.
 const pgConnections = 16
 
-func openPostgres(ctx context.Context, target string) (*DB, error) {
+func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	target, conns, err := poolSize(target)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,7 @@ func openPostgres(ctx context.Context, target string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open postgres %s: %w", where, friendly(err))
 	}
-	db := &DB{w: sdb, r: sdb, path: where, d: postgresDialect}
+	db := &DB{w: sdb, r: sdb, path: where, d: postgresDialect, log: o.log, existing: o.existing}
 	if err := db.migrate(ctx); err != nil {
 		sdb.Close()
 		return nil, err

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -49,12 +51,22 @@ func (db *DB) Exclusive(ctx context.Context, name string, fn func(context.Contex
 type Swept struct {
 	RateWindows   int64
 	AdminSessions int64
+	// Unconfirmed is how many signups that were never confirmed went,
+	// with their addresses and events.
+	Unconfirmed int64
 }
+
+// UnconfirmedLife is how long a signup that was never confirmed is kept
+// after its last confirmation email was asked for. Anyone may type any
+// address into the form, so until it is confirmed an address is a
+// stranger's, kept only while its confirmation link (7 days) can matter.
+const UnconfirmedLife = 30 * 24 * time.Hour
 
 // Housekeep deletes what nothing reads any more: request counts from
 // windows that ended before the previous one (given the longest window in
-// use), and admin sessions that have expired. Run it periodically, by one
-// instance at a time (Exclusive).
+// use), admin sessions that have expired, and signups never confirmed
+// within UnconfirmedLife. Run it periodically, by one instance at a time
+// (Exclusive).
 func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
 	var s Swept
 	// A window is read while it is the current or the previous one.
@@ -66,5 +78,58 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 	if s.AdminSessions, err = deleteExpiredSessions(ctx, db.w, now); err != nil {
 		return s, fmt.Errorf("store: housekeeping: admin sessions: %w", friendly(err))
 	}
+	if s.Unconfirmed, err = db.deleteUnconfirmed(ctx, now.Add(-UnconfirmedLife)); err != nil {
+		return s, fmt.Errorf("store: housekeeping: unconfirmed signups: %w", friendly(err))
+	}
 	return s, nil
+}
+
+// unconfirmedBatch bounds one sweep's transaction; a form flooded with
+// signups is emptied over several sweeps.
+const unconfirmedBatch = 1000
+
+// deleteUnconfirmed deletes readers who signed up before cutoff, never
+// confirmed, and asked for no confirmation email since: their events,
+// confirmation emails and the subscriber row. A reader who confirmed once
+// (and left, and signed up again) has an enrollment and history, and
+// stays; so does one whose confirmation email is being sent.
+func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		ids, err := queryIDs(ctx, tx, `SELECT s.id FROM subscribers s
+			WHERE s.status = 'pending' AND s.confirmed_at = 0 AND s.created_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.subscriber_id = s.id)
+			AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.subscriber_id = s.id AND (c.created_at > ? OR c.status = 'sending'))
+			ORDER BY s.id LIMIT ?`, unix(cutoff), unix(cutoff), unconfirmedBatch)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
+			if _, err := tx.ExecContext(ctx, q+in, ids...); err != nil {
+				return err
+			}
+		}
+		n = int64(len(ids))
+		return nil
+	})
+	return n, err
+}
+
+// queryIDs runs a query of one integer column.
+func queryIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]any, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

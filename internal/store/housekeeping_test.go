@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // TestExclusiveSkipsWhileHeld holds the job in one instance and tries it
@@ -150,5 +152,59 @@ func testHousekeep(t *testing.T) {
 	}
 	if v, ok, _ := db.Setting(ctx, KeySigningSecret); !ok || v != "not a number" {
 		t.Fatal("housekeeping touched a setting that is not a session")
+	}
+}
+
+// A signup never confirmed is deleted, address and events, once
+// UnconfirmedLife has passed since its last confirmation email was asked
+// for; readers who confirmed at some point, or asked again lately, stay.
+func TestHousekeepDeletesUnconfirmedSignups(t *testing.T) {
+	stores(t, testHousekeepDeletesUnconfirmedSignups)
+}
+
+func testHousekeepDeletesUnconfirmedSignups(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	day := 24 * time.Hour
+	subscribe := func(email string, at time.Time) int64 {
+		t.Helper()
+		res, err := db.Subscribe(ctx, signup(email, at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.SubscriberID
+	}
+	stale := subscribe("stale@example.com", t0)
+	subscribe("asked-again@example.com", t0)
+	subscribe("asked-again@example.com", t0.Add(20*day))
+	active(t, db, "reader@example.com", t0)
+	// Confirmed once, left, and signed up again: pending, with history.
+	back := active(t, db, "back@example.com", t0)
+	if _, err := db.Unsubscribe(ctx, back, 0, "", t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	subscribe("back@example.com", t0.Add(2*time.Hour))
+
+	if swept, err := db.Housekeep(ctx, t0.Add(UnconfirmedLife-time.Minute), time.Minute); err != nil || swept.Unconfirmed != 0 {
+		t.Fatalf("before UnconfirmedLife: swept %+v, %v; want nothing unconfirmed", swept, err)
+	}
+	swept, err := db.Housekeep(ctx, t0.Add(UnconfirmedLife+3*time.Hour), time.Minute)
+	if err != nil || swept.Unconfirmed != 1 {
+		t.Fatalf("after UnconfirmedLife: swept %+v, %v; want 1 unconfirmed", swept, err)
+	}
+	if _, err := db.SubscriberByEmail(ctx, "stale@example.com"); !errors.Is(err, drip.ErrNotFound) {
+		t.Fatalf("the stale signup is still there: %v", err)
+	}
+	if evs, err := db.Events(ctx, stale); err != nil || len(evs) != 0 {
+		t.Fatalf("the stale signup's events are still there: %v, %v", evs, err)
+	}
+	var confirmations int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM confirmations WHERE subscriber_id = ?", stale).Scan(&confirmations); err != nil || confirmations != 0 {
+		t.Fatalf("the stale signup's confirmation emails: %d, %v; want none", confirmations, err)
+	}
+	for _, email := range []string{"asked-again@example.com", "reader@example.com", "back@example.com"} {
+		if _, err := db.SubscriberByEmail(ctx, email); err != nil {
+			t.Errorf("%s was deleted: %v", email, err)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"strconv"
 	"sync"
@@ -289,7 +288,7 @@ func (j *Journal) applyPending() (stop bool) {
 			if closing {
 				return true
 			}
-			slog.Warn("outcome journal: the database refused outcomes; they stay in the journal and are tried again in a second", "err", err)
+			j.db.log.Warn("outcome journal: the database refused outcomes; they stay in the journal and are tried again in a second", "err", err)
 			select {
 			case <-time.After(journalRetry):
 			case <-j.kick:

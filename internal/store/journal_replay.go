@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -107,7 +106,7 @@ func (db *DB) applyEntries(ctx context.Context, id string, es []entry) (upto int
 			if errors.Is(err, drip.ErrUnavailable) || errors.Is(err, errProgress) {
 				return upto, err
 			}
-			slog.Error("record delivery", "delivery", e.O.DeliveryID, "err", err)
+			db.log.Error("record delivery", "delivery", e.O.DeliveryID, "err", err)
 			if err := db.applyTx(ctx, id, nil, e.Seq); err != nil {
 				return upto, err
 			}
@@ -249,7 +248,7 @@ func (db *DB) replayJournal(ctx context.Context, id string) error {
 		}
 	}
 	if replayed > 0 {
-		slog.Info("outcome journal replayed: the last pass stopped before its outcomes were all in the database", "outcomes", replayed)
+		db.log.Info("outcome journal replayed: the last pass stopped before its outcomes were all in the database", "outcomes", replayed)
 	}
 	return db.dropJournal(ctx, id, segs)
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path"
@@ -55,19 +56,26 @@ type DB struct {
 
 	ck             *sql.DB // SQLite only: checkpoints (checkpoint.go)
 	ckStop, ckDone chan struct{}
+
+	log      *slog.Logger
+	existing bool // Existing: migrate refuses to create the schema
 }
 
 // Open opens the database target names and brings its schema up to date:
 // a postgres:// URL, or else a SQLite file (created if needed), given as a
 // path or as sqlite:PATH.
-func Open(ctx context.Context, target string) (*DB, error) {
+func Open(ctx context.Context, target string, opts ...Option) (*DB, error) {
+	o := openOptions(opts)
 	if IsPostgres(target) {
-		return openPostgres(ctx, target)
+		return openPostgres(ctx, target, o)
 	}
-	return openSQLite(ctx, strings.TrimPrefix(target, "sqlite:"))
+	return openSQLite(ctx, strings.TrimPrefix(target, "sqlite:"), o)
 }
 
-func openSQLite(ctx context.Context, file string) (*DB, error) {
+func openSQLite(ctx context.Context, file string, o options) (*DB, error) {
+	if _, err := os.Stat(file); o.existing && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s does not exist", ErrNoDatabase, file)
+	}
 	if err := createPrivate(file); err != nil {
 		return nil, err
 	}
@@ -82,7 +90,7 @@ func openSQLite(ctx context.Context, file string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
 	}
-	db := &DB{w: w, path: file, d: sqliteDialect, journals: true}
+	db := &DB{w: w, path: file, d: sqliteDialect, journals: true, log: o.log, existing: o.existing}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -230,6 +238,9 @@ func (db *DB) migrateNext(ctx context.Context, names []string) (done bool, err e
 	}
 	if version == len(names) {
 		return true, nil
+	}
+	if version == 0 && db.existing {
+		return false, fmt.Errorf("%w: %s has no dripcourse tables", ErrNoDatabase, db.path)
 	}
 	name := names[version]
 	body, err := migrations.ReadFile(name)

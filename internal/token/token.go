@@ -76,6 +76,11 @@ const (
 	maxData = 4096
 )
 
+// canonical decodes only the one spelling Sign writes: a lenient decoder
+// also takes a last character with stray low bits, a second string for the
+// same token.
+var canonical = base64.RawURLEncoding.Strict()
+
 // Signer signs and verifies tokens under one secret.
 type Signer struct {
 	// macs keeps keyed HMACs for each purpose's key, for reuse: every
@@ -134,7 +139,7 @@ func (s *Signer) Verify(tok string, p Purpose, now time.Time) (Claims, error) {
 	if len(tok) > 2*maxData {
 		return Claims{}, ErrMalformed
 	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
+	b, err := canonical.DecodeString(tok)
 	if err != nil || len(b) < 1+3+macSize {
 		return Claims{}, ErrMalformed
 	}

@@ -234,3 +234,41 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// A token has one spelling. The last character of unpadded base64 can
+// carry bits that decode to nothing; a lenient decoder maps such a
+// variant to the same bytes, so it would verify as a second, different
+// string for the same token (a second key for anything that keys on the
+// token's text). Padding is not part of the spelling either.
+func TestVerifyRefusesNonCanonicalBase64(t *testing.T) {
+	s := token.NewSigner(secret)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	tried := 0
+	for _, data := range []string{"", "x", "xy"} {
+		tok := s.Sign(token.Claims{Purpose: token.Click, Subscriber: 42, Delivery: 7, Data: data})
+		raw, _ := base64.RawURLEncoding.DecodeString(tok)
+		if _, err := s.Verify(tok, token.Click, now); err != nil {
+			t.Fatalf("the token as signed: %v", err)
+		}
+		for _, pad := range []string{"=", "=="} {
+			if _, err := s.Verify(tok+pad, token.Click, now); err == nil {
+				t.Errorf("%q with padding %q verified", tok, pad)
+			}
+		}
+		if len(raw)%3 == 0 {
+			continue // every bit of the last character carries data
+		}
+		last := strings.IndexByte(alphabet, tok[len(tok)-1])
+		variant := tok[:len(tok)-1] + string(alphabet[last|1])
+		if same, err := base64.RawURLEncoding.DecodeString(variant); err != nil || string(same) != string(raw) {
+			t.Fatalf("the variant %q should decode leniently to the same bytes: %v", variant, err)
+		}
+		tried++
+		if _, err := s.Verify(variant, token.Click, now); !errors.Is(err, token.ErrMalformed) {
+			t.Errorf("%q, a non-canonical spelling of %q, verified or failed otherwise: %v", variant, tok, err)
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no token had spare bits in its last character: the test tried nothing")
+	}
+}

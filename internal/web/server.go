@@ -64,9 +64,12 @@ type Server struct {
 	// When it fails, requests go through uncounted. Nil counts in memory.
 	LimitCounter httprate.LimitCounter
 	// Metrics, when set, counts reader actions and is served at /metrics,
-	// to holders of MetricsToken, or without one only to loopback clients.
-	Metrics      *metrics.Metrics
-	MetricsToken string
+	// to holders of MetricsToken. Without a token it answers requests from
+	// this machine for a loopback name, and only when MetricsLoopback is
+	// set: a site that is not public, with no proxy in front of it.
+	Metrics         *metrics.Metrics
+	MetricsToken    string
+	MetricsLoopback bool
 
 	admin       *adminState // built by Handler
 	unavailable logOnce     // database faults are logged once, not per request
