@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
@@ -16,10 +16,23 @@ import (
 )
 
 // openQuiet opens the app for a one-shot command on the readers already
-// in the database, with no log: such a command reports by what it prints.
+// in the database, logging only warnings and errors: such a command
+// reports by what it prints.
 // With no database it says so and creates none.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
-	return openExisting(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
+	return openExisting(ctx, e.cfg, quietLogger(e), e.now)
+}
+
+// quietLogger is the log of a command that reports by what it prints: it
+// passes on only what the operator must hear whatever the command, such
+// as a damaged outcome journal line set aside when the database opened,
+// as warnings and errors on stderr.
+func quietLogger(e *env) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if e.cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
 // activeReaders opens the app and loads every reader now in the course,
