@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -86,7 +87,21 @@ func (db *DB) checkpointNow(ctx context.Context) error {
 		return nil // PostgreSQL
 	}
 	budget, low := walBudget(filepath.Dir(db.path))
+	if low && walFileSize(db.path) > int64(budget)*4096 {
+		// A WAL that was restarted keeps its file's size, and on a full
+		// disk that room is what the database needs.
+		budget = 0
+	}
 	return db.checkpoint(ctx, budget, low)
+}
+
+// walFileSize is the size of the database's WAL file, or 0.
+func walFileSize(file string) int64 {
+	st, err := os.Stat(file + "-wal")
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }
 
 // walBudget is the WAL size in pages past which it is restarted: 64 MiB,
