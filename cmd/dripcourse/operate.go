@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -87,7 +88,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now)
+		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
 	}
 	if err != nil {
 		return err
