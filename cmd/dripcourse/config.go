@@ -43,6 +43,9 @@ type Config struct {
 	Lease           time.Duration
 	LogFormat       string
 	MetricsToken    string
+
+	// MaxConfirmationsPerHour caps the confirmation emails of all signups.
+	MaxConfirmationsPerHour int
 }
 
 // setting is one flag with its environment variable, default and help,
@@ -77,6 +80,7 @@ func settings() []setting {
 		{"dkim-domain", "DRIP_DKIM_DOMAIN", "", "DKIM signing domain (default: the From domain)", parseDKIMDomain},
 		{"trusted-proxies", "DRIP_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted", parseTrustedProxies},
 		{"min-form-time", "DRIP_MIN_FORM_TIME", "2s", "least time between showing the signup form and a real submission", parseMinFormTime},
+		{"max-confirmations-per-hour", "DRIP_MAX_CONFIRMATIONS_PER_HOUR", "1000", "most confirmation emails all signups may queue in an hour; over it signups are kept, unconfirmed", parseMaxConfirmationsPerHour},
 		{"tick", "DRIP_TICK", "15s", "how often the dispatcher looks for due lessons and confirmations", parseTick},
 		{"lease", "DRIP_LEASE", "10m", "how long a claimed lesson stays reserved for its instance; a crashed instance's work is retaken after it", parseLease},
 		{"log-format", "DRIP_LOG_FORMAT", "text", "log format: text or json", parseLogFormat},

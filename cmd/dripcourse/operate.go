@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -58,7 +59,7 @@ func cmdSchedule(ctx context.Context, e *env) error {
 		return err
 	}
 	now := e.now().UTC()
-	counts := schedule.DueByDay(crs, readers, now, now.Add(7*24*time.Hour))
+	counts := schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek))
 	days := make([]string, 0, len(counts))
 	for d := range counts {
 		days = append(days, d)
@@ -66,17 +67,16 @@ func cmdSchedule(ctx context.Context, e *env) error {
 	sort.Strings(days)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "day (UTC)\tlesson\treaders")
-	total := 0
 	for _, d := range days {
 		for _, l := range crs.Lessons {
 			if n := counts[d][l.Slug]; n > 0 {
 				fmt.Fprintf(tw, "%s\t%02d %s\t%d\n", d, l.Number, l.Slug, n)
-				total += n
 			}
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "%d lessons due over the next 7 days for %d active readers\n", total, len(readers))
+	_, words := schedule.DueSummary(counts, len(readers))
+	fmt.Fprintln(e.stdout, words)
 	return nil
 }
 
@@ -101,7 +101,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now)
+		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
 	}
 	if err != nil {
 		return err

@@ -186,6 +186,17 @@ func parseMinFormTime(c *Config, v string) (err error) {
 	return err
 }
 
+// parseMaxConfirmationsPerHour refuses 0: the cap is what keeps the form
+// from being used to send mail to anyone in any number.
+func parseMaxConfirmationsPerHour(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return fmt.Errorf("%q is not a whole number from 1 to 1000000", v)
+	}
+	c.MaxConfirmationsPerHour = n
+	return nil
+}
+
 func parseTick(c *Config, v string) (err error) {
 	c.Tick, err = duration(v, time.Second, time.Hour, "%q is not a duration from 1s to 1h")
 	return err

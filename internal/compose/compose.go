@@ -166,9 +166,9 @@ func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, de
 
 // Confirmation renders the double opt-in email for sub.
 func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, now time.Time) (*mailer.Message, error) {
-	// No name in the confirmation: anyone can type any address and any
-	// name into the form, and the form must not carry a stranger's words
-	// to someone else's inbox.
+	// No name in the confirmation, in its body or its To header: anyone
+	// can type any address and any name into the form, and the form must
+	// not carry a stranger's words to someone else's inbox.
 	info := emailCourse(ct.Course)
 	data := &render.Email{Course: info, Title: info.Title,
 		ConfirmURL: c.Links.URL(token.Confirm, sub.ID, 0, now), PostalAddress: c.PostalAddress}
@@ -181,6 +181,7 @@ func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, 
 		return nil, err
 	}
 	m := c.message(ct.Course, sub, data.Subject, msgID, now, html, text)
+	m.ToName = "" // the address alone: the name is whatever the form was given
 	m.Headers = append(m.Headers, mailer.Header{Name: "Auto-Submitted", Value: "auto-generated"})
 	return m, nil
 }

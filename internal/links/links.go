@@ -6,6 +6,7 @@ package links
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,19 +26,30 @@ const (
 	PathPause       = "/pause"
 )
 
+// TestReader is the reader of the links in test messages (the admin's
+// "Send me a test"): an ID no reader ever has, since IDs start at 1. The
+// public pages answer its links with a page that says the message was a
+// test, instead of looking for a reader who does not exist.
+const TestReader int64 = 0
+
 // Lifetimes of each kind of link. Confirmation links are short-lived by
 // design; links in lessons must outlive the course by a wide margin, since
-// readers keep emails and unsubscribe from old ones.
+// readers keep emails and unsubscribe from old ones. The undo of an
+// unsubscribe is only ever on the page that answered it (UndoPath), for
+// the reader who just pressed the button to change their mind.
 var Lifetime = map[token.Purpose]time.Duration{
 	token.Confirm:     7 * 24 * time.Hour,
 	token.Unsubscribe: 2 * 365 * 24 * time.Hour,
-	token.Resubscribe: 30 * 24 * time.Hour,
+	token.Resubscribe: UndoLifetime,
 	token.Open:        365 * 24 * time.Hour,
 	token.Click:       365 * 24 * time.Hour,
 	token.View:        365 * 24 * time.Hour,
 	token.Next:        90 * 24 * time.Hour,
 	token.Pause:       90 * 24 * time.Hour,
 }
+
+// UndoLifetime is how long the undo of an unsubscribe works.
+const UndoLifetime = 15 * time.Minute
 
 var paths = map[token.Purpose]string{
 	token.Confirm: PathConfirm, token.Unsubscribe: PathUnsubscribe, token.Resubscribe: PathResubscribe,
@@ -71,6 +83,25 @@ func (m *Maker) URL(p token.Purpose, sub, del int64, now time.Time) string {
 func (m *Maker) Path(p token.Purpose, sub, del int64, now time.Time) string {
 	tok := m.signer.Sign(token.Claims{Purpose: p, Subscriber: sub, Delivery: del, Expires: now.Add(Lifetime[p])})
 	return paths[p] + "/" + tok
+}
+
+// UndoPath is the path of the undo offered for the unsubscribe recorded
+// as event (store.DB.Leave): it undoes that unsubscribe only, for
+// UndoLifetime.
+func (m *Maker) UndoPath(sub, event int64, now time.Time) string {
+	tok := m.signer.Sign(token.Claims{Purpose: token.Resubscribe, Subscriber: sub, Expires: now.Add(UndoLifetime),
+		Data: strconv.FormatInt(event, 10)})
+	return PathResubscribe + "/" + tok
+}
+
+// UndoEvent is the unsubscribe event an undo token names; 0 for a token
+// that names none.
+func UndoEvent(c token.Claims) int64 {
+	n, err := strconv.ParseInt(c.Data, 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }
 
 // Click returns the tracked URL for a link to dest in delivery del.

@@ -41,6 +41,12 @@ type Page struct {
 	// Message is a short line for result and error pages.
 	Message string
 	Status  int
+	// Already: the link had done its work before, and nothing changed
+	// (a confirm link used twice, an unsubscribe repeated).
+	Already bool
+	// Finished: the reader has had every lesson, so a link about the
+	// next one has nothing to do.
+	Finished bool
 }
 
 // Email is the data of every email.

@@ -76,7 +76,7 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 // Suppressed reports whether an address is on the suppression list.
 func (db *DB) Suppressed(ctx context.Context, email string) (bool, error) {
 	var n int
-	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM suppressions WHERE email_hash = ?", EmailHash(email)).Scan(&n); err != nil {
+	if err := db.r.QueryRowContext(ctx, sqlSuppressed, EmailHash(email), oldRuleHash(email)).Scan(&n); err != nil {
 		return false, fmt.Errorf("store: suppressed: %w", err)
 	}
 	return n > 0, nil

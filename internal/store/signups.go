@@ -22,6 +22,7 @@ var errClosed = errors.New("store: closed")
 
 type signupReq struct {
 	s    Signup
+	box  string // MailboxKey(s.Email): the order of the group's address locks
 	resp chan signupResp
 }
 
@@ -66,7 +67,7 @@ func (db *DB) stopSignups() {
 // confirmation email when the reader still needs to confirm and the address
 // is under its cap. Readers who unsubscribed start double opt-in again.
 func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
-	req := signupReq{s: s, resp: make(chan signupResp, 1)}
+	req := signupReq{s: s, box: MailboxKey(s.Email), resp: make(chan signupResp, 1)}
 	select {
 	case db.signups <- req:
 	case <-db.quit:
@@ -89,7 +90,7 @@ func (db *DB) commitSignups(group []signupReq) {
 	ctx := context.Background()
 	// Address locks (lockAddress) taken in one order by every instance
 	// can't deadlock.
-	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(EmailKey(a.s.Email), EmailKey(b.s.Email)) })
+	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(a.box, b.box) })
 	resps := make([]signupResp, len(group))
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for i, req := range group {

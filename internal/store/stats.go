@@ -121,3 +121,23 @@ func (db *DB) eachRow(ctx context.Context, query string, fn func(scan func(...an
 	}
 	return rows.Err()
 }
+
+// EnrollmentCounts returns how many readers of course are in each
+// enrollment status: all of them started the course, and the completed
+// ones finished it.
+func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, error) {
+	counts := map[drip.EnrollmentStatus]int{}
+	err := db.eachRow(ctx, "SELECT status, count(*) FROM enrollments WHERE course = ? GROUP BY status", func(scan func(...any) error) error {
+		var status string
+		var n int
+		if err := scan(&status, &n); err != nil {
+			return err
+		}
+		counts[drip.EnrollmentStatus(status)] = n
+		return nil
+	}, course)
+	if err != nil {
+		return nil, fmt.Errorf("store: enrollment counts: %w", err)
+	}
+	return counts, nil
+}

@@ -331,13 +331,13 @@ func testOperatorUnsubscribeIsFinal(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
 	id := active(t, db, "a@example.com", t0)
-	db.Unsubscribe(ctx, id, 0, "operator", t0)
-	if _, err := db.Resubscribe(ctx, id, t0, t0); !errors.Is(err, drip.ErrConflict) {
+	ev, _ := db.Leave(ctx, id, 0, "operator", t0)
+	if _, err := db.Resubscribe(ctx, id, ev, t0, t0); !errors.Is(err, drip.ErrConflict) {
 		t.Fatalf("undo after an operator's unsubscribe: %v, want refused", err)
 	}
 	id2 := active(t, db, "b@example.com", t0)
-	db.Unsubscribe(ctx, id2, 0, "link", t0)
-	if changed, err := db.Resubscribe(ctx, id2, t0, t0); err != nil || !changed {
+	ev2, _ := db.Leave(ctx, id2, 0, "link", t0)
+	if changed, err := db.Resubscribe(ctx, id2, ev2, t0, t0); err != nil || !changed {
 		t.Fatalf("a reader's own undo: %v %v", changed, err)
 	}
 }

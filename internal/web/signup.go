@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -34,18 +35,35 @@ func (s *Server) formStamp() string {
 	return s.Links.Signer().Sign(token.Claims{Purpose: token.Form, Expires: s.Now().Add(formLife)})
 }
 
-// human reports whether a submission passed the bot checks: an empty
-// honeypot, and a form shown at least MinFormTime ago (and not over a day).
-func (s *Server) human(r *http.Request) bool {
+// formVerdict is what the bot checks make of a submission.
+type formVerdict int
+
+const (
+	formHuman   formVerdict = iota
+	formBot                 // a filled honeypot, or a stamp we never signed
+	formTooFast             // sent sooner than MinFormTime after the form was shown
+	formStale               // the form was shown more than formLife ago
+)
+
+// judge runs the bot checks: an empty honeypot, and a form shown at least
+// MinFormTime ago and not over formLife. A browser that fills the form in
+// by itself can be quicker than any bot check allows, and a tab can stay
+// open for days: those two get the form back, filled in, to send again.
+func (s *Server) judge(r *http.Request) formVerdict {
 	if r.PostFormValue("website") != "" {
-		return false
+		return formBot
 	}
 	c, err := s.Links.Signer().Verify(r.PostFormValue("started"), token.Form, s.Now())
-	if err != nil {
-		return false
+	switch {
+	case errors.Is(err, token.ErrExpired):
+		return formStale
+	case err != nil:
+		return formBot
 	}
-	shown := c.Expires.Add(-formLife)
-	return s.Now().Sub(shown) >= s.MinFormTime
+	if shown := c.Expires.Add(-formLife); s.Now().Sub(shown) < s.MinFormTime {
+		return formTooFast
+	}
+	return formHuman
 }
 
 // SignupForm is a parsed, cleaned signup submission.
@@ -68,14 +86,20 @@ func ParseSignup(email, name, tz string) (SignupForm, string) {
 	if f.Email == "" {
 		return f, "Please enter your email address."
 	}
+	const notAnAddress = "That doesn't look like an email address. Please check it and try again."
 	addr, err := mail.ParseAddress(f.Email)
 	if err != nil || addr.Address != f.Email || addr.Name != "" {
-		return f, "That doesn't look like an email address. Please check it and try again."
+		return f, notAnAddress
 	}
 	local, domain, _ := strings.Cut(addr.Address, "@")
 	if len(local) > maxLocal || !strings.Contains(strings.Trim(domain, "."), ".") || strings.ContainsAny(domain, "[]") {
-		return f, "That doesn't look like an email address. Please check it and try again."
+		return f, notAnAddress
 	}
+	canonical, err := store.CanonicalEmail(f.Email)
+	if err != nil {
+		return f, notAnAddress
+	}
+	f.Email = canonical
 	return f, ""
 }
 
@@ -123,24 +147,54 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	f, problem := ParseSignup(r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("tz"))
 	if problem != "" {
-		s.page(w, r, http.StatusUnprocessableEntity, "course", &render.Page{Title: "Sign up", Email: f.Email, Name: f.Name,
-			Timezone: f.Timezone, Error: problem, Started: s.formStamp()})
+		s.signupForm(w, r, http.StatusUnprocessableEntity, f, &render.Page{Error: problem})
 		return
 	}
-	if !s.human(r) {
+	switch s.judge(r) {
+	case formBot:
 		// Bots get the same page as people, and nothing happens.
 		s.logger(r).Info("signup dropped by bot check")
 		s.checkInbox(w, r)
 		return
+	case formTooFast:
+		s.logger(r).Info("signup sent sooner than the least form time: the form is shown again")
+		s.signupForm(w, r, http.StatusOK, f, &render.Page{Title: "Please try again",
+			Message: "That was quicker than we expected, so nothing has been sent yet. Please check your details and press the button again."})
+		return
+	case formStale:
+		s.logger(r).Info("signup from a form shown over a day ago: the form is shown again")
+		s.signupForm(w, r, http.StatusOK, f, &render.Page{Title: "Please try again",
+			Message: "This form had been open a long time, so nothing has been sent yet. Please check your details and press the button again."})
+		return
 	}
+	s.keepSignup(w, r, f)
+}
+
+// signupForm shows the form again with what the reader typed, a fresh
+// stamp, and p's error or message.
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, status int, f SignupForm, p *render.Page) {
+	p.Email, p.Name, p.Timezone, p.Started = f.Email, f.Name, f.Timezone, s.formStamp()
+	if p.Title == "" {
+		p.Title = "Sign up"
+	}
+	s.page(w, r, status, "course", p)
+}
+
+// keepSignup stores a person's signup and answers "check your inbox",
+// whatever became of it.
+func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, f SignupForm) {
 	if f.Timezone == "" {
 		f.Timezone = s.content().Course.Timezone.String()
 	}
-	_, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, At: s.Now(),
-		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow})
+	res, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, At: s.Now(),
+		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow, MaxPerHour: s.MaxConfirmationsPerHour})
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if res.Held && s.capLog.due("held", s.Now()) {
+		s.logger(r).Warn("confirmation emails have reached DRIP_MAX_CONFIRMATIONS_PER_HOUR: signups are kept, their confirmations are not sent (logged once a minute)",
+			"cap", s.MaxConfirmationsPerHour)
 	}
 	s.Metrics.Reader(drip.EventSignup)
 	s.checkInbox(w, r)

@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Signup is one submission of the signup form, already validated.
+type Signup struct {
+	Email    string
+	Name     string
+	Timezone string
+	At       time.Time
+	// MaxConfirmations caps the confirmation emails one inbox can be sent
+	// within ConfirmWindow, however often and under whichever of its
+	// spellings (MailboxKey) it is signed up.
+	MaxConfirmations int
+	ConfirmWindow    time.Duration
+	// MaxPerHour caps the confirmation emails queued in any hour by the
+	// whole instance (every instance, on a shared database), so the form
+	// can never be made a mail cannon. 0 is no cap (imports). Over it, the
+	// signup is kept and its confirmation is not queued: signing up again
+	// later queues one.
+	MaxPerHour int
+}
+
+// SignupResult says what a signup did. The web layer shows the reader the
+// same page whatever it says, so the form reveals nothing.
+type SignupResult struct {
+	SubscriberID int64
+	Created      bool // a new reader was added
+	Queued       bool // a confirmation email was queued
+	Suppressed   bool // the address may never be mailed
+	Held         bool // MaxPerHour held the confirmation back
+}
+
+// SignupAgain is the detail of the signup event of an address that was a
+// reader already: the operator's timeline shows each time it was entered.
+const SignupAgain = "again: already a reader"
+
+// signupFacts is what a signup reads before it writes.
+type signupFacts struct {
+	id            int64 // 0: no reader with this key
+	status        drip.Status
+	suppressed    int
+	recentToInbox int
+	hourFull      int // 1: MaxPerHour confirmations were queued in the last hour
+}
+
+// subscribe adds or finds the reader and queues their confirmation. It
+// runs the same statements for every address, new, pending, active,
+// unsubscribed, bounced or erased (signupStatements), and writes a row in
+// every case but the erased one, so its cost says nothing about who is
+// subscribed.
+func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
+	s.Email = canonicalOr(s.Email)
+	key, box := EmailKey(s.Email), MailboxKey(s.Email)
+	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
+		return SignupResult{}, err
+	}
+	f, err := db.signupFacts(ctx, tx, s, key, box)
+	if err != nil {
+		return SignupResult{}, err
+	}
+	res, queue := decideSignup(f, s)
+	now := unix(s.At)
+	err = db.stmt(ctx, tx, sqlUpsertSubscriber).QueryRowContext(ctx,
+		s.Email, key, box, s.Name, s.Timezone, now, f.id != 0 || f.suppressed == 0).Scan(&res.SubscriberID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return res, err
+	}
+	detail := ""
+	if f.id != 0 {
+		detail = SignupAgain
+	}
+	if _, err := db.stmt(ctx, tx, sqlSignupEvent).ExecContext(ctx, res.SubscriberID, detail, now, res.SubscriberID != 0); err != nil {
+		return res, err
+	}
+	if _, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, queue); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// signupFacts reads the reader, the suppression list and the two caps'
+// counts, each whether or not the answer will matter.
+func (db *DB) signupFacts(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (signupFacts, error) {
+	var f signupFacts
+	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, key).Scan(&f.id, &f.status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return f, err
+	}
+	err = db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, hashKey(key), oldRuleHash(s.Email)).Scan(&f.suppressed)
+	if err != nil {
+		return f, err
+	}
+	err = db.stmt(ctx, tx, sqlRecentConfirms).QueryRowContext(ctx, box, unix(s.At.Add(-s.ConfirmWindow))).Scan(&f.recentToInbox)
+	if err != nil {
+		return f, err
+	}
+	// With no cap, the id looked up is past the newest: never full.
+	err = db.stmt(ctx, tx, sqlHourFull).QueryRowContext(ctx, max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).Scan(&f.hourFull)
+	return f, err
+}
+
+// decideSignup says what a signup does, from what it read: the result,
+// and whether a confirmation email is queued.
+func decideSignup(f signupFacts, s Signup) (SignupResult, bool) {
+	var res SignupResult
+	status := f.status
+	switch {
+	case f.id == 0 && f.suppressed > 0:
+		return SignupResult{Suppressed: true}, false
+	case f.id == 0:
+		res.Created, status = true, drip.StatusPending
+	case status == drip.StatusBounced || status == drip.StatusComplained:
+		res.Suppressed = true
+	case status == drip.StatusUnsubscribed:
+		// A fresh signup after leaving goes through double opt-in again.
+		status = drip.StatusPending
+	}
+	if status != drip.StatusPending || f.recentToInbox >= s.MaxConfirmations {
+		return res, false
+	}
+	if f.hourFull > 0 {
+		res.Held = true
+		return res, false
+	}
+	res.Queued = true
+	return res, true
+}
+
+// lockAddress serializes, until the transaction ends, every transaction
+// that adds or changes a reader whose address lands in this inbox. SQLite's
+// single writer does that already; on PostgreSQL two instances could
+// otherwise both find no reader and both add one, or both count two recent
+// confirmations to one inbox and both queue a third.
+func (db *DB) lockAddress(ctx context.Context, tx *sql.Tx, email string) error {
+	if !db.d.postgres() {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(1, hashtext(?))", MailboxKey(email))
+	return err
+}
