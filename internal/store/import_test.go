@@ -167,3 +167,34 @@ func testImportKeepsTheWALSmall(t *testing.T) {
 		t.Fatalf("the WAL reached %d KiB over 20 batches, want it to stay near one batch's (under 2 MiB)", peak>>10)
 	}
 }
+
+// TestImportKeysAddressesAsSignupsDo: an imported reader is kept under the
+// same keys as one who used the form, so the caps on confirmations count
+// their inbox, and an address erased under the old rule stays suppressed.
+func TestImportKeysAddressesAsSignupsDo(t *testing.T) {
+	stores(t, testImportKeysAddressesAsSignupsDo)
+}
+
+func testImportKeysAddressesAsSignupsDo(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	if _, err := db.w.ExecContext(ctx, "INSERT INTO suppressions (email_hash, reason, created_at, old_rule) VALUES (?, 'erased', 1, 1)",
+		oldRuleHash("Old@Example.com")); err != nil {
+		t.Fatal(err)
+	}
+	ins := []Import{{Email: "A.B+news@gmail.com", Confirmed: true, Course: "course", At: t0}, {Email: "Old@Example.com", At: t0}}
+	res, err := db.ImportReaders(ctx, ins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[1].Outcome != ImportSuppressed {
+		t.Fatalf("an address erased under the old rule: %+v, want suppressed", res[1])
+	}
+	var mailbox string
+	if err := db.r.QueryRow("SELECT mailbox_key FROM subscribers WHERE email_key = ?", EmailKey(ins[0].Email)).Scan(&mailbox); err != nil {
+		t.Fatal(err)
+	}
+	if mailbox != MailboxKey(ins[0].Email) {
+		t.Fatalf("imported reader's mailbox key %q, want %q", mailbox, MailboxKey(ins[0].Email))
+	}
+}
