@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -53,7 +52,7 @@ func cmdImport(ctx context.Context, e *env, confirmed bool) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), time.Now)
+	a, err := openApp(ctx, e.cfg, quietLogger(e), time.Now)
 	if err != nil {
 		return err
 	}

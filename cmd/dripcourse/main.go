@@ -91,7 +91,7 @@ func commands() []command {
 		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now; from cron, run it at least once in every send window (every 15 minutes)", sendCommand},
 		{"check", "", "load the lessons and templates and report every problem as file:line: message", checkCommand},
 		{"schedule", "", "what is due over the next 7 days, per day and lesson", plain(cmdSchedule)},
-		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
+		{"stats", "[--json]", "per lesson: sent, failed, skipped, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
 		{"bounce", "[--dry-run] [FILE...]", "record the bounces, complaints and auto-replies in raw messages (one per FILE, or one on standard input, for an MTA's pipe transport), printing one JSON line per report", bounceCommand},
 		{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", plain(cmdSubscriber)},
 		{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", importCommand},

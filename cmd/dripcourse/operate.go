@@ -4,22 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
 // openQuiet opens the app for a one-shot command on the readers already
-// in the database, with no log: such a command reports by what it prints.
+// in the database, logging only warnings and errors: such a command
+// reports by what it prints.
 // With no database it says so and creates none.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
-	return openExisting(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
+	return openExisting(ctx, e.cfg, quietLogger(e), e.now)
+}
+
+// quietLogger is the log of a command that reports by what it prints: it
+// passes on only what the operator must hear whatever the command, such
+// as a damaged outcome journal line set aside when the database opened,
+// as warnings and errors on stderr.
+func quietLogger(e *env) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if e.cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
 // activeReaders opens the app and loads every reader now in the course,
@@ -87,7 +101,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now)
+		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
 	}
 	if err != nil {
 		return err

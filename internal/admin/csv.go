@@ -141,10 +141,11 @@ type Importer struct {
 }
 
 // Import reads the whole file. Bad rows are reported by line and skipped;
-// good rows are added. The error is for a file that cannot be imported at
-// all (no header: it wraps drip.ErrInvalid, and its text is meant for the
-// operator) or a database failure, which stops the import where it is:
-// the rows before it are in.
+// good rows are added, store.ImportBatch to a transaction. The error is
+// for a file that cannot be imported at all (no header: it wraps
+// drip.ErrInvalid, and its text is meant for the operator) or a database
+// failure, which stops the import where it is: the batches before it are
+// in, and a second run adds the rest.
 func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // optional columns may be left off a row
@@ -160,55 +161,61 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 		return nil, fmt.Errorf("import: line 1: %w", err)
 	}
 	rep := &ImportReport{}
+	b := im.DB.NewImportBatcher()
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
+			if err := b.Flush(ctx); err != nil {
+				return rep, fmt.Errorf("import: %w", err)
+			}
 			return rep, nil
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rep.Bad++
-			rep.note(pe.StartLine, "not valid CSV: %v", pe.Err)
-			continue
+			err = b.Add(ctx, nil, func(store.ImportResult) {
+				rep.Bad++
+				rep.note(pe.StartLine, "not valid CSV: %v", pe.Err)
+			})
+			if err == nil {
+				continue
+			}
 		}
 		if err != nil {
 			return rep, fmt.Errorf("import: %w", err)
 		}
 		line, _ := cr.FieldPos(0)
-		if err := im.row(ctx, rep, line, cols, rec); err != nil {
+		if err := im.row(ctx, b, rep, line, cols, rec); err != nil {
 			return rep, fmt.Errorf("import: line %d: %w", line, err)
 		}
 	}
 }
 
-func (im *Importer) row(ctx context.Context, rep *ImportReport, line int, cols importColumns, rec []string) error {
+func (im *Importer) row(ctx context.Context, b *store.ImportBatcher, rep *ImportReport, line int, cols importColumns, rec []string) error {
 	f, reason := parseImportRow(cols, rec)
 	if reason != "" {
-		rep.Bad++
-		rep.note(line, "%s", reason)
-		return nil
+		return b.Add(ctx, nil, func(store.ImportResult) {
+			rep.Bad++
+			rep.note(line, "%s", reason)
+		})
 	}
 	crs, now := im.Course, im.Now().UTC()
 	if f.Timezone == "" {
 		f.Timezone = crs.Timezone.String()
 	}
 	first := schedule.Start(crs, f.Timezone, now)
-	out, status, err := im.DB.ImportReader(ctx, store.Import{Email: f.Email, Name: f.Name, Timezone: f.Timezone,
-		Confirmed: im.Confirmed, Course: crs.Slug, FirstDue: first, At: now})
-	if err != nil {
-		return err
-	}
-	switch out {
-	case store.ImportAdded:
-		rep.Added++
-	case store.ImportExists:
-		rep.Existing++
-		rep.note(line, "%s is already a reader (%s); left as it is", f.Email, status)
-	case store.ImportSuppressed:
-		rep.Suppressed++
-		rep.note(line, "%s is suppressed (erased at the reader's request); not added", f.Email)
-	}
-	return nil
+	in := store.Import{Email: f.Email, Name: f.Name, Timezone: f.Timezone, Confirmed: im.Confirmed, Course: crs.Slug, FirstDue: first, At: now}
+	return b.Add(ctx, &in, func(r store.ImportResult) {
+		switch r.Outcome {
+		case store.ImportAdded:
+			rep.Added++
+		case store.ImportExists:
+			rep.Existing++
+			rep.note(line, "%s is already a reader (%s); left as it is", f.Email, r.Status)
+		case store.ImportSuppressed:
+			rep.Suppressed++
+			rep.note(line, "%s is suppressed (erased at the reader's request); not added", f.Email)
+		}
+	})
 }
 
 // ExportCSV writes every reader as CSV, with ExportHeader first.

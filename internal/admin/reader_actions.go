@@ -50,20 +50,7 @@ func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 // the next lesson comes when it would have without it (schedule.Unpause).
 func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("resume", func(r *http.Request, id int64) error {
-		d, err := s.reader(r)
-		if err != nil {
-			return err
-		}
-		crs, now, sub := s.content().Course, s.Now(), d.Rec.Subscriber
-		if d.PausedUntil.IsZero() {
-			return changed(s.DB.ResumeEnrollment(r.Context(), id, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now))
-		}
-		received, err := s.DB.Received(r.Context(), id, crs.Slug)
-		if err != nil {
-			return err
-		}
-		due := schedule.Unpause(crs, sub.Timezone, received, d.Enrollment.LastSentAt, now)
-		return changed(s.DB.EndPause(r.Context(), id, crs.Slug, due, now))
+		return changed(Resume(r.Context(), s.DB, s.content().Course, id, s.Now()))
 	})(w, r)
 }
 

@@ -70,7 +70,7 @@ func TestAdminReaderTimelineAndActions(t *testing.T) {
 		}
 	}
 	received, _ := a.db.Received(context.Background(), sub, "rebuilding-trust")
-	if len(received) != 2 || received[1].Slug != "why-trust-breaks" || received[1].Status != drip.DeliveryFailed {
+	if len(received) != 2 || received[1].Slug != "why-trust-breaks" || received[1].Status != drip.DeliverySkipped {
 		t.Fatalf("after the move: %+v; want why-trust-breaks skipped", received)
 	}
 	if _, page = a.get(base); !strings.Contains(page, "skipped by the operator") {

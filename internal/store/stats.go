@@ -15,6 +15,7 @@ type LessonStats struct {
 	Slug          string `json:"slug"`
 	Sent          int    `json:"sent"`
 	Failed        int    `json:"failed"`
+	Skipped       int    `json:"skipped"` // moved past by the operator: never sent, never failed
 	Bounced       int    `json:"bounced"`
 	SoftBounced   int    `json:"soft_bounced"`
 	Complaints    int    `json:"complaints"`
@@ -45,6 +46,8 @@ func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Stat
 			get(slug).Sent += n
 		case drip.DeliveryFailed:
 			get(slug).Failed += n
+		case drip.DeliverySkipped:
+			get(slug).Skipped += n
 		}
 		return nil
 	})
