@@ -222,3 +222,46 @@ func (b *bounceHarness) bounceEvents(email string) int {
 	}
 	return n
 }
+
+// TestBounceRatesWarn: once hard bounces reach 5% of the week's mail, the
+// bounce command warns on standard error, and stats shows the counts and
+// rates per lesson and for the week, next to the thresholds, with the
+// same warning.
+func TestBounceRatesWarn(t *testing.T) {
+	b := newBounceHarness(t)
+	ctx := context.Background()
+	slug := b.app.lib.Content().Course.Slug
+	if err := b.app.db.SeedDue(ctx, slug, 100, b.clock.Now().Add(-time.Minute), func(i int) string { return fmt.Sprintf("s%03d@example.org", i) }); err != nil {
+		t.Fatal(err)
+	}
+	b.pass()
+	msgs := b.smtp.Messages()
+	if len(msgs) != 100 {
+		t.Fatalf("%d lessons sent, want 100", len(msgs))
+	}
+	dir := t.TempDir()
+	var files []string
+	for i, m := range msgs[:5] {
+		files = append(files, writeFile(t, dir, fmt.Sprintf("%d.eml", i), bouncetest.DSN(original(m), "failed", "5.1.1", "550 5.1.1 no such user", fmt.Sprint("w", i))))
+	}
+	files = append(files, writeFile(t, dir, "soft.eml", bouncetest.DSN(original(msgs[5]), "failed", "4.2.2", "452 4.2.2 mailbox full", "w-soft")))
+	_, errOut, code := b.bounceCLI(nil, files...)
+	if code != 0 || !strings.Contains(errOut, "hard bounce rate over the last 7 days is 5.00%") {
+		t.Fatalf("bounce: exit %d, stderr %q; want the 5%% warning", code, errOut)
+	}
+	out, err := b.cli(nil, "stats")
+	for _, want := range []string{"last 7 days: 100 sent; hard bounces 5 (5.00%; providers act at 5%), soft bounces 1 (1.00%)", "WARNING: the hard rate is 5.00%"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("stats lacks %q (%v):\n%s", want, err, out)
+		}
+	}
+	out, err = b.cli(nil, "stats", "--json")
+	var rep statsReport
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil {
+		t.Fatalf("stats --json: %v\n%s", err, out)
+	}
+	first := rep.Lessons[0]
+	if first.Bounced != 5 || first.SoftBounced != 1 || first.BouncedRate != 0.05 || rep.Bounces.Hard != 5 || len(rep.Bounces.Crossed) != 1 || len(rep.Thresholds) != 3 {
+		t.Errorf("stats --json: first lesson %+v, bounces %+v", first, rep.Bounces)
+	}
+}

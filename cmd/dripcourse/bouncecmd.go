@@ -51,6 +51,9 @@ func cmdBounce(ctx context.Context, e *env, dryRun bool) error {
 	for _, name := range files {
 		worst = max(worst, a.bounceFile(ctx, e, enc, name, dryRun)) // exitTryLater is the larger
 	}
+	if !dryRun {
+		a.intake.CheckHealth(ctx)
+	}
 	if worst != 0 {
 		return exitCode(worst)
 	}

@@ -204,10 +204,13 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 }
 
 // housekeeping deletes what has expired: request counts no limiter reads
-// any more, ended admin sessions, and signups never confirmed. Instances
-// sharing a database take turns: one sweeps, the others skip that minute.
+// any more, ended admin sessions, signups never confirmed and webhook
+// replay values; and it weighs the week's bounce and complaint rates
+// (logging a warning for a threshold crossed). Instances sharing a
+// database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
 	sweep := func(ctx context.Context) error {
+		a.intake.CheckHealth(ctx)
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,

@@ -96,7 +96,8 @@ type health struct {
 // crossing is logged at most once an hour per threshold.
 const checkEvery = time.Minute
 
-// checkHealth logs a warning for each threshold the window crosses.
+// checkHealth is CheckHealth at most once every checkEvery, for the
+// reports as they come.
 func (in *Intake) checkHealth(ctx context.Context) {
 	now := in.cfg.Now()
 	in.health.mu.Lock()
@@ -105,9 +106,18 @@ func (in *Intake) checkHealth(ctx context.Context) {
 		in.health.last = now
 	}
 	in.health.mu.Unlock()
-	if !due {
-		return
+	if due {
+		in.CheckHealth(ctx)
 	}
+}
+
+// CheckHealth logs a warning for each threshold the window crosses, at
+// most once an hour each. New reports have it run by themselves at most
+// once a minute; serve runs it every minute too, and the bounce command
+// once it has recorded its reports, so that the last report of a burst
+// is weighed.
+func (in *Intake) CheckHealth(ctx context.Context) {
+	now := in.cfg.Now()
 	h, err := in.Health(ctx)
 	if err != nil {
 		in.cfg.Log.Warn("bounce rates not checked", "err", err)
