@@ -244,7 +244,8 @@ func TestBounceRatesWarn(t *testing.T) {
 	for i, m := range msgs[:5] {
 		files = append(files, writeFile(t, dir, fmt.Sprintf("%d.eml", i), bouncetest.DSN(original(m), "failed", "5.1.1", "550 5.1.1 no such user", fmt.Sprint("w", i))))
 	}
-	files = append(files, writeFile(t, dir, "soft.eml", bouncetest.DSN(original(msgs[5]), "failed", "4.2.2", "452 4.2.2 mailbox full", "w-soft")))
+	files = append(files, writeFile(t, dir, "soft.eml", bouncetest.DSN(original(msgs[5]), "failed", "4.2.2", "452 4.2.2 mailbox full", "w-soft")),
+		writeFile(t, dir, "ours.eml", bouncetest.DSN(original(msgs[6]), "failed", "5.7.1", "554 5.7.1 rejected: listed at zen.spamhaus.org", "w-ours")))
 	_, errOut, code := b.bounceCLI(nil, files...)
 	if code != 0 || !strings.Contains(errOut, "hard bounce rate over the last 7 days is 5.00%") {
 		t.Fatalf("bounce: exit %d, stderr %q; want the 5%% warning", code, errOut)
@@ -263,5 +264,32 @@ func TestBounceRatesWarn(t *testing.T) {
 	first := rep.Lessons[0]
 	if first.Bounced != 5 || first.SoftBounced != 1 || first.BouncedRate != 0.05 || rep.Bounces.Hard != 5 || len(rep.Bounces.Crossed) != 1 || len(rep.Thresholds) != 3 {
 		t.Errorf("stats --json: first lesson %+v, bounces %+v", first, rep.Bounces)
+	}
+	b.checkAdmin(t, msgs[0].To[0], msgs[6].To[0])
+}
+
+// checkAdmin checks the admin's view of TestBounceRatesWarn's reports:
+// the dashboard's banner and rates, the lessons' counts, the reports page
+// with its alerts, and why a bounced reader's address is suppressed.
+func (b *bounceHarness) checkAdmin(t *testing.T, bounced, ours string) {
+	dash := b.adminGet("/admin", bounceAdminPassword)
+	for _, want := range []string{"The hard bounce rate over the last 7 days is 5.00%, at or above 5.00%", "1 report in the last 7 days says a mail server refused our own sending",
+		"<b>5</b> hard bounces · 5.00%", "<b>1</b> soft bounces · 1.00%", "providers act at 0.1% and 0.3%"} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	if lessons := b.adminGet("/admin/lessons", bounceAdminPassword); !strings.Contains(lessons, "5 · 5.00%") {
+		t.Error("the lessons page lacks the first lesson's 5 hard bounces (5.00%)")
+	}
+	if alerts := b.adminGet("/admin/bounces?show=alerts", bounceAdminPassword); !strings.Contains(alerts, "zen.spamhaus.org") || strings.Contains(alerts, "no such user") {
+		t.Error("the alerts list is not the one report about our sending")
+	}
+	page := b.adminGet(fmt.Sprintf("/admin/readers/%d", mustReader(t, b, bounced)), bounceAdminPassword)
+	if !strings.Contains(page, `<dd id="suppressed-by">a hard bounce (dsn report)`) || !strings.Contains(page, "5.1.1 failed") || !strings.Contains(page, "no such user") {
+		t.Errorf("the bounced reader's page does not say why the address is suppressed:\n%s", page)
+	}
+	if page := b.adminGet(fmt.Sprintf("/admin/readers/%d", mustReader(t, b, ours)), bounceAdminPassword); strings.Contains(page, "suppressed-by") || !strings.Contains(page, "not charged to the reader") {
+		t.Error("the page of the reader whose bounce was about our sending should show the report, and no suppression")
 	}
 }

@@ -31,6 +31,8 @@ const (
 	genericSecret = "generic-webhook-secret-0123456789"
 	sesTopic      = "arn:aws:sns:eu-west-1:111122223333:dripcourse-bounces"
 	sesCertURL    = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
+
+	bounceAdminPassword = "bounce admin password"
 )
 
 // bounceHarness is the product wired as serve wires it with bounces on:
@@ -46,7 +48,8 @@ type bounceHarness struct {
 func newBounceHarness(t *testing.T) *bounceHarness {
 	t.Helper()
 	h := newHarness(t, map[string]string{"DRIP_BOUNCE_DOMAIN": bounceDomain, "DRIP_BOUNCE_TOKEN": rawToken,
-		"DRIP_BOUNCE_WEBHOOK_SECRET": genericSecret, "DRIP_SES_TOPIC_ARNS": sesTopic, "DRIP_SOFT_BOUNCE_LIMIT": "3"})
+		"DRIP_BOUNCE_WEBHOOK_SECRET": genericSecret, "DRIP_SES_TOPIC_ARNS": sesTopic, "DRIP_SOFT_BOUNCE_LIMIT": "3",
+		"DRIP_ADMIN_PASSWORD": bounceAdminPassword})
 	b := &bounceHarness{harness: h, snsKey: testRSAKey(t)}
 	h.app.bounceHTTP = amazonStandIn(t, selfSignedPEM(t, b.snsKey, h.clock.Now()))
 	h.web.Close()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
@@ -31,11 +32,13 @@ type dashboardData struct {
 	DueTotal   int
 	DueWords   string // in the words of `dripcourse schedule`
 	ContentErr string
+	Bounces    intake.Health
+	Banner     bounceBanner
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	d := &dashboardData{ContentErr: s.contentProblems()}
-	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue} {
+	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
 		if err := fill(r.Context(), d); err != nil {
 			s.adminFail(w, r, err)
 			return
@@ -119,6 +122,14 @@ func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
 		return n
 	}, "lessons due")
 	return nil
+}
+
+// fillBounces reads the week's bounces and complaints, and what the
+// banner says of them.
+func (s *Server) fillBounces(ctx context.Context, d *dashboardData) error {
+	h, err := s.bounceHealth(ctx)
+	d.Bounces, d.Banner = h, bannerOf(h)
+	return err
 }
 
 // contentProblems is the last failed reload of the operator's lessons or

@@ -115,6 +115,9 @@ type readerData struct {
 	CanUnsub    bool
 	MoveTargets []*course.Lesson
 	Confirm     string // the erase form's typed confirmation
+	// Suppression says why the address is suppressed (the report that
+	// did it), or how many soft bounces in a row it has had.
+	Suppression store.Suppression
 }
 
 func (s *Server) readerPage(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +142,9 @@ func (s *Server) reader(r *http.Request) (*readerData, error) {
 	}
 	crs := s.content().Course
 	d := &readerData{Rec: rec, Timeline: timeline(rec, crs)}
+	if d.Suppression, err = s.DB.SuppressionOf(r.Context(), id); err != nil {
+		return nil, err
+	}
 	for i := range rec.Enrollments {
 		if rec.Enrollments[i].Course == crs.Slug {
 			d.Enrollment = &rec.Enrollments[i]
