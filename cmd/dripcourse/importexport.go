@@ -58,7 +58,7 @@ func cmdImport(ctx context.Context, e *env, confirmed bool) error {
 		return err
 	}
 	defer a.Close()
-	im := &web.Importer{DB: a.db, Course: a.lib.Content().Course, Now: a.now, Confirmed: confirmed}
+	im := &web.Importer{DB: a.db, Course: a.lib.Content().Default(), Now: a.now, Confirmed: confirmed}
 	rep, err := im.Import(ctx, f)
 	if rep != nil {
 		for _, n := range rep.Notes {
@@ -87,5 +87,5 @@ func cmdExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer a.Close()
-	return web.ExportCSV(ctx, a.db, a.lib.Content().Course, e.stdout)
+	return web.ExportCSV(ctx, a.db, a.lib.Content().Default(), e.stdout)
 }

@@ -73,7 +73,7 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	t.Cleanup(func() { sender.Close() })
 	clk := clock.NewFake(start)
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, start)
+	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, start)
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: clk.Now, Workers: 2,
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))}

@@ -103,3 +103,21 @@ func (db *DB) Waiting(ctx context.Context, now, until time.Time) (n int, next ti
 	}
 	return n, next, nil
 }
+
+// DueByCourse is DueCount per course: the index finds the rows due, and
+// each row names its course.
+func (db *DB) DueByCourse(ctx context.Context, now time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	err := db.eachRow(ctx, "SELECT course, count(*) FROM enrollments WHERE status = 'active' AND next_due_at <= ? GROUP BY course",
+		func(scan func(...any) error) error {
+			var course string
+			var n int
+			err := scan(&course, &n)
+			out[course] = n
+			return err
+		}, unix(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: due by course: %w", err)
+	}
+	return out, nil
+}

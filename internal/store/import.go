@@ -32,11 +32,15 @@ const (
 	ImportAdded      ImportOutcome = iota
 	ImportExists                   // the address is already a reader: left as it is
 	ImportSuppressed               // the address must never be mailed: not added
+	ImportEnrolled                 // a reader already, confirmed, now in this course too
 )
 
 // ImportReader adds one reader from an import. An address already present
 // is left untouched, whatever its status: an import must not re-subscribe
-// someone who left, nor send a pending reader another confirmation.
+// someone who left, nor send a pending reader another confirmation. The
+// one exception is a confirmed import for a course that an active reader
+// has never been in: they are enrolled in it (an export of several
+// courses has a row for each course a reader takes).
 func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.Status, error) {
 	var out ImportOutcome
 	var status drip.Status
@@ -45,10 +49,11 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 		if err := db.lockAddress(ctx, tx, in.Email); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, "SELECT status FROM subscribers WHERE email_key = ?", EmailKey(in.Email)).Scan(&status)
+		var id int64
+		err := tx.QueryRowContext(ctx, "SELECT id, status FROM subscribers WHERE email_key = ?", EmailKey(in.Email)).Scan(&id, &status)
 		if err == nil {
-			out = ImportExists
-			return nil
+			out, err = importExisting(ctx, tx, id, status, in)
+			return err
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -76,22 +81,40 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 
 func importConfirmed(ctx context.Context, tx *sql.Tx, in Import) error {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, name, timezone, status, created_at, confirmed_at)
-		VALUES (?, ?, ?, ?, 'active', ?, ?) RETURNING id`,
-		in.Email, EmailKey(in.Email), in.Name, in.Timezone, unix(in.At), unix(in.At)).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at, confirmed_at)
+		VALUES (?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id`,
+		in.Email, EmailKey(in.Email), MailboxKey(in.Email), in.Name, in.Timezone, unix(in.At), unix(in.At)).Scan(&id)
 	if err != nil {
 		return err
 	}
 	for _, kind := range []drip.EventKind{drip.EventSignup, drip.EventConfirm} {
-		if err := insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: kind, Detail: "import", At: in.At}, ""); err != nil {
+		if err := insertEvent(ctx, tx, drip.Event{SubscriberID: id, Course: in.Course, Kind: kind, Detail: "import", At: in.At}, ""); err != nil {
 			return err
 		}
 	}
 	return enroll(ctx, tx, id, in.Course, in.FirstDue, in.At)
 }
 
+// importExisting enrolls an active reader in a course they have never
+// been in, when the import is of confirmed readers; anyone else is left
+// as they are.
+func importExisting(ctx context.Context, tx *sql.Tx, id int64, status drip.Status, in Import) (ImportOutcome, error) {
+	if !in.Confirmed || status != drip.StatusActive || in.Course == "" {
+		return ImportExists, nil
+	}
+	enrolled, err := enrollmentStatus(ctx, tx, id, in.Course)
+	if err != nil || enrolled != "" {
+		return ImportExists, err
+	}
+	if err := enroll(ctx, tx, id, in.Course, in.FirstDue, in.At); err != nil {
+		return 0, err
+	}
+	ev := drip.Event{SubscriberID: id, Course: in.Course, Kind: drip.EventConfirm, Detail: "import", At: in.At}
+	return ImportEnrolled, insertEvent(ctx, tx, ev, "")
+}
+
 func (db *DB) importPending(ctx context.Context, tx *sql.Tx, in Import) error {
-	res, err := db.subscribe(ctx, tx, Signup{Email: in.Email, Name: in.Name, Timezone: in.Timezone, At: in.At,
+	res, err := db.subscribe(ctx, tx, Signup{Email: in.Email, Name: in.Name, Timezone: in.Timezone, Course: in.Course, At: in.At,
 		MaxConfirmations: 1, ConfirmWindow: time.Hour})
 	if err != nil {
 		return err

@@ -173,7 +173,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Nonce = nonceOf(r)
-	p.Course = s.content().Course.Title
+	p.Course = s.content().Default().Title
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("done")]
 	}

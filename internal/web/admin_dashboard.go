@@ -78,7 +78,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 // funnel fills the funnel chart and table, in course order.
 func (s *Server) funnel(d *dashboardData, stats map[string]*store.LessonStats) {
 	var rows []funnelRow
-	for _, l := range s.content().Course.Lessons {
+	for _, l := range s.content().Default().Lessons {
 		st := stats[l.Slug]
 		if st == nil {
 			st = &store.LessonStats{Slug: l.Slug}

@@ -39,7 +39,7 @@ func (s *Server) readersPage(w http.ResponseWriter, r *http.Request) {
 	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
 		d.Page = p
 	}
-	rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Course.Slug, Search: d.Q, Status: d.Status,
+	rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Default().Slug, Search: d.Q, Status: d.Status,
 		Offset: (d.Page - 1) * ReadersPerPage, Limit: ReadersPerPage})
 	if err != nil {
 		s.adminFail(w, r, err)
@@ -106,7 +106,7 @@ func (s *Server) reader(r *http.Request) (*readerData, error) {
 	if err != nil {
 		return nil, err
 	}
-	crs := s.content().Course
+	crs := s.content().Default()
 	d := &readerData{Rec: rec, Timeline: timeline(rec, crs)}
 	for i := range rec.Enrollments {
 		if rec.Enrollments[i].Course == crs.Slug {

@@ -1,7 +1,8 @@
 // Package web serves dripcourse's public pages and signed-link actions:
-// the course page and signup form, confirmation, unsubscribe and its undo,
-// reader pacing, view in browser, and the open and click trackers; and the
-// operator's pages under /admin. The public route table is in this file,
+// the catalogue, each course's page and signup form, confirmation,
+// unsubscribe (from one course, or from everything) and its undo, reader
+// pacing, starting the next course, view in browser, and the open and
+// click trackers; and the operator's pages under /admin. The public route table is in this file,
 // the admin's in admin.go; each feature has a small file of its own;
 // errors become HTTP statuses in one place (errors.go, and admin_errors.go
 // for the admin pages).
@@ -104,8 +105,11 @@ func (s *Server) publicRoutes(r chi.Router) {
 		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
 
-	r.Get("/", s.coursePage)
-	r.With(s.perIP("signup", s.Limits.Signup), s.sameSite).Post("/subscribe", s.subscribe)
+	r.Get("/", s.home)
+	r.Get(links.PathCourses+"/{slug}", s.coursePage)
+	signup := r.With(s.perIP("signup", s.Limits.Signup), s.sameSite)
+	signup.Post("/subscribe", s.subscribe)
+	signup.Post(links.PathCourses+"/{slug}/subscribe", s.subscribeCourse)
 	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
@@ -117,6 +121,8 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Post(links.PathNext+"/{token}", s.next)
 	r.Get(links.PathPause+"/{token}", s.pausePage)
 	r.Post(links.PathPause+"/{token}", s.pause)
+	r.Get(links.PathEnroll+"/{token}", s.enrollPage)
+	r.Post(links.PathEnroll+"/{token}", s.enroll)
 	r.Get(links.PathView+"/{token}", s.view)
 	r.Get(links.PathOpen+"/{token}", s.open)
 	r.Head(links.PathOpen+"/{token}", s.open)
