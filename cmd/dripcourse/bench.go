@@ -21,7 +21,7 @@ import (
 type benchOptions struct {
 	readers, connections, courses int
 	signups, signupClients        int
-	idle, instances               int
+	idle, instances, imports      int
 	smtp, database, cpuprofile    string
 	// serverDelay is text: benchServer checks it, together with --smtp.
 	serverDelay string
@@ -45,6 +45,7 @@ func declareBench(fs *flag.FlagSet) action {
 	fs.IntVar(&o.idle, "idle", 0, "instead, time passes with nothing due over this many readers (e.g. 1000000)")
 	fs.StringVar(&o.database, "database", "", "a postgres:// URL: run on a throwaway schema there instead of SQLite")
 	fs.IntVar(&o.instances, "instances", 1, "instances sharing the database (PostgreSQL only), each with its own pool and connections")
+	fs.IntVar(&o.imports, "import", 0, "instead, time the import command on a file of this many new readers (e.g. 100000), with and without --confirmed")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)")
 	return func(ctx context.Context, e *env) error { return cmdBench(ctx, e, o) }
 }
@@ -77,7 +78,7 @@ func (o *benchOptions) check() error {
 		name     string
 		n, least int
 	}{{"readers", o.readers, 1}, {"connections", o.connections, 1}, {"courses", o.courses, 1}, {"signups", o.signups, 0},
-		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}} {
+		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}, {"import", o.imports, 0}} {
 		if c.n < c.least {
 			return fmt.Errorf("--%s %d: want a whole number of at least %d", c.name, c.n, c.least)
 		}
@@ -97,6 +98,9 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if o.imports > 0 {
+		return benchImport(ctx, e, dir, o.imports)
+	}
 	smtpURL, stop, err := benchServer(o.smtp, o.serverDelay)
 	if err != nil {
 		return err

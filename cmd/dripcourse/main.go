@@ -90,7 +90,7 @@ func commands() []command {
 		{"send", "[--now RFC3339]", "run one dispatch pass and exit, as if the time were --now; from cron, run it at least once in every send window (every 15 minutes)", sendCommand},
 		{"check", "", "load the lessons and templates and report every problem as file:line: message", checkCommand},
 		{"schedule", "", "what is due over the next 7 days, per day and lesson", plain(cmdSchedule)},
-		{"stats", "[--json]", "per lesson: sent, failed, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
+		{"stats", "[--json]", "per lesson: sent, failed, skipped, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
 		{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", plain(cmdSubscriber)},
 		{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", importCommand},
 		{"export", "", "write every reader as CSV to standard output", plain(cmdExport)},

@@ -13,7 +13,9 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/web"
 )
@@ -124,10 +126,13 @@ func (a *app) webServer() *http.Server {
 	if err := a.setupAdmin(context.Background()); err != nil {
 		a.log.Error("admin password could not be set up: /admin refuses every login until it is", "err", err)
 	}
+	box, _ := a.sender.(*mailer.Outbox) // nil when mail goes to an SMTP server
+	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
+		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,
 		MaxConfirmationsPerHour: a.cfg.MaxConfirmationsPerHour, TrustedProxies: a.cfg.TrustedProxies,
-		Sender: a.sender, OutboxDir: a.outboxDir(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
+		Admin: adm.Handler(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
 		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL)}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10,

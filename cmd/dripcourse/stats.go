@@ -92,7 +92,7 @@ func (a *app) stats(ctx context.Context) (*statsReport, error) {
 
 func printStats(w io.Writer, rep *statsReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lesson\tsent\tfailed\tbounced\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
+	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
 	pct := func(n, of int) string {
 		if of == 0 {
 			return fmt.Sprintf("%d", n)
@@ -104,7 +104,7 @@ func printStats(w io.Writer, rep *statsReport) {
 		if l.Removed {
 			name += " (removed)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, l.Sent, pct(l.Failed, l.Sent+l.Failed), pct(l.Bounced, l.Sent+l.Failed),
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, l.Sent, pct(l.Failed, l.Sent+l.Failed), l.Skipped, pct(l.Bounced, l.Sent+l.Failed),
 			pct(l.HumanOpens, l.Sent), pct(l.MachineOpens, l.Sent), pct(l.HumanClicks, l.Sent), pct(l.Unsubscribes, l.Sent))
 	}
 	tw.Flush()

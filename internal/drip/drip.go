@@ -102,6 +102,9 @@ const (
 	DeliverySent    DeliveryStatus = "sent"
 	DeliveryRetry   DeliveryStatus = "retry"
 	DeliveryFailed  DeliveryStatus = "failed"
+	// DeliverySkipped is a lesson the operator moved the reader past: it
+	// was never sent and never will be, and it is no failed send.
+	DeliverySkipped DeliveryStatus = "skipped"
 )
 
 // Delivery is the durable record of one lesson for one enrollment. The pair

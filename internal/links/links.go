@@ -36,6 +36,12 @@ func CoursePath(slug string) string { return PathCourses + "/" + slug }
 // SignupPath is where the form of the course with slug posts.
 func SignupPath(slug string) string { return CoursePath(slug) + "/subscribe" }
 
+// TestReader is the reader of the links in test messages (the admin's
+// "Send me a test"): an ID no reader ever has, since IDs start at 1. The
+// public pages answer its links with a page that says the message was a
+// test, instead of looking for a reader who does not exist.
+const TestReader int64 = 0
+
 // Lifetimes of each kind of link. Confirmation links are short-lived by
 // design; links in lessons must outlive the course by a wide margin, since
 // readers keep emails and unsubscribe from old ones. The undo of an

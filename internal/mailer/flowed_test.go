@@ -196,3 +196,26 @@ func TestHTMLPartIsNotStuffed(t *testing.T) {
 		t.Error("HTML part was space-stuffed")
 	}
 }
+
+// TestUnflow reads a flowed part back as a mail client shows it: the
+// stuffing gone, soft breaks joined within one quote depth, the
+// signature separator and hard breaks kept.
+func TestUnflow(t *testing.T) {
+	m := &mailer.Message{FromAddr: "a@example.test", ToAddr: "b@example.test", Subject: "s", MessageID: "u@example.test", Text: flowedText}
+	_, wire := plainTextPart(t, m)
+	want := "A paragraph that goes on after a soft break.\n" +
+		"From here on, a line a mailbox would mangle.\n" +
+		"    indented code\n" +
+		"> a quote that goes on\n" +
+		"-- \n" +
+		"The signature\n"
+	if got := mailer.Unflow(wire, false); got != want {
+		t.Errorf("Unflow =\n%q\nwant\n%q", got, want)
+	}
+	if got := mailer.Unflow("one \r\ntwo\r\n", true); got != "onetwo\n" {
+		t.Errorf("Unflow with DelSp = %q, want the soft break's space gone", got)
+	}
+	if got := mailer.Unflow("> quoted \r\nnot quoted\r\n", false); got != "> quoted \nnot quoted\n" {
+		t.Errorf("a soft break into another quote depth was joined: %q", got)
+	}
+}

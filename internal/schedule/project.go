@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
@@ -47,6 +48,29 @@ func Project(c *course.Course, a Reader, until time.Time) []Planned {
 		}
 		due = dueAfter(c, a, due, next)
 	}
+}
+
+// nextDelay is the delay of the lesson that would follow received, or 0.
+func nextDelay(c *course.Course, received []drip.Received) time.Duration {
+	if l := NextLesson(c, received); l != nil {
+		return l.Delay
+	}
+	return 0
+}
+
+// DueWeek is how far ahead `dripcourse schedule` and the admin's
+// dashboard look: DueByDay from now to now plus DueWeek.
+const DueWeek = 7 * 24 * time.Hour
+
+// DueSummary totals what DueByDay found, and says it in the words the
+// schedule command and the dashboard share.
+func DueSummary(counts map[string]map[string]int, readers int) (total int, words string) {
+	for _, day := range counts {
+		for _, n := range day {
+			total += n
+		}
+	}
+	return total, fmt.Sprintf("%d lessons due over the next 7 days for %d active readers", total, readers)
 }
 
 // DueByDay counts the lessons readers are expected to get from now until

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // Start is when a reader who joins course c at at (confirming their
@@ -27,4 +28,20 @@ func Start(c *course.Course, timezone string, at time.Time) time.Time {
 // (store.DB.ResumeEnrollment).
 func Resume(c *course.Course, timezone string, at time.Time) time.Time {
 	return WindowOf(c).NextOpen(at, Zone(timezone, c.Timezone))
+}
+
+// Unpause is when a reader whose own pause (their "pause a week" link) is
+// ended early gets the next lesson: when it would have come had they not
+// paused, the lesson's delay after the last one sent, and no earlier
+// than their next send window.
+func Unpause(c *course.Course, timezone string, received []drip.Received, lastSent, at time.Time) time.Time {
+	due := Resume(c, timezone, at)
+	if lastSent.IsZero() {
+		return due
+	}
+	natural := WindowOf(c).NextDue(lastSent, nextDelay(c, received), Zone(timezone, c.Timezone))
+	if natural.After(due) {
+		return natural
+	}
+	return due
 }

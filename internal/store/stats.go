@@ -14,6 +14,7 @@ type LessonStats struct {
 	Slug          string `json:"slug"`
 	Sent          int    `json:"sent"`
 	Failed        int    `json:"failed"`
+	Skipped       int    `json:"skipped"` // moved past by the operator: never sent, never failed
 	Bounced       int    `json:"bounced"`
 	HumanOpens    int    `json:"human_opens"`
 	MachineOpens  int    `json:"machine_opens"`
@@ -79,6 +80,8 @@ func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*Lesso
 			get(slug).Sent += n
 		case drip.DeliveryFailed:
 			get(slug).Failed += n
+		case drip.DeliverySkipped:
+			get(slug).Skipped += n
 		}
 		return nil
 	}, args...)
@@ -137,29 +140,6 @@ func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.S
 	return readers, nil
 }
 
-// EnrollmentCounts counts the enrollments of each course by status:
-// course -> status -> count. It reads the enrollments_course index only.
-func (db *DB) EnrollmentCounts(ctx context.Context) (map[string]map[drip.EnrollmentStatus]int, error) {
-	out := map[string]map[drip.EnrollmentStatus]int{}
-	err := db.eachRow(ctx, "SELECT course, status, count(*) FROM enrollments GROUP BY course, status", func(scan func(...any) error) error {
-		var course string
-		var st drip.EnrollmentStatus
-		var n int
-		if err := scan(&course, &st, &n); err != nil {
-			return err
-		}
-		if out[course] == nil {
-			out[course] = map[drip.EnrollmentStatus]int{}
-		}
-		out[course][st] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: enrollment counts: %w", err)
-	}
-	return out, nil
-}
-
 func pick(machine bool, human, mach, n int) (int, int) {
 	if machine {
 		return human, mach + n
@@ -201,4 +181,24 @@ func (db *DB) eachRow(ctx context.Context, query string, fn func(scan func(...an
 		}
 	}
 	return rows.Err()
+}
+
+// EnrollmentCounts returns how many readers of course are in each
+// enrollment status: all but the pending ones started the course, and
+// the completed ones finished it.
+func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, error) {
+	counts := map[drip.EnrollmentStatus]int{}
+	err := db.eachRow(ctx, "SELECT status, count(*) FROM enrollments WHERE course = ? GROUP BY status", func(scan func(...any) error) error {
+		var status string
+		var n int
+		if err := scan(&status, &n); err != nil {
+			return err
+		}
+		counts[drip.EnrollmentStatus(status)] = n
+		return nil
+	}, course)
+	if err != nil {
+		return nil, fmt.Errorf("store: enrollment counts: %w", err)
+	}
+	return counts, nil
 }

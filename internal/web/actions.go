@@ -9,6 +9,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/token"
@@ -34,6 +35,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, p token.Purpose)
 	c, err := s.Links.Signer().Verify(chi.URLParam(r, "token"), p, s.Now())
 	if err != nil {
 		s.fail(w, r, err)
+		return c, false
+	}
+	if c.Subscriber == links.TestReader {
+		s.testLink(w, r)
 		return c, false
 	}
 	return c, true

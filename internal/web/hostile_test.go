@@ -136,8 +136,8 @@ func TestRedactPath(t *testing.T) {
 		{"/admin/readers/42", "/admin/readers/42"},
 		{"/" + tok + "/" + tok, "/AgEBjsSy…/AgEBjsSy…"},
 	} {
-		if got := redactPath(c.in); got != c.want {
-			t.Errorf("redactPath(%q) = %q, want %q", c.in, got, c.want)
+		if got := RedactPath(c.in); got != c.want {
+			t.Errorf("RedactPath(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -2,10 +2,11 @@
 // the catalogue, each course's page and signup form, confirmation,
 // unsubscribe (from one course, or from everything) and its undo, reader
 // pacing, starting the next course, view in browser, and the open and
-// click trackers; and the operator's pages under /admin. The public route table is in this file,
-// the admin's in admin.go; each feature has a small file of its own;
-// errors become HTTP statuses in one place (errors.go, and admin_errors.go
-// for the admin pages).
+// click trackers. The route table is in this file, and each feature has a
+// small file of its own; errors become HTTP statuses in one table
+// (errors.go), which the admin's pages share. The operator's pages
+// (package admin) are mounted under /admin as a handler the server is
+// given, so web never imports them.
 //
 // Nothing that changes state happens on a GET: every link in an email
 // opens a page with a button, and only the button's POST acts, so mail
@@ -24,7 +25,6 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/links"
-	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/metrics"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -55,12 +55,10 @@ type Server struct {
 	TrustedProxies []string
 	// Ready reports whether the service can take traffic, for /readyz.
 	Ready func() error
-	// Sender sends the test lessons asked for on the admin pages: the
-	// dispatcher's own sender, so a test goes the way lessons go.
-	Sender mailer.Sender
-	// OutboxDir is the directory the outbox sender writes to, shown on
-	// the admin's outbox page; empty when mail goes to an SMTP server.
-	OutboxDir string
+	// Admin, when set, serves everything under /admin, behind the same
+	// request IDs, logs, panic recovery and security headers as the
+	// public pages. It sets its own body limits.
+	Admin http.Handler
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
 	// LimitCounter, when set, counts requests against Limits; instances
@@ -75,9 +73,8 @@ type Server struct {
 	MetricsToken    string
 	MetricsLoopback bool
 
-	admin       *adminState // built by Handler
-	unavailable logOnce     // database faults are logged once, not per request
-	capLog      logOnce     // so is reaching MaxConfirmationsPerHour
+	faults Faults  // database faults are logged once, not per request
+	capLog logOnce // reaching MaxConfirmationsPerHour is logged once a minute
 
 	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
 }
@@ -90,9 +87,9 @@ func (s *Server) Handler() http.Handler {
 	r.Use(middleware.RequestID, s.clientIP(), s.logRequests, s.recoverer, securityHeaders)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
-	// The admin sets its own body limits: its CSV import takes more than
-	// MaxBody.
-	r.Mount("/admin", s.adminRoutes())
+	if s.Admin != nil {
+		r.Mount("/admin", s.Admin)
+	}
 	r.Group(s.publicRoutes)
 	return r
 }
@@ -101,6 +98,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Use(middleware.RequestSize(MaxBody))
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
+	r.Get("/favicon.ico", s.faviconICO)
 	if s.Metrics != nil {
 		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
