@@ -230,7 +230,7 @@ func (b *bounceHarness) bounceEvents(email string) int {
 func TestBounceRatesWarn(t *testing.T) {
 	b := newBounceHarness(t)
 	ctx := context.Background()
-	slug := b.app.lib.Content().Course.Slug
+	slug := b.app.lib.Content().Default().Slug
 	if err := b.app.db.SeedDue(ctx, slug, 100, b.clock.Now().Add(-time.Minute), func(i int) string { return fmt.Sprintf("s%03d@example.org", i) }); err != nil {
 		t.Fatal(err)
 	}

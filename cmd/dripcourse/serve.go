@@ -69,7 +69,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Course.Title)
+	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Default().Title)
 
 	// The pass's own context ends on shutdown, so it stops claiming; the
 	// message in flight still finishes and is recorded.

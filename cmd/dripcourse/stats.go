@@ -88,7 +88,7 @@ func (a *app) stats(ctx context.Context) (*statsReport, error) {
 			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
 			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
 	}
-	for _, l := range a.lib.Content().Course.Lessons {
+	for _, l := range a.lib.Content().Default().Lessons {
 		s := byslug[l.Slug]
 		if s == nil {
 			s = &store.LessonStats{Slug: l.Slug}

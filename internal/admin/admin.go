@@ -227,7 +227,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Nonce = web.Nonce(r)
-	p.Course = s.content().Course.Title
+	p.Course = s.content().Default().Title
 	p.Menu = s.signedIn(r)
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("done")]

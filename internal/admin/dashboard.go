@@ -58,9 +58,11 @@ func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
 		d.Readers = append(d.Readers, statusCount{st, readers[st]})
 		d.Total += readers[st]
 	}
-	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Course.Slug)
-	for _, n := range enrolled {
-		d.Started += n
+	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Default().Slug)
+	for st, n := range enrolled {
+		if st != drip.EnrollPending { // waiting to confirm: not started
+			d.Started += n
+		}
 	}
 	d.Completed = enrolled[drip.EnrollCompleted]
 	return err
@@ -68,11 +70,11 @@ func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
 
 // fillFunnel fills the funnel and its table, in course order.
 func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
-	stats, _, err := s.DB.Stats(ctx)
+	stats, _, err := s.DB.CourseStats(ctx, s.content().Default().Slug)
 	if err != nil {
 		return err
 	}
-	for _, l := range s.content().Course.Lessons {
+	for _, l := range s.content().Default().Lessons {
 		line := funnelLine{Number: l.Number, Title: l.Title}
 		if st := stats[l.Slug]; st != nil {
 			line.LessonStats = *st
@@ -99,14 +101,14 @@ func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
 // fillDue charts what is due over the next week: the projection of
 // `dripcourse schedule` (schedule.DueByDay), so the two always agree.
 func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
-	crs, now := s.content().Course, s.Now().UTC()
+	crs, now := s.content().Default(), s.Now().UTC()
 	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}
 	readers := make([]schedule.Reader, len(active))
 	for i, a := range active {
-		readers[i] = schedule.Reader{Timezone: a.Timezone, NextDue: a.NextDue, Received: a.Received}
+		readers[i] = schedule.Reader{Timezone: a.Timezone, Joined: a.Joined, NextDue: a.NextDue, Received: a.Received}
 	}
 	until := now.Add(schedule.DueWeek)
 	counts := schedule.DueByDay(crs, readers, now, until)

@@ -61,7 +61,7 @@ func (db *DB) applyReport(ctx context.Context, tx *sql.Tx, in ReportIn, m report
 	if err != nil {
 		return out, err
 	}
-	ev := drip.Event{SubscriberID: m.sub, DeliveryID: m.delivery, Kind: kind, Detail: reportDetail(in, out), At: reportTime(in)}
+	ev := drip.Event{SubscriberID: m.sub, DeliveryID: m.delivery, Kind: kind, Detail: reportDetail(in, out), At: reportTime(in), Course: m.course}
 	return out, insertEvent(ctx, tx, ev, m.slug)
 }
 
@@ -143,7 +143,6 @@ func (r *lockedReader) suppress(ctx context.Context, tx *sql.Tx, status drip.Sta
 		args []any
 	}{
 		{"UPDATE subscribers SET status = ?, suppressed_by = ?, unsubscribed_at = " + unsubscribed + " WHERE id = ?", args},
-		{"UPDATE enrollments SET status = 'stopped' WHERE subscriber_id = ? AND status IN ('active', 'paused')", []any{r.id}},
 		{"UPDATE confirmations SET status = 'dropped' WHERE subscriber_id = ? AND status = 'queued'", []any{r.id}},
 		{"INSERT INTO suppressions (email_hash, reason, created_at) VALUES (?, ?, ?) ON CONFLICT (email_hash) DO NOTHING",
 			[]any{EmailHash(r.email), string(status), unix(at)}},
@@ -152,7 +151,7 @@ func (r *lockedReader) suppress(ctx context.Context, tx *sql.Tx, status drip.Sta
 			return false, err
 		}
 	}
-	return true, nil
+	return true, stopEnrollments(ctx, tx, r.id, at)
 }
 
 // softBounce counts a soft bounce: the run of soft-bounced messages it

@@ -75,7 +75,7 @@ type ReportOut struct {
 // when known, or why nothing.
 type reportMatch struct {
 	sub, delivery, confirmation int64
-	slug, by, why               string
+	slug, course, by, why       string
 }
 
 // RecordReport matches a report to the message and reader it is about,
@@ -185,10 +185,10 @@ func matchReport(ctx context.Context, q queryer, in ReportIn) (reportMatch, erro
 	case in.BadToken:
 		return reportMatch{why: "its return address carries a token that does not verify"}, nil
 	case in.Lesson > 0:
-		return byRow(ctx, q, "SELECT subscriber_id, id, slug FROM deliveries WHERE id = ?", in.Lesson, false,
+		return byRow(ctx, q, "SELECT d.subscriber_id, d.id, d.slug, e.course FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.id = ?", in.Lesson, false,
 			fmt.Sprintf("its token names lesson delivery %d, which is no longer held", in.Lesson))
 	case in.Confirmation > 0:
-		return byRow(ctx, q, "SELECT subscriber_id, id, '' FROM confirmations WHERE id = ?", in.Confirmation, true,
+		return byRow(ctx, q, "SELECT subscriber_id, id, '', course FROM confirmations WHERE id = ?", in.Confirmation, true,
 			fmt.Sprintf("its token names confirmation email %d, which is no longer held", in.Confirmation))
 	}
 	if in.MessageID != "" {
@@ -196,8 +196,8 @@ func matchReport(ctx context.Context, q queryer, in ReportIn) (reportMatch, erro
 			query string
 			conf  bool
 		}{
-			{"SELECT subscriber_id, id, slug FROM deliveries WHERE message_id = ? ORDER BY id LIMIT 1", false},
-			{"SELECT subscriber_id, id, '' FROM confirmations WHERE message_id = ? ORDER BY id LIMIT 1", true},
+			{"SELECT d.subscriber_id, d.id, d.slug, e.course FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.message_id = ? ORDER BY d.id LIMIT 1", false},
+			{"SELECT subscriber_id, id, '', course FROM confirmations WHERE message_id = ? ORDER BY id LIMIT 1", true},
 		} {
 			m, err := byRow(ctx, q, c.query, in.MessageID, c.conf, "")
 			if err != nil || m.sub != 0 {
@@ -223,7 +223,7 @@ func matchReport(ctx context.Context, q queryer, in ReportIn) (reportMatch, erro
 func byRow(ctx context.Context, q queryer, query string, arg any, conf bool, why string) (reportMatch, error) {
 	var m reportMatch
 	var id int64
-	err := q.QueryRowContext(ctx, query, arg).Scan(&m.sub, &id, &m.slug)
+	err := q.QueryRowContext(ctx, query, arg).Scan(&m.sub, &id, &m.slug, &m.course)
 	if errors.Is(err, sql.ErrNoRows) {
 		return reportMatch{why: why}, nil
 	}

@@ -1,11 +1,12 @@
 // Package web serves dripcourse's public pages and signed-link actions:
-// the course page and signup form, confirmation, unsubscribe and its undo,
-// reader pacing, view in browser, and the open and click trackers. The
-// route table is in this file, and each feature has a small file of its
-// own; errors become HTTP statuses in one table (errors.go), which the
-// admin's pages share. The operator's pages (package admin) are mounted
-// under /admin as a handler the server is given, so web never imports
-// them.
+// the catalogue, each course's page and signup form, confirmation,
+// unsubscribe (from one course, or from everything) and its undo, reader
+// pacing, starting the next course, view in browser, and the open and
+// click trackers. The route table is in this file, and each feature has a
+// small file of its own; errors become HTTP statuses in one table
+// (errors.go), which the admin's pages share. The operator's pages
+// (package admin) are mounted under /admin as a handler the server is
+// given, so web never imports them.
 //
 // Nothing that changes state happens on a GET: every link in an email
 // opens a page with a button, and only the button's POST acts, so mail
@@ -122,8 +123,11 @@ func (s *Server) publicRoutes(r chi.Router) {
 		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
 
-	r.Get("/", s.coursePage)
-	r.With(s.perIP("signup", s.Limits.Signup), s.sameSite).Post("/subscribe", s.subscribe)
+	r.Get("/", s.home)
+	r.Get(links.PathCourses+"/{slug}", s.coursePage)
+	signup := r.With(s.perIP("signup", s.Limits.Signup), s.sameSite)
+	signup.Post("/subscribe", s.subscribe)
+	signup.Post(links.PathCourses+"/{slug}/subscribe", s.subscribeCourse)
 	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
@@ -135,6 +139,8 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Post(links.PathNext+"/{token}", s.next)
 	r.Get(links.PathPause+"/{token}", s.pausePage)
 	r.Post(links.PathPause+"/{token}", s.pause)
+	r.Get(links.PathEnroll+"/{token}", s.enrollPage)
+	r.Post(links.PathEnroll+"/{token}", s.enroll)
 	r.Get(links.PathView+"/{token}", s.view)
 	r.Get(links.PathOpen+"/{token}", s.open)
 	r.Head(links.PathOpen+"/{token}", s.open)
