@@ -11,16 +11,14 @@ import (
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
-// checkAgainstLive prints the effect of the on-disk course on current
-// readers: who gets which lesson next, which lessons current readers will
-// skip, and which lessons no current reader will get.
-func checkAgainstLive(ctx context.Context, e *env) error {
-	crs, readers, err := activeReaders(ctx, e)
-	if err != nil {
-		return err
-	}
-	printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
-	return nil
+// checkAgainstLive prints the effect of the on-disk courses (the one
+// slug names, or each in turn) on current readers: who gets which lesson
+// next, which lessons current readers will skip, and which lessons no
+// current reader will get.
+func checkAgainstLive(ctx context.Context, e *env, slug string) error {
+	return eachCourseReaders(ctx, e, slug, func(crs *course.Course, readers []schedule.Reader) {
+		printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
+	})
 }
 
 func printLiveEffect(w io.Writer, crs *course.Course, ef schedule.Effect) {
