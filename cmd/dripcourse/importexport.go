@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/dripcourse/dripcourse/internal/admin"
 )
@@ -58,7 +57,7 @@ func cmdImport(ctx context.Context, e *env, file string, o importOpts) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	a, err := openApp(ctx, e.cfg, quietLogger(e), time.Now)
+	a, err := openApp(ctx, e.cfg, quietLogger(e), e.now)
 	if err != nil {
 		return err
 	}
