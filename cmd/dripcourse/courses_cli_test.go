@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store/pgtest"
 )
 
 // The built-in lessons hold two courses, in catalogue order.
@@ -20,19 +21,57 @@ const (
 	trust   = "rebuilding-trust" // the default course: it leads to breakup
 )
 
+// courseCLI is a harness with the settings every command of a test gets
+// (the PostgreSQL database, when the test runs on one).
+type courseCLI struct {
+	*harness
+	env map[string]string
+}
+
+func (h *courseCLI) run(args ...string) (string, error) {
+	h.t.Helper()
+	return h.cli(h.env, args...)
+}
+
+// severalCoursesChecks run on SQLite and on PostgreSQL, each on its own
+// twoCourses.
+var severalCoursesChecks = []struct {
+	name string
+	fn   func(*testing.T, *courseCLI)
+}{
+	{"export", checkExportSeveralCourses}, {"import --course", checkImportCourseFlag}, {"stats", checkStatsSeveralCourses},
+	{"stats --course --json", checkStatsCourseJSONKeepsItsShape}, {"schedule and check", checkScheduleAndCheckSeveralCourses},
+	{"subscriber", checkSubscriberSeveralCourses},
+}
+
+func TestSeveralCoursesCLI(t *testing.T) {
+	for _, c := range severalCoursesChecks {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, twoCourses(t, nil)) })
+	}
+}
+
+func TestSeveralCoursesCLIOnPostgres(t *testing.T) {
+	pgtest.URL(t)
+	for _, c := range severalCoursesChecks {
+		t.Run(c.name, func(t *testing.T) {
+			c.fn(t, twoCourses(t, map[string]string{"DRIP_DATABASE_URL": pgtest.Fresh(t)}))
+		})
+	}
+}
+
 // twoCourses is a harness on the built-in set with readers imported into
 // both courses by the course column: ann takes both, bob the second,
 // cat names no course and so gets the default. Each has had lesson 1.
-func twoCourses(t *testing.T) *harness {
+func twoCourses(t *testing.T, env map[string]string) *courseCLI {
 	t.Helper()
-	h := newHarness(t, nil)
+	h := &courseCLI{newHarness(t, env), env}
 	file := writeCSV(t, "email,name,timezone,course\n"+
 		"ann@example.com,Ann,Europe/London,rebuilding-trust\n"+
 		"ann@example.com,Ann,Europe/London,After-The-Breakup\n"+
 		"bob@example.com,Bob,UTC,after-the-breakup\n"+
 		"cat@example.com,,UTC,\n"+
 		"dan@example.com,,UTC,no-such-course\n")
-	out, err := h.cli(nil, "import", file, "--confirmed")
+	out, err := h.run("import", file, "--confirmed")
 	var ec exitCode
 	if !errors.As(err, &ec) || ec != 1 {
 		t.Fatalf("import with an unknown course: %v, want exit status 1\n%s", err, out)
@@ -85,11 +124,11 @@ func (h *harness) enrollments(email string) map[string]drip.EnrollmentStatus {
 	return out
 }
 
-// mustFailOneLine runs a command that must fail with one line naming
-// every course.
-func (h *harness) mustFailOneLine(want string, args ...string) {
+// mustFailOneLine runs a command that must fail with one line holding
+// want.
+func (h *courseCLI) mustFailOneLine(want string, args ...string) {
 	h.t.Helper()
-	out, err := h.cli(nil, args...)
+	out, err := h.run(args...)
 	if err == nil {
 		h.t.Fatalf("%v succeeded:\n%s", args, out)
 	}
@@ -100,9 +139,8 @@ func (h *harness) mustFailOneLine(want string, args ...string) {
 
 const unknownSlug = `unknown course "nope": the courses here are after-the-breakup, rebuilding-trust`
 
-func TestExportSeveralCourses(t *testing.T) {
-	h := twoCourses(t)
-	out, err := h.cli(nil, "export")
+func checkExportSeveralCourses(t *testing.T, h *courseCLI) {
+	out, err := h.run("export")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +161,7 @@ func TestExportSeveralCourses(t *testing.T) {
 	if len(rows) != 5 {
 		t.Errorf("export has %d rows, want a header and one per enrollment (4):\n%s", len(rows), out)
 	}
-	one, err := h.cli(nil, "export", "--course", breakup)
+	one, err := h.run("export", "--course", breakup)
 	if err != nil || strings.Count(one, "\n") != 3 || !strings.Contains(one, "ann@example.com") || !strings.Contains(one, "bob@example.com") {
 		t.Fatalf("export --course %s should hold its 2 readers: %v\n%s", breakup, err, one)
 	}
@@ -141,12 +179,11 @@ func TestExportSeveralCourses(t *testing.T) {
 	}
 }
 
-func TestImportCourseFlag(t *testing.T) {
-	h := twoCourses(t)
+func checkImportCourseFlag(t *testing.T, h *courseCLI) {
 	// --course (after the file, as one writes it) is the course of the
 	// rows that name none; a row that names one keeps it.
 	file := writeCSV(t, "email,course\neve@example.com\nfay@example.com,rebuilding-trust\n")
-	if out, err := h.cli(nil, "import", file, "--course", breakup, "--confirmed"); err != nil || !strings.Contains(out, "2 added") {
+	if out, err := h.run("import", file, "--course", breakup, "--confirmed"); err != nil || !strings.Contains(out, "2 added") {
 		t.Fatalf("import --course: %v\n%s", err, out)
 	}
 	if e, f := h.enrollments("eve@example.com"), h.enrollments("fay@example.com"); len(e) != 1 || e[breakup] != drip.EnrollActive || len(f) != 1 || f[trust] != drip.EnrollActive {
@@ -163,9 +200,8 @@ func TestImportCourseFlag(t *testing.T) {
 	}
 }
 
-func TestStatsSeveralCourses(t *testing.T) {
-	h := twoCourses(t)
-	out, err := h.cli(nil, "stats")
+func checkStatsSeveralCourses(t *testing.T, h *courseCLI) {
+	out, err := h.run("stats")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +216,7 @@ func TestStatsSeveralCourses(t *testing.T) {
 		t.Errorf("stats counted the two courses' welcome lessons together:\n%s", out)
 	}
 
-	out, err = h.cli(nil, "stats", "--json")
+	out, err = h.run("stats", "--json")
 	var all coursesReport
 	if err != nil || json.Unmarshal([]byte(out), &all) != nil || len(all.Courses) != 2 {
 		t.Fatalf("stats --json: %v\n%s", err, out)
@@ -192,11 +228,10 @@ func TestStatsSeveralCourses(t *testing.T) {
 	h.mustFailOneLine(unknownSlug, "stats", "--course", "nope")
 }
 
-// TestStatsCourseJSONKeepsItsShape: one course's report of several has
+// checkStatsCourseJSONKeepsItsShape: one course's report of several has
 // exactly the keys of a one-course install's, counting that course alone.
-func TestStatsCourseJSONKeepsItsShape(t *testing.T) {
-	h := twoCourses(t)
-	out, err := h.cli(nil, "stats", "--course", breakup, "--json")
+func checkStatsCourseJSONKeepsItsShape(t *testing.T, h *courseCLI) {
+	out, err := h.run("stats", "--course", breakup, "--json")
 	var keys map[string]json.RawMessage
 	if err != nil || json.Unmarshal([]byte(out), &keys) != nil {
 		t.Fatalf("stats --course --json: %v\n%s", err, out)
@@ -211,9 +246,8 @@ func TestStatsCourseJSONKeepsItsShape(t *testing.T) {
 	}
 }
 
-func TestScheduleAndCheckSeveralCourses(t *testing.T) {
-	h := twoCourses(t)
-	out, err := h.cli(nil, "schedule")
+func checkScheduleAndCheckSeveralCourses(t *testing.T, h *courseCLI) {
+	out, err := h.run("schedule")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,28 +258,27 @@ func TestScheduleAndCheckSeveralCourses(t *testing.T) {
 	if !strings.Contains(out[:at], "02 what-ended-it") || !strings.Contains(out[at:], "02 why-trust-breaks") {
 		t.Errorf("each course's lessons should be under its own heading:\n%s", out)
 	}
-	one, err := h.cli(nil, "schedule", "--course", trust)
+	one, err := h.run("schedule", "--course", trust)
 	if err != nil || one != out[at+len("== Rebuilding Trust (rebuilding-trust) ==\n\n"):] {
 		t.Errorf("schedule --course %s should be that course's part, with no heading: %v\n%s", trust, err, one)
 	}
 	h.mustFailOneLine(unknownSlug, "schedule", "--course", "nope")
 
-	out, err = h.cli(nil, "check", "--against-live")
+	out, err = h.run("check", "--against-live")
 	if err != nil || !strings.Contains(out, "ok: 2 courses") || strings.Count(out, "the 2 readers now in the course") != 2 || !strings.Contains(out, "== Rebuilding Trust") {
 		t.Fatalf("check --against-live: %v\n%s", err, out)
 	}
-	out, err = h.cli(nil, "check", "--against-live", "--course", breakup)
+	out, err = h.run("check", "--against-live", "--course", breakup)
 	if err != nil || strings.Contains(out, "==") || !strings.Contains(squeeze(out), "02 what-ended-it 2 2 0") || strings.Contains(out, "why-trust-breaks") {
 		t.Fatalf("check --against-live --course %s: %v\n%s", breakup, err, out)
 	}
 	h.mustFailOneLine(unknownSlug, "check", "--against-live", "--course", "nope")
 }
 
-func TestSubscriberSeveralCourses(t *testing.T) {
-	h := twoCourses(t)
+func checkSubscriberSeveralCourses(t *testing.T, h *courseCLI) {
 	h.mustFailOneLine("ann@example.com takes 2 courses (rebuilding-trust: active, after-the-breakup: active): add --course SLUG to say which",
 		"subscriber", "pause", "ann@example.com")
-	out, err := h.cli(nil, "subscriber", "pause", "ann@example.com", "--course", breakup)
+	out, err := h.run("subscriber", "pause", "ann@example.com", "--course", breakup)
 	if err != nil || !strings.HasPrefix(out, "ann@example.com: paused in after-the-breakup;") {
 		t.Fatalf("pause --course: %v\n%s", err, out)
 	}
@@ -253,14 +286,14 @@ func TestSubscriberSeveralCourses(t *testing.T) {
 		t.Fatalf("after pausing one course, ann's courses are %v", got)
 	}
 	// bob takes one course: no --course needed.
-	if out, err := h.cli(nil, "subscriber", "pause", "bob@example.com"); err != nil || !strings.HasPrefix(out, "bob@example.com: paused in after-the-breakup;") {
+	if out, err := h.run("subscriber", "pause", "bob@example.com"); err != nil || !strings.HasPrefix(out, "bob@example.com: paused in after-the-breakup;") {
 		t.Fatalf("pause of a one-course reader: %v\n%s", err, out)
 	}
 	h.mustFailOneLine("bob@example.com is not a reader of rebuilding-trust (after-the-breakup: paused)",
 		"subscriber", "resume", "--course", trust, "bob@example.com")
 	h.mustFailOneLine(unknownSlug, "subscriber", "resume", "bob@example.com", "--course", "nope")
 	h.mustFailOneLine("put settings first", "subscriber", "resume", "bob@example.com", "--data", "elsewhere")
-	if out, err := h.cli(nil, "subscriber", "resume", "--course", breakup, "ann@example.com"); err != nil || !strings.HasPrefix(out, "ann@example.com: active in after-the-breakup;") {
+	if out, err := h.run("subscriber", "resume", "--course", breakup, "ann@example.com"); err != nil || !strings.HasPrefix(out, "ann@example.com: active in after-the-breakup;") {
 		t.Fatalf("resume --course: %v\n%s", err, out)
 	}
 	if got := h.enrollments("ann@example.com"); got[breakup] != drip.EnrollActive || got[trust] != drip.EnrollActive {

@@ -27,15 +27,14 @@ func (im *Importer) rowCourse(c importColumns, rec []string) (*course.Course, st
 	if slug == "" || slug == im.Course.Slug {
 		return im.Course, ""
 	}
-	set := im.Set
-	if set == nil {
-		set = course.NewSet(im.Course)
+	if im.Set == nil {
+		return nil, fmt.Sprintf("the row's course %q is not %s, the course this import is for", clip(slug, 64), im.Course.Slug)
 	}
-	if crs, ok := set.Course(slug); ok {
+	if crs, ok := im.Set.Course(slug); ok {
 		return crs, ""
 	}
-	slugs := make([]string, len(set.Courses))
-	for i, c := range set.Courses {
+	slugs := make([]string, len(im.Set.Courses))
+	for i, c := range im.Set.Courses {
 		slugs[i] = c.Slug
 	}
 	return nil, fmt.Sprintf("unknown course %q: the courses here are %s", clip(slug, 64), strings.Join(slugs, ", "))
