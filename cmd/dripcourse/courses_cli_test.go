@@ -79,6 +79,7 @@ func twoCourses(t *testing.T, env map[string]string) *courseCLI {
 	for _, want := range []string{
 		file + `:6: unknown course "no-such-course": the courses here are after-the-breakup, rebuilding-trust`,
 		"3 added, 0 already present, 0 suppressed, 1 bad rows, 1 readers already present enrolled in a further course",
+		"Rows that name no course went to the default course, rebuilding-trust",
 	} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("import output lacks %q:\n%s", want, out)
@@ -183,7 +184,7 @@ func checkImportCourseFlag(t *testing.T, h *courseCLI) {
 	// --course (after the file, as one writes it) is the course of the
 	// rows that name none; a row that names one keeps it.
 	file := writeCSV(t, "email,course\neve@example.com\nfay@example.com,rebuilding-trust\n")
-	if out, err := h.run("import", file, "--course", breakup, "--confirmed"); err != nil || !strings.Contains(out, "2 added") {
+	if out, err := h.run("import", file, "--course", breakup, "--confirmed"); err != nil || !strings.Contains(out, "2 added") || strings.Contains(out, "default course") {
 		t.Fatalf("import --course: %v\n%s", err, out)
 	}
 	if e, f := h.enrollments("eve@example.com"), h.enrollments("fay@example.com"); len(e) != 1 || e[breakup] != drip.EnrollActive || len(f) != 1 || f[trust] != drip.EnrollActive {

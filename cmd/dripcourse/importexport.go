@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -70,12 +71,9 @@ func cmdImport(ctx context.Context, e *env, file string, o importOpts) error {
 	im := &admin.Importer{DB: a.db, Course: crs, Set: ct.Set, Now: a.now, Confirmed: o.confirmed}
 	rep, err := im.Import(ctx, f)
 	if rep != nil {
-		for _, n := range rep.Notes {
-			fmt.Fprintf(e.stdout, "%s:%d: %s\n", file, n.Line, n.Text)
-		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", file, rep.Summary())
-		if rep.Added > 0 && !o.confirmed {
-			fmt.Fprintln(e.stdout, "Each new reader gets a confirmation email with the next dispatch pass (serve, or dripcourse send).")
+		printImport(e.stdout, file, rep, o.confirmed)
+		if !ct.Set.Single() && o.course == "" {
+			fmt.Fprintf(e.stdout, "Rows that name no course went to the default course, %s (--course SLUG names another).\n", crs.Slug)
 		}
 	}
 	if err != nil {
@@ -85,6 +83,18 @@ func cmdImport(ctx context.Context, e *env, file string, o importOpts) error {
 		return exitCode(1)
 	}
 	return nil
+}
+
+// printImport prints an import's report: a line per row not simply
+// added, then the totals.
+func printImport(w io.Writer, file string, rep *admin.ImportReport, confirmed bool) {
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "%s:%d: %s\n", file, n.Line, n.Text)
+	}
+	fmt.Fprintf(w, "%s: %s\n", file, rep.Summary())
+	if rep.Added > 0 && !confirmed {
+		fmt.Fprintln(w, "Each new reader gets a confirmation email with the next dispatch pass (serve, or dripcourse send).")
+	}
 }
 
 // exportCommand declares export's --course.

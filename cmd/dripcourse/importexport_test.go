@@ -95,7 +95,7 @@ func TestImportUsage(t *testing.T) {
 // another batch) is added once, and running the file again adds nothing.
 func TestImportCommandAcrossBatches(t *testing.T) {
 	data := t.TempDir()
-	env := map[string]string{"DRIP_DATA": data}
+	env := map[string]string{"DRIP_DATA": data, "DRIP_LESSONS": "../../lessons/rebuilding-trust"}
 	var csvText strings.Builder
 	csvText.WriteString("email,name\n")
 	for i := range 2*store.ImportBatch + 100 {
