@@ -1,7 +1,9 @@
-// Package admin serves the operator's pages under /admin: the dashboard,
-// the lessons with their previews and test sends, the readers with their
-// timelines and the operator's actions on them (pause, resume, move,
-// unsubscribe, export, erase), bounces and complaints, the outbox, and
+// Package admin serves the operator's pages under /admin: each course's
+// dashboard, and its lessons with their previews and test sends, chosen
+// with a course switcher (courses.go); the readers with their timelines,
+// each of their courses with the operator's actions on it (pause,
+// resume, move, stop), and the actions on the reader as a whole
+// (unsubscribe, export, erase); bounces and complaints, the outbox, and
 // CSV import and export.
 // The route table is in this file; each feature has a small file of its
 // own.

@@ -101,16 +101,22 @@ func (s *Server) enrollment(ctx context.Context, rec *store.ReaderRecord, e *sto
 	if l := schedule.NextLesson(crs, received); l != nil && (es == drip.EnrollActive || es == drip.EnrollPaused) {
 		v.Next = fmt.Sprintf("%d. %s", l.Number, l.Title)
 	}
-	if drip.Status(rec.Subscriber.Status) != drip.StatusActive {
-		return v, nil
+	if drip.Status(rec.Subscriber.Status) == drip.StatusActive {
+		v.offer(rec, e, crs, received, now)
 	}
+	return v, nil
+}
+
+// offer fills in the actions that make sense for an active reader's
+// enrollment e now.
+func (v *enrollmentView) offer(rec *store.ReaderRecord, e *store.EnrollmentRecord, crs *course.Course, received []drip.Received, now time.Time) {
+	es := drip.EnrollmentStatus(e.Status)
 	v.PausedUntil = readerPause(rec, e, now)
 	v.CanPause, v.CanResume = es == drip.EnrollActive, es == drip.EnrollPaused || !v.PausedUntil.IsZero()
 	v.CanStop = es == drip.EnrollActive || es == drip.EnrollPaused
 	if v.CanStop {
 		v.MoveTargets = moveTargets(crs, received)
 	}
-	return v, nil
 }
 
 // progress says how many of the course's lessons the reader was sent.
