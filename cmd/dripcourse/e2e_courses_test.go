@@ -96,8 +96,8 @@ func TestCoursesRunSideBySide(t *testing.T) {
 // sideBySide is what the readers of TestCoursesRunSideBySide do, each at
 // their moment.
 type sideBySide struct {
-	h                            *harness
-	got                          inbox
+	h                             *harness
+	got                           inbox
 	benLeft, catStopped, danMoved bool
 }
 
