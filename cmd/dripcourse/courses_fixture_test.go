@@ -44,7 +44,7 @@ var fixtureCourses = []testCourse{
 	{"b-evening", "slug: evening-notes\ntitle: Evening Notes\ntagline: Three notes to end the day.\n" +
 		"send_window: \"18:00-20:00\"\nfirst_lesson: window\n", []string{"0d", "2d", "3d"}},
 	{"c-winter", "slug: winter-cohort\ntitle: Winter Cohort\ntagline: Everyone starts together.\n" +
-		"send_window: \"07:00-08:00\"\nstart: 2026-12-10\nlate_join: closed\n", []string{"0d", "1d", "2d"}},
+		"send_window: \"07:00-08:00\"\nstart: 2026-12-10\nlate_join: false\n", []string{"0d", "1d", "2d"}},
 }
 
 // writeCourses writes the fixture's lessons directory and returns it.

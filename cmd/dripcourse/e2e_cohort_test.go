@@ -12,7 +12,7 @@ import (
 )
 
 // TestCohortStartsTogether follows a cohort course (start: 2026-12-10,
-// late_join: closed) over real SMTP, a pass every 20 minutes: two readers
+// late_join: false) over real SMTP, a pass every 20 minutes: two readers
 // who confirm nine days early, one in Tokyo and one in Los Angeles, get
 // lesson 1 on the start date in their own 07:00-08:00 window, and each
 // later lesson on the same local day as each other; nothing comes before.
