@@ -163,3 +163,20 @@ func TestSetDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestLateJoinWords: late_join says whether late readers may join, so
+// YAML's true and false say it as well as open and closed.
+func TestLateJoinWords(t *testing.T) {
+	after := time.Date(2027, 1, 12, 0, 0, 0, 0, time.UTC)
+	for word, closed := range map[string]bool{"open": false, "true": false, "closed": true, "false": true} {
+		s, err := course.LoadSet(setFS(map[string]string{
+			"course.yaml": "slug: one\ntitle: One\nstart: 2027-01-11\nlate_join: " + word + "\n", "01-a.md": lesson1,
+		}))
+		if err != nil {
+			t.Fatalf("late_join: %s: %v", word, err)
+		}
+		if got := s.Default().Closed(after); got != closed {
+			t.Errorf("late_join: %s: closed after the start is %v, want %v", word, got, closed)
+		}
+	}
+}
