@@ -95,7 +95,9 @@ func testPublishChecksTheWholeContent(t *testing.T) {
 	}
 }
 
-func TestDraftFromAnOlderVersionConflicts(t *testing.T) { stores(t, testDraftFromAnOlderVersionConflicts) }
+func TestDraftFromAnOlderVersionConflicts(t *testing.T) {
+	stores(t, testDraftFromAnOlderVersionConflicts)
+}
 
 func testDraftFromAnOlderVersionConflicts(t *testing.T) {
 	ctx, db := context.Background(), open(t)
@@ -137,7 +139,9 @@ func testDraftFromAnOlderVersionConflicts(t *testing.T) {
 	}
 }
 
-func TestPublishDraftsRefusesAStaleDraft(t *testing.T) { stores(t, testPublishDraftsRefusesAStaleDraft) }
+func TestPublishDraftsRefusesAStaleDraft(t *testing.T) {
+	stores(t, testPublishDraftsRefusesAStaleDraft)
+}
 
 func testPublishDraftsRefusesAStaleDraft(t *testing.T) {
 	ctx, db := context.Background(), open(t)
