@@ -31,7 +31,7 @@ func cmdCheck(ctx context.Context, e *env, againstLive bool, slug string) error 
 	printCheckOK(e.stdout, ct)
 	if againstLive {
 		fmt.Fprintln(e.stdout)
-		return checkAgainstLive(ctx, e, slug)
+		return checkAgainstLive(ctx, e, ct, slug)
 	}
 	return nil
 }
