@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -46,12 +48,23 @@ func (db *DB) NewRecorder(senders int) *Recorder {
 	if r.journal == nil {
 		// A group never outgrows the window, which bounds what is queued.
 		r.reqs, r.done = make(chan recordReq, senders), make(chan struct{})
+		var wg sync.WaitGroup
+		for range min(senders, committers()) {
+			wg.Go(func() { groupCommit(r.reqs, nil, senders, r.commit) })
+		}
 		go func() {
-			defer close(r.done)
-			groupCommit(r.reqs, nil, senders, r.commit)
+			wg.Wait()
+			close(r.done)
 		}()
 	}
 	return r
+}
+
+func committers() int {
+	if n, err := strconv.Atoi(os.Getenv("DRIP_COMMITTERS")); err == nil {
+		return n
+	}
+	return 1
 }
 
 // recordReq is an outcome waiting for its group commit, and what to tell
