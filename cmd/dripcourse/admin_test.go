@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/store"
-	"github.com/dripcourse/dripcourse/internal/web"
 )
 
 // openWithLog opens the app on data with the given admin password setting,
@@ -54,7 +54,7 @@ func TestAdminPasswordGeneratedOnce(t *testing.T) {
 		t.Fatalf("the second start logged a password:\n%s", log2)
 	}
 	stored, ok, err := b.db.Setting(ctx, store.KeyAdminPasswordHash)
-	if err != nil || !ok || !web.CheckPassword(stored, pw) || strings.Contains(stored, pw) {
+	if err != nil || !ok || !admin.CheckPassword(stored, pw) || strings.Contains(stored, pw) {
 		t.Fatalf("stored hash %q does not check the logged password (or holds it in clear)", stored)
 	}
 }
@@ -83,7 +83,7 @@ func TestAdminPasswordFromEnvironment(t *testing.T) {
 	defer next.Close()
 	next.setupAdmin(ctx)
 	stored, _, _ := next.db.Setting(ctx, store.KeyAdminPasswordHash)
-	if !web.CheckPassword(stored, "second secret") || web.CheckPassword(stored, "first secret") {
+	if !admin.CheckPassword(stored, "second secret") || admin.CheckPassword(stored, "first secret") {
 		t.Fatal("DRIP_ADMIN_PASSWORD did not replace the stored password")
 	}
 	if ok, _ := next.db.AdminSession(ctx, "session", time.Now()); ok {

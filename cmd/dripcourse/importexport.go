@@ -4,12 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/web"
+	"github.com/dripcourse/dripcourse/internal/admin"
 )
 
 // importCommand declares import's --confirmed.
@@ -53,12 +52,12 @@ func cmdImport(ctx context.Context, e *env, confirmed bool) error {
 		return fmt.Errorf("import: %w", err)
 	}
 	defer f.Close()
-	a, err := openApp(ctx, e.cfg, newLogger(e.cfg, io.Discard), time.Now)
+	a, err := openApp(ctx, e.cfg, quietLogger(e), time.Now)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	im := &web.Importer{DB: a.db, Course: a.lib.Content().Course, Now: a.now, Confirmed: confirmed}
+	im := &admin.Importer{DB: a.db, Course: a.lib.Content().Default(), Now: a.now, Confirmed: confirmed}
 	rep, err := im.Import(ctx, f)
 	if rep != nil {
 		for _, n := range rep.Notes {
@@ -87,5 +86,5 @@ func cmdExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer a.Close()
-	return web.ExportCSV(ctx, a.db, a.lib.Content().Course, e.stdout)
+	return admin.ExportCSV(ctx, a.db, a.lib.Content().Default(), e.stdout)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +85,42 @@ func TestImportUsage(t *testing.T) {
 	}
 	if _, err := runCmd(t, env, "import", filepath.Join(t.TempDir(), "missing.csv")); err == nil {
 		t.Fatal("import of a missing file succeeded")
+	}
+}
+
+// TestImportCommandAcrossBatches: a file longer than one transaction is
+// reported row by row in its own order, a reader who comes twice (in
+// another batch) is added once, and running the file again adds nothing.
+func TestImportCommandAcrossBatches(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"DRIP_DATA": data}
+	var csvText strings.Builder
+	csvText.WriteString("email,name\n")
+	for i := range 2*store.ImportBatch + 100 {
+		switch i {
+		case 1500:
+			csvText.WriteString("not an address,Bad\n")
+		case 1800:
+			csvText.WriteString("Reader3@example.com,Again\n")
+		default:
+			fmt.Fprintf(&csvText, "reader%d@example.com,Reader\n", i)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "readers.csv")
+	os.WriteFile(file, []byte(csvText.String()), 0o644)
+	out, err := runCmd(t, env, "import", "--confirmed", file)
+	var ec exitCode
+	if !errors.As(err, &ec) || ec != 1 {
+		t.Fatalf("import with a bad row: %v, want exit status 1\n%s", err, out)
+	}
+	want := file + ":1502: \"not an address\" is not a valid email address\n" +
+		file + ":1802: Reader3@example.com is already a reader (active); left as it is\n" +
+		file + ": 2098 added, 1 already present, 0 suppressed, 1 bad rows\n"
+	if out != want {
+		t.Fatalf("import output:\n%s\nwant:\n%s", out, want)
+	}
+	out, _ = runCmd(t, env, "import", "--confirmed", file)
+	if !strings.Contains(out, ": 0 added, 2099 already present, 0 suppressed, 1 bad rows (the first 500 are listed)") {
+		t.Fatalf("the same file again:\n%s", out[max(0, len(out)-300):])
 	}
 }

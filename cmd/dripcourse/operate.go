@@ -4,22 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
 // openQuiet opens the app for a one-shot command on the readers already
-// in the database, with no log: such a command reports by what it prints.
+// in the database, logging only warnings and errors: such a command
+// reports by what it prints.
 // With no database it says so and creates none.
 func openQuiet(ctx context.Context, e *env) (*app, error) {
-	return openExisting(ctx, e.cfg, newLogger(e.cfg, io.Discard), e.now)
+	return openExisting(ctx, e.cfg, quietLogger(e), e.now)
+}
+
+// quietLogger is the log of a command that reports by what it prints: it
+// passes on only what the operator must hear whatever the command, such
+// as a damaged outcome journal line set aside when the database opened,
+// as warnings and errors on stderr.
+func quietLogger(e *env) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelWarn}
+	if e.cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
 // activeReaders opens the app and loads every reader now in the course,
@@ -30,11 +44,11 @@ func activeReaders(ctx context.Context, e *env) (*course.Course, []schedule.Read
 		return nil, nil, err
 	}
 	defer a.Close()
-	crs := a.lib.Content().Course
+	crs := a.lib.Content().Default()
 	active, err := a.db.ActiveReaders(ctx, crs.Slug)
 	readers := make([]schedule.Reader, len(active))
 	for i, r := range active {
-		readers[i] = schedule.Reader{Timezone: r.Timezone, NextDue: r.NextDue, Received: r.Received}
+		readers[i] = schedule.Reader{Timezone: r.Timezone, Joined: r.Joined, NextDue: r.NextDue, Received: r.Received}
 	}
 	return crs, readers, err
 }
@@ -45,7 +59,7 @@ func cmdSchedule(ctx context.Context, e *env) error {
 		return err
 	}
 	now := e.now().UTC()
-	counts := schedule.DueByDay(crs, readers, now, now.Add(7*24*time.Hour))
+	counts := schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek))
 	days := make([]string, 0, len(counts))
 	for d := range counts {
 		days = append(days, d)
@@ -53,17 +67,16 @@ func cmdSchedule(ctx context.Context, e *env) error {
 	sort.Strings(days)
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "day (UTC)\tlesson\treaders")
-	total := 0
 	for _, d := range days {
 		for _, l := range crs.Lessons {
 			if n := counts[d][l.Slug]; n > 0 {
 				fmt.Fprintf(tw, "%s\t%02d %s\t%d\n", d, l.Number, l.Slug, n)
-				total += n
 			}
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(e.stdout, "%d lessons due over the next 7 days for %d active readers\n", total, len(readers))
+	_, words := schedule.DueSummary(counts, len(readers))
+	fmt.Fprintln(e.stdout, words)
 	return nil
 }
 
@@ -83,12 +96,12 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	crs, now := a.lib.Content().Course, e.now()
+	crs, now := a.lib.Content().Default(), e.now()
 	var changed bool
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		changed, err = a.db.ResumeEnrollment(ctx, sub.ID, crs.Slug, schedule.Resume(crs, sub.Timezone, now), now)
+		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
 	}
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ func (h *harness) cli(env map[string]string, args ...string) (string, error) {
 		all[k] = v
 	}
 	var out bytes.Buffer
-	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, &out, &out)
+	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, nil, &out, &out)
 	return out.String(), err
 }
 
@@ -103,7 +103,7 @@ func TestCheckAgainstLive(t *testing.T) {
 	h := newHarness(t, nil)
 	h.started("a@example.com", "b@example.com")
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../../lessons")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../../lessons/rebuilding-trust")); err != nil {
 		t.Fatal(err)
 	}
 	// Insert a lesson before the one the readers have, and remove lesson 2.
@@ -130,4 +130,28 @@ func squeeze(s string) string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestSubscriberResumeEndsTheReadersOwnPause: a week's pause the reader
+// asked for from a lesson is ended by the operator's resume, and the next
+// lesson comes back to when it would have gone without the pause.
+func TestSubscriberResumeEndsTheReadersOwnPause(t *testing.T) {
+	h := newHarness(t, nil)
+	h.started("a@example.com")
+	ctx := context.Background()
+	sub, err := h.app.db.SubscriberByEmail(ctx, "a@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := h.app.db.DeliveriesOf(ctx, sub.ID)
+	if err != nil || len(sent) != 1 {
+		t.Fatalf("deliveries: %v, %v", sent, err)
+	}
+	if changed, err := h.app.db.PauseFor(ctx, sub.ID, sent[0].ID, 7*24*time.Hour, h.clock.Now()); err != nil || !changed {
+		t.Fatalf("the reader's own pause: %v, %v", changed, err)
+	}
+	out, err := h.cli(nil, "subscriber", "resume", "a@example.com")
+	if err != nil || !strings.Contains(out, "next lesson due 2026-12-03T08:00:00Z") {
+		t.Fatalf("resume should end the reader's own pause, bringing lesson 2 back to the 3rd: %v\n%s", err, out)
+	}
 }

@@ -47,6 +47,12 @@ type fixture struct {
 
 func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixture {
 	t.Helper()
+	return newFixtureIn(t, t.TempDir(), lessons, timeout)
+}
+
+// newFixtureIn is newFixture with the database in dir.
+func newFixtureIn(t testing.TB, dir string, lessons fstest.MapFS, timeout time.Duration) *fixture {
+	t.Helper()
 	crs, err := course.Load(lessons)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +61,7 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbFile := filepath.Join(t.TempDir(), "d.db")
+	dbFile := filepath.Join(dir, "d.db")
 	db, err := store.Open(context.Background(), dbFile)
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +79,7 @@ func newFixture(t testing.TB, lessons fstest.MapFS, timeout time.Duration) *fixt
 	t.Cleanup(func() { sender.Close() })
 	clk := clock.NewFake(start)
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, start)
+	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, start)
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: clk.Now, Workers: 2,
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))}

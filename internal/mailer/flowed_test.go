@@ -124,7 +124,7 @@ func lessonMessage(t *testing.T, tpl *render.Templates, l *course.Lesson) *maile
 // client unwraps the flowed plain-text part, and the spaces that mark the
 // soft breaks survive quoted-printable.
 func TestLessonTextFlowsBack(t *testing.T) {
-	crs, err := course.Load(os.DirFS("../../lessons"))
+	set, err := course.LoadSet(os.DirFS("../../lessons"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,11 @@ func TestLessonTextFlowsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range crs.Lessons {
+	var lessons []*course.Lesson
+	for _, c := range set.Courses {
+		lessons = append(lessons, c.Lessons...)
+	}
+	for _, l := range lessons {
 		raw, text := plainTextPart(t, lessonMessage(t, tpl, l))
 		if !bytes.Contains(raw, []byte("=20\r\n")) {
 			t.Errorf("%s: no soft break (=20 before a line end) in the quoted-printable text", l.Slug)
@@ -190,5 +194,28 @@ func TestHTMLPartIsNotStuffed(t *testing.T) {
 	}
 	if strings.Contains(string(b), "\r\n  From <b>") {
 		t.Error("HTML part was space-stuffed")
+	}
+}
+
+// TestUnflow reads a flowed part back as a mail client shows it: the
+// stuffing gone, soft breaks joined within one quote depth, the
+// signature separator and hard breaks kept.
+func TestUnflow(t *testing.T) {
+	m := &mailer.Message{FromAddr: "a@example.test", ToAddr: "b@example.test", Subject: "s", MessageID: "u@example.test", Text: flowedText}
+	_, wire := plainTextPart(t, m)
+	want := "A paragraph that goes on after a soft break.\n" +
+		"From here on, a line a mailbox would mangle.\n" +
+		"    indented code\n" +
+		"> a quote that goes on\n" +
+		"-- \n" +
+		"The signature\n"
+	if got := mailer.Unflow(wire, false); got != want {
+		t.Errorf("Unflow =\n%q\nwant\n%q", got, want)
+	}
+	if got := mailer.Unflow("one \r\ntwo\r\n", true); got != "onetwo\n" {
+		t.Errorf("Unflow with DelSp = %q, want the soft break's space gone", got)
+	}
+	if got := mailer.Unflow("> quoted \r\nnot quoted\r\n", false); got != "> quoted \nnot quoted\n" {
+		t.Errorf("a soft break into another quote depth was joined: %q", got)
 	}
 }

@@ -33,12 +33,12 @@ func PlanMove(c *course.Course, received []drip.Received, target string) ([]stri
 	for _, r := range received {
 		status[r.Slug] = r.Status
 	}
-	if done(status[target]) {
+	if Done(status[target]) {
 		return nil, ErrReceived
 	}
 	var skip []string
 	for _, l := range c.Lessons[:t.Number-1] {
-		if !done(status[l.Slug]) {
+		if !Done(status[l.Slug]) {
 			skip = append(skip, l.Slug)
 		}
 	}
@@ -48,21 +48,19 @@ func PlanMove(c *course.Course, received []drip.Received, target string) ([]stri
 	return skip, nil
 }
 
-func done(s drip.DeliveryStatus) bool { return s == drip.DeliverySent || s == drip.DeliveryFailed }
-
 // afterSkips is what the received rows will be once skip is recorded:
-// existing rows become failed in place, new ones are added in order.
+// existing rows become skipped in place, new ones are added in order.
 func afterSkips(received []drip.Received, skip []string) []drip.Received {
 	out := append([]drip.Received(nil), received...)
 	for _, slug := range skip {
 		found := false
 		for i := range out {
 			if out[i].Slug == slug {
-				out[i].Status, found = drip.DeliveryFailed, true
+				out[i].Status, found = drip.DeliverySkipped, true
 			}
 		}
 		if !found {
-			out = append(out, drip.Received{Slug: slug, Status: drip.DeliveryFailed})
+			out = append(out, drip.Received{Slug: slug, Status: drip.DeliverySkipped})
 		}
 	}
 	return out

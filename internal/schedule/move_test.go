@@ -11,7 +11,7 @@ import (
 )
 
 func TestPlanMove(t *testing.T) {
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +36,8 @@ func TestPlanMove(t *testing.T) {
 		{"from the start", nil, s[2], s[0] + " " + s[1], nil},
 		{"already had it", rows(s[0]+":sent", s[1]+":sent"), s[0], "", ErrReceived},
 		{"a given-up lesson counts as had", rows(s[0] + ":failed"), s[0], "", ErrReceived},
+		{"a skipped lesson counts as had", rows(s[0]+":sent", s[1]+":skipped"), s[1], "", ErrReceived},
+		{"on past a skipped lesson", rows(s[0]+":sent", s[1]+":skipped"), s[3], s[2], nil},
 		{"a retry before the target is skipped", rows(s[0]+":sent", s[1]+":retry"), s[2], s[1], nil},
 		{"the retry itself is the target", rows(s[0]+":sent", s[1]+":retry"), s[1], "", nil},
 		{"a later retry would go first", rows(s[0]+":sent", s[5]+":retry"), s[2], "", ErrBlocked},
@@ -54,8 +56,14 @@ func TestPlanMove(t *testing.T) {
 			if got := strings.Join(skip, " "); got != c.skip {
 				t.Fatalf("skip %q, want %q", got, c.skip)
 			}
-			if next := NextLesson(crs, afterSkips(c.received, skip)); next == nil || next.Slug != c.target {
+			after := afterSkips(c.received, skip)
+			if next := NextLesson(crs, after); next == nil || next.Slug != c.target {
 				t.Fatalf("after the skips the next lesson is %v, want %s", next, c.target)
+			}
+			for _, r := range after[len(c.received):] {
+				if r.Status != drip.DeliverySkipped {
+					t.Fatalf("lesson %s is recorded %s, want skipped", r.Slug, r.Status)
+				}
 			}
 		})
 	}

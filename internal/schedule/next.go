@@ -13,15 +13,15 @@ import (
 //     the same delivery row and Message-ID, unless it was removed;
 //   - otherwise the reader gets the first lesson after the last one they
 //     received, in the new order, that they have not received;
-//   - a lesson is never sent twice, and a removed one never at all.
+//   - a lesson is never sent twice, and a removed one never at all;
+//   - a lesson skipped by the operator counts as received: it is never
+//     sent later.
 //
 // It returns nil when nothing is left for the reader.
 func NextLesson(c *course.Course, received []drip.Received) *course.Lesson {
 	done := make(map[string]bool, len(received))
 	for _, r := range received {
-		if r.Status == drip.DeliverySent || r.Status == drip.DeliveryFailed {
-			done[r.Slug] = true
-		}
+		done[r.Slug] = Done(r.Status)
 	}
 	for _, r := range received {
 		if !done[r.Slug] {
@@ -45,4 +45,11 @@ func NextLesson(c *course.Course, received []drip.Received) *course.Lesson {
 		}
 	}
 	return nil
+}
+
+// Done reports whether a lesson in status s is behind the reader: sent,
+// given up after failing, or skipped by the operator. The reader's
+// position is past it, and it never goes out again.
+func Done(s drip.DeliveryStatus) bool {
+	return s == drip.DeliverySent || s == drip.DeliveryFailed || s == drip.DeliverySkipped
 }

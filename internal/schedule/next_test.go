@@ -25,8 +25,8 @@ func courseOf(t *testing.T, slugs ...string) *course.Course {
 	return c
 }
 
-// receivedOf lists received lessons: "a" is sent, "a!" failed, "a~" sending and
-// "a?" awaiting retry.
+// receivedOf lists received lessons: "a" is sent, "a!" failed, "a~" sending,
+// "a?" awaiting retry and "a-" skipped by the operator.
 func receivedOf(specs ...string) []drip.Received {
 	var rs []drip.Received
 	for _, s := range specs {
@@ -38,6 +38,8 @@ func receivedOf(specs ...string) []drip.Received {
 			r.Status = drip.DeliverySending
 		case '?':
 			r.Status = drip.DeliveryRetry
+		case '-':
+			r.Status = drip.DeliverySkipped
 		}
 		if r.Status != drip.DeliverySent {
 			r.Slug = s[:len(s)-1]
@@ -58,6 +60,9 @@ func TestNextLesson(t *testing.T) {
 		{"after a and b comes c", []string{"a", "b", "c"}, receivedOf("a", "b"), "c"},
 		{"in flight: sending is returned again", []string{"a", "b", "c"}, receivedOf("a", "b~"), "b"},
 		{"in flight: retry is returned again", []string{"a", "b", "c"}, receivedOf("a", "b?"), "b"},
+		{"a skipped lesson is never sent later", []string{"a", "b", "c"}, receivedOf("a", "b-"), "c"},
+		{"skipped from the start: on after them", []string{"a", "b", "c"}, receivedOf("a-", "b-"), "c"},
+		{"skipped to the end: nothing left", []string{"a", "b"}, receivedOf("a", "b-"), ""},
 		{"in flight first lesson", []string{"a", "b", "c"}, receivedOf("a?"), "a"},
 		{"in flight lesson removed: move on", []string{"a", "c"}, receivedOf("a", "b~"), "c"},
 		{"inserted before the last one: skipped", []string{"a", "x", "b", "c"}, receivedOf("a", "b"), "c"},

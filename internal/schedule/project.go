@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
@@ -10,6 +11,9 @@ import (
 // Reader is where one reader stands in a course, as the rules need it.
 type Reader struct {
 	Timezone string
+	// Joined is when the reader joined the course (a cohort's first run
+	// is those who joined before it began); zero when unknown.
+	Joined time.Time
 	// NextDue is when the reader's next lesson is due (for a reader just
 	// claimed: the due time the claim replaced with its lease).
 	NextDue  time.Time
@@ -29,8 +33,6 @@ type Planned struct {
 // goes out when it is due.
 func Project(c *course.Course, a Reader, until time.Time) []Planned {
 	received := append([]drip.Received(nil), a.Received...)
-	win := WindowOf(c)
-	loc := Zone(a.Timezone, c.Timezone)
 	due := a.NextDue
 	var out []Planned
 	for {
@@ -40,7 +42,11 @@ func Project(c *course.Course, a Reader, until time.Time) []Planned {
 		}
 		out = append(out, Planned{Lesson: l, Due: due})
 		received = append(received, drip.Received{Slug: l.Slug, Status: drip.DeliverySent})
-		due = win.NextDue(due, nextDelay(c, received), loc)
+		next := NextLesson(c, received)
+		if next == nil {
+			return out
+		}
+		due = dueAfter(c, a, due, next)
 	}
 }
 
@@ -50,6 +56,21 @@ func nextDelay(c *course.Course, received []drip.Received) time.Duration {
 		return l.Delay
 	}
 	return 0
+}
+
+// DueWeek is how far ahead `dripcourse schedule` and the admin's
+// dashboard look: DueByDay from now to now plus DueWeek.
+const DueWeek = 7 * 24 * time.Hour
+
+// DueSummary totals what DueByDay found, and says it in the words the
+// schedule command and the dashboard share.
+func DueSummary(counts map[string]map[string]int, readers int) (total int, words string) {
+	for _, day := range counts {
+		for _, n := range day {
+			total += n
+		}
+	}
+	return total, fmt.Sprintf("%d lessons due over the next 7 days for %d active readers", total, readers)
 }
 
 // DueByDay counts the lessons readers are expected to get from now until

@@ -48,3 +48,31 @@ func TestEffectOf(t *testing.T) {
 		}
 	}
 }
+
+// TestDueSummary: the total of every day and lesson, in the shared words.
+func TestDueSummary(t *testing.T) {
+	total, words := schedule.DueSummary(map[string]map[string]int{"2026-05-04": {"a": 1}, "2026-05-05": {"b": 2, "c": 1}}, 3)
+	if total != 4 || words != "4 lessons due over the next 7 days for 3 active readers" {
+		t.Errorf("DueSummary = %d, %q", total, words)
+	}
+}
+
+// TestUnpause: a reader's own pause ended early brings the next lesson
+// back to when it would have come, and never before the next window.
+func TestUnpause(t *testing.T) {
+	c := courseOf(t, "a", "b", "c") // a day apart, 08:00-10:00 UTC
+	received := receivedOf("a")
+	for _, tt := range []struct {
+		name          string
+		lastSent, now time.Time
+		want          time.Time
+	}{
+		{"ended the same day: b keeps its day", at(9, 0), at(11, 0), at(9, 0).AddDate(0, 0, 1)},
+		{"ended after b's day: the next window", at(9, 0), at(12, 0).AddDate(0, 0, 3), at(8, 0).AddDate(0, 0, 4)},
+		{"nothing sent yet: the next window", time.Time{}, at(7, 0), at(8, 0)},
+	} {
+		if got := schedule.Unpause(c, "UTC", received, tt.lastSent, tt.now); !got.Equal(tt.want) {
+			t.Errorf("%s: Unpause = %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

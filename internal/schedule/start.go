@@ -4,13 +4,20 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
 // Start is when a reader who joins course c at at (confirming their
-// address, or imported as confirmed) gets the first lesson: at once,
-// unless the course waits for the reader's window.
+// address, starting it from their own link, or imported as confirmed)
+// gets the first lesson: on a cohort course's start date in their window
+// when they join before it begins; else at once, unless the course waits
+// for the reader's window.
 func Start(c *course.Course, timezone string, at time.Time) time.Time {
-	return WindowOf(c).FirstDue(at, c.WaitForWindow, Zone(timezone, c.Timezone))
+	loc := Zone(timezone, c.Timezone)
+	if InCohort(c, at) {
+		return CohortDue(c, 1, loc)
+	}
+	return WindowOf(c).FirstDue(at, c.WaitForWindow, loc)
 }
 
 // Resume is when a reader whose course runs again from at (resumed after
@@ -21,4 +28,20 @@ func Start(c *course.Course, timezone string, at time.Time) time.Time {
 // (store.DB.ResumeEnrollment).
 func Resume(c *course.Course, timezone string, at time.Time) time.Time {
 	return WindowOf(c).NextOpen(at, Zone(timezone, c.Timezone))
+}
+
+// Unpause is when a reader whose own pause (their "pause a week" link) is
+// ended early gets the next lesson: when it would have come had they not
+// paused, the lesson's delay after the last one sent, and no earlier
+// than their next send window.
+func Unpause(c *course.Course, timezone string, received []drip.Received, lastSent, at time.Time) time.Time {
+	due := Resume(c, timezone, at)
+	if lastSent.IsZero() {
+		return due
+	}
+	natural := WindowOf(c).NextDue(lastSent, nextDelay(c, received), Zone(timezone, c.Timezone))
+	if natural.After(due) {
+		return natural
+	}
+	return due
 }

@@ -23,9 +23,10 @@ import (
 // copies them into the database in large transactions. Each of those
 // transactions also stores how far it got (a settings row), so a journal
 // left by a crash is replayed at the next Open with every outcome applied
-// exactly once. PostgreSQL gets no journal: instances share its database,
-// and a journal on a dead instance's disk would hide that instance's
-// sends from the others.
+// exactly once; a line damaged since it was written is set aside, and
+// its lesson is not sent again (journal_damage.go). PostgreSQL gets no
+// journal: instances share its database, and a journal on a dead
+// instance's disk would hide that instance's sends from the others.
 
 // journalSegment is the size past which appends go to a new file, so
 // that files already applied can be removed while a long pass goes on.

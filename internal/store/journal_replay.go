@@ -1,15 +1,12 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -234,11 +231,13 @@ func (db *DB) replayJournal(ctx context.Context, id string) error {
 		return err
 	}
 	replayed := 0
+	var damaged []damage
 	for _, s := range segs {
-		es, err := readSegment(s.path, after)
+		es, bad, err := readSegment(s.path, after)
 		if err != nil {
 			return err
 		}
+		damaged = append(damaged, bad...)
 		for len(es) > 0 {
 			batch := es[:min(len(es), journalBatch)]
 			if _, err := db.applyEntries(ctx, id, batch); err != nil {
@@ -250,48 +249,8 @@ func (db *DB) replayJournal(ctx context.Context, id string) error {
 	if replayed > 0 {
 		db.log.Info("outcome journal replayed: the last pass stopped before its outcomes were all in the database", "outcomes", replayed)
 	}
+	if err := db.settleDamaged(ctx, damaged); err != nil {
+		return err
+	}
 	return db.dropJournal(ctx, id, segs)
-}
-
-// journalSegments lists a journal's segment files in the order written.
-func journalSegments(prefix string) ([]segment, error) {
-	names, err := journalFiles(prefix+".", ".log")
-	if err != nil {
-		return nil, err
-	}
-	segs := make([]segment, 0, len(names))
-	nums := make(map[string]int, len(names))
-	for _, n := range names {
-		k, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(n, prefix+"."), ".log"))
-		if err != nil {
-			continue // not one of ours
-		}
-		nums[n] = k
-		segs = append(segs, segment{path: n})
-	}
-	sort.Slice(segs, func(a, b int) bool { return nums[segs[a].path] < nums[segs[b].path] })
-	return segs, nil
-}
-
-// readSegment returns the entries of one segment file after the given
-// sequence number. Text after the last newline is a write that a crash cut
-// short; its messages never left their place in the window, so it is
-// dropped. A bad line anywhere else is damage, reported with its number.
-func readSegment(path string, after int64) ([]entry, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("store: journal: %w", err)
-	}
-	lines := bytes.Split(data, []byte("\n"))
-	var es []entry
-	for n, line := range lines[:len(lines)-1] {
-		var e entry
-		if err := json.Unmarshal(line, &e); err != nil || e.Seq == 0 {
-			return nil, fmt.Errorf("store: journal %s line %d is damaged (%v): move the file away to start without it, and its lessons will be sent again", path, n+1, err)
-		}
-		if e.Seq > after {
-			es = append(es, e)
-		}
-	}
-	return es, nil
 }

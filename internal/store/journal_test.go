@@ -243,28 +243,6 @@ func testJournalLeftByAPassIsReplayedByTheNextClaim(t *testing.T) {
 	}
 }
 
-// TestJournalDamageIsReported: a bad line before the end of a journal
-// file is not a torn write, and the replay names the file and line.
-func TestJournalDamageIsReported(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "j.1.log")
-	good := `{"s":1,"o":{"DeliveryID":1}}` + "\n"
-	if err := os.WriteFile(path, []byte(good+"not json\n"+good+`{"s":`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := readSegment(path, 0)
-	if err == nil || !strings.Contains(err.Error(), path+" line 2 is damaged") {
-		t.Fatalf("read damaged segment: %v, want the file and line 2 named", err)
-	}
-	if err := os.WriteFile(path, []byte(good+`{"s":2,"o":{"Deliv`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	es, err := readSegment(path, 0)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("read segment with a torn end: %d entries, %v; want the 1 whole one", len(es), err)
-	}
-}
-
 // TestCopyRefusesUnappliedJournal: migrate-store must not copy a database
 // while a crashed pass's outcomes are still only in its journal.
 func TestCopyRefusesUnappliedJournal(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 // lessons is being sent: its delivery row holds the schedule as a lease.
 var ErrInFlight = fmt.Errorf("a lesson is being sent to this reader right now: %w", drip.ErrConflict)
 
-// SkippedReply is the last_reply of a lesson an operator skipped.
+// SkippedReply is the last_reply of a lesson an operator skipped, beside
+// its status skipped.
 const SkippedReply = "skipped by operator"
 
 // Move makes the operator's chosen lesson the reader's next one, due at
@@ -23,12 +24,10 @@ const SkippedReply = "skipped by operator"
 // one received that was not received), so the choice is written in the
 // same terms: plan gets the rows as they are and returns the lessons to
 // mark as skipped, in course order. Each becomes a delivery row with
-// status failed and last_reply SkippedReply (a lesson awaiting retry is
+// status skipped and last_reply SkippedReply (a lesson awaiting retry is
 // turned into one), so it is never sent and the reader's position moves
-// past it. A new status would be clearer, but every reader of the
-// deliveries table, NextLesson first, would have to learn it; "failed"
-// already means "given up, move on". The cost: skipped lessons count as
-// failed in the stats.
+// past it (schedule.Done). Skipped is a status of its own, not failed: no
+// message went out and none was refused, so the stats count it apart.
 //
 // Reading the rows, planning and writing happen in one transaction, so a
 // dispatch pass cannot change the rows in between.
@@ -49,8 +48,8 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 		now := unix(at)
 		for _, slug := range skip {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, last_reply, created_at, first_attempt_at)
-				VALUES (?, ?, ?, 'failed', '', ?, ?, ?)
-				ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'failed', last_reply = excluded.last_reply WHERE deliveries.status = 'retry'`,
+				VALUES (?, ?, ?, 'skipped', '', ?, ?, ?)
+				ON CONFLICT (enrollment_id, slug) DO UPDATE SET status = 'skipped', last_reply = excluded.last_reply WHERE deliveries.status = 'retry'`,
 				enr, sub, slug, SkippedReply, now, now); err != nil {
 				return err
 			}
@@ -58,7 +57,7 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(due), enr); err != nil {
 			return err
 		}
-		ev := drip.Event{SubscriberID: sub, Kind: drip.EventNext, Detail: "operator: next lesson " + target, At: at}
+		ev := drip.Event{SubscriberID: sub, Course: course, Kind: drip.EventNext, Detail: "operator: next lesson " + target, At: at}
 		return insertEvent(ctx, tx, ev, target)
 	})
 	if err != nil {

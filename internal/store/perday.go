@@ -34,16 +34,3 @@ func (db *DB) SentPerDay(ctx context.Context, from, to time.Time) (map[time.Time
 	}
 	return m, nil
 }
-
-// DuePerDay counts the active readers whose next lesson comes due on each
-// UTC day up to to. Readers already due (or overdue) count on now's day:
-// they go out with the next dispatch pass. It reads the enrollments_due
-// index only.
-func (db *DB) DuePerDay(ctx context.Context, now, to time.Time) (map[time.Time]int, error) {
-	m, err := db.perDay(ctx, "SELECT "+db.d.greatest("next_due_at", "?")+" / ?, count(*) FROM enrollments WHERE status = 'active' AND next_due_at < ? GROUP BY 1",
-		unix(now), day, unix(to))
-	if err != nil {
-		return nil, fmt.Errorf("store: due per day: %w", err)
-	}
-	return m, nil
-}

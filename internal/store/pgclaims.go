@@ -29,7 +29,14 @@ const (
 		UPDATE enrollments e SET next_due_at = l.due FROM unnest(?::bigint[], ?::bigint[]) AS l(id, due)
 		WHERE e.id = l.id RETURNING e.id)
 	UPDATE deliveries SET status = 'retry' WHERE enrollment_id IN (SELECT id FROM later) AND status = 'sending'`
-	pgComplete = "UPDATE enrollments SET status = 'completed' WHERE id = ANY(?::bigint[])"
+	// Readers with no lesson left are completed, each with a complete
+	// event naming the course, once (markComplete, one row at a time).
+	pgComplete = `WITH done AS (
+		UPDATE enrollments SET status = 'completed', completed_at = ?2
+		WHERE id = ANY(?1::bigint[]) AND completed_at = 0 AND status IN ('active', 'completed')
+		RETURNING subscriber_id, course)
+	INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+		SELECT subscriber_id, 0, '', 'complete', 0, '', CAST(?2 AS BIGINT), course FROM done`
 	pgAbandon  = `UPDATE deliveries d SET status = 'failed', last_reply = '` + abandonedReply + `'
 		FROM unnest(?::bigint[], ?::text[]) AS a(e, slug) WHERE d.enrollment_id = a.e AND d.slug = a.slug AND d.status = 'sending'`
 )
@@ -88,9 +95,9 @@ func (p *picked) abandon(enrollment int64, slug string) {
 
 // applyPicked writes p: one statement per kind of change on PostgreSQL,
 // one per row on SQLite.
-func (db *DB) applyPicked(ctx context.Context, tx *sql.Tx, p *picked) error {
+func (db *DB) applyPicked(ctx context.Context, tx *sql.Tx, p *picked, now time.Time) error {
 	if !db.d.postgres() {
-		return applyPickedRows(ctx, tx, p)
+		return applyPickedRows(ctx, tx, p, now)
 	}
 	if len(p.abandonE) > 0 {
 		if _, err := tx.ExecContext(ctx, pgAbandon, p.abandonE, p.abandonSlug); err != nil {
@@ -103,14 +110,14 @@ func (db *DB) applyPicked(ctx context.Context, tx *sql.Tx, p *picked) error {
 		}
 	}
 	if len(p.complete) > 0 {
-		if _, err := tx.ExecContext(ctx, pgComplete, p.complete); err != nil {
+		if _, err := tx.ExecContext(ctx, pgComplete, p.complete, unix(now)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func applyPickedRows(ctx context.Context, tx *sql.Tx, p *picked) error {
+func applyPickedRows(ctx context.Context, tx *sql.Tx, p *picked, now time.Time) error {
 	for i, e := range p.abandonE {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = '`+abandonedReply+`'
 			WHERE enrollment_id = ? AND slug = ? AND status = 'sending'`, e, p.abandonSlug[i]); err != nil {
@@ -126,7 +133,7 @@ func applyPickedRows(ctx context.Context, tx *sql.Tx, p *picked) error {
 		}
 	}
 	for _, id := range p.complete {
-		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'completed' WHERE id = ?", id); err != nil {
+		if err := markComplete(ctx, tx, id, 0, "", now); err != nil {
 			return err
 		}
 	}

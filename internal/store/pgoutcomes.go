@@ -17,8 +17,13 @@ import (
 
 // pgRecordOutcomes writes a group of outcomes. A retry only moves the
 // reader's due time, and only while the reader is active; a sent or
-// finally failed lesson moves the reader past it (outcomeWriter does the
-// same one statement at a time).
+// finally failed lesson moves the reader past it; the last lesson
+// completes the enrollment, with the time and a complete event naming the
+// course, unless it was paused or stopped meanwhile (outcomeWriter and
+// markComplete do the same one statement at a time). The enrollment's old
+// values are not visible after the update, so the event goes in for the
+// rows this statement has just completed: completed, at this outcome's
+// time, by a last lesson.
 const pgRecordOutcomes = `WITH o AS (
 	SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[],
 		?::bigint[], ?::bigint[], ?::bigint[], ?::text[])
@@ -28,13 +33,20 @@ const pgRecordOutcomes = `WITH o AS (
 ), delivery AS (
 	UPDATE deliveries d SET status = o.result, attempts = d.attempts + 1, last_reply = o.reply, sent_at = o.sent_at
 	FROM o WHERE d.id = o.delivery
+), moved AS (
+	UPDATE enrollments e SET
+		last_slug = CASE WHEN o.result = 'retry' THEN e.last_slug ELSE o.slug END,
+		last_sent_at = CASE WHEN o.result = 'retry' THEN e.last_sent_at ELSE o.at END,
+		next_due_at = o.next_due,
+		status = CASE WHEN o.result <> 'retry' AND e.status = 'active' THEN o.status ELSE e.status END,
+		completed_at = CASE WHEN o.result <> 'retry' AND o.status = 'completed' AND e.completed_at = 0
+			AND e.status IN ('active', 'completed') THEN o.at ELSE e.completed_at END
+	FROM o WHERE e.id = o.enrollment AND (o.result <> 'retry' OR e.status = 'active')
+	RETURNING e.subscriber_id, e.course, e.status, e.completed_at, o.delivery, o.slug, o.at, o.result, o.status AS goal
 )
-UPDATE enrollments e SET
-	last_slug = CASE WHEN o.result = 'retry' THEN e.last_slug ELSE o.slug END,
-	last_sent_at = CASE WHEN o.result = 'retry' THEN e.last_sent_at ELSE o.at END,
-	next_due_at = o.next_due,
-	status = CASE WHEN o.result <> 'retry' AND e.status = 'active' THEN o.status ELSE e.status END
-FROM o WHERE e.id = o.enrollment AND (o.result <> 'retry' OR e.status = 'active')`
+INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+	SELECT subscriber_id, delivery, slug, 'complete', 0, '', at, course FROM moved
+	WHERE result <> 'retry' AND goal = 'completed' AND status = 'completed' AND completed_at = at`
 
 // outcomeArrays are a group's outcomes as pgRecordOutcomes's arguments.
 type outcomeArrays struct {

@@ -79,3 +79,61 @@ func (db *DB) InitAdminPassword(ctx context.Context, hash string) (bool, error) 
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// KeyDefaultCourse holds the slug of the course that rows and links made
+// without a course mean (PinDefaultCourse).
+const KeyDefaultCourse = "default_course"
+
+// PinDefaultCourse returns the course that a confirmation, a signup form
+// or a link without a course means, fixing it the first time it is asked:
+// for a database made when dripcourse served one course, that course (the
+// one its enrollments are in); for any other, fallback, the first course
+// of the set at the time. Adding or renaming courses later never changes
+// what an old link does.
+func (db *DB) PinDefaultCourse(ctx context.Context, fallback string) (string, error) {
+	if v, ok, err := db.Setting(ctx, KeyDefaultCourse); err != nil || ok {
+		return v, err
+	}
+	slug := fallback
+	err := db.r.QueryRowContext(ctx, "SELECT course FROM enrollments ORDER BY id LIMIT 1").Scan(&slug)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: default course: %w", friendly(err))
+	}
+	return db.InitSetting(ctx, KeyDefaultCourse, slug)
+}
+
+// SetSetting stores value under key, replacing any value there.
+func (db *DB) SetSetting(ctx context.Context, key, value string) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("store: set setting %s: %w", key, friendly(err))
+	}
+	return nil
+}
+
+// SettingsWithPrefix returns the settings whose keys start with prefix,
+// by key.
+func (db *DB) SettingsWithPrefix(ctx context.Context, prefix string) (map[string]string, error) {
+	out := map[string]string{}
+	err := db.eachRow(ctx, "SELECT key, value FROM settings WHERE substr(key, 1, ?) = ?", func(scan func(...any) error) error {
+		var k, v string
+		if err := scan(&k, &v); err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	}, len(prefix), prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: settings %s*: %w", prefix, err)
+	}
+	return out, nil
+}
+
+// DeleteSetting removes the setting under key, if there is one.
+func (db *DB) DeleteSetting(ctx context.Context, key string) error {
+	if _, err := db.w.ExecContext(ctx, "DELETE FROM settings WHERE key = ?", key); err != nil {
+		return fmt.Errorf("store: delete setting %s: %w", key, friendly(err))
+	}
+	return nil
+}

@@ -3,12 +3,12 @@ package web
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"sync"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -16,19 +16,20 @@ import (
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
-// answer is how one kind of error is met: its status, and the sentence a
+// Answer is how one kind of error is met: its status, and the sentence a
 // reader and an operator are shown. Neither ever sees the error itself.
-type answer struct {
+type Answer struct {
 	match            func(error) bool
-	status           int
-	reader, operator string
+	Status           int
+	Reader, Operator string
 }
 
 func is(target error) func(error) bool { return func(err error) bool { return errors.Is(err, target) } }
 
 // answers is the one place where errors become HTTP statuses, for the
-// public pages and the admin alike. The first match wins.
-var answers = []answer{
+// public pages and the admin alike (through AnswerTo). The first match
+// wins.
+var answers = []Answer{
 	{is(token.ErrExpired), http.StatusGone, "This link has expired. Links in our emails last a limited time; a newer email has a fresh one.", ""},
 	{func(err error) bool {
 		return errors.Is(err, token.ErrMalformed) || errors.Is(err, token.ErrSignature) || errors.Is(err, token.ErrPurpose)
@@ -53,12 +54,12 @@ var answers = []answer{
 // any timeout: a context's, such as a slow database's, is ours.)
 func slowBody(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
-var internalError = answer{status: http.StatusInternalServerError,
-	reader: "Something went wrong on our side. Please try again in a moment.", operator: "Something went wrong on our side. The server's log has the details."}
+var internalError = Answer{Status: http.StatusInternalServerError,
+	Reader: "Something went wrong on our side. Please try again in a moment.", Operator: "Something went wrong on our side. The server's log has the details."}
 
-// answerFor finds the answer to err, and logs what needs an operator's
-// attention: database faults once a minute, other server errors each time.
-func (s *Server) answerFor(r *http.Request, err error) answer {
+// AnswerTo finds the answer to err in the one table of answers; an error
+// the table does not know is an internal error. Both sentences are set.
+func AnswerTo(err error) Answer {
 	a := internalError
 	for _, c := range answers {
 		if c.match(err) {
@@ -66,29 +67,46 @@ func (s *Server) answerFor(r *http.Request, err error) answer {
 			break
 		}
 	}
-	if a.reader == "" {
-		a.reader = a.operator
+	if a.Reader == "" {
+		a.Reader = a.Operator
 	}
-	if a.operator == "" {
-		a.operator = a.reader
+	if a.Operator == "" {
+		a.Operator = a.Reader
 	}
+	return a
+}
+
+// Faults logs the errors behind answers that need an operator's
+// attention: database faults once a minute, other server errors each
+// time. The zero value is ready.
+type Faults struct{ unavailable logOnce }
+
+// Log logs err, answered with a, to log if it needs an operator.
+func (f *Faults) Log(log *slog.Logger, r *http.Request, now func() time.Time, err error, a Answer) {
 	switch {
-	case a.status == http.StatusServiceUnavailable:
-		if s.unavailable.due(err.Error(), s.Now()) {
-			s.logger(r).Error("database unavailable: answering 503 until it recovers (logged once a minute)", "err", err)
+	case a.Status == http.StatusServiceUnavailable:
+		if f.unavailable.due(err.Error(), now()) {
+			log.Error("database unavailable: answering 503 until it recovers (logged once a minute)", "err", err)
 		}
-	case a.status >= 500:
-		s.logger(r).Error("request failed", "path", redactPath(r.URL.Path), "status", a.status, "err", err)
-	case a.status == http.StatusRequestTimeout:
-		s.logger(r).Info("request body too slow: answered 408", "path", redactPath(r.URL.Path), "err", err)
+	case a.Status >= 500:
+		log.Error("request failed", "path", RedactPath(r.URL.Path), "status", a.Status, "err", err)
+	case a.Status == http.StatusRequestTimeout:
+		log.Info("request body too slow: answered 408", "path", RedactPath(r.URL.Path), "err", err)
 	}
+}
+
+// answerFor finds the answer to err, and logs it if it needs an
+// operator's attention.
+func (s *Server) answerFor(r *http.Request, err error) Answer {
+	a := AnswerTo(err)
+	s.faults.Log(s.logger(r), r, s.Now, err, a)
 	return a
 }
 
 // fail answers a reader's request that went wrong.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a := s.answerFor(r, err)
-	s.errorPage(w, r, a.status, a.reader)
+	s.errorPage(w, r, a.Status, a.Reader)
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
@@ -103,12 +121,15 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusMethodNotAllowed, "This page can't be used that way.")
 }
 
-// page renders a public page into a buffer and writes it with status. If
-// the template itself fails, a bare-text answer goes out instead.
+// page renders a public page into a buffer and writes it with status,
+// about the default course unless p names one. If the template itself
+// fails, a bare-text answer goes out instead.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, p *render.Page) {
 	ct := s.content()
-	p.Course = compose.CourseInfo(ct.Course)
-	p.Nonce = nonceOf(r)
+	if p.Course.Title == "" {
+		p.Course = s.courseInfo(ct.Default())
+	}
+	p.Nonce = Nonce(r)
 	body, err := ct.Templates.Page(name, p)
 	if err != nil {
 		s.logger(r).Error("render page", "page", name, "err", err)

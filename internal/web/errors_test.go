@@ -29,8 +29,8 @@ func TestAnswersTellBadInputFromWrongState(t *testing.T) {
 		{fmt.Errorf("store: reader 7: %w", drip.ErrNotFound), http.StatusNotFound},
 	} {
 		a := s.answerFor(r, c.err)
-		if a.status != c.want || a.reader == "" || a.operator == "" {
-			t.Errorf("%v: answered %d (reader %q, operator %q), want %d with both sentences", c.err, a.status, a.reader, a.operator, c.want)
+		if a.Status != c.want || a.Reader == "" || a.Operator == "" {
+			t.Errorf("%v: answered %d (reader %q, operator %q), want %d with both sentences", c.err, a.Status, a.Reader, a.Operator, c.want)
 		}
 	}
 }

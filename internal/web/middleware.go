@@ -34,7 +34,9 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-func nonceOf(r *http.Request) string {
+// Nonce is the request's CSP nonce. Pages mounted in the server (the
+// admin's) use it for their own inline styles.
+func Nonce(r *http.Request) string {
 	n, _ := r.Context().Value(nonceKey).(string)
 	return n
 }
@@ -58,7 +60,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		log := s.Log.With("req", middleware.GetReqID(r.Context()))
 		r = r.WithContext(context.WithValue(r.Context(), logKey, log))
 		next.ServeHTTP(ww, r)
-		log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
+		log.LogAttrs(r.Context(), slog.LevelInfo, "http", slog.String("method", r.Method), slog.String("path", RedactPath(r.URL.Path)),
 			slog.Int("status", ww.Status()), slog.Duration("took", time.Since(start)), slog.String("ip", middleware.GetClientIP(r.Context())))
 	})
 }
@@ -66,16 +68,23 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 const logKey ctxKey = 1
 
 func (s *Server) logger(r *http.Request) *slog.Logger {
-	if l, ok := r.Context().Value(logKey).(*slog.Logger); ok {
+	if l := RequestLog(r); l != nil {
 		return l
 	}
 	return s.Log
 }
 
-// redactPath keeps tokens out of the logs: of any path segment longer
+// RequestLog is the logger that carries the request's ID, for handlers
+// mounted in the server; nil for a request the server did not log.
+func RequestLog(r *http.Request) *slog.Logger {
+	l, _ := r.Context().Value(logKey).(*slog.Logger)
+	return l
+}
+
+// RedactPath keeps tokens out of the logs: of any path segment longer
 // than 16 bytes only the first 8 are kept, wherever the segment is (a
 // token may be followed by a slash or by more path).
-func redactPath(p string) string {
+func RedactPath(p string) string {
 	if len(p) <= 17 {
 		return p
 	}
@@ -97,7 +106,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.logger(r).Error("panic in handler", "path", redactPath(r.URL.Path), "panic", v)
+				s.logger(r).Error("panic in handler", "path", RedactPath(r.URL.Path), "panic", v)
 				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side. Please try again in a moment.")
 			}
 		}()

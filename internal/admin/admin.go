@@ -1,0 +1,256 @@
+// Package admin serves the operator's pages under /admin: the dashboard,
+// the lessons with their previews and test sends, the readers with their
+// timelines and the operator's actions on them (pause, resume, move,
+// unsubscribe, export, erase), bounces and complaints, the outbox, and
+// CSV import and export.
+// The route table is in this file; each feature has a small file of its
+// own.
+//
+// The admin is an http.Handler that the public server (package web)
+// mounts at /admin, so its requests carry web's request IDs, logs, panic
+// recovery and CSP nonce. Errors become answers through web's one table
+// of answers, with the operator's sentence. Every page but the login
+// needs a session; every state-changing request must come from the
+// admin's own pages.
+package admin
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/httprate"
+
+	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/links"
+	"github.com/dripcourse/dripcourse/internal/mailer"
+	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/web"
+)
+
+// Server holds what the admin's handlers share. Build it in cmd, and give
+// its Handler to web.Server's Admin.
+type Server struct {
+	DB       *store.DB
+	Links    *links.Maker
+	Composer *compose.Composer
+	Library  *compose.Library
+	Now      func() time.Time
+	Log      *slog.Logger
+	// Sender sends the test lessons asked for on the lesson pages: the
+	// dispatcher's own sender, so a test goes the way lessons go.
+	Sender mailer.Sender
+	// Outbox is the outbox the sender writes to, shown on the outbox
+	// pages; nil when mail goes to an SMTP server.
+	Outbox *mailer.Outbox
+	// LimitCounter, when set, counts login attempts in the shared
+	// database, so instances share the login limit. Nil counts in memory.
+	LimitCounter httprate.LimitCounter
+
+	logins  *loginState // built by Handler
+	imports importJobs  // the background imports this process runs
+	faults  web.Faults  // database faults are logged once, not per request
+
+	counterFaults counterFaults // LimitCounter's failures, see counter.go
+}
+
+func (s *Server) content() *compose.Content { return s.Library.Content() }
+
+// logger is the request's logger, carrying its request ID.
+func (s *Server) logger(r *http.Request) *slog.Logger {
+	if l := web.RequestLog(r); l != nil {
+		return l
+	}
+	return s.Log
+}
+
+// The admin's pages are part of the program, not of the operator's
+// templates/ directory: an operator restyling the course can never break
+// the tools needed to fix it.
+//
+//go:embed pages/*.html
+var adminFiles embed.FS
+
+// adminPages are parsed once; they are built in, so a mistake in them is
+// caught by any test that starts a Server.
+var adminPages = mustParseAdmin(adminFiles)
+
+// loginState is what the login handlers share beyond the Server.
+type loginState struct {
+	perIP, perDevice *httprate.RateLimiter // count login attempts (loginlimit.go)
+	checking         chan struct{}         // password checks in progress
+	known            chan struct{}         // the check reserved for known devices
+	waiting          atomic.Int32          // logins waiting for a check
+}
+
+// maxPasswordChecks is how many argon2id checks may run at once, besides
+// the one kept for browsers that have logged in before. Logins beyond
+// them wait their turn, up to maxLoginWaiters of them for up to loginWait
+// each: refused at once, a few clients from fresh addresses could keep the
+// operator out for as long as they liked.
+const (
+	maxPasswordChecks = 2
+	maxLoginWaiters   = 64
+	loginWait         = 10 * time.Second
+)
+
+// Handler returns the admin's route table, to be mounted at /admin. Every
+// route but the login page needs a session; every state-changing request
+// must come from our own pages (http.CrossOriginProtection), so another
+// site cannot make a logged-in operator's browser act.
+func (s *Server) Handler() http.Handler {
+	s.imports = importJobs{done: map[string]chan struct{}{}, inline: inlineImport}
+	s.logins = &loginState{checking: make(chan struct{}, maxPasswordChecks), known: make(chan struct{}, 1)}
+	s.logins.perIP, s.logins.perDevice = newLoginLimits(s.LimitCounter, s)
+	r := chi.NewRouter()
+	r.Use(adminHeaders)
+	r.NotFound(s.adminNotFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(web.MaxBody))
+		r.Get("/login", s.loginPage)
+		r.Post("/login", s.login)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(web.MaxBody), s.requireAdmin)
+		r.Get("/", s.dashboard)
+		r.Post("/logout", s.logout)
+		r.Get("/lessons", s.lessonsPage)
+		r.Get("/lessons/{slug}", s.lessonPage)
+		r.Get("/lessons/{slug}/email", s.lessonEmail)
+		r.Post("/lessons/{slug}/test", s.sendTest)
+		r.Get("/readers", s.readersPage)
+		r.Get("/readers/{id}", s.readerPage)
+		r.Get("/readers/{id}/export", s.exportReader)
+		r.Get("/readers/{id}/erase", s.erasePage)
+		r.Post("/readers/{id}/erase", s.erase)
+		r.Post("/readers/{id}/pause", s.pauseReader)
+		r.Post("/readers/{id}/resume", s.resumeReader)
+		r.Get("/readers/{id}/unsubscribe", s.unsubscribePage)
+		r.Post("/readers/{id}/unsubscribe", s.unsubscribeReader)
+		r.Post("/readers/{id}/move", s.moveReader)
+		r.Get("/bounces", s.bouncesPage)
+		r.Get("/outbox", s.outboxPage)
+		r.Get("/outbox/{name}", s.outboxMessage)
+		r.Get("/outbox/{name}/html", s.outboxHTML)
+		r.Get("/outbox/{name}/raw", s.outboxRaw)
+		r.Get("/import", s.importPage)
+		r.Get("/import/{id}", s.importJobPage)
+		r.Get("/export.csv", s.exportCSV)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)
+		r.Post("/import", s.importCSV)
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
+	return cop.Handler(r)
+}
+
+// adminHeaders replaces the public pages' policy with the admin's: no
+// script at all, styles by nonce, and frames only from our own origin
+// (for the sandboxed email previews).
+func adminHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+web.Nonce(r)+
+			"'; img-src 'self' data:; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// framedHeaders are for an email's HTML shown inside an admin page: the
+// email's inline styles apply, nothing runs, and only our own pages may
+// frame it.
+func framedHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "+
+		"form-action 'none'; base-uri 'none'; frame-ancestors 'self'; sandbox")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+}
+
+// adminPage is the data of every admin page.
+type adminPage struct {
+	Title   string
+	Section string // which navigation entry is current
+	Nonce   string
+	Course  string
+	Flash   string // the outcome of the last action
+	Menu    bool   // the request is signed in: show the admin's menu
+	Refresh int    // seconds after which the page reloads itself; 0 never
+	Error   string
+	Data    any // the page's own data
+}
+
+func mustParseAdmin(fsys fs.FS) map[string]*template.Template {
+	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }, "pct": pct, "rate": rateOf,
+		"kind": func(k string) string { return kindWords[k] }}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "pages/layout.html"))
+	names, _ := fs.Glob(fsys, "pages/*.html")
+	pages := map[string]*template.Template{}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(fsys, file))
+	}
+	return pages
+}
+
+// formatTime shows a stored time in UTC, or a dash for never.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// adminRender renders an admin page into a buffer and writes it.
+func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int, name string, p *adminPage) {
+	tpl, ok := adminPages[name]
+	if !ok {
+		s.logger(r).Error("admin page missing", "page", name)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	p.Nonce = web.Nonce(r)
+	p.Course = s.content().Default().Title
+	p.Menu = s.signedIn(r)
+	if p.Flash == "" {
+		p.Flash = flashes[r.URL.Query().Get("done")]
+	}
+	var buf bytes.Buffer
+	if err := tpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.logger(r).Error("render admin page", "page", name, "err", err)
+		http.Error(w, "Something went wrong on our side.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// flashes are the messages an action's redirect can ask for, by key, so
+// no text from a URL is ever shown on a page.
+var flashes = map[string]string{
+	"pause":       "The reader's course is paused.",
+	"resume":      "The reader's course is running again.",
+	"unsubscribe": "The reader is unsubscribed.",
+	"move":        "The reader's next lesson is changed. It goes out with the next dispatch pass, unless their course is paused.",
+	"erased":      "The reader was erased. Only a hash of the address is kept, so it is never mailed again.",
+	"test":        "The test email was sent.",
+	"logout":      "You are logged out.",
+}

@@ -1,0 +1,145 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/schedule"
+)
+
+// sentDays is the span of the sends chart, ending today.
+const sentDays = 30
+
+type statusCount struct {
+	Status drip.Status
+	N      int
+}
+
+type dashboardData struct {
+	Readers    []statusCount
+	Total      int
+	Started    int // readers who confirmed and so started the course
+	Completed  int // readers who had every lesson
+	Funnel     []funnelStep
+	Lessons    []funnelLine
+	Sent       barChart
+	SentTotal  int
+	Due        barChart
+	DueTotal   int
+	DueWords   string // in the words of `dripcourse schedule`
+	ContentErr string
+	Bounces    intake.Health
+	Banner     bounceBanner
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	d := &dashboardData{ContentErr: s.contentProblems()}
+	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
+		if err := fill(r.Context(), d); err != nil {
+			s.adminFail(w, r, err)
+			return
+		}
+	}
+	s.adminRender(w, r, http.StatusOK, "dashboard", &adminPage{Title: "Dashboard", Section: "dashboard", Data: d})
+}
+
+// fillCounts counts readers by status, and how many started and
+// completed the course.
+func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
+	readers, err := s.DB.ReaderCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range drip.Statuses {
+		d.Readers = append(d.Readers, statusCount{st, readers[st]})
+		d.Total += readers[st]
+	}
+	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Default().Slug)
+	for st, n := range enrolled {
+		if st != drip.EnrollPending { // waiting to confirm: not started
+			d.Started += n
+		}
+	}
+	d.Completed = enrolled[drip.EnrollCompleted]
+	return err
+}
+
+// fillFunnel fills the funnel and its table, in course order.
+func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
+	stats, _, err := s.DB.CourseStats(ctx, s.content().Default().Slug)
+	if err != nil {
+		return err
+	}
+	for _, l := range s.content().Default().Lessons {
+		line := funnelLine{Number: l.Number, Title: l.Title}
+		if st := stats[l.Slug]; st != nil {
+			line.LessonStats = *st
+		}
+		d.Lessons = append(d.Lessons, line)
+	}
+	d.Funnel = funnelOf(d.Lessons, d.Started)
+	return nil
+}
+
+// fillSent charts the lessons sent on each of the last sentDays days.
+func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
+	today := s.Now().UTC().Truncate(24 * time.Hour)
+	first := today.AddDate(0, 0, 1-sentDays)
+	sent, err := s.DB.SentPerDay(ctx, first, today.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	d.Sent = barChart{ID: "sent", Class: "bars days"}
+	d.Sent.Bars, d.SentTotal = dayBars(first, sentDays, func(day time.Time) int { return sent[day] }, "lessons sent")
+	return nil
+}
+
+// fillDue charts what is due over the next week: the projection of
+// `dripcourse schedule` (schedule.DueByDay), so the two always agree.
+func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
+	crs, now := s.content().Default(), s.Now().UTC()
+	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
+	if err != nil {
+		return err
+	}
+	readers := make([]schedule.Reader, len(active))
+	for i, a := range active {
+		readers[i] = schedule.Reader{Timezone: a.Timezone, Joined: a.Joined, NextDue: a.NextDue, Received: a.Received}
+	}
+	until := now.Add(schedule.DueWeek)
+	counts := schedule.DueByDay(crs, readers, now, until)
+	d.DueTotal, d.DueWords = schedule.DueSummary(counts, len(readers))
+	today := now.Truncate(24 * time.Hour)
+	days := int(until.Truncate(24*time.Hour).Sub(today)/(24*time.Hour)) + 1
+	d.Due = barChart{ID: "due", Class: "bars"}
+	d.Due.Bars, _ = dayBars(today, days, func(day time.Time) int {
+		n := 0
+		for _, c := range counts[day.Format("2006-01-02")] {
+			n += c
+		}
+		return n
+	}, "lessons due")
+	return nil
+}
+
+// fillBounces reads the week's bounces and complaints, and what the
+// banner says of them.
+func (s *Server) fillBounces(ctx context.Context, d *dashboardData) error {
+	h, err := s.bounceHealth(ctx)
+	d.Bounces, d.Banner = h, bannerOf(h)
+	return err
+}
+
+// contentProblems is the last failed reload of the operator's lessons or
+// templates, for the operator to fix; "" when the last reload worked.
+func (s *Server) contentProblems() string {
+	_, err, at := s.Library.Status()
+	if err == nil {
+		return ""
+	}
+	return fmt.Sprintf("The last edit of the lessons or templates (%s) did not load, so the previous version is still in use:\n%s", formatTime(at), err.Error())
+}

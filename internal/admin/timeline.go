@@ -1,0 +1,107 @@
+package admin
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// timelineEntry is one line of a reader's timeline.
+type timelineEntry struct {
+	At      time.Time
+	What    string
+	Detail  string
+	Replies []string // SMTP replies, for a message
+}
+
+// eventWords say what each event kind means, for the timeline.
+var eventWords = map[string]string{
+	"signup": "Signed up", "confirm": "Confirmed the address", "open": "Opened", "click": "Clicked a link in",
+	"unsubscribe": "Unsubscribed", "resubscribe": "Undid the unsubscribe", "bounce": "Address bounced",
+	"complaint": "Marked a message as spam", "next": "Asked for the next lesson now", "pause": "Paused", "resume": "Resumed",
+	"soft_bounce": "Soft bounce (mailbox full, or the server down for days)", "report": "Report that charges the reader nothing",
+}
+
+// timeline merges a reader's events, confirmation emails and lessons
+// into one list, oldest first.
+func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
+	var out []timelineEntry
+	for _, e := range rec.Events {
+		what := eventWords[e.Kind]
+		if what == "" {
+			what = e.Kind
+		}
+		if e.Kind == "pause" && e.DeliveryID != 0 {
+			what = "Paused for a week (a lesson's link)"
+		}
+		if e.Lesson != "" && (e.Kind == "open" || e.Kind == "click") {
+			what += " " + lessonName(crs, e.Lesson)
+		}
+		detail := e.Detail
+		if e.Machine {
+			detail = join(detail, "by a machine (a scanner or mail proxy), not counted as the reader's")
+		}
+		out = append(out, timelineEntry{At: e.At, What: what, Detail: detail})
+	}
+	for _, c := range rec.Confirmations {
+		at := c.CreatedAt
+		if !c.SentAt.IsZero() {
+			at = c.SentAt
+		}
+		out = append(out, timelineEntry{At: at, What: "Confirmation email: " + c.Status, Detail: attemptsNote(c.Attempts), Replies: nonEmpty(c.LastReply)})
+	}
+	for _, d := range rec.Deliveries {
+		at := d.CreatedAt
+		if !d.SentAt.IsZero() {
+			at = d.SentAt
+		}
+		status := d.Status
+		if d.LastReply == store.SkippedReply {
+			status = "skipped by the operator"
+		}
+		var replies []string
+		for _, a := range d.Attempts {
+			replies = append(replies, formatTime(a.At)+": "+a.Reply)
+		}
+		e := timelineEntry{At: at, What: "L" + lessonName(crs, d.Lesson)[1:] + ": " + status, Replies: replies}
+		if d.MessageID != "" {
+			e.Detail = "Message-ID <" + d.MessageID + ">"
+		}
+		out = append(out, e)
+	}
+	slices.SortStableFunc(out, func(a, b timelineEntry) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// lessonName names a lesson by number and title, or by slug when it has
+// since been removed from the course.
+func lessonName(crs *course.Course, slug string) string {
+	if l, ok := crs.Lesson(slug); ok {
+		return fmt.Sprintf("lesson %d, %s", l.Number, l.Title)
+	}
+	return "lesson " + slug + " (no longer in the course)"
+}
+
+func attemptsNote(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
