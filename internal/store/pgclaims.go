@@ -37,7 +37,7 @@ const (
 		RETURNING subscriber_id, course)
 	INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
 		SELECT subscriber_id, 0, '', 'complete', 0, '', CAST(?2 AS BIGINT), course FROM done`
-	pgAbandon  = `UPDATE deliveries d SET status = 'failed', last_reply = '` + abandonedReply + `'
+	pgAbandon = `UPDATE deliveries d SET status = 'failed', last_reply = '` + abandonedReply + `'
 		FROM unnest(?::bigint[], ?::text[]) AS a(e, slug) WHERE d.enrollment_id = a.e AND d.slug = a.slug AND d.status = 'sending'`
 )
 
