@@ -52,7 +52,7 @@ func IsPostgres(target string) bool {
 
 // pgConnections is how many connections one instance keeps to PostgreSQL
 // unless the URL's pool_max_conns says otherwise: half of them run the
-// set-based statements of claims, outcomes and signups (the bulk pool),
+// set-based statements of claims and outcomes (the bulk pool),
 // the other half everything else. N instances need N times as many of
 // the server's max_connections.
 const pgConnections = 16

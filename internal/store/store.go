@@ -42,7 +42,7 @@ var migrations embed.FS
 type DB struct {
 	w *sql.DB // one connection: every write goes through it
 	r *sql.DB // read-only pool
-	// bulk runs the set-based statements of claims, outcomes and signups:
+	// bulk runs the set-based statements of claims and outcomes:
 	// on PostgreSQL a pool of its own (dialect.go), on SQLite the writer.
 	bulk   *sql.DB
 	path   string
