@@ -85,10 +85,12 @@ type picked struct {
 	abandonSlug        []string
 }
 
+// later puts enrollment id off until due.
 func (p *picked) later(id int64, due time.Time) {
 	p.laterIDs, p.laterDue = append(p.laterIDs, id), append(p.laterDue, unix(due))
 }
 
+// abandon closes the enrollment's send of slug cut short by a crash.
 func (p *picked) abandon(enrollment int64, slug string) {
 	p.abandonE, p.abandonSlug = append(p.abandonE, enrollment), append(p.abandonSlug, slug)
 }
@@ -117,6 +119,7 @@ func (db *DB) applyPicked(ctx context.Context, tx *sql.Tx, p *picked, now time.T
 	return nil
 }
 
+// applyPickedRows writes p one row at a time (SQLite).
 func applyPickedRows(ctx context.Context, tx *sql.Tx, p *picked, now time.Time) error {
 	for i, e := range p.abandonE {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = '`+abandonedReply+`'

@@ -54,6 +54,7 @@ type outcomeArrays struct {
 	slug, result, enhanced, text, reply, status     []string
 }
 
+// newOutcomeArrays lays outs out as columns.
 func newOutcomeArrays(outs []Outcome) *outcomeArrays {
 	n := len(outs)
 	a := &outcomeArrays{delivery: make([]int64, 0, n), enrollment: make([]int64, 0, n), code: make([]int64, 0, n),
@@ -66,6 +67,7 @@ func newOutcomeArrays(outs []Outcome) *outcomeArrays {
 	return a
 }
 
+// add appends o to each column, with what it means for the enrollment.
 func (a *outcomeArrays) add(o Outcome) {
 	at, sentAt, status := unix(o.At), int64(0), "active"
 	if o.Result == drip.DeliverySent {
@@ -82,6 +84,7 @@ func (a *outcomeArrays) add(o Outcome) {
 	a.nextDue, a.status = append(a.nextDue, unix(o.NextDue)), append(a.status, status)
 }
 
+// args are the columns in pgRecordOutcomes's order.
 func (a *outcomeArrays) args() []any {
 	return []any{a.delivery, a.enrollment, a.slug, a.result, a.code, a.enhanced, a.text, a.reply,
 		a.at, a.sentAt, a.nextDue, a.status}
@@ -133,6 +136,7 @@ func distinctRounds(outs []Outcome) [][]Outcome {
 	return append(rounds, outs[start:])
 }
 
+// anyBounce reports whether any of outs bounced.
 func anyBounce(outs []Outcome) bool {
 	for _, o := range outs {
 		if o.Bounce {
