@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,5 +224,71 @@ func testBounceInAGroupSuppressesOnlyItsReader(t *testing.T) {
 	}
 	if e := enrollmentOf(t, db, sent.SubscriberID); e.Status != drip.EnrollActive || e.LastSlug != "one" {
 		t.Fatalf("other reader's enrollment: %+v", e)
+	}
+}
+
+func TestTwoInstancesClaimAndRecordTogether(t *testing.T) {
+	stores(t, testTwoInstancesClaimAndRecordTogether)
+}
+
+// Two instances, each with senders claiming and recording through its
+// own recorder (group commits on PostgreSQL), send every reader's lesson
+// exactly once: one delivery row, one attempt, and the reader moved on.
+func testTwoInstancesClaimAndRecordTogether(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoInstances(t)
+	const readers, senders = 400, 4
+	if err := a.SeedDue(ctx, "course", readers, t0, func(i int) string { return fmt.Sprintf("r%d@example.com", i) }); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var recs []*Recorder
+	for _, db := range []*DB{a, b} {
+		rec := db.NewRecorder(senders)
+		for range senders {
+			wg.Go(func() { claimAndRecord(t, db, rec) })
+		}
+		recs = append(recs, rec)
+	}
+	wg.Wait()
+	for _, rec := range recs {
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := countRows(t, a, "deliveries WHERE status = 'sent'"); n != readers {
+		t.Fatalf("%d lessons sent, want %d", n, readers)
+	}
+	if n := countRows(t, a, "attempts"); n != readers {
+		t.Fatalf("%d attempts, want one a reader: %d", n, readers)
+	}
+	if n := countRows(t, a, "enrollments WHERE last_slug = 'one'"); n != readers {
+		t.Fatalf("%d readers moved past the lesson, want %d", n, readers)
+	}
+}
+
+// claimAndRecord claims small batches on db until none is due, and
+// records each lesson as sent.
+func claimAndRecord(t *testing.T, db *DB, rec *Recorder) {
+	for {
+		jobs, err := db.ClaimDue(context.Background(), t0, time.Minute, 5, pickFirst("one"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if len(jobs) == 0 {
+			return
+		}
+		for _, j := range jobs {
+			if !rec.Enter() {
+				t.Error("Enter refused with nothing failed")
+				return
+			}
+			rec.Record(outcomeOf(j, drip.DeliverySent, t0.Add(time.Second)), func(err error) {
+				if err != nil {
+					t.Errorf("record %d: %v", j.DeliveryID, err)
+				}
+			})
+		}
 	}
 }
