@@ -184,6 +184,9 @@ func TestAdminReaderInTwoCourses(t *testing.T) {
 	if rt, ab := statuses(); rt != drip.EnrollActive || ab != drip.EnrollPaused {
 		t.Fatalf("after pausing the second course: %s and %s, want active and paused", rt, ab)
 	}
+	if _, page := a.get(base + "?course=after-the-breakup&done=pause"); !strings.Contains(page, "paused. Course: After the Breakup.") {
+		t.Error("the note after the pause does not name the course")
+	}
 	if res, _ := a.req("POST", base+"/stop?course=rebuilding-trust", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a cross-site stop: %d, want 403", res.StatusCode)
 	}
