@@ -167,7 +167,8 @@ func TestAdminReaderInTwoCourses(t *testing.T) {
 	base := "/admin/readers/" + itoa(ann)
 	_, page := a.get(base)
 	for _, want := range []string{`id="course-rebuilding-trust">Rebuilding Trust: active`, `id="course-after-the-breakup">After the Breakup: active`,
-		`action="` + base + `/pause?course=after-the-breakup"`, `action="` + base + `/move?course=rebuilding-trust"`, "0 of 13 lessons sent", "0 of 7 lessons sent"} {
+		`action="` + base + `/pause?course=after-the-breakup"`, `action="` + base + `/move?course=rebuilding-trust"`, "0 of 13 lessons sent", "0 of 7 lessons sent",
+		"<strong>Started a course from their own link</strong> · <span class=\"muted\">link; After the Breakup</span>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the reader's page lacks %s", want)
 		}
