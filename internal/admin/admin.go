@@ -238,7 +238,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 	s.placeCourse(r, p)
 	p.Menu = s.signedIn(r)
 	if p.Flash == "" {
-		p.Flash = flashes[r.URL.Query().Get("done")]
+		p.Flash = s.flash(r)
 	}
 	var buf bytes.Buffer
 	if err := tpl.ExecuteTemplate(&buf, "layout", p); err != nil {
@@ -272,6 +272,16 @@ func (s *Server) placeCourse(r *http.Request, p *adminPage) {
 	}
 	p.Switch = s.switcher(p.Section, p.Current)
 	p.Nav = navLinks{Dashboard: s.inCourse("/admin", keep), Lessons: s.inCourse("/admin/lessons", keep), Readers: s.inCourse("/admin/readers", keep)}
+}
+
+// flash is the note of what the last action did, naming the course it
+// acted on when there are several.
+func (s *Server) flash(r *http.Request) string {
+	f := flashes[r.URL.Query().Get("done")]
+	if f != "" && chosen(r) != "" && s.several() {
+		f += " Course: " + s.courseTitle(chosen(r)) + "."
+	}
+	return f
 }
 
 // flashes are the messages an action's redirect can ask for, by key, so

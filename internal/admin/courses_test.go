@@ -167,7 +167,8 @@ func TestAdminReaderInTwoCourses(t *testing.T) {
 	base := "/admin/readers/" + itoa(ann)
 	_, page := a.get(base)
 	for _, want := range []string{`id="course-rebuilding-trust">Rebuilding Trust: active`, `id="course-after-the-breakup">After the Breakup: active`,
-		`action="` + base + `/pause?course=after-the-breakup"`, `action="` + base + `/move?course=rebuilding-trust"`, "0 of 13 lessons sent", "0 of 7 lessons sent"} {
+		`action="` + base + `/pause?course=after-the-breakup"`, `action="` + base + `/move?course=rebuilding-trust"`, "0 of 13 lessons sent", "0 of 7 lessons sent",
+		"<strong>Started a course from their own link</strong> · <span class=\"muted\">link; After the Breakup</span>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the reader's page lacks %s", want)
 		}
@@ -183,6 +184,9 @@ func TestAdminReaderInTwoCourses(t *testing.T) {
 	}
 	if rt, ab := statuses(); rt != drip.EnrollActive || ab != drip.EnrollPaused {
 		t.Fatalf("after pausing the second course: %s and %s, want active and paused", rt, ab)
+	}
+	if _, page := a.get(base + "?course=after-the-breakup&done=pause"); !strings.Contains(page, "paused. Course: After the Breakup.") {
+		t.Error("the note after the pause does not name the course")
 	}
 	if res, _ := a.req("POST", base+"/stop?course=rebuilding-trust", nil, http.Header{"Sec-Fetch-Site": {"cross-site"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a cross-site stop: %d, want 403", res.StatusCode)
