@@ -35,6 +35,9 @@ func testEveryMigrationUpgrades(t *testing.T) {
 		t.Run("from version "+strconv.Itoa(before), func(t *testing.T) {
 			ctx := context.Background()
 			target := oldSchema(t, names[:before])
+			if before > 0 {
+				fill(t, target, before)
+			}
 			db, err := Open(ctx, target)
 			if err != nil {
 				t.Fatalf("upgrade from version %d: %v", before, err)
@@ -130,17 +133,24 @@ func oldSchema(t *testing.T, applied []string) string {
 			t.Fatal(err)
 		}
 	}
-	if len(applied) > 0 {
-		fill(t, raw, len(applied))
-	}
 	return target
 }
 
-// fill writes testdata/single-course.sql into a database at version v,
-// with the columns later versions added set as the release at v set them.
-func fill(t *testing.T, raw *sql.DB, v int) {
+// fill writes testdata/single-course.sql into target, a database at
+// version v, with the columns later versions added set as the release at
+// v set them.
+func fill(t *testing.T, target string, v int) {
 	t.Helper()
 	ctx := context.Background()
+	driver, dsnText := "sqlite", dsn(target, false)
+	if onPostgres(t) {
+		driver, dsnText = "pgx", target
+	}
+	raw, err := sql.Open(driver, dsnText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
 	rows, err := os.ReadFile("testdata/single-course.sql")
 	if err != nil {
 		t.Fatal(err)
