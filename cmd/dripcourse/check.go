@@ -25,7 +25,7 @@ func cmdCheck(ctx context.Context, e *env, againstLive bool) error {
 		ct.Default().Title, len(ct.Default().Lessons), deliveryDays(ct), len(ct.Templates.Pages()))
 	if againstLive {
 		fmt.Fprintln(e.stdout)
-		return checkAgainstLive(ctx, e)
+		return checkAgainstLive(ctx, e, ct)
 	}
 	return nil
 }

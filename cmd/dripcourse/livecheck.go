@@ -7,6 +7,7 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
@@ -14,10 +15,16 @@ import (
 // checkAgainstLive prints the effect of the on-disk course on current
 // readers: who gets which lesson next, which lessons current readers will
 // skip, and which lessons no current reader will get.
-func checkAgainstLive(ctx context.Context, e *env) error {
-	crs, readers, err := activeReaders(ctx, e)
+func checkAgainstLive(ctx context.Context, e *env, disk *compose.Content) error {
+	live, readers, err := activeReaders(ctx, e)
 	if err != nil {
 		return err
+	}
+	// The readers are those of the course in use; the lessons are the
+	// files checked, which are not published yet.
+	crs, ok := disk.Course(live.Slug)
+	if !ok {
+		return fmt.Errorf("the lessons checked have no course %q, the course its readers are in", live.Slug)
 	}
 	printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
 	return nil

@@ -97,6 +97,7 @@ func commands() []command {
 		{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", importCommand},
 		{"export", "", "write every reader as CSV to standard output", plain(cmdExport)},
 		{"backup", "FILE", "write a consistent copy of the live database to FILE", plain(cmdBackup)},
+		{"course", "export|import|versions|republish", "the published versions of the courses and templates: export one as files (for git), import files as a new version after the checks, list them, republish an old one", plain(cmdCourse)},
 		{"migrate-store", "--from --to", "copy a SQLite deployment (database and signing secret) into PostgreSQL; re-run it to catch up, it resumes if interrupted", migrateCommand},
 		benchCommand(),
 		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", plain(cmdHealthcheck)},
