@@ -6,9 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/smtptest"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/store/pgtest"
 )
@@ -185,5 +187,49 @@ func TestInstancesFollowAVersionPublishedByAnother(t *testing.T) {
 	msgs := b.smtp.Messages()
 	if len(msgs) != 1 || parse(t, msgs[0]).header.Get("Subject") != "First, as published" {
 		t.Fatalf("the other instance sent %d messages; want lesson 1 with the published subject", len(msgs))
+	}
+}
+
+func TestAPassSendsFromOneVersion(t *testing.T) {
+	// One connection: each lesson is composed after the one before it
+	// was sent.
+	h := newHarness(t, map[string]string{"DRIP_LESSONS": trackedCourse(t), "DRIP_SMTP_CONNECTIONS": "1"})
+	for _, e := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		h.signup(e, "", "UTC")
+	}
+	h.confirmAll()
+	ctx := context.Background()
+	_, files, err := h.app.db.VersionFiles(ctx, "tracked", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files["01-first.md"] = []byte(strings.Replace(string(files["01-first.md"]), "subject: First", "subject: First, edited", 1))
+	var once sync.Once
+	var published error
+	// While the pass sends its first lesson, a new version is published
+	// and put in use.
+	h.smtp.SetRule(func(s smtptest.Stage, _ string) error {
+		if s == smtptest.StageData {
+			once.Do(func() {
+				_, published = h.app.db.Publish(ctx, store.Publication{By: "ann", At: h.clock.Now(), Changes: map[string]store.Files{"tracked": files}, Check: loader().Check})
+				if published == nil {
+					published = h.app.syncContent(ctx)
+				}
+			})
+		}
+		return nil
+	})
+	h.pass()
+	if published != nil {
+		t.Fatal(published)
+	}
+	msgs := h.smtp.Messages()
+	for _, m := range msgs {
+		if got := parse(t, m).header.Get("Subject"); got != "First" {
+			t.Errorf("a lesson of the pass under way went out as %q; want the version the pass began with", got)
+		}
+	}
+	if l, _ := h.app.lib.Content().Default().Lesson("first"); len(msgs) != 3 || l.Subject != "First, edited" {
+		t.Errorf("%d lessons sent; the content in use after the pass has %q", len(msgs), l.Subject)
 	}
 }
