@@ -28,8 +28,8 @@ type Draft struct {
 type ConflictError struct {
 	Course, Path string
 	Base         int    // the version the refused edit started from
-	Version      int    // the latest published version
-	Current      []byte // the file now: in Version, or in the newer draft
+	Version      int    // the latest published version, or the newer draft's base
+	Current      []byte // the file now: in the latest version, or in the newer draft
 	InDraft      bool   // Current is a draft saved from a newer version
 }
 
