@@ -188,7 +188,7 @@ func TestLateJoinWords(t *testing.T) {
 // nothing until that course is added.
 func TestLoneCourseMayNameAnAbsentNext(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{
-		"at the top": {"course.yaml": {Data: []byte("slug: one\ntitle: One\nnext: later\n")}, "01-a.md": {Data: []byte(lesson1)}},
+		"at the top":  {"course.yaml": {Data: []byte("slug: one\ntitle: One\nnext: later\n")}, "01-a.md": {Data: []byte(lesson1)}},
 		"in a folder": {"one/course.yaml": {Data: []byte("slug: one\ntitle: One\nnext: later\n")}, "one/01-a.md": {Data: []byte(lesson1)}},
 	} {
 		set, err := course.LoadSet(fsys)
