@@ -230,15 +230,17 @@ func checkStatsSeveralCourses(t *testing.T, h *courseCLI) {
 }
 
 // checkStatsCourseJSONKeepsItsShape: one course's report of several has
-// exactly the keys of a one-course install's, counting that course alone.
+// exactly the keys of a one-course install's (lessons, readers, bounces,
+// thresholds, and completed, which both carry), counting that course
+// alone.
 func checkStatsCourseJSONKeepsItsShape(t *testing.T, h *courseCLI) {
 	out, err := h.run("stats", "--course", breakup, "--json")
 	var keys map[string]json.RawMessage
 	if err != nil || json.Unmarshal([]byte(out), &keys) != nil {
 		t.Fatalf("stats --course --json: %v\n%s", err, out)
 	}
-	if len(keys) != 4 || keys["lessons"] == nil || keys["readers"] == nil || keys["bounces"] == nil || keys["thresholds"] == nil {
-		t.Fatalf("stats --course --json has other keys than lessons, readers, bounces, thresholds:\n%s", out)
+	if len(keys) != 5 || keys["lessons"] == nil || keys["readers"] == nil || keys["bounces"] == nil || keys["thresholds"] == nil || keys["completed"] == nil {
+		t.Fatalf("stats --course --json has other keys than lessons, readers, completed, bounces, thresholds:\n%s", out)
 	}
 	var rep statsReport
 	json.Unmarshal([]byte(out), &rep)

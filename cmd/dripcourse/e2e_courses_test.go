@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -87,6 +88,18 @@ func TestCoursesRunSideBySide(t *testing.T) {
 				t.Errorf("%s is %s in %s, want %s", who, e.Status, slug, want)
 			}
 		}
+	}
+	out, err := h.cli(nil, "stats", "--json")
+	var rep coursesReport
+	if err == nil {
+		err = json.Unmarshal([]byte(out), &rep)
+	}
+	done := map[string]int{}
+	for _, c := range rep.Courses {
+		done[c.Slug] = c.Completed
+	}
+	if err != nil || done[morningSlug] != 3 || done[eveningSlug] != 2 {
+		t.Errorf("stats: finished %v, want 3 in %s and 2 in %s (%v)", done, morningSlug, eveningSlug, err)
 	}
 	if ok, err := h.app.db.Suppressed(context.Background(), "cat@example.org"); err != nil || !ok {
 		t.Errorf("cat stopped everything, but her address is not suppressed (%v)", err)

@@ -18,6 +18,8 @@ import (
 type statsReport struct {
 	Lessons []lessonReport      `json:"lessons"`
 	Readers map[drip.Status]int `json:"readers"`
+	// Completed is how many readers finished the course.
+	Completed int `json:"completed"`
 	// Bounces are the last 7 days' bounces and complaints, with the
 	// providers' thresholds they are judged by.
 	Bounces    intake.Health      `json:"bounces"`
@@ -90,11 +92,15 @@ func (a *app) stats(ctx context.Context, crs *course.Course) (*statsReport, erro
 	if err != nil {
 		return nil, err
 	}
+	completed, err := a.db.Completions(ctx, crs.Slug)
+	if err != nil {
+		return nil, err
+	}
 	health, err := a.intake.Health(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &statsReport{Readers: readers, Lessons: lessons, Bounces: health, Thresholds: intake.Thresholds}, nil
+	return &statsReport{Readers: readers, Completed: completed, Lessons: lessons, Bounces: health, Thresholds: intake.Thresholds}, nil
 }
 
 // courseStats gathers the per-lesson counts of crs in course order
@@ -136,6 +142,7 @@ func lessonLine(s *store.LessonStats, title string, removed bool) lessonReport {
 func printStats(w io.Writer, rep *statsReport) {
 	printLessons(w, rep.Lessons)
 	printReaders(w, "readers:", rep.Readers)
+	fmt.Fprintf(w, "finished the course: %d\n", rep.Completed)
 	printBounceHealth(w, rep.Bounces)
 }
 

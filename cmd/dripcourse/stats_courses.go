@@ -27,10 +27,11 @@ type coursesReport struct {
 // courseReport is one course's part of a coursesReport: its lessons and
 // its readers as "stats --course SLUG --json" gives them.
 type courseReport struct {
-	Slug    string              `json:"slug"`
-	Title   string              `json:"title"`
-	Lessons []lessonReport      `json:"lessons"`
-	Readers map[drip.Status]int `json:"readers"`
+	Slug      string              `json:"slug"`
+	Title     string              `json:"title"`
+	Lessons   []lessonReport      `json:"lessons"`
+	Readers   map[drip.Status]int `json:"readers"`
+	Completed int                 `json:"completed"` // readers who finished it
 }
 
 // statsEach reports on several courses in turn.
@@ -53,7 +54,11 @@ func (a *app) coursesStats(ctx context.Context, courses []*course.Course) (*cour
 		if err != nil {
 			return nil, err
 		}
-		rep.Courses = append(rep.Courses, courseReport{Slug: c.Slug, Title: c.Title, Lessons: lessons, Readers: readers})
+		done, err := a.db.Completions(ctx, c.Slug)
+		if err != nil {
+			return nil, err
+		}
+		rep.Courses = append(rep.Courses, courseReport{Slug: c.Slug, Title: c.Title, Lessons: lessons, Readers: readers, Completed: done})
 	}
 	var err error
 	if rep.Readers, err = a.db.ReaderCounts(ctx); err != nil {
@@ -70,6 +75,7 @@ func printCoursesStats(w io.Writer, courses []*course.Course, rep *coursesReport
 		courseHeading(w, i, courses[i])
 		printLessons(w, c.Lessons)
 		printReaders(w, "readers of this course:", c.Readers)
+		fmt.Fprintf(w, "finished the course: %d\n", c.Completed)
 	}
 	fmt.Fprintf(w, "\n== every course ==\n")
 	printReaders(w, "addresses:", rep.Readers)
