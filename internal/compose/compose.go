@@ -127,12 +127,12 @@ func (c *Composer) ReturnPath(kind token.BounceKind, id int64) string {
 // CourseInfo is the course as templates see it.
 func CourseInfo(c *course.Course) render.CourseInfo {
 	info := render.CourseInfo{Slug: c.Slug, Title: c.Title, Tagline: c.Tagline, Description: c.Description, Promises: c.Promises, Discreet: c.Discreet}
-	var day time.Duration
+	// The days are those a cohort gets its lessons on (Course.DayOf), so
+	// the page and the schedule never disagree.
 	for _, l := range c.Lessons {
-		day += l.Delay
-		info.Lessons = append(info.Lessons, render.LessonInfo{Number: l.Number, Title: l.Title, Day: int(day.Hours() / 24)})
+		info.Lessons = append(info.Lessons, render.LessonInfo{Number: l.Number, Title: l.Title, Day: c.DayOf(l.Number)})
 	}
-	info.Days = int(day.Hours() / 24)
+	info.Days = c.DayOf(len(c.Lessons))
 	return info
 }
 
