@@ -92,7 +92,7 @@ type Server struct {
 	faults Faults  // database faults are logged once, not per request
 	capLog logOnce // reaching MaxConfirmationsPerHour is logged once a minute
 
-	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
+	counterFaults counterFaults  // LimitCounter's failures, see ratelimit.go
 	trusted       trustedOrigins // FormOrigins as a set, made in Handler
 }
 
