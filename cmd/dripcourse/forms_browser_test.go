@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -131,4 +132,31 @@ func childFrameURL(t *testing.T, tb *tab, url string) string {
 	}
 	f := res.FrameTree.ChildFrames[0].Frame
 	return f.URL + f.URLFragment
+}
+
+// TestBrowserCaptchaOnCoursePage signs up on the course page with the
+// captcha on: the widget says what it is doing in a status region, and the
+// form goes through once it has solved the challenge.
+func TestBrowserCaptchaOnCoursePage(t *testing.T) {
+	h := newHarness(t, map[string]string{"DRIP_CAPTCHA": "on"})
+	tb := newTab(t, h, "Europe/Paris")
+	tb.open(links.CoursePath(h.app.lib.Content().Default().Slug))
+	tb.typeInto("#email", "person@example.org")
+	h.clock.Advance(5 * time.Second)
+	status, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`new Promise(done => {
+	  const el = document.querySelector("altcha-widget");
+	  const said = () => el.querySelector("[role=status]").textContent;
+	  if (/Verified/.test(said())) return done(said());
+	  el.addEventListener("statechange", e => { if (e.detail.state === "verified") done(said()); });
+	})`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.Contains(status, "Verified") {
+		t.Fatalf("the widget's status says %q (%v), want it verified", status, err)
+	}
+	tb.click("#signup button[type=submit]")
+	if got := tb.text("h1"); got != "Check your inbox" {
+		t.Fatalf("after signing up: %q", got)
+	}
+	if st := subscriberStatus(t, h.app, "person@example.org"); st != drip.StatusPending {
+		t.Fatalf("the reader is %q, want pending", st)
+	}
 }
