@@ -64,6 +64,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	a.warnFormWidget()
 	srv := a.webServer()
 	bounces, err := a.startReceiver(bounceLn)
 	if err != nil {
@@ -205,8 +206,9 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 }
 
 // housekeeping deletes what has expired: request counts no limiter reads
-// any more, ended admin sessions, signups never confirmed and webhook
-// replay values; and it weighs the week's bounce and complaint rates
+// any more, ended admin sessions, signups never confirmed, webhook replay
+// values, spent captcha solutions and form stamps, and form confirmations
+// the hourly cap no longer reads; and it weighs the week's bounce and complaint rates
 // (logging a warning for a threshold crossed). Instances sharing a
 // database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
@@ -215,7 +217,7 @@ func (a *app) housekeeping(ctx context.Context) func() {
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,
-				"unconfirmed_signups", swept.Unconfirmed)
+				"unconfirmed_signups", swept.Unconfirmed, "one_use_values", swept.OneUse, "form_confirmations", swept.FormConfirms)
 		}
 		return err
 	}

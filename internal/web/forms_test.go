@@ -252,3 +252,25 @@ func TestEmbedFrameAncestors(t *testing.T) {
 		t.Fatalf("the course page may be framed: %q", csp)
 	}
 }
+
+// CanonicalOrigin never panics, and what it accepts is an origin it
+// accepts again unchanged, with no path, query, user or wildcard.
+func FuzzCanonicalOrigin(f *testing.F) {
+	for _, s := range []string{"https://blog.example.com", "HTTP://Blog.Example.com:80", "https://[::1]:8443", "https://a.b/c",
+		"https://*.example.com", "https://u@h", "http://h:0", "https://h?", "javascript:alert(1)", "https://h:443#x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		o, err := CanonicalOrigin(s)
+		if err != nil {
+			return
+		}
+		if again, err := CanonicalOrigin(o); err != nil || again != o {
+			t.Fatalf("%q gave %q, which gives %q, %v", s, o, again, err)
+		}
+		u, _ := url.Parse(o)
+		if u.Path != "" || u.RawQuery != "" || u.User != nil || strings.Contains(o, "*") {
+			t.Fatalf("%q gave %q, not a bare origin", s, o)
+		}
+	})
+}
