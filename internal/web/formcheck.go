@@ -88,6 +88,15 @@ var (
 		msg: "This form had been sent once already, so nothing has been sent now. Please check your details and press the button again."}
 )
 
+// stampRefusals answer a form sent too soon after it was shown, or too
+// long after: the reader gets it back, filled in, to send again.
+var stampRefusals = map[formVerdict]refusal{
+	formTooFast: {status: http.StatusConflict, word: "retry", field: "started", title: "Please try again",
+		msg: "That was quicker than we expected, so nothing has been sent yet. Please check your details and press the button again."},
+	formStale: {status: http.StatusConflict, word: "retry", field: "started", title: "Please try again",
+		msg: "This form had been open a long time, so nothing has been sent yet. Please check your details and press the button again."},
+}
+
 // checkCaptcha checks the form's captcha solution when the captcha is on,
 // and returns it to be spent with the signup.
 func (s *Server) checkCaptcha(r *http.Request) ([]store.OneUse, *refusal) {

@@ -113,21 +113,15 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request, c *course.Course
 		return
 	}
 	verdict, uses := s.judge(r)
-	switch verdict {
-	case formBot:
+	if verdict == formBot {
 		// Bots get the same answer as people, and nothing happens.
 		s.logger(r).Info("signup dropped by bot check")
 		s.signedUp(w, r, c)
 		return
-	case formTooFast:
-		s.logger(r).Info("signup sent sooner than the least form time: the form is shown again")
-		s.refuse(w, r, c, f, &refusal{status: http.StatusConflict, word: "retry", field: "started", title: "Please try again",
-			msg: "That was quicker than we expected, so nothing has been sent yet. Please check your details and press the button again."})
-		return
-	case formStale:
-		s.logger(r).Info("signup from a form shown over a day ago: the form is shown again")
-		s.refuse(w, r, c, f, &refusal{status: http.StatusConflict, word: "retry", field: "started", title: "Please try again",
-			msg: "This form had been open a long time, so nothing has been sent yet. Please check your details and press the button again."})
+	}
+	if ref, again := stampRefusals[verdict]; again {
+		s.logger(r).Info("signup sent too soon after the form was shown, or over a day after: the form is shown again")
+		s.refuse(w, r, c, f, &ref)
 		return
 	}
 	solved, ref := s.checkCaptcha(r)
