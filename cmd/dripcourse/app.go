@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/bounce/provider"
+	"github.com/dripcourse/dripcourse/internal/captcha"
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
@@ -55,6 +58,9 @@ type app struct {
 	// bounceHTTP fetches SNS signing certificates and confirms
 	// subscriptions; tests point it at a stand-in for Amazon.
 	bounceHTTP provider.HTTPClient
+	// captcha issues and checks the signup forms' captcha; nil when
+	// DRIP_CAPTCHA is off.
+	captcha *captcha.Issuer
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -130,6 +136,10 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 		log.Warn("DRIP_POSTAL_ADDRESS is empty, but bulk mail must carry the sender's postal address (CAN-SPAM): set it, and every email's footer shows it")
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
+	if a.captcha, err = newCaptcha(cfg, secret, a.db, now); err != nil {
+		a.db.Close()
+		return nil, err
+	}
 	a.limits = web.DefaultLimits
 	if cfg.DatabaseURL != "" {
 		a.limitCounter = a.db.RateCounter()
@@ -284,4 +294,17 @@ func (a *app) runner() *delivery.Runner {
 		r.Limit = rate.NewLimiter(rate.Limit(a.cfg.Rate), max(1, int(a.cfg.Rate)))
 	}
 	return r
+}
+
+// newCaptcha is the signup forms' captcha, keyed by a key of its own
+// derived from the signing secret (so every instance sharing the secret
+// accepts the others' challenges), spending solutions in the database;
+// nil when DRIP_CAPTCHA is off.
+func newCaptcha(cfg *Config, secret []byte, db *store.DB, now func() time.Time) (*captcha.Issuer, error) {
+	if !cfg.Captcha {
+		return nil, nil
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("dripcourse captcha v1"))
+	return captcha.New(captcha.Config{Key: m.Sum(nil), MaxNumber: cfg.CaptchaDifficulty, Now: now, Spender: db.Spender(now)})
 }

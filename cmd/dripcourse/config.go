@@ -47,6 +47,11 @@ type Config struct {
 	// MaxConfirmationsPerHour caps the confirmation emails of all signups.
 	MaxConfirmationsPerHour int
 
+	// Signup forms on other sites and the captcha (settings_forms.go).
+	FormOrigins       []string
+	Captcha           bool
+	CaptchaDifficulty int64
+
 	// Bounces and complaints (settings_bounce.go).
 	BounceDomain        string
 	BounceSMTPAddr      string
@@ -71,7 +76,7 @@ type setting struct {
 
 // settings lists every setting in the order help shows them.
 func settings() []setting {
-	return append(coreSettings(), bounceSettings()...)
+	return append(append(coreSettings(), formSettings()...), bounceSettings()...)
 }
 
 // coreSettings are every setting but those of bounces.

@@ -66,6 +66,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	a.warnFormWidget()
 	srv := a.webServer()
 	bounces, err := a.startReceiver(bounceLn)
 	if err != nil {
@@ -152,10 +153,11 @@ func (a *app) webServer() *http.Server {
 	raw, hooks := a.bounceHandlers()
 	box, _ := a.sender.(*mailer.Outbox) // nil when mail goes to an SMTP server
 	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
-		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter}
+		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter, FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha != nil}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,
 		MaxConfirmationsPerHour: a.cfg.MaxConfirmationsPerHour, TrustedProxies: a.cfg.TrustedProxies,
+		FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha,
 		Admin: adm.Handler(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
 		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
@@ -206,8 +208,9 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 }
 
 // housekeeping deletes what has expired: request counts no limiter reads
-// any more, ended admin sessions, signups never confirmed and webhook
-// replay values; and it weighs the week's bounce and complaint rates
+// any more, ended admin sessions, signups never confirmed, webhook replay
+// values, spent captcha solutions and form stamps, and form confirmations
+// the hourly cap no longer reads; and it weighs the week's bounce and complaint rates
 // (logging a warning for a threshold crossed). Instances sharing a
 // database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
@@ -216,7 +219,7 @@ func (a *app) housekeeping(ctx context.Context) func() {
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,
-				"unconfirmed_signups", swept.Unconfirmed)
+				"unconfirmed_signups", swept.Unconfirmed, "one_use_values", swept.OneUse, "form_confirmations", swept.FormConfirms)
 		}
 		return err
 	}

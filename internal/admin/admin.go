@@ -57,6 +57,11 @@ type Server struct {
 	// LimitCounter, when set, counts login attempts in the shared
 	// database, so instances share the login limit. Nil counts in memory.
 	LimitCounter httprate.LimitCounter
+	// FormOrigins and Captcha are what the signup forms' snippets need to
+	// know (forms.go): the sites allowed to use them, and whether the
+	// captcha is on.
+	FormOrigins []string
+	Captcha     bool
 
 	logins  *loginState // built by Handler
 	imports importJobs  // the background imports this process runs
@@ -149,6 +154,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/import", s.importPage)
 		r.Get("/import/{id}", s.importJobPage)
 		r.Get("/export.csv", s.exportCSV)
+		r.Get("/forms", s.formsIndex)
+		r.Get("/forms/{slug}", s.formsPage)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)

@@ -32,26 +32,11 @@ const clockSkew = time.Minute
 // cost is one SHA-256, one HMAC-SHA-256 and one Spend, which comes last so
 // that no refused payload spends anything.
 func (is *Issuer) Verify(ctx context.Context, payload string) error {
-	if payload == "" {
-		return ErrMissing
-	}
-	p, err := ParsePayload(payload)
+	sol, err := is.Check(payload)
 	if err != nil {
 		return err
 	}
-	if !hmac.Equal([]byte(is.sign(p.Challenge)), []byte(p.Signature)) {
-		return ErrSignature
-	}
-	// The salt and number are trusted only once they hash to the signed
-	// challenge; the expiry is read from the salt after that.
-	if p.Number > is.max || !hashEqual(p.Salt, p.Number, p.Challenge) {
-		return ErrWrongAnswer
-	}
-	until, err := is.checkExpiry(p.Salt)
-	if err != nil {
-		return err
-	}
-	fresh, err := is.spender.Spend(ctx, p.Challenge, until)
+	fresh, err := is.spender.Spend(ctx, sol.Key, sol.Until)
 	if err != nil {
 		return fmt.Errorf("captcha: spend: %w", err)
 	}
@@ -59,6 +44,39 @@ func (is *Issuer) Verify(ctx context.Context, payload string) error {
 		return ErrReplayed
 	}
 	return nil
+}
+
+// Solution is a checked payload not yet spent: spend Key until Until, and
+// refuse the payload (ErrReplayed) if it was spent before.
+type Solution struct {
+	Key   string // the challenge: 64 lower-case hex digits
+	Until time.Time
+}
+
+// Check is Verify without the Spend, for a caller that spends the
+// solution itself, in a transaction with what the solution pays for (a
+// signup): the signature, the hash and the expiry.
+func (is *Issuer) Check(payload string) (Solution, error) {
+	if payload == "" {
+		return Solution{}, ErrMissing
+	}
+	p, err := ParsePayload(payload)
+	if err != nil {
+		return Solution{}, err
+	}
+	if !hmac.Equal([]byte(is.sign(p.Challenge)), []byte(p.Signature)) {
+		return Solution{}, ErrSignature
+	}
+	// The salt and number are trusted only once they hash to the signed
+	// challenge; the expiry is read from the salt after that.
+	if p.Number > is.max || !hashEqual(p.Salt, p.Number, p.Challenge) {
+		return Solution{}, ErrWrongAnswer
+	}
+	until, err := is.checkExpiry(p.Salt)
+	if err != nil {
+		return Solution{}, err
+	}
+	return Solution{Key: p.Challenge, Until: until}, nil
 }
 
 // checkExpiry returns the salt's expiry if it has not passed and is not

@@ -47,6 +47,15 @@ type Page struct {
 	Timezone string
 	Error    string
 	Started  string // signed form-start time, for the bot check
+	// Captcha is the URL forms fetch captcha challenges from; empty when
+	// the captcha is off.
+	Captcha string
+	// Redirect is a trusted page the form sends the reader to once signed
+	// up, kept when the form is shown again.
+	Redirect string
+	// Embed: the page is shown in another site's iframe, without the
+	// site's header and footer.
+	Embed bool
 
 	// Pages with a confirming button post to Action.
 	Action string

@@ -45,7 +45,7 @@ var (
 	// NewerPages are pages a templates directory made for an earlier
 	// release lacks: LoadWith takes them from its defaults instead, in
 	// the directory's own layout.
-	NewerPages = []string{"catalogue", "enroll"}
+	NewerPages = []string{"catalogue", "enroll", "embed"}
 )
 
 // Load parses every template in fsys and checks each one by rendering it

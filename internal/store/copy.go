@@ -36,7 +36,8 @@ var copyTables = []struct{ name, key string }{
 // bookkeeping, and rate-limiting and replay state that lives for minutes and that the
 // PostgreSQL instances build up themselves. Any other table stops the copy,
 // so a table added to the schema is never silently left behind.
-var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true, "webhook_replays": true}
+var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true, "webhook_replays": true,
+	"used_once": true, "form_confirms": true}
 
 // progressTable records, in the destination, the last id copied of each
 // table, committed with each batch; a completed run drops it.

@@ -56,6 +56,9 @@ type Swept struct {
 	Unconfirmed int64
 	// Replays counts expired one-use values of webhook requests.
 	Replays int64
+	// OneUse counts expired captcha solutions and form stamps, and
+	// FormConfirms the form confirmations the hourly cap no longer reads.
+	OneUse, FormConfirms int64
 }
 
 // UnconfirmedLife is how long a signup that was never confirmed is kept
@@ -66,10 +69,11 @@ const UnconfirmedLife = 30 * 24 * time.Hour
 
 // Housekeep deletes what nothing reads any more: request counts from
 // windows that ended before the previous one (given the longest window in
-// use), admin sessions that have expired, and signups never confirmed
-// within UnconfirmedLife (with their bounce reports), and the one-use values
-// of webhook requests that have expired. Run it periodically, by one instance at a time
-// (Exclusive).
+// use), admin sessions that have expired, signups never confirmed within
+// UnconfirmedLife (with their bounce reports), the one-use values of
+// webhook requests and of signup forms that have expired, and the form
+// confirmations the hourly cap no longer reads. Run it periodically, by
+// one instance at a time (Exclusive).
 func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
 	var s Swept
 	// A window is read while it is the current or the previous one.
@@ -88,7 +92,8 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 		return s, fmt.Errorf("store: housekeeping: webhook replays: %w", friendly(err))
 	}
 	s.Replays, _ = res.RowsAffected()
-	return s, nil
+	s.OneUse, s.FormConfirms, err = db.sweepOneUse(ctx, now)
+	return s, err
 }
 
 // unconfirmedBatch bounds one sweep's transaction; a form flooded with

@@ -25,14 +25,15 @@ const pgSignupFacts = `SELECT
 	(SELECT count(*) FROM suppressions WHERE email_hash = ?3 OR (old_rule = 1 AND email_hash = ?4)),
 	(SELECT count(*) FROM confirmations c JOIN subscribers s ON s.id = c.subscriber_id
 		WHERE s.mailbox_key = ?5 AND c.created_at > ?6),
-	(SELECT count(*) FROM confirmations
-		WHERE id = (SELECT coalesce(max(id), 0) FROM confirmations) - ?7 AND created_at > ?8)`
+	(SELECT count(*) FROM form_confirms
+		WHERE id = (SELECT coalesce(max(id), 0) FROM form_confirms) - ?7 AND created_at > ?8)`
 
 // pgSignupWrites writes the reader (unless suppressed), the signup
-// event, the pending enrollment and the queued confirmation, each only
-// where the reader's row was written and its own condition holds
-// (sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm
-// as one statement), and returns the reader's id.
+// event, the pending enrollment, the queued confirmation and its mark for
+// the hourly cap, each only where the reader's row was written and its
+// own condition holds (sqlUpsertSubscriber, sqlSignupEvent,
+// sqlPendingEnroll, sqlQueueConfirm, sqlFormConfirm as one statement), and
+// returns the reader's id.
 const pgSignupWrites = `WITH sub AS (
 	INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
 	SELECT ?1, ?2, ?3, ?4, ?5, 'pending', CAST(?6 AS BIGINT) WHERE ?7
@@ -52,6 +53,8 @@ const pgSignupWrites = `WITH sub AS (
 ), confirm AS (
 	INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course)
 	SELECT id, 'queued', CAST(?6 AS BIGINT), '', CAST(?6 AS BIGINT), ?9 FROM sub WHERE ?11
+), form AS (
+	INSERT INTO form_confirms (created_at) SELECT CAST(?6 AS BIGINT) FROM sub WHERE ?11
 )
 SELECT id FROM sub`
 

@@ -36,8 +36,8 @@ const (
 	// queued within the hour: two lookups by id, however many there were.
 	// (Ids follow queueing order; an id an erasure freed reads as room for
 	// one more.)
-	sqlHourFull = `SELECT count(*) FROM confirmations
-		WHERE id = (SELECT coalesce(max(id), 0) FROM confirmations) - ? AND created_at > ?`
+	sqlHourFull = `SELECT count(*) FROM form_confirms
+		WHERE id = (SELECT coalesce(max(id), 0) FROM form_confirms) - ? AND created_at > ?`
 	// A known reader's row is written too: a pending or returning reader
 	// gets the name and timezone just typed, an active one keeps theirs.
 	sqlUpsertSubscriber = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
@@ -57,14 +57,17 @@ const (
 		ON CONFLICT (subscriber_id, course) DO UPDATE SET status = 'pending' WHERE enrollments.status = 'stopped'`
 	sqlQueueConfirm = `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course)
 		SELECT CAST(? AS BIGINT), 'queued', CAST(? AS BIGINT), '', CAST(? AS BIGINT), ? WHERE ?`
+	// The hourly cap counts the confirmations the form queued (sqlHourFull),
+	// not those of imports or the operator's actions.
+	sqlFormConfirm = `INSERT INTO form_confirms (created_at) SELECT CAST(? AS BIGINT) WHERE ?`
 )
 
 // signupStatements are the signup path's statements in the order every
 // signup runs them.
 var signupStatements = []string{sqlFindSubscriber, sqlFindEnrollment, sqlSuppressed, sqlRecentConfirms, sqlHourFull,
-	sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm}
+	sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm, sqlFormConfirm}
 
-var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll}
+var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll, sqlSpend}
 
 // sqlEnrollStatus is the hot read: the sender's last check before it sends.
 const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"

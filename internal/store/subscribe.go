@@ -29,6 +29,10 @@ type Signup struct {
 	// signup is kept and its confirmation is not queued: signing up again
 	// later queues one.
 	MaxPerHour int
+	// OneUse are values the signup carries that are accepted once (its
+	// captcha solution, its form's start stamp): spent in the signup's
+	// transaction, and if any was spent before, nothing else is done.
+	OneUse []OneUse
 }
 
 // SignupResult says what a signup did. The web layer shows the reader the
@@ -39,6 +43,7 @@ type SignupResult struct {
 	Queued       bool // a confirmation email was queued
 	Suppressed   bool // the address may never be mailed
 	Held         bool // MaxPerHour held the confirmation back
+	Replayed     bool // a OneUse value was spent before: nothing was done
 }
 
 // SignupAgain is the detail of the signup event of an address that was a
@@ -65,6 +70,9 @@ type signupFacts struct {
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	s.Email = canonicalOr(s.Email)
 	key, box := EmailKey(s.Email), MailboxKey(s.Email)
+	if fresh, err := db.spendAll(ctx, tx, s.OneUse, s.At); err != nil || !fresh {
+		return SignupResult{Replayed: !fresh}, err
+	}
 	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
 		return SignupResult{}, err
 	}
@@ -105,7 +113,10 @@ func (db *DB) signupWrite(ctx context.Context, tx *sql.Tx, s Signup, key, box st
 	if _, err := db.stmt(ctx, tx, sqlPendingEnroll).ExecContext(ctx, res.SubscriberID, s.Course, now, enroll); err != nil {
 		return err
 	}
-	_, err = db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, s.Course, queue)
+	if _, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, s.Course, queue); err != nil {
+		return err
+	}
+	_, err = db.stmt(ctx, tx, sqlFormConfirm).ExecContext(ctx, now, queue)
 	return err
 }
 
@@ -128,7 +139,8 @@ func (db *DB) signupFacts(ctx context.Context, tx *sql.Tx, s Signup, key, box st
 	if err != nil {
 		return f, err
 	}
-	// With no cap, the id looked up is past the newest: never full.
+	// With no cap, the id looked up is past the newest: never full. Only
+	// the form's confirmations count (form_confirms), not imports'.
 	err = db.stmt(ctx, tx, sqlHourFull).QueryRowContext(ctx, max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).Scan(&f.hourFull)
 	return f, err
 }

@@ -63,7 +63,20 @@ func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showCourse(w http.ResponseWriter, r *http.Request, c *course.Course) {
-	s.page(w, r, http.StatusOK, "course", &render.Page{Title: "Sign up", Course: s.courseInfo(c), Started: s.formStamp()})
+	s.page(w, r, http.StatusOK, "course", &render.Page{Title: "Sign up", Course: s.courseInfo(c), Started: s.formStamp(),
+		Captcha: s.challengePath()})
+}
+
+// embedPage is /courses/{slug}/embed: the course's form alone, for an
+// iframe on a trusted origin's page (and only there: frame-ancestors).
+func (s *Server) embedPage(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.routeCourse(w, r)
+	if !ok {
+		return
+	}
+	s.frameable(w)
+	s.page(w, r, http.StatusOK, "embed", &render.Page{Title: "Sign up", Course: s.courseInfo(c), Started: s.formStamp(),
+		Captcha: s.challengePath(), Embed: true})
 }
 
 // routeCourse finds the course the URL names, or answers 404.

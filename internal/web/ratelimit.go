@@ -27,6 +27,7 @@ import (
 // addresses, and a refused request is retried later.
 type Limits struct {
 	Signup      int
+	Challenge   int // captcha challenges fetched
 	Confirm     int
 	Unsubscribe int
 	OneClick    int
@@ -35,7 +36,7 @@ type Limits struct {
 }
 
 // DefaultLimits suit a public site.
-var DefaultLimits = Limits{Signup: 20, Confirm: 30, Unsubscribe: 300, OneClick: 3000, Bounces: 600, Window: time.Minute}
+var DefaultLimits = Limits{Signup: 20, Challenge: 120, Confirm: 30, Unsubscribe: 300, OneClick: 3000, Bounces: 600, Window: time.Minute}
 
 // EffectiveWindow is the window the limits are counted in: Window, or a
 // minute when it is unset.

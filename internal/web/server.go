@@ -23,6 +23,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
 
+	"github.com/dripcourse/dripcourse/internal/captcha"
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/metrics"
@@ -50,6 +51,14 @@ type Server struct {
 	// MaxConfirmationsPerHour caps the confirmation emails the whole
 	// instance queues in an hour; over it, signups are kept unconfirmed.
 	MaxConfirmationsPerHour int
+	// FormOrigins are the origins (scheme://host[:port], as CanonicalOrigin
+	// writes them) of the operator's own sites, whose pages may post
+	// signups, read their JSON answers and frame the embed page. Only the
+	// signup routes trust them.
+	FormOrigins []string
+	// Captcha, when set, is required on every signup (its challenges are
+	// served at ChallengePath); nil turns the captcha off.
+	Captcha *captcha.Issuer
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed;
 	// with none, the peer address is the client.
 	TrustedProxies []string
@@ -83,13 +92,15 @@ type Server struct {
 	faults Faults  // database faults are logged once, not per request
 	capLog logOnce // reaching MaxConfirmationsPerHour is logged once a minute
 
-	counterFaults counterFaults // LimitCounter's failures, see ratelimit.go
+	counterFaults counterFaults  // LimitCounter's failures, see ratelimit.go
+	trusted       trustedOrigins // FormOrigins as a set, made in Handler
 }
 
 func (s *Server) content() *compose.Content { return s.Library.Content() }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
+	s.trusted = newTrustedOrigins(s.FormOrigins)
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.clientIP(), s.logRequests, s.recoverer, securityHeaders)
 	r.NotFound(s.notFound)
@@ -125,9 +136,7 @@ func (s *Server) publicRoutes(r chi.Router) {
 
 	r.Get("/", s.home)
 	r.Get(links.PathCourses+"/{slug}", s.coursePage)
-	signup := r.With(s.perIP("signup", s.Limits.Signup), s.sameSite)
-	signup.Post("/subscribe", s.subscribe)
-	signup.Post(links.PathCourses+"/{slug}/subscribe", s.subscribeCourse)
+	r.Group(s.formRoutes)
 	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
@@ -146,4 +155,20 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Head(links.PathOpen+"/{token}", s.open)
 	r.Get(links.PathClick+"/{token}", s.click)
 	r.Head(links.PathClick+"/{token}", s.click)
+}
+
+// formRoutes take signups, from this site's pages and from the trusted
+// origins' (forms.go), and serve the embed page and the captcha.
+func (s *Server) formRoutes(r chi.Router) {
+	signup := r.With(s.perIP("signup", s.Limits.Signup), s.formOrigins)
+	signup.Post("/subscribe", s.subscribe)
+	signup.Post(links.PathCourses+"/{slug}/subscribe", s.subscribeCourse)
+	r.Options("/subscribe", s.preflight("POST"))
+	r.Options(links.PathCourses+"/{slug}/subscribe", s.preflight("POST"))
+	r.Get(links.PathCourses+"/{slug}/embed", s.embedPage)
+	if s.Captcha != nil {
+		r.With(s.perIP("challenge", s.Limits.Challenge), s.challenge).Get(ChallengePath, s.Captcha.Handler().ServeHTTP)
+		r.Options(ChallengePath, s.preflight("GET"))
+		r.Get(ScriptPath, captcha.Script().ServeHTTP)
+	}
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/mail"
 	"strings"
@@ -11,10 +10,8 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
-	"github.com/dripcourse/dripcourse/internal/token"
 )
 
 // Limits on what the signup form accepts.
@@ -25,43 +22,6 @@ const (
 	maxZone  = 64
 	formLife = 24 * time.Hour
 )
-
-// formStamp signs the moment the form was shown, so a submission can prove
-// a person had time to read it.
-func (s *Server) formStamp() string {
-	return s.Links.Signer().Sign(token.Claims{Purpose: token.Form, Expires: s.Now().Add(formLife)})
-}
-
-// formVerdict is what the bot checks make of a submission.
-type formVerdict int
-
-const (
-	formHuman   formVerdict = iota
-	formBot                 // a filled honeypot, or a stamp we never signed
-	formTooFast             // sent sooner than MinFormTime after the form was shown
-	formStale               // the form was shown more than formLife ago
-)
-
-// judge runs the bot checks: an empty honeypot, and a form shown at least
-// MinFormTime ago and not over formLife. A browser that fills the form in
-// by itself can be quicker than any bot check allows, and a tab can stay
-// open for days: those two get the form back, filled in, to send again.
-func (s *Server) judge(r *http.Request) formVerdict {
-	if r.PostFormValue("website") != "" {
-		return formBot
-	}
-	c, err := s.Links.Signer().Verify(r.PostFormValue("started"), token.Form, s.Now())
-	switch {
-	case errors.Is(err, token.ErrExpired):
-		return formStale
-	case err != nil:
-		return formBot
-	}
-	if shown := c.Expires.Add(-formLife); s.Now().Sub(shown) < s.MinFormTime {
-		return formTooFast
-	}
-	return formHuman
-}
 
 // SignupForm is a parsed, cleaned signup submission.
 type SignupForm struct {
@@ -124,19 +84,6 @@ func validZone(name string) bool {
 	return schedule.Zone(name, nil) != nil
 }
 
-// sameSite refuses signups that a browser posts from another site: a page
-// elsewhere could otherwise make each of its visitors sign up an address,
-// from as many addresses as it has visitors. (Forms and scripts without a
-// browser's Origin and Sec-Fetch-Site headers are left to the rate limit.)
-func (s *Server) sameSite(next http.Handler) http.Handler {
-	cop := http.NewCrossOriginProtection()
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.logger(r).Info("signup from another site refused", "origin", r.Header.Get("Origin"))
-		s.errorPage(w, r, http.StatusForbidden, "Please sign up on the course page itself.")
-	}))
-	return cop.Handler(next)
-}
-
 // subscribe is /subscribe: the form of the default course.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	s.signup(w, r, s.content().Default())
@@ -149,62 +96,57 @@ func (s *Server) subscribeCourse(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// signup takes the form of course c.
+// signup takes the form of course c, from this site's page, the embed
+// page, or a trusted origin's page or script.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request, c *course.Course) {
-	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, err)
+	if err := parseSignupBody(r); err != nil {
+		s.badBody(w, r, err)
 		return
 	}
 	if c.Closed(s.Now()) {
-		s.closedPage(w, r, c)
+		s.closedSignup(w, r, c)
 		return
 	}
 	f, problem := ParseSignup(r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("tz"))
 	if problem != "" {
-		s.signupForm(w, r, http.StatusUnprocessableEntity, c, f, &render.Page{Error: problem})
+		s.refuse(w, r, c, f, &refusal{status: http.StatusUnprocessableEntity, word: "invalid", field: "email", msg: problem})
 		return
 	}
-	switch s.judge(r) {
-	case formBot:
-		// Bots get the same page as people, and nothing happens.
+	verdict, uses := s.judge(r)
+	if verdict == formBot {
+		// Bots get the same answer as people, and nothing happens.
 		s.logger(r).Info("signup dropped by bot check")
-		s.checkInbox(w, r, c)
-		return
-	case formTooFast:
-		s.logger(r).Info("signup sent sooner than the least form time: the form is shown again")
-		s.signupForm(w, r, http.StatusOK, c, f, &render.Page{Title: "Please try again",
-			Message: "That was quicker than we expected, so nothing has been sent yet. Please check your details and press the button again."})
-		return
-	case formStale:
-		s.logger(r).Info("signup from a form shown over a day ago: the form is shown again")
-		s.signupForm(w, r, http.StatusOK, c, f, &render.Page{Title: "Please try again",
-			Message: "This form had been open a long time, so nothing has been sent yet. Please check your details and press the button again."})
+		s.signedUp(w, r, c)
 		return
 	}
-	s.keepSignup(w, r, c, f)
-}
-
-// signupForm shows course c's form again with what the reader typed, a
-// fresh stamp, and p's error or message.
-func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, status int, c *course.Course, f SignupForm, p *render.Page) {
-	p.Email, p.Name, p.Timezone, p.Started = f.Email, f.Name, f.Timezone, s.formStamp()
-	p.Course = s.courseInfo(c)
-	if p.Title == "" {
-		p.Title = "Sign up"
+	if ref, again := stampRefusals[verdict]; again {
+		s.logger(r).Info("signup sent too soon after the form was shown, or over a day after: the form is shown again")
+		s.refuse(w, r, c, f, &ref)
+		return
 	}
-	s.page(w, r, status, "course", p)
+	solved, ref := s.checkCaptcha(r)
+	if ref != nil {
+		s.refuse(w, r, c, f, ref)
+		return
+	}
+	s.keepSignup(w, r, c, f, append(solved, uses...))
 }
 
-// keepSignup stores a person's signup for course c and answers "check
-// your inbox", whatever became of it.
-func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, c *course.Course, f SignupForm) {
+// keepSignup stores a person's signup for course c, spending its one-use
+// values, and answers "check your inbox", whatever became of it.
+func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, c *course.Course, f SignupForm, uses []store.OneUse) {
 	if f.Timezone == "" {
 		f.Timezone = c.Timezone.String()
 	}
 	res, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, Course: c.Slug, At: s.Now(),
-		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow, MaxPerHour: s.MaxConfirmationsPerHour})
+		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow, MaxPerHour: s.MaxConfirmationsPerHour, OneUse: uses})
 	if err != nil {
-		s.fail(w, r, err)
+		s.failSignup(w, r, err)
+		return
+	}
+	if res.Replayed {
+		s.logger(r).Info("signup refused: its captcha solution or form stamp was used before")
+		s.refuse(w, r, c, f, &formReplayed)
 		return
 	}
 	if res.Held && s.capLog.due("held", s.Now()) {
@@ -212,11 +154,5 @@ func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, c *course.Co
 			"cap", s.MaxConfirmationsPerHour)
 	}
 	s.Metrics.Reader(drip.EventSignup, c.Slug)
-	s.checkInbox(w, r, c)
-}
-
-// checkInbox is the one answer to every valid signup, so the form never
-// tells anyone whether an address was already on the list.
-func (s *Server) checkInbox(w http.ResponseWriter, r *http.Request, c *course.Course) {
-	s.page(w, r, http.StatusOK, "check-inbox", &render.Page{Title: "Check your inbox", Course: s.courseInfo(c)})
+	s.signedUp(w, r, c)
 }

@@ -32,7 +32,9 @@ type fixture struct {
 	ts    *httptest.Server
 }
 
-func newFixture(t *testing.T) *fixture {
+// newFixture is a server on a fake clock; each opt changes it before its
+// routes are made.
+func newFixture(t *testing.T, opts ...func(*Server)) *fixture {
 	t.Helper()
 	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
@@ -54,6 +56,9 @@ func newFixture(t *testing.T) *fixture {
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), MinFormTime: 2 * time.Second,
 		MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour}
+	for _, opt := range opts {
+		opt(s)
+	}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return &fixture{t: t, srv: s, db: db, clock: clk, ts: ts}
