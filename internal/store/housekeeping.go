@@ -54,6 +54,10 @@ type Swept struct {
 	// Unconfirmed is how many signups that were never confirmed went,
 	// with their addresses and events.
 	Unconfirmed int64
+	// Answers is how many remembered API answers expired; WebhookEvents
+	// how many webhook events aged out, with their deliveries and attempts.
+	Answers       int64
+	WebhookEvents int64
 }
 
 // UnconfirmedLife is how long a signup that was never confirmed is kept
@@ -81,6 +85,9 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 	if s.Unconfirmed, err = db.deleteUnconfirmed(ctx, now.Add(-UnconfirmedLife)); err != nil {
 		return s, fmt.Errorf("store: housekeeping: unconfirmed signups: %w", friendly(err))
 	}
+	if err := db.sweepAPI(ctx, now, &s); err != nil {
+		return s, fmt.Errorf("store: housekeeping: %w", friendly(err))
+	}
 	return s, nil
 }
 
@@ -105,7 +112,8 @@ func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, e
 			return err
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
+		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM webhook_events WHERE subscriber_id IN ",
+			"DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
 			if _, err := tx.ExecContext(ctx, q+in, ids...); err != nil {
 				return err
 			}

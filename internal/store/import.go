@@ -97,6 +97,7 @@ func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, 
 type importWriter struct {
 	db                                       *DB
 	tx                                       *sql.Tx
+	hooks                                    *eventWriter
 	find, addActive, events, enroll          *sql.Stmt // confirmed
 	addPendingRow, signupEvent, queueConfirm *sql.Stmt // pending
 }
@@ -119,7 +120,7 @@ const (
 )
 
 func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, error) {
-	w := &importWriter{db: db, tx: tx}
+	w := &importWriter{db: db, tx: tx, hooks: newEventWriter(tx)}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -176,8 +177,10 @@ func (w *importWriter) addConfirmed(ctx context.Context, in Import) error {
 	if _, err := w.events.ExecContext(ctx, id, at, id, at); err != nil {
 		return err
 	}
-	_, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at)
-	return err
+	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at); err != nil {
+		return err
+	}
+	return w.hooks.joined(ctx, id, in.Course, "import", in.At)
 }
 
 // addPending adds the reader as the signup form adds a new address: a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // Unsubscribe stops all mail to a reader at once, attributing the event to
@@ -51,6 +52,9 @@ func (db *DB) Leave(ctx context.Context, id, deliveryID int64, detail string, at
 		if err := stopEnrollments(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := emit(ctx, tx, webhook.SubscriberUnsubscribed, at, EventData{subscriberID: id, Lesson: slug, DeliveryID: deliveryID, Reason: detail}); err != nil {
+			return err
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
 			VALUES (?, ?, ?, 'unsubscribe', 0, ?, ?) RETURNING id`, id, deliveryID, slug, detail, unix(at)).Scan(&event)
 	})
@@ -86,6 +90,9 @@ func (db *DB) Resubscribe(ctx context.Context, id, event int64, nextDue, at time
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'active', next_due_at = ? WHERE subscriber_id = ? AND status = 'stopped'",
 			unix(nextDue), id); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, webhook.EnrollmentResumed, at, EventData{subscriberID: id, Reason: "resubscribed"}); err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventResubscribe, At: at}, "")

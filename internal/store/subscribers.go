@@ -35,6 +35,9 @@ func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at
 		if err := enroll(ctx, tx, id, course, firstDue, at); err != nil {
 			return err
 		}
+		if err := newEventWriter(tx).joined(ctx, id, course, "link", at); err != nil {
+			return err
+		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventConfirm, At: at}, "")
 	})
 	if err != nil {

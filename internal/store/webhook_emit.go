@@ -27,7 +27,6 @@ type EventData struct {
 	Course     string       `json:"course,omitempty"`
 	Lesson     string       `json:"lesson,omitempty"`
 	DeliveryID int64        `json:"delivery_id,omitempty"`
-	MessageID  string       `json:"message_id,omitempty"`
 	URL        string       `json:"url,omitempty"`
 	// Reason says what led to the change: "link", "one-click",
 	// "operator", "api", a bounce's reply, and the like.
@@ -137,7 +136,7 @@ func (ew *eventWriter) fill(ctx context.Context, d *EventData) error {
 // active endpoint subscribed to its type.
 func (ew *eventWriter) insert(ctx context.Context, typ string, sub int64, at time.Time, body []byte) (string, error) {
 	id := webhook.NewMessageID()
-	if _, err := ew.tx.ExecContext(ctx, "INSERT INTO webhook_events (id, type, subscriber_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+	if _, err := ew.tx.ExecContext(ctx, "INSERT INTO webhook_events (msg_id, type, subscriber_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
 		id, typ, sub, string(body), unix(at)); err != nil {
 		return "", err
 	}
@@ -145,4 +144,15 @@ func (ew *eventWriter) insert(ctx context.Context, typ string, sub int64, at tim
 		SELECT CAST(? AS TEXT), s.endpoint_id, 'pending', CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_subscriptions s
 		JOIN webhook_endpoints e ON e.id = s.endpoint_id WHERE s.event_type = ? AND e.status = 'active'`, id, unix(at), unix(at), typ)
 	return id, err
+}
+
+// joined writes the events of a reader who confirms and starts a course:
+// subscriber.confirmed, then enrollment.started. how says by which way
+// ("link", "import", "api").
+func (ew *eventWriter) joined(ctx context.Context, sub int64, course, how string, at time.Time) error {
+	d := EventData{subscriberID: sub, Course: course, Reason: how}
+	if err := ew.emit(ctx, webhook.SubscriberConfirmed, at, d); err != nil {
+		return err
+	}
+	return ew.emit(ctx, webhook.EnrollmentStarted, at, d)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/webhook"
@@ -105,7 +106,7 @@ func (w *Webhooks) claimEndpoint(ctx context.Context, tx *sql.Tx, ep dueEndpoint
 		if err != nil {
 			return nil, err
 		}
-		if err := tx.QueryRowContext(ctx, "SELECT body FROM webhook_events WHERE id = ?", id).Scan(&d.Body); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT body FROM webhook_events WHERE msg_id = ?", id).Scan(&d.Body); err != nil {
 			return nil, err
 		}
 		d.Since = fromUnix(since)
@@ -139,12 +140,9 @@ func (w *Webhooks) Record(ctx context.Context, o webhook.Outcome) (time.Time, er
 	var fenced bool
 	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		a := o.Attempt
-		if a.Response == nil {
-			a.Response = []byte{} // the column is NOT NULL
-		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (event_id, endpoint_id, number, at, latency_us, status, error, response, truncated)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.EventID, a.EndpointID, a.Number, unix(a.At), a.Latency.Microseconds(), a.Status, a.Error,
-			a.Response, flag(a.Truncated)); err != nil {
+			responseText(a.Response), flag(a.Truncated)); err != nil {
 			return err
 		}
 		var err error
@@ -222,7 +220,7 @@ func endpointStatus(ctx context.Context, tx *sql.Tx, id int64) (string, error) {
 func (w *Webhooks) Requeue(ctx context.Context, eventID string, endpointID int64, now time.Time) error {
 	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM webhook_events WHERE id = ?", eventID).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM webhook_events WHERE msg_id = ?", eventID).Scan(&n); err != nil {
 			return err
 		}
 		status, err := endpointStatus(ctx, tx, endpointID)
@@ -268,4 +266,10 @@ func (w *Webhooks) AddEvent(ctx context.Context, typ string, at time.Time, body 
 		return "", fmt.Errorf("store: add webhook event: %w", err)
 	}
 	return id, nil
+}
+
+// responseText keeps the start of a receiver's answer as text a column
+// of either database takes: valid UTF-8 without NUL bytes.
+func responseText(b []byte) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD")
 }

@@ -7,7 +7,7 @@
 -- the row) and the SHA-256 of the whole key are kept.
 CREATE TABLE api_keys (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    name         TEXT    NOT NULL UNIQUE,
+    name         TEXT    NOT NULL,
     prefix       TEXT    NOT NULL UNIQUE,
     hash         TEXT    NOT NULL,
     scopes       TEXT    NOT NULL,            -- space-separated
@@ -15,6 +15,8 @@ CREATE TABLE api_keys (
     last_used_at INTEGER NOT NULL DEFAULT 0,  -- written at most once a minute
     revoked_at   INTEGER NOT NULL DEFAULT 0
 );
+-- A name belongs to one live key; a revoked key's name can be used again.
+CREATE UNIQUE INDEX api_keys_name ON api_keys (name) WHERE revoked_at = 0;
 
 -- The first answer to a POST with an Idempotency-Key, replayed to the
 -- same key's retries for 24 hours. A row with status 0 is a request still
@@ -25,7 +27,7 @@ CREATE TABLE api_idempotency (
     request_hash TEXT    NOT NULL,
     status       INTEGER NOT NULL DEFAULT 0,
     content_type TEXT    NOT NULL DEFAULT '',
-    body         BLOB    NOT NULL DEFAULT X'',
+    body         TEXT    NOT NULL DEFAULT '',
     locked_until INTEGER NOT NULL,
     expires_at   INTEGER NOT NULL,
     PRIMARY KEY (key_id, idem_key)
@@ -47,15 +49,16 @@ CREATE TABLE webhook_endpoints (
 );
 
 CREATE TABLE webhook_subscriptions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     event_type  TEXT    NOT NULL,
     endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    PRIMARY KEY (event_type, endpoint_id)
+    UNIQUE (event_type, endpoint_id)
 );
 
 -- body is the payload exactly as signed and sent on every attempt.
 -- subscriber_id lets an erasure take the reader's events with them.
 CREATE TABLE webhook_events (
-    id            TEXT    PRIMARY KEY,           -- the webhook-id, msg_...
+    msg_id        TEXT    PRIMARY KEY,           -- the webhook-id, msg_...
     type          TEXT    NOT NULL,
     subscriber_id INTEGER NOT NULL DEFAULT 0,
     body          TEXT    NOT NULL,
@@ -67,7 +70,8 @@ CREATE INDEX webhook_events_created ON webhook_events (created_at);
 -- A claim reads, per active endpoint, its earliest pending delivery and
 -- then its due ones, both through webhook_deliveries_due: O(due).
 CREATE TABLE webhook_deliveries (
-    event_id    TEXT    NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT    NOT NULL REFERENCES webhook_events (msg_id) ON DELETE CASCADE,
     endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
     state       TEXT    NOT NULL,                -- pending, delivered, failed
     next_at     INTEGER NOT NULL,                -- due time, or lease end while claimed
@@ -75,7 +79,7 @@ CREATE TABLE webhook_deliveries (
     attempt     INTEGER NOT NULL DEFAULT 0,
     try         INTEGER NOT NULL DEFAULT 0,
     since       INTEGER NOT NULL,
-    PRIMARY KEY (event_id, endpoint_id)
+    UNIQUE (event_id, endpoint_id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint_id, state, next_at);
 
@@ -88,7 +92,7 @@ CREATE TABLE webhook_attempts (
     latency_us  INTEGER NOT NULL,
     status      INTEGER NOT NULL,
     error       TEXT    NOT NULL DEFAULT '',
-    response    BLOB    NOT NULL DEFAULT X'',
+    response    TEXT    NOT NULL DEFAULT '',     -- the start of the answer, as valid UTF-8
     truncated   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
