@@ -166,7 +166,9 @@ func testWebhookEventsNeedASubscriber(t *testing.T) {
 }
 
 // A change that is rolled back reports nothing.
-func TestWebhookEventRolledBackWithItsChange(t *testing.T) { stores(t, testWebhookEventRolledBackWithItsChange) }
+func TestWebhookEventRolledBackWithItsChange(t *testing.T) {
+	stores(t, testWebhookEventRolledBackWithItsChange)
+}
 
 func testWebhookEventRolledBackWithItsChange(t *testing.T) {
 	ctx := context.Background()
@@ -198,7 +200,9 @@ func testWebhookEventRolledBackWithItsChange(t *testing.T) {
 // On SQLite a send's outcome reaches the database through the journal;
 // its lesson.sent event is written by the transaction that applies it,
 // so a crash and the replay at the next Open write each exactly once.
-func TestJournalReplayWritesEachEventOnce(t *testing.T) { stores(t, testJournalReplayWritesEachEventOnce) }
+func TestJournalReplayWritesEachEventOnce(t *testing.T) {
+	stores(t, testJournalReplayWritesEachEventOnce)
+}
 
 func testJournalReplayWritesEachEventOnce(t *testing.T) {
 	ctx := context.Background()
