@@ -9,33 +9,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
+	lessonreport "github.com/dripcourse/dripcourse/internal/report"
 )
-
-// statsReport is what "stats --json" prints.
-type statsReport struct {
-	Lessons []lessonReport      `json:"lessons"`
-	Readers map[drip.Status]int `json:"readers"`
-}
-
-type lessonReport struct {
-	store.LessonStats
-	Title           string  `json:"title,omitempty"`
-	Removed         bool    `json:"removed,omitempty"`
-	FailedRate      float64 `json:"failed_rate"`
-	BouncedRate     float64 `json:"bounced_rate"`
-	HumanOpenRate   float64 `json:"human_open_rate"`
-	MachineOpenRate float64 `json:"machine_open_rate"`
-	HumanClickRate  float64 `json:"human_click_rate"`
-	UnsubscribeRate float64 `json:"unsubscribe_rate"`
-}
-
-func ratio(n, of int) float64 {
-	if of == 0 {
-		return 0
-	}
-	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
-}
 
 // statsCommand declares stats's --json.
 func statsCommand(fs *flag.FlagSet) action {
@@ -62,35 +37,12 @@ func cmdStats(ctx context.Context, e *env, asJSON bool) error {
 	return nil
 }
 
-// stats gathers the per-lesson counts in course order; lessons removed
-// from the course but with history come last.
-func (a *app) stats(ctx context.Context) (*statsReport, error) {
-	byslug, readers, err := a.db.Stats(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep := &statsReport{Readers: readers, Lessons: []lessonReport{}}
-	add := func(s *store.LessonStats, title string, removed bool) {
-		rep.Lessons = append(rep.Lessons, lessonReport{LessonStats: *s, Title: title, Removed: removed,
-			FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
-			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
-			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
-	}
-	for _, l := range a.lib.Content().Course.Lessons {
-		s := byslug[l.Slug]
-		if s == nil {
-			s = &store.LessonStats{Slug: l.Slug}
-		}
-		delete(byslug, l.Slug)
-		add(s, l.Title, false)
-	}
-	for _, s := range byslug {
-		add(s, "", true)
-	}
-	return rep, nil
+// stats gathers the per-lesson counts in course order.
+func (a *app) stats(ctx context.Context) (*lessonreport.Stats, error) {
+	return lessonreport.Build(ctx, a.db, a.lib.Content().Course)
 }
 
-func printStats(w io.Writer, rep *statsReport) {
+func printStats(w io.Writer, rep *lessonreport.Stats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
 	pct := func(n, of int) string {

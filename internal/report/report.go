@@ -1,0 +1,66 @@
+// Package report builds a course's per-lesson figures, the one shape
+// both "dripcourse stats --json" and the API's course stats answer with.
+package report
+
+import (
+	"context"
+
+	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// Stats is a course's figures: per lesson in course order, lessons
+// removed from the course but with history last, and readers by status.
+type Stats struct {
+	Lessons []Lesson            `json:"lessons"`
+	Readers map[drip.Status]int `json:"readers"`
+}
+
+// Lesson is one lesson's counts and rates (four decimals, 0 when there
+// is nothing to divide by).
+type Lesson struct {
+	store.LessonStats
+	Title           string  `json:"title,omitempty"`
+	Removed         bool    `json:"removed,omitempty"`
+	FailedRate      float64 `json:"failed_rate"`
+	BouncedRate     float64 `json:"bounced_rate"`
+	HumanOpenRate   float64 `json:"human_open_rate"`
+	MachineOpenRate float64 `json:"machine_open_rate"`
+	HumanClickRate  float64 `json:"human_click_rate"`
+	UnsubscribeRate float64 `json:"unsubscribe_rate"`
+}
+
+func ratio(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
+}
+
+// Build gathers the figures of crs.
+func Build(ctx context.Context, db *store.DB, crs *course.Course) (*Stats, error) {
+	byslug, readers, err := db.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Stats{Readers: readers, Lessons: []Lesson{}}
+	add := func(s *store.LessonStats, title string, removed bool) {
+		rep.Lessons = append(rep.Lessons, Lesson{LessonStats: *s, Title: title, Removed: removed,
+			FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
+			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
+			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
+	}
+	for _, l := range crs.Lessons {
+		s := byslug[l.Slug]
+		if s == nil {
+			s = &store.LessonStats{Slug: l.Slug}
+		}
+		delete(byslug, l.Slug)
+		add(s, l.Title, false)
+	}
+	for _, s := range byslug {
+		add(s, "", true)
+	}
+	return rep, nil
+}
