@@ -25,3 +25,7 @@ func sub(dir string) fs.FS {
 	}
 	return f
 }
+
+// BuiltInCourse is one course of the built-in set, by its folder name
+// (rebuilding-trust, after-the-breakup): a course directory of its own.
+func BuiltInCourse(dir string) fs.FS { return sub("lessons/" + dir) }

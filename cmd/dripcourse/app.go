@@ -17,6 +17,8 @@ import (
 	"github.com/go-chi/httprate"
 	"golang.org/x/time/rate"
 
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
+	"github.com/dripcourse/dripcourse/internal/bounce/provider"
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/links"
@@ -45,13 +47,24 @@ type app struct {
 	// limitCounter counts requests against limits in the shared database,
 	// so instances share them; nil (SQLite, one instance) counts in memory.
 	limitCounter httprate.LimitCounter
+	// intake records bounce and complaint reports (bounces.go).
+	intake *intake.Intake
+	// bounceHTTP fetches SNS signing certificates and confirms
+	// subscriptions; tests point it at a stand-in for Amazon.
+	bounceHTTP provider.HTTPClient
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
+	return newLoggerAt(cfg, w, slog.LevelInfo)
+}
+
+// newLoggerAt is newLogger writing only lines at level or above.
+func newLoggerAt(cfg *Config, w io.Writer, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // inLog returns err to be printed as the command's one line, or, when the
@@ -93,6 +106,10 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 		a.db.Close()
 		return nil, err
 	}
+	if err := a.pinDefault(ctx); err != nil {
+		a.db.Close()
+		return nil, err
+	}
 	if cfg.DatabaseURL != "" {
 		if _, err := a.db.InitSetting(ctx, store.KeyInstancesStarted, now().UTC().Format(time.RFC3339)); err != nil {
 			a.db.Close()
@@ -111,10 +128,37 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 	if cfg.DatabaseURL != "" {
 		a.limitCounter = a.db.RateCounter()
 	}
-	a.metrics = metrics.New(func(ctx context.Context) (int, error) { return a.db.DueCount(ctx, a.now()) })
+	a.metrics = metrics.New(func(ctx context.Context) (map[string]int, error) { return a.db.DueByCourse(ctx, a.now()) }, courseSlugs(ct)...)
 	a.composer = &compose.Composer{Links: a.links, FromName: cfg.FromName, FromAddr: cfg.From, ReplyTo: cfg.ReplyTo,
-		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking}
+		PostalAddress: cfg.PostalAddress, UnsubMailto: cfg.UnsubMailto, Tracking: cfg.Tracking, BounceDomain: cfg.BounceDomain}
+	a.bounceHTTP = defaultBounceHTTP()
+	a.newIntake()
 	return a, nil
+}
+
+// pinDefault fixes which course links, forms and rows without a course
+// mean (store.DB.PinDefaultCourse): for a database made when dripcourse
+// served one course, that course, whatever the order of the set now.
+func (a *app) pinDefault(ctx context.Context) error {
+	ct := a.lib.Content()
+	slug, err := a.db.PinDefaultCourse(ctx, ct.Set.Default().Slug)
+	if err != nil {
+		return err
+	}
+	if _, ok := ct.Set.Course(slug); !ok {
+		a.log.Warn("the default course is not in the lessons directory: links and forms without a course go to the first course instead",
+			"default", slug, "first", ct.Set.Default().Slug)
+	}
+	a.lib.Pin(slug)
+	return nil
+}
+
+func courseSlugs(ct *compose.Content) []string {
+	var out []string
+	for _, c := range ct.Set.Courses {
+		out = append(out, c.Slug)
+	}
+	return out
 }
 
 // openStore opens the database, logging through log. With existing, a

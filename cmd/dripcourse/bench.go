@@ -19,10 +19,10 @@ import (
 
 // benchOptions are bench's own flags.
 type benchOptions struct {
-	readers, connections       int
-	signups, signupClients     int
-	idle, instances, imports   int
-	smtp, database, cpuprofile string
+	readers, connections, courses int
+	signups, signupClients        int
+	idle, instances, imports      int
+	smtp, database, cpuprofile    string
 	// serverDelay is text: benchServer checks it, together with --smtp.
 	serverDelay string
 }
@@ -37,6 +37,7 @@ func declareBench(fs *flag.FlagSet) action {
 	var o benchOptions
 	fs.IntVar(&o.readers, "readers", 20000, "readers with a lesson due")
 	fs.IntVar(&o.connections, "connections", 4, "SMTP connections")
+	fs.IntVar(&o.courses, "courses", 1, "spread the readers over this many courses of the set, in turn")
 	fs.StringVar(&o.smtp, "smtp", "", "send to this smtp:// URL instead of an in-process server on 127.0.0.1")
 	fs.StringVar(&o.serverDelay, "server-delay", "0s", "the in-process server waits this long before it accepts each message, as a remote or disk-queueing server does (e.g. 1ms)")
 	fs.IntVar(&o.signups, "signups", 0, "also drive this many concurrent signups through the web handler")
@@ -76,7 +77,7 @@ func (o *benchOptions) check() error {
 	for _, c := range []struct {
 		name     string
 		n, least int
-	}{{"readers", o.readers, 1}, {"connections", o.connections, 1}, {"signups", o.signups, 0},
+	}{{"readers", o.readers, 1}, {"connections", o.connections, 1}, {"courses", o.courses, 1}, {"signups", o.signups, 0},
 		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}, {"import", o.imports, 0}} {
 		if c.n < c.least {
 			return fmt.Errorf("--%s %d: want a whole number of at least %d", c.name, c.n, c.least)
@@ -119,12 +120,16 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 	}
 	defer closeAll()
 	a := apps[0]
-	if o.idle > 0 {
-		return a.benchIdle(ctx, e.stdout, o.idle)
+	courses, err := a.benchCourses(o.courses)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers, %d SMTP connections to %s per instance, %d instance(s) on %s\n",
-		o.readers, o.connections, sc.Redacted(), len(apps), benchStore(&cfg))
-	if err := benchPass(ctx, e.stdout, apps, o.readers, o.connections, o.cpuprofile); err != nil {
+	if o.idle > 0 {
+		return a.benchIdle(ctx, e.stdout, o.idle, courses)
+	}
+	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers in %d course(s), %d SMTP connections to %s per instance, %d instance(s) on %s\n",
+		o.readers, len(courses), o.connections, sc.Redacted(), len(apps), benchStore(&cfg))
+	if err := benchPass(ctx, e.stdout, apps, courses, o.readers, o.connections, o.cpuprofile); err != nil {
 		return err
 	}
 	if o.signups > 0 {
@@ -168,10 +173,9 @@ func benchServer(smtpURL, serverDelay string) (url string, stop func(), err erro
 // benchPass seeds readers, runs the real dispatch pass on every instance
 // at once, then sends the same number of pre-rendered messages straight to
 // the server for comparison.
-func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int, profile string) error {
+func benchPass(ctx context.Context, w io.Writer, apps []*app, courses []string, readers, conns int, profile string) error {
 	a := apps[0]
-	crs := a.lib.Content().Course
-	if err := a.db.SeedDue(ctx, crs.Slug, readers, time.Now(), func(i int) string { return fmt.Sprintf("reader%d@bench.example", i) }); err != nil {
+	if err := a.seedCourses(ctx, courses, readers, time.Now(), "reader"); err != nil {
 		return err
 	}
 	stop, err := startProfile(profile)
@@ -180,7 +184,7 @@ func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int
 	}
 	var lat latencies
 	cpu0, start := cpuSeconds(), time.Now()
-	sum, err := sendDueEverywhere(ctx, apps, func(_ drip.DeliveryStatus, d time.Duration) { lat.add(d) })
+	sum, err := sendDueEverywhere(ctx, apps, func(_ string, _ drip.DeliveryStatus, d time.Duration) { lat.add(d) })
 	took, cpu := time.Since(start), cpuSeconds()-cpu0
 	if perr := stop(); err == nil {
 		err = perr
@@ -209,7 +213,7 @@ func benchPass(ctx context.Context, w io.Writer, apps []*app, readers, conns int
 func (a *app) benchRaw(ctx context.Context, n, conns int) (float64, error) {
 	ct := a.lib.Content()
 	sub := drip.Subscriber{ID: 1, Email: "raw@bench.example", Name: "Sam"}
-	msg, err := a.composer.Lesson(ct, ct.Course.Lessons[0], sub, 1, a.composer.NewMessageID("b", 1), time.Now())
+	msg, err := a.composer.Lesson(ct, ct.Default().Lessons[0], sub, 1, a.composer.NewMessageID("b", 1), time.Now())
 	if err != nil {
 		return 0, err
 	}
@@ -281,10 +285,9 @@ func peakRSSMB() float64 {
 
 // benchIdle seeds n readers whose next lesson is due tomorrow and times
 // dispatch passes that find nothing to do: the cost every tick pays.
-func (a *app) benchIdle(ctx context.Context, w io.Writer, n int) error {
-	crs := a.lib.Content().Course
+func (a *app) benchIdle(ctx context.Context, w io.Writer, n int, courses []string) error {
 	t0 := time.Now()
-	if err := a.db.SeedDue(ctx, crs.Slug, n, time.Now().Add(24*time.Hour), func(i int) string { return fmt.Sprintf("idle%d@bench.example", i) }); err != nil {
+	if err := a.seedCourses(ctx, courses, n, time.Now().Add(24*time.Hour), "idle"); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "seeded %d readers in %.1fs\n", n, time.Since(t0).Seconds())
@@ -297,6 +300,27 @@ func (a *app) benchIdle(ctx context.Context, w io.Writer, n int) error {
 		}
 		lat.add(time.Since(start))
 	}
-	fmt.Fprintf(w, "idle pass over %d readers: median %s, p99 %s (25 passes)\n", n, lat.quantile(0.5).Round(time.Microsecond), lat.quantile(0.99).Round(time.Microsecond))
+	fmt.Fprintf(w, "idle pass over %d readers in %d course(s): median %s, p99 %s (25 passes)\n", n, len(courses),
+		lat.quantile(0.5).Round(time.Microsecond), lat.quantile(0.99).Round(time.Microsecond))
 	return nil
+}
+
+// benchCourses is the first n courses of the set, the default one first.
+func (a *app) benchCourses(n int) ([]string, error) {
+	ct := a.lib.Content()
+	if n > len(ct.Set.Courses) {
+		return nil, fmt.Errorf("--courses %d: the lessons directory has %d course(s)", n, len(ct.Set.Courses))
+	}
+	out := []string{ct.Default().Slug}
+	for _, c := range ct.Set.Courses {
+		if len(out) < n && c.Slug != out[0] {
+			out = append(out, c.Slug)
+		}
+	}
+	return out, nil
+}
+
+// seedCourses seeds n readers due at due, spread over courses in turn.
+func (a *app) seedCourses(ctx context.Context, courses []string, n int, due time.Time, prefix string) error {
+	return a.db.SeedDueIn(ctx, courses, n, due, func(i int) string { return fmt.Sprintf("%s%d@bench.example", prefix, i) })
 }

@@ -87,7 +87,7 @@ func throwawaySchema(ctx context.Context, base string) (string, func(), error) {
 
 // sendDueEverywhere runs one dispatch pass on every instance at once and
 // adds up what they did.
-func sendDueEverywhere(ctx context.Context, apps []*app, observe func(drip.DeliveryStatus, time.Duration)) (delivery.Summary, error) {
+func sendDueEverywhere(ctx context.Context, apps []*app, observe func(string, drip.DeliveryStatus, time.Duration)) (delivery.Summary, error) {
 	sums := make([]delivery.Summary, len(apps))
 	errs := make([]error, len(apps))
 	var wg sync.WaitGroup

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dripcourse/dripcourse/internal/links"
 )
 
 var stampField = regexp.MustCompile(`name="started" value="([^"]+)"`)
@@ -31,7 +33,7 @@ func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int)
 		bases[i] = "http://" + ln.Addr().String()
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
-	stamp, err := formStamp(client, bases[0])
+	stamp, err := formStamp(client, bases[0]+links.CoursePath(apps[0].lib.Content().Default().Slug))
 	if err != nil {
 		return err
 	}
@@ -67,8 +69,9 @@ func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int)
 	return nil
 }
 
-func formStamp(c *http.Client, base string) (string, error) {
-	res, err := c.Get(base + "/")
+// formStamp reads the form's start stamp from the course page at page.
+func formStamp(c *http.Client, pageURL string) (string, error) {
+	res, err := c.Get(pageURL)
 	if err != nil {
 		return "", err
 	}

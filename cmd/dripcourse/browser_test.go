@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
 )
 
 // The browser tests drive Debian's Chromium through chromedp against the
@@ -38,6 +39,9 @@ var browser struct {
 func TestMain(m *testing.M) {
 	if os.Getenv(instanceEnv) != "" {
 		os.Exit(runInstance())
+	}
+	if os.Getenv(commandEnv) != "" {
+		os.Exit(runCommand())
 	}
 	code := m.Run()
 	if browser.cancel != nil {
@@ -233,7 +237,7 @@ func (tb *tab) login(password string) {
 func TestBrowserReaderJourney(t *testing.T) {
 	h := newHarness(t, nil)
 	tb := newTab(t, h, "Asia/Kathmandu")
-	tb.open("/")
+	tb.open(links.CoursePath(h.app.lib.Content().Default().Slug))
 	// Chromium's ICU may report the zone by its older name, Asia/Katmandu:
 	// what matters is that the reader gets what the browser says.
 	zone := tb.eval(`Intl.DateTimeFormat().resolvedOptions().timeZone`)

@@ -22,7 +22,7 @@ func cmdCheck(ctx context.Context, e *env, againstLive bool) error {
 		return exitCode(1)
 	}
 	fmt.Fprintf(e.stdout, "ok: %q, %d lessons over %d days; templates: %d pages and the emails\n",
-		ct.Course.Title, len(ct.Course.Lessons), deliveryDays(ct), len(ct.Templates.Pages()))
+		ct.Default().Title, len(ct.Default().Lessons), deliveryDays(ct), len(ct.Templates.Pages()))
 	if againstLive {
 		fmt.Fprintln(e.stdout)
 		return checkAgainstLive(ctx, e)

@@ -46,6 +46,19 @@ type Config struct {
 
 	// MaxConfirmationsPerHour caps the confirmation emails of all signups.
 	MaxConfirmationsPerHour int
+
+	// Bounces and complaints (settings_bounce.go).
+	BounceDomain        string
+	BounceSMTPAddr      string
+	BounceToken         string
+	SoftBounceLimit     int
+	SESTopicARNs        []string
+	PostmarkUser        string
+	PostmarkPassword    string
+	MailgunKey          string
+	SendGridKey         string
+	BrevoToken          string
+	BounceWebhookSecret string
 }
 
 // setting is one flag with its environment variable, default and help,
@@ -58,6 +71,11 @@ type setting struct {
 
 // settings lists every setting in the order help shows them.
 func settings() []setting {
+	return append(coreSettings(), bounceSettings()...)
+}
+
+// coreSettings are every setting but those of bounces.
+func coreSettings() []setting {
 	return []setting{
 		{"addr", "DRIP_ADDR", ":8080", "address the web server listens on", parseAddr},
 		{"data", "DRIP_DATA", "./data", "directory for the database, the signing secret and the outbox", parseData},
@@ -131,10 +149,11 @@ func parseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*
 
 // together checks the settings that only make sense with others.
 func together(c *Config) []string {
+	errs := bounceTogether(c)
 	if c.DKIMKey != "" && c.DKIMSelector == "" {
-		return []string{"DRIP_DKIM_SELECTOR: DRIP_DKIM_KEY is set, so a selector is needed too (the DNS name the public key is published under)"}
+		errs = append(errs, "DRIP_DKIM_SELECTOR: DRIP_DKIM_KEY is set, so a selector is needed too (the DNS name the public key is published under)")
 	}
-	return nil
+	return errs
 }
 
 // each lists the errors joined in err, or err alone; none for nil.

@@ -28,19 +28,19 @@ func contentDirs(cfg *Config) (lessons fs.FS, lessonsName string, templates fs.F
 	return
 }
 
-// loadContent loads and checks the course and its templates. Every
+// loadContent loads and checks the courses and their templates. Every
 // problem in both comes back at once, each naming its file.
 func loadContent(cfg *Config) (*compose.Content, error) {
 	lfs, lname, tfs, tname := contentDirs(cfg)
 	var ps drip.Problems
-	crs, err := course.Load(lfs)
+	set, err := course.LoadSet(lfs)
 	ps = append(ps, prefixProblems(err, lname)...)
-	tpl, err := render.Load(tfs)
+	tpl, err := render.LoadWith(tfs, dripcourse.Templates())
 	ps = append(ps, prefixProblems(err, tname)...)
 	if len(ps) > 0 {
 		return nil, ps
 	}
-	return &compose.Content{Course: crs, Templates: tpl}, nil
+	return &compose.Content{Set: set, Templates: tpl}, nil
 }
 
 func prefixProblems(err error, dir string) drip.Problems {

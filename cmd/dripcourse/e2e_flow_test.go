@@ -17,7 +17,7 @@ import (
 // nothing more is sent, even a lesson already due.
 func TestEndToEnd(t *testing.T) {
 	h := newHarness(t, nil)
-	crs := h.app.lib.Content().Course
+	crs := h.app.lib.Content().Default()
 	london, _ := time.LoadLocation("Europe/London")
 
 	for _, r := range []struct{ email, name string }{{"Ann.Reader@Example.org", "Ann"}, {"ben@example.net", ""}} {
@@ -131,7 +131,7 @@ func (h *harness) due(t *testing.T, email string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := h.app.db.Enrollment(context.Background(), sub.ID, h.app.lib.Content().Course.Slug)
+	e, err := h.app.db.Enrollment(context.Background(), sub.ID, h.app.lib.Content().Default().Slug)
 	return err == nil && e.Status == drip.EnrollActive && !e.NextDueAt.After(h.clock.Now())
 }
 

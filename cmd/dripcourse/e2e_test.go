@@ -18,6 +18,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/clock"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/smtptest"
 	"github.com/dripcourse/dripcourse/internal/web"
 )
@@ -75,7 +76,7 @@ var startedField = regexp.MustCompile(`name="started" value="([^"]+)"`)
 // signup fills in the form as a reader would, taking a few seconds.
 func (h *harness) signup(email, name, tz string) *http.Response {
 	h.t.Helper()
-	page := h.get("/")
+	page := h.get(links.CoursePath(h.app.lib.Content().Default().Slug))
 	m := startedField.FindStringSubmatch(page)
 	if m == nil {
 		h.t.Fatal("course page has no form start stamp")

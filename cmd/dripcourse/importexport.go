@@ -57,7 +57,7 @@ func cmdImport(ctx context.Context, e *env, confirmed bool) error {
 		return err
 	}
 	defer a.Close()
-	im := &admin.Importer{DB: a.db, Course: a.lib.Content().Course, Now: a.now, Confirmed: confirmed}
+	im := &admin.Importer{DB: a.db, Course: a.lib.Content().Default(), Now: a.now, Confirmed: confirmed}
 	rep, err := im.Import(ctx, f)
 	if rep != nil {
 		for _, n := range rep.Notes {
@@ -86,5 +86,5 @@ func cmdExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer a.Close()
-	return admin.ExportCSV(ctx, a.db, a.lib.Content().Course, e.stdout)
+	return admin.ExportCSV(ctx, a.db, a.lib.Content().Default(), e.stdout)
 }

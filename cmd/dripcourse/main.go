@@ -26,7 +26,7 @@ func main() {
 		debug.SetGCPercent(200)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := runAt(ctx, time.Now, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if code := report(err, os.Stderr); code != 0 {
 		os.Exit(code)
@@ -72,11 +72,12 @@ func plain(run action) func(*flag.FlagSet) action {
 }
 
 // env is what a command gets: its parsed configuration, its arguments,
-// the clock and where to write, and how long serve may take to stop.
+// the clock, where to read and write, and how long serve may take to stop.
 type env struct {
 	now      func() time.Time
 	cfg      *Config
 	args     []string
+	stdin    io.Reader // nil: none
 	stdout   io.Writer
 	stderr   io.Writer
 	shutdown time.Duration
@@ -91,6 +92,7 @@ func commands() []command {
 		{"check", "", "load the lessons and templates and report every problem as file:line: message", checkCommand},
 		{"schedule", "", "what is due over the next 7 days, per day and lesson", plain(cmdSchedule)},
 		{"stats", "[--json]", "per lesson: sent, failed, skipped, bounced, opens and clicks (human and machine), unsubscribes; readers by status", statsCommand},
+		{"bounce", "[--dry-run] [FILE...]", "record the bounces, complaints and auto-replies in raw messages (one per FILE, or one on standard input, for an MTA's pipe transport), printing one JSON line per report", bounceCommand},
 		{"subscriber", "pause|resume EMAIL", "pause or resume one reader's course", plain(cmdSubscriber)},
 		{"import", "FILE [--confirmed]", "add readers from a CSV file with a header row: email,name,timezone (name and timezone optional)", importCommand},
 		{"export", "", "write every reader as CSV to standard output", plain(cmdExport)},
@@ -103,13 +105,13 @@ func commands() []command {
 }
 
 // run is the whole program, testable: it takes its arguments, environment
-// and output explicitly.
+// and output explicitly, and has no standard input.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return runAt(ctx, time.Now, args, getenv, stdout, stderr)
+	return runAt(ctx, time.Now, args, getenv, nil, stdout, stderr)
 }
 
-// runAt is run with the clock given, for tests.
-func runAt(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// runAt is run with the clock and standard input given (stdin may be nil).
+func runAt(ctx context.Context, now func() time.Time, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return nil
@@ -131,7 +133,7 @@ func runAt(ctx context.Context, now func() time.Time, args []string, getenv func
 		if err != nil {
 			return err
 		}
-		return act(ctx, &env{now: now, cfg: cfg, args: fs.Args(), stdout: stdout, stderr: stderr, shutdown: shutdownBudget})
+		return act(ctx, &env{now: now, cfg: cfg, args: fs.Args(), stdin: stdin, stdout: stdout, stderr: stderr, shutdown: shutdownBudget})
 	}
 	return fmt.Errorf("unknown command %q: run dripcourse help to see the commands", args[0])
 }

@@ -24,11 +24,14 @@ func TestMetricsEndpoint(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	body := string(b)
 	for _, want := range []string{
-		`dripcourse_reader_events_total{event="signup"} 2`,
-		`dripcourse_reader_events_total{event="confirm"} 2`,
-		`dripcourse_sends_total{result="sent"} 2`,
+		`dripcourse_reader_events_total{course="rebuilding-trust",event="signup"} 2`,
+		`dripcourse_reader_events_total{course="rebuilding-trust",event="confirm"} 2`,
+		`dripcourse_sends_total{course="rebuilding-trust",result="sent"} 2`,
+		// Every course served shows, from 0.
+		`dripcourse_sends_total{course="after-the-breakup",result="sent"} 0`,
 		`dripcourse_send_seconds_count 2`,
-		"dripcourse_deliveries_due 0",
+		`dripcourse_deliveries_due{course="rebuilding-trust"} 0`,
+		`dripcourse_deliveries_due{course="after-the-breakup"} 0`,
 		"dripcourse_tick_seconds_count",
 	} {
 		if !strings.Contains(body, want) {

@@ -106,7 +106,7 @@ func seedMulti(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	slug := a.lib.Content().Course.Slug
+	slug := a.lib.Content().Default().Slug
 	if err := a.db.SeedDue(context.Background(), slug, multiReaders, time.Now().Add(-time.Minute),
 		func(i int) string { return fmt.Sprintf("reader%d@multi.example", i) }); err != nil {
 		t.Fatal(err)

@@ -44,11 +44,11 @@ func activeReaders(ctx context.Context, e *env) (*course.Course, []schedule.Read
 		return nil, nil, err
 	}
 	defer a.Close()
-	crs := a.lib.Content().Course
+	crs := a.lib.Content().Default()
 	active, err := a.db.ActiveReaders(ctx, crs.Slug)
 	readers := make([]schedule.Reader, len(active))
 	for i, r := range active {
-		readers[i] = schedule.Reader{Timezone: r.Timezone, NextDue: r.NextDue, Received: r.Received}
+		readers[i] = schedule.Reader{Timezone: r.Timezone, Joined: r.Joined, NextDue: r.NextDue, Received: r.Received}
 	}
 	return crs, readers, err
 }
@@ -96,7 +96,7 @@ func cmdSubscriber(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	crs, now := a.lib.Content().Course, e.now()
+	crs, now := a.lib.Content().Default(), e.now()
 	var changed bool
 	if e.args[0] == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)

@@ -21,7 +21,7 @@ func (h *harness) cli(env map[string]string, args ...string) (string, error) {
 		all[k] = v
 	}
 	var out bytes.Buffer
-	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, &out, &out)
+	err := runAt(context.Background(), h.clock.Now, args, func(k string) string { return all[k] }, nil, &out, &out)
 	return out.String(), err
 }
 
@@ -103,7 +103,7 @@ func TestCheckAgainstLive(t *testing.T) {
 	h := newHarness(t, nil)
 	h.started("a@example.com", "b@example.com")
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../../lessons")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../../lessons/rebuilding-trust")); err != nil {
 		t.Fatal(err)
 	}
 	// Insert a lesson before the one the readers have, and remove lesson 2.

@@ -47,7 +47,7 @@ func (a *app) reloadIfChanged(last uint64) uint64 {
 		return fp
 	}
 	a.lib.Replace(ct, time.Now())
-	a.log.Info("lessons and templates reloaded", "course", ct.Course.Title, "lessons", len(ct.Course.Lessons))
+	a.log.Info("lessons and templates reloaded", "course", ct.Default().Title, "lessons", len(ct.Default().Lessons))
 	return fp
 }
 

@@ -21,12 +21,12 @@ func TestLiveEditKeepsLastGoodVersion(t *testing.T) {
 	}
 	edit("02-second.md", "---\nsubject: Second, edited\ndelay: 1d\n---\nNew body.\n")
 	fp = h.app.reloadIfChanged(fp)
-	if l, _ := h.app.lib.Content().Course.Lesson("second"); l.Subject != "Second, edited" {
+	if l, _ := h.app.lib.Content().Default().Lesson("second"); l.Subject != "Second, edited" {
 		t.Fatalf("edit not picked up: subject %q", l.Subject)
 	}
 	edit("02-second.md", "---\nsubject: Broken\ndelay: soon\n---\nBody.\n")
 	fp = h.app.reloadIfChanged(fp)
-	if l, _ := h.app.lib.Content().Course.Lesson("second"); l.Subject != "Second, edited" {
+	if l, _ := h.app.lib.Content().Default().Lesson("second"); l.Subject != "Second, edited" {
 		t.Fatalf("a broken edit replaced the good version: subject %q", l.Subject)
 	}
 	if _, err, _ := h.app.lib.Status(); err == nil || !strings.Contains(err.Error(), "02-second.md:3") {

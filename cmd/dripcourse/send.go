@@ -72,4 +72,4 @@ func printWaiting(ctx context.Context, e *env, a *app, now time.Time) error {
 	return nil
 }
 
-func deliveryDays(ct *compose.Content) int { return compose.CourseInfo(ct.Course).Days }
+func deliveryDays(ct *compose.Content) int { return compose.CourseInfo(ct.Default()).Days }

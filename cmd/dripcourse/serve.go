@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/dripcourse/dripcourse/internal/admin"
+	"github.com/dripcourse/dripcourse/internal/bounce/receiver"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -40,13 +41,21 @@ func cmdServe(ctx context.Context, e *env) error {
 }
 
 func serve(ctx context.Context, e *env, log *slog.Logger) error {
-	// The port is bound first: if it is taken, nothing else happens, and
-	// above all no one-time admin password is made and printed, then lost.
+	// The ports are bound first: if one is taken, nothing else happens,
+	// and above all no one-time admin password is made and printed, then
+	// lost.
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	defer ln.Close()
+	bounceLn, err := listenBounces(e.cfg)
+	if err != nil {
+		return err
+	}
+	if bounceLn != nil {
+		defer bounceLn.Close()
+	}
 	if e.cfg.BaseURLFromAddr {
 		e.cfg.BaseURL = addrURL(e.cfg.Addr, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
@@ -56,7 +65,11 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	}
 	defer a.Close()
 	srv := a.webServer()
-	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Course.Title)
+	bounces, err := a.startReceiver(bounceLn)
+	if err != nil {
+		return err
+	}
+	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Default().Title)
 
 	// The pass's own context ends on shutdown, so it stops claiming; the
 	// message in flight still finishes and is recorded.
@@ -74,10 +87,13 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	case err := <-serveErr:
 		cancelPasses()
 		<-sched.Stop().Done()
+		if bounces != nil {
+			bounces.Close()
+		}
 		return err
 	}
 	cancelPasses()
-	a.stop(srv, sched, e.shutdown)
+	a.stop(srv, bounces, sched, e.shutdown)
 	log.Info("stopped")
 	return nil
 }
@@ -86,13 +102,18 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 // and finishes those in progress; the dispatcher claims nothing more; the
 // sender gives up its dials and greetings at once and lets messages under
 // way finish for most of the budget, then cuts them (they are sent again
-// later). The rest of the budget is for recording what was sent.
-func (a *app) stop(srv *http.Server, sched *cron.Cron, budget time.Duration) {
+// later). The rest of the budget is for recording what was sent. The
+// bounce receiver, when there is one, finishes recording the messages it
+// has taken within the same time; a client cut off sends again later.
+func (a *app) stop(srv *http.Server, bounces *receiver.Server, sched *cron.Cron, budget time.Duration) {
 	end := time.Now().Add(budget)
 	sendCtx, cancelSends := context.WithDeadline(context.Background(), end.Add(-budget/5))
 	defer cancelSends()
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- a.shutdownSender(sendCtx) }()
+	receiverDone := make(chan struct{})
+	go func() { stopReceiver(bounces, sendCtx, a.log); close(receiverDone) }()
+	defer func() { <-receiverDone }()
 	if err := srv.Shutdown(sendCtx); err != nil {
 		srv.Close()
 		a.log.Warn("shutting down: requests still in progress were cut off", "err", err)
@@ -126,6 +147,7 @@ func (a *app) webServer() *http.Server {
 	if err := a.setupAdmin(context.Background()); err != nil {
 		a.log.Error("admin password could not be set up: /admin refuses every login until it is", "err", err)
 	}
+	raw, hooks := a.bounceHandlers()
 	box, _ := a.sender.(*mailer.Outbox) // nil when mail goes to an SMTP server
 	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter}
@@ -133,7 +155,7 @@ func (a *app) webServer() *http.Server {
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,
 		MaxConfirmationsPerHour: a.cfg.MaxConfirmationsPerHour, TrustedProxies: a.cfg.TrustedProxies,
 		Admin: adm.Handler(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
-		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL)}
+		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -182,10 +204,13 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 }
 
 // housekeeping deletes what has expired: request counts no limiter reads
-// any more, ended admin sessions, and signups never confirmed. Instances
-// sharing a database take turns: one sweeps, the others skip that minute.
+// any more, ended admin sessions, signups never confirmed and webhook
+// replay values; and it weighs the week's bounce and complaint rates
+// (logging a warning for a threshold crossed). Instances sharing a
+// database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
 	sweep := func(ctx context.Context) error {
+		a.intake.CheckHealth(ctx)
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,

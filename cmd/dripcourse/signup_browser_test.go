@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/links"
 )
 
 // TestBrowserSignupTooFast sends the signup form at once, as a browser's
@@ -17,7 +18,7 @@ import (
 func TestBrowserSignupTooFast(t *testing.T) {
 	h := newHarness(t, nil)
 	tb := newTab(t, h, "Europe/Paris")
-	tb.open("/")
+	tb.open(links.CoursePath(h.app.lib.Content().Default().Slug))
 	tb.typeInto("#email", "quick@example.org")
 	tb.typeInto("#name", "Quinn")
 	tb.click("#signup button[type=submit]") // no time passes on the clock

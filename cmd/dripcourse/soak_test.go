@@ -145,7 +145,7 @@ func lessonCounts(t *testing.T, msgs []smtptest.Message) map[string]int {
 func soakCheck(t *testing.T, h *harness, st *soakState) {
 	ctx := context.Background()
 	h.pass() // nothing due may be left unsent
-	crs := h.app.lib.Content().Course
+	crs := h.app.lib.Content().Default()
 	msgs := h.smtp.Messages()
 	got := map[string][]string{}
 	for _, m := range msgs {

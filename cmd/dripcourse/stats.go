@@ -8,9 +8,41 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	lessonreport "github.com/dripcourse/dripcourse/internal/report"
+	"github.com/dripcourse/dripcourse/internal/store"
 )
+
+// statsReport is what "stats --json" prints.
+type statsReport struct {
+	Lessons []lessonReport      `json:"lessons"`
+	Readers map[drip.Status]int `json:"readers"`
+	// Bounces are the last 7 days' bounces and complaints, with the
+	// providers' thresholds they are judged by.
+	Bounces    intake.Health      `json:"bounces"`
+	Thresholds []intake.Threshold `json:"thresholds"`
+}
+
+type lessonReport struct {
+	store.LessonStats
+	Title           string  `json:"title,omitempty"`
+	Removed         bool    `json:"removed,omitempty"`
+	FailedRate      float64 `json:"failed_rate"`
+	BouncedRate     float64 `json:"bounced_rate"`
+	SoftBouncedRate float64 `json:"soft_bounced_rate"`
+	ComplaintRate   float64 `json:"complaint_rate"`
+	HumanOpenRate   float64 `json:"human_open_rate"`
+	MachineOpenRate float64 `json:"machine_open_rate"`
+	HumanClickRate  float64 `json:"human_click_rate"`
+	UnsubscribeRate float64 `json:"unsubscribe_rate"`
+}
+
+func ratio(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
+}
 
 // statsCommand declares stats's --json.
 func statsCommand(fs *flag.FlagSet) action {
@@ -37,14 +69,42 @@ func cmdStats(ctx context.Context, e *env, asJSON bool) error {
 	return nil
 }
 
-// stats gathers the per-lesson counts in course order.
-func (a *app) stats(ctx context.Context) (*lessonreport.Stats, error) {
-	return lessonreport.Build(ctx, a.db, a.lib.Content().Course)
+// stats gathers the per-lesson counts in course order; lessons removed
+// from the course but with history come last.
+func (a *app) stats(ctx context.Context) (*statsReport, error) {
+	byslug, readers, err := a.db.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	health, err := a.intake.Health(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &statsReport{Readers: readers, Lessons: []lessonReport{}, Bounces: health, Thresholds: intake.Thresholds}
+	add := func(s *store.LessonStats, title string, removed bool) {
+		rep.Lessons = append(rep.Lessons, lessonReport{LessonStats: *s, Title: title, Removed: removed,
+			FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
+			SoftBouncedRate: ratio(s.SoftBounced, s.Sent), ComplaintRate: ratio(s.Complaints, s.Sent),
+			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
+			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
+	}
+	for _, l := range a.lib.Content().Default().Lessons {
+		s := byslug[l.Slug]
+		if s == nil {
+			s = &store.LessonStats{Slug: l.Slug}
+		}
+		delete(byslug, l.Slug)
+		add(s, l.Title, false)
+	}
+	for _, s := range byslug {
+		add(s, "", true)
+	}
+	return rep, nil
 }
 
-func printStats(w io.Writer, rep *lessonreport.Stats) {
+func printStats(w io.Writer, rep *statsReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
+	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\tsoft bounced\tcomplaints\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
 	pct := func(n, of int) string {
 		if of == 0 {
 			return fmt.Sprintf("%d", n)
@@ -56,7 +116,8 @@ func printStats(w io.Writer, rep *lessonreport.Stats) {
 		if l.Removed {
 			name += " (removed)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", name, l.Sent, pct(l.Failed, l.Sent+l.Failed), l.Skipped, pct(l.Bounced, l.Sent+l.Failed),
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, l.Sent, pct(l.Failed, l.Sent+l.Failed), l.Skipped,
+			pct(l.Bounced, l.Sent+l.Failed), pct(l.SoftBounced, l.Sent), pct(l.Complaints, l.Sent),
 			pct(l.HumanOpens, l.Sent), pct(l.MachineOpens, l.Sent), pct(l.HumanClicks, l.Sent), pct(l.Unsubscribes, l.Sent))
 	}
 	tw.Flush()
@@ -65,4 +126,27 @@ func printStats(w io.Writer, rep *lessonreport.Stats) {
 		fmt.Fprintf(w, "  %s %d", s, rep.Readers[s])
 	}
 	fmt.Fprintln(w)
+	printBounceHealth(w, rep.Bounces)
+}
+
+// printBounceHealth prints the window's bounces and complaints next to
+// the thresholds providers enforce, and a warning line per one crossed.
+func printBounceHealth(w io.Writer, h intake.Health) {
+	rate := func(n int) string {
+		if h.Sent == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f%%", 100*float64(n)/float64(h.Sent))
+	}
+	fmt.Fprintf(w, "\nlast 7 days: %d sent; hard bounces %d (%s; providers act at 5%%), soft bounces %d (%s), complaints %d (%s; providers act at 0.1%% and 0.3%%)\n",
+		h.Sent, h.Hard, rate(h.Hard), h.Soft, rate(h.Soft), h.Complaints, rate(h.Complaints))
+	if h.OurSending+h.Unmatched > 0 {
+		fmt.Fprintf(w, "reports about our own sending (not charged to readers): %d; matching no reader: %d\n", h.OurSending, h.Unmatched)
+	}
+	if !h.Enough && h.Sent > 0 {
+		fmt.Fprintf(w, "(fewer than %d sent: too few for the rates to say much)\n", intake.MinSent)
+	}
+	for _, t := range h.Crossed {
+		fmt.Fprintf(w, "WARNING: the %s rate is %.2f%%, at or above %.1f%%: %s\n", t.Kind, 100*h.Rate(t.Kind), 100*t.Rate, t.Why)
+	}
 }

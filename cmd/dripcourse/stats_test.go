@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	lessonreport "github.com/dripcourse/dripcourse/internal/report"
 )
 
 // trackedCourse is a two-lesson course whose lessons link somewhere, so
@@ -95,7 +93,7 @@ func TestStatsCountsScriptedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep lessonreport.Stats
+	var rep statsReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("stats --json is not JSON: %v\n%s", err, out)
 	}

@@ -1,7 +1,8 @@
 // Package admin serves the operator's pages under /admin: the dashboard,
 // the lessons with their previews and test sends, the readers with their
 // timelines and the operator's actions on them (pause, resume, move,
-// unsubscribe, export, erase), the outbox, and CSV import and export.
+// unsubscribe, export, erase), bounces and complaints, the outbox, and
+// CSV import and export.
 // The route table is in this file; each feature has a small file of its
 // own.
 //
@@ -137,6 +138,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/readers/{id}/unsubscribe", s.unsubscribePage)
 		r.Post("/readers/{id}/unsubscribe", s.unsubscribeReader)
 		r.Post("/readers/{id}/move", s.moveReader)
+		r.Get("/bounces", s.bouncesPage)
 		r.Get("/outbox", s.outboxPage)
 		r.Get("/outbox/{name}", s.outboxMessage)
 		r.Get("/outbox/{name}/html", s.outboxHTML)
@@ -193,7 +195,8 @@ type adminPage struct {
 }
 
 func mustParseAdmin(fsys fs.FS) map[string]*template.Template {
-	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }}
+	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }, "pct": pct, "rate": rateOf,
+		"kind": func(k string) string { return kindWords[k] }}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "pages/layout.html"))
 	names, _ := fs.Glob(fsys, "pages/*.html")
 	pages := map[string]*template.Template{}
@@ -224,7 +227,7 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Nonce = web.Nonce(r)
-	p.Course = s.content().Course.Title
+	p.Course = s.content().Default().Title
 	p.Menu = s.signedIn(r)
 	if p.Flash == "" {
 		p.Flash = flashes[r.URL.Query().Get("done")]

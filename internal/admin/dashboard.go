@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
@@ -31,11 +32,13 @@ type dashboardData struct {
 	DueTotal   int
 	DueWords   string // in the words of `dripcourse schedule`
 	ContentErr string
+	Bounces    intake.Health
+	Banner     bounceBanner
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	d := &dashboardData{ContentErr: s.contentProblems()}
-	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue} {
+	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
 		if err := fill(r.Context(), d); err != nil {
 			s.adminFail(w, r, err)
 			return
@@ -55,9 +58,11 @@ func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
 		d.Readers = append(d.Readers, statusCount{st, readers[st]})
 		d.Total += readers[st]
 	}
-	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Course.Slug)
-	for _, n := range enrolled {
-		d.Started += n
+	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Default().Slug)
+	for st, n := range enrolled {
+		if st != drip.EnrollPending { // waiting to confirm: not started
+			d.Started += n
+		}
 	}
 	d.Completed = enrolled[drip.EnrollCompleted]
 	return err
@@ -65,11 +70,11 @@ func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
 
 // fillFunnel fills the funnel and its table, in course order.
 func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
-	stats, _, err := s.DB.Stats(ctx)
+	stats, _, err := s.DB.CourseStats(ctx, s.content().Default().Slug)
 	if err != nil {
 		return err
 	}
-	for _, l := range s.content().Course.Lessons {
+	for _, l := range s.content().Default().Lessons {
 		line := funnelLine{Number: l.Number, Title: l.Title}
 		if st := stats[l.Slug]; st != nil {
 			line.LessonStats = *st
@@ -96,14 +101,14 @@ func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
 // fillDue charts what is due over the next week: the projection of
 // `dripcourse schedule` (schedule.DueByDay), so the two always agree.
 func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
-	crs, now := s.content().Course, s.Now().UTC()
+	crs, now := s.content().Default(), s.Now().UTC()
 	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}
 	readers := make([]schedule.Reader, len(active))
 	for i, a := range active {
-		readers[i] = schedule.Reader{Timezone: a.Timezone, NextDue: a.NextDue, Received: a.Received}
+		readers[i] = schedule.Reader{Timezone: a.Timezone, Joined: a.Joined, NextDue: a.NextDue, Received: a.Received}
 	}
 	until := now.Add(schedule.DueWeek)
 	counts := schedule.DueByDay(crs, readers, now, until)
@@ -119,6 +124,14 @@ func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
 		return n
 	}, "lessons due")
 	return nil
+}
+
+// fillBounces reads the week's bounces and complaints, and what the
+// banner says of them.
+func (s *Server) fillBounces(ctx context.Context, d *dashboardData) error {
+	h, err := s.bounceHealth(ctx)
+	d.Bounces, d.Banner = h, bannerOf(h)
+	return err
 }
 
 // contentProblems is the last failed reload of the operator's lessons or

@@ -41,7 +41,7 @@ type fixture struct {
 // Server before its handler is built.
 func newFixture(t *testing.T, setup ...func(*Server)) *fixture {
 	t.Helper()
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func newFixture(t *testing.T, setup ...func(*Server)) *fixture {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	lm := links.NewMaker("https://course.example.test", token.NewSigner([]byte("0123456789abcdef0123456789abcdef")))
-	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, time.Time{})
+	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, time.Time{})
 	composer := &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &Server{DB: db, Links: lm, Library: lib, Composer: composer, Now: clk.Now, Log: log}

@@ -88,7 +88,7 @@ func (s *Server) importNow(w http.ResponseWriter, r *http.Request, up *importJob
 		return
 	}
 	defer f.Close()
-	im := &Importer{DB: s.DB, Course: s.content().Course, Now: s.Now, Confirmed: d.Confirmed}
+	im := &Importer{DB: s.DB, Course: s.content().Default(), Now: s.Now, Confirmed: d.Confirmed}
 	d.Report, err = im.Import(r.Context(), f)
 	switch {
 	case errors.Is(err, drip.ErrInvalid):
@@ -214,7 +214,7 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="readers-`+s.Now().UTC().Format("20060102")+`.csv"`)
-	if err := ExportCSV(r.Context(), s.DB, s.content().Course, w); err != nil {
+	if err := ExportCSV(r.Context(), s.DB, s.content().Default(), w); err != nil {
 		// The header is out already; all that is left is to log it and
 		// cut the download short.
 		s.logger(r).Error("admin: export failed", "err", err)

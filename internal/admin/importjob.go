@@ -180,7 +180,7 @@ func (s *Server) runJob(j *importJob) {
 	stop := make(chan struct{})
 	var beats sync.WaitGroup
 	beats.Go(func() { s.beat(j, count, stop) })
-	im := &Importer{DB: s.DB, Course: s.content().Course, Now: s.Now, Confirmed: j.Confirmed}
+	im := &Importer{DB: s.DB, Course: s.content().Default(), Now: s.Now, Confirmed: j.Confirmed}
 	rep, err := im.Import(context.Background(), count)
 	close(stop)
 	beats.Wait()

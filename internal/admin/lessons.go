@@ -38,7 +38,7 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	crs := s.content().Course
+	crs := s.content().Default()
 	loaded, _, _ := s.Library.Status()
 	d := &lessonsData{LoadedAt: loaded, ContentErr: s.contentProblems()}
 	var at time.Duration
@@ -59,7 +59,7 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request) {
 // path, so no URL can reach a file.
 func (s *Server) lessonOf(r *http.Request) (*compose.Content, *course.Lesson, error) {
 	ct := s.content()
-	l, ok := ct.Course.Lesson(chi.URLParam(r, "slug"))
+	l, ok := ct.Default().Lesson(chi.URLParam(r, "slug"))
 	if !ok {
 		return nil, nil, drip.ErrNotFound
 	}

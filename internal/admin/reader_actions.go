@@ -41,7 +41,7 @@ func changed(ok bool, err error) error {
 
 func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("pause", func(r *http.Request, id int64) error {
-		return changed(s.DB.PauseEnrollment(r.Context(), id, s.content().Course.Slug, s.Now()))
+		return changed(s.DB.PauseEnrollment(r.Context(), id, s.content().Default().Slug, s.Now()))
 	})(w, r)
 }
 
@@ -50,7 +50,7 @@ func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 // the next lesson comes when it would have without it (schedule.Unpause).
 func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("resume", func(r *http.Request, id int64) error {
-		return changed(Resume(r.Context(), s.DB, s.content().Course, id, s.Now()))
+		return changed(Resume(r.Context(), s.DB, s.content().Default(), id, s.Now()))
 	})(w, r)
 }
 
@@ -80,7 +80,7 @@ func (s *Server) unsubscribeReader(w http.ResponseWriter, r *http.Request) {
 // moveReader makes the chosen lesson the reader's next one, due now.
 func (s *Server) moveReader(w http.ResponseWriter, r *http.Request) {
 	s.readerAction("move", func(r *http.Request, id int64) error {
-		crs, now := s.content().Course, s.Now()
+		crs, now := s.content().Default(), s.Now()
 		target := r.PostFormValue("lesson")
 		return s.DB.Move(r.Context(), id, crs.Slug, target, now, now, func(received []drip.Received) ([]string, error) {
 			return schedule.PlanMove(crs, received, target)

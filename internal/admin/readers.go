@@ -82,7 +82,7 @@ func pageNumber(v string) int {
 // shows the last page instead.
 func (s *Server) fillReaders(r *http.Request, d *readersData) error {
 	for {
-		rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Course.Slug, Search: d.Q, Status: d.Status,
+		rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Default().Slug, Search: d.Q, Status: d.Status,
 			Offset: (d.Page - 1) * ReadersPerPage, Limit: ReadersPerPage})
 		if err != nil {
 			return err
@@ -115,6 +115,9 @@ type readerData struct {
 	CanUnsub    bool
 	MoveTargets []*course.Lesson
 	Confirm     string // the erase form's typed confirmation
+	// Suppression says why the address is suppressed (the report that
+	// did it), or how many soft bounces in a row it has had.
+	Suppression store.Suppression
 }
 
 func (s *Server) readerPage(w http.ResponseWriter, r *http.Request) {
@@ -137,8 +140,11 @@ func (s *Server) reader(r *http.Request) (*readerData, error) {
 	if err != nil {
 		return nil, err
 	}
-	crs := s.content().Course
+	crs := s.content().Default()
 	d := &readerData{Rec: rec, Timeline: timeline(rec, crs)}
+	if d.Suppression, err = s.DB.SuppressionOf(r.Context(), id); err != nil {
+		return nil, err
+	}
 	for i := range rec.Enrollments {
 		if rec.Enrollments[i].Course == crs.Slug {
 			d.Enrollment = &rec.Enrollments[i]

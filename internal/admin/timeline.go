@@ -22,6 +22,7 @@ var eventWords = map[string]string{
 	"signup": "Signed up", "confirm": "Confirmed the address", "open": "Opened", "click": "Clicked a link in",
 	"unsubscribe": "Unsubscribed", "resubscribe": "Undid the unsubscribe", "bounce": "Address bounced",
 	"complaint": "Marked a message as spam", "next": "Asked for the next lesson now", "pause": "Paused", "resume": "Resumed",
+	"soft_bounce": "Soft bounce (mailbox full, or the server down for days)", "report": "Report that charges the reader nothing",
 }
 
 // timeline merges a reader's events, confirmation emails and lessons

@@ -7,6 +7,7 @@
 package compose
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,11 +25,33 @@ import (
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
-// Content is a loaded course with the templates that present it. The two
-// are swapped together when an operator's edit loads cleanly.
+// Content is the loaded courses with the templates that present them.
+// They are swapped together when an operator's edit loads cleanly.
 type Content struct {
-	Course    *course.Course
+	Set       *course.Set
 	Templates *render.Templates
+	// Pinned is the slug of the course that a link, a form or a row
+	// without a course means, as the database fixed it
+	// (store.DB.PinDefaultCourse); empty for the set's first course.
+	Pinned string
+}
+
+// Course finds a course by slug; "" is the default course, which links
+// and rows made before there were several courses mean.
+func (ct *Content) Course(slug string) (*course.Course, bool) {
+	if slug == "" {
+		return ct.Default(), true
+	}
+	return ct.Set.Course(slug)
+}
+
+// Default is the course a link, a form or a row without a course means:
+// the pinned one while it is in the set, else the set's first.
+func (ct *Content) Default() *course.Course {
+	if c, ok := ct.Set.Course(ct.Pinned); ok {
+		return c
+	}
+	return ct.Set.Default()
 }
 
 // Tracking says what the emails may track.
@@ -56,10 +79,15 @@ type Composer struct {
 	PostalAddress string
 	UnsubMailto   string // optional mailbox for mailto: unsubscribes
 	// ReplyTo, when set, is where readers' replies go (the Reply-To of
-	// every lesson and confirmation email), when that is not FromAddr.
+	// every lesson and confirmation email), when that is not FromAddr and
+	// the course has no reply_to of its own.
 	ReplyTo  string
 	Tracking Tracking
-	frames   frames
+	// BounceDomain, when set, makes each message's envelope sender a VERP
+	// address on it, b+TOKEN@BounceDomain, whose signed token names the
+	// delivery (ReturnPath). Empty: the envelope sender is FromAddr.
+	BounceDomain string
+	frames       frames
 }
 
 // Domain is the sender's domain, used for Message-IDs and List-Id.
@@ -80,9 +108,25 @@ func (c *Composer) NewMessageID(kind string, id int64) string {
 	return kind + strconv.FormatInt(id, 10) + "." + hex.EncodeToString(b[:]) + "@" + c.Domain()
 }
 
+// ReturnPath is the envelope sender of the message of one delivery (a
+// lesson delivery's or a confirmation's row ID): with a BounceDomain, the
+// VERP address whose token names that row, so that a bounce or complaint
+// sent back to it says which message it is about; otherwise, and for a
+// message of no row (an operator's test), FromAddr.
+func (c *Composer) ReturnPath(kind token.BounceKind, id int64) string {
+	if c.BounceDomain == "" || id < 1 {
+		return c.FromAddr
+	}
+	local, err := c.Links.Signer().BounceLocalPart(token.BounceRef{Kind: kind, ID: id})
+	if err != nil {
+		return c.FromAddr
+	}
+	return local + "@" + c.BounceDomain
+}
+
 // CourseInfo is the course as templates see it.
 func CourseInfo(c *course.Course) render.CourseInfo {
-	info := render.CourseInfo{Title: c.Title, Tagline: c.Tagline, Description: c.Description, Promises: c.Promises, Discreet: c.Discreet}
+	info := render.CourseInfo{Slug: c.Slug, Title: c.Title, Tagline: c.Tagline, Description: c.Description, Promises: c.Promises, Discreet: c.Discreet}
 	var day time.Duration
 	for _, l := range c.Lessons {
 		day += l.Delay
@@ -111,15 +155,20 @@ func emailCourse(crs *course.Course) render.CourseInfo {
 type lessonVals struct {
 	name                          string
 	unsub, view, next, pause, pix string
+	enroll                        string // the next course's button, on a last lesson
 	click                         func(dest string) string
 	clicks                        bool // click is a tracker, not course.Plain
 }
 
-func (c *Composer) vals(ct *Content, sub drip.Subscriber, del int64, now time.Time, track bool) lessonVals {
-	track = track && !ct.Course.Discreet
+func (c *Composer) vals(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, now time.Time, track bool) lessonVals {
+	crs := l.Course()
+	track = track && !crs.Discreet
 	v := lessonVals{name: sub.Name, click: course.Plain,
 		unsub: c.Links.URL(token.Unsubscribe, sub.ID, del, now), view: c.Links.URL(token.View, sub.ID, del, now),
 		next: c.Links.URL(token.Next, sub.ID, del, now), pause: c.Links.URL(token.Pause, sub.ID, del, now)}
+	if nc := NextCourse(ct, l); nc != nil {
+		v.enroll = c.Links.EnrollURL(sub.ID, nc.Slug, now)
+	}
 	if track && c.Tracking.Clicks() {
 		v.click = func(dest string) string { return c.Links.Click(sub.ID, del, dest, now) }
 		v.clicks = true
@@ -131,56 +180,77 @@ func (c *Composer) vals(ct *Content, sub drip.Subscriber, del int64, now time.Ti
 }
 
 func (c *Composer) lessonData(ct *Content, l *course.Lesson, v lessonVals) *render.Email {
-	crs := ct.Course
+	crs := l.Course()
 	info, preheader := emailCourse(crs), l.Preheader
 	if crs.Discreet {
 		preheader = crs.Subject(l)
 	}
-	return &render.Email{
+	e := &render.Email{
 		Course: info, Name: v.name, Subject: crs.Subject(l), Preheader: preheader, Title: l.Title,
 		Number: l.Number, Total: len(crs.Lessons), Last: l.Number == len(crs.Lessons),
 		BodyHTML: htmltemplate.HTML(l.HTML(v.click)), BodyText: l.Text(v.click),
 		UnsubscribeURL: v.unsub, ViewURL: v.view, NextURL: v.next, PauseURL: v.pause, PixelURL: v.pix,
 		PostalAddress: c.PostalAddress,
 	}
+	if nc := NextCourse(ct, l); nc != nil && v.enroll != "" {
+		e.NextCourse, e.NextCourseURL = CourseInfo(nc), v.enroll
+	}
+	return e
+}
+
+// NextCourse is the course offered at the end of lesson l: its course's
+// next, when l is the last lesson and that course is in the set.
+func NextCourse(ct *Content, l *course.Lesson) *course.Course {
+	crs := l.Course()
+	if crs.Next == "" || l.Number != len(crs.Lessons) {
+		return nil
+	}
+	nc, ok := ct.Set.Course(crs.Next)
+	if !ok {
+		return nil
+	}
+	return nc
 }
 
 // LessonEmail is the template data for lesson l sent to sub in delivery
 // del. It is used for the email and, with tracking off, for the web view.
 func (c *Composer) LessonEmail(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, now time.Time, track bool) *render.Email {
-	return c.lessonData(ct, l, c.vals(ct, sub, del, now, track))
+	return c.lessonData(ct, l, c.vals(ct, l, sub, del, now, track))
 }
 
 // Lesson renders lesson l for sub as the message of delivery del. The
 // templates run once per lesson (see frame.go); each message only fills in
 // its reader's name and links.
 func (c *Composer) Lesson(ct *Content, l *course.Lesson, sub drip.Subscriber, del int64, msgID string, now time.Time) (*mailer.Message, error) {
-	v := c.vals(ct, sub, del, now, true)
-	m := c.message(ct.Course, sub, ct.Course.Subject(l), msgID, now, "", "")
+	crs := l.Course()
+	v := c.vals(ct, l, sub, del, now, true)
+	m := c.message(crs, sub, crs.Subject(l), msgID, now, "", "")
 	if err := c.frames.render(m, c, ct, l, v); err != nil {
 		return nil, err
 	}
-	m.Headers = append(m.Headers, c.listHeaders(ct.Course, l, v.unsub)...)
+	m.Headers = append(m.Headers, c.listHeaders(crs, l, v.unsub)...)
+	m.EnvelopeFrom = c.ReturnPath(token.BounceLesson, del)
 	return m, nil
 }
 
-// Confirmation renders the double opt-in email for sub.
-func (c *Composer) Confirmation(ct *Content, sub drip.Subscriber, msgID string, now time.Time) (*mailer.Message, error) {
+// Confirmation renders the double opt-in email that asks sub to confirm
+// their address for course crs. Its link names the course.
+func (c *Composer) Confirmation(ct *Content, crs *course.Course, sub drip.Subscriber, msgID string, now time.Time) (*mailer.Message, error) {
 	// No name in the confirmation, in its body or its To header: anyone
 	// can type any address and any name into the form, and the form must
 	// not carry a stranger's words to someone else's inbox.
-	info := emailCourse(ct.Course)
+	info := emailCourse(crs)
 	data := &render.Email{Course: info, Title: info.Title,
-		ConfirmURL: c.Links.URL(token.Confirm, sub.ID, 0, now), PostalAddress: c.PostalAddress}
-	data.Subject = "Please confirm: " + ct.Course.Title
-	if ct.Course.Discreet {
+		ConfirmURL: c.Links.ConfirmURL(sub.ID, crs.Slug, now), PostalAddress: c.PostalAddress}
+	data.Subject = "Please confirm: " + crs.Title
+	if crs.Discreet {
 		data.Subject = "Please confirm your subscription"
 	}
 	html, text, err := ct.Templates.Email("confirm", data)
 	if err != nil {
 		return nil, err
 	}
-	m := c.message(ct.Course, sub, data.Subject, msgID, now, html, text)
+	m := c.message(crs, sub, data.Subject, msgID, now, html, text)
 	m.ToName = "" // the address alone: the name is whatever the form was given
 	m.Headers = append(m.Headers, mailer.Header{Name: "Auto-Submitted", Value: "auto-generated"})
 	return m, nil
@@ -193,8 +263,8 @@ func (c *Composer) message(crs *course.Course, sub drip.Subscriber, subject, msg
 	}
 	m := &mailer.Message{FromName: from, FromAddr: c.FromAddr, ToName: sub.Name, ToAddr: sub.Email,
 		Subject: subject, MessageID: msgID, Date: now, Text: text, HTML: html}
-	if c.ReplyTo != "" {
-		m.Headers = append(m.Headers, mailer.Header{Name: "Reply-To", Value: c.ReplyTo})
+	if r := cmp.Or(crs.ReplyTo, c.ReplyTo); r != "" {
+		m.Headers = append(m.Headers, mailer.Header{Name: "Reply-To", Value: r})
 	}
 	return m
 }

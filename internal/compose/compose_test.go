@@ -15,7 +15,7 @@ import (
 
 func builtIn(t *testing.T) *Content {
 	t.Helper()
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func builtIn(t *testing.T) *Content {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Content{Course: crs, Templates: tpl}
+	return &Content{Set: course.NewSet(crs), Templates: tpl}
 }
 
 func header(m *mailer.Message, name string) []string {
@@ -47,12 +47,12 @@ func TestReplyToOnEveryEmail(t *testing.T) {
 		c := &Composer{Links: links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32))),
 			FromAddr: "c@example.test", ReplyTo: replyTo, Tracking: TrackAll}
 		msgs := map[string]*mailer.Message{}
-		last := ct.Course.Lessons[len(ct.Course.Lessons)-1]
+		last := ct.Default().Lessons[len(ct.Default().Lessons)-1]
 		var err error
 		if msgs["last lesson"], err = c.Lesson(ct, last, sub, 99, "m@example.test", now); err != nil {
 			t.Fatal(err)
 		}
-		if msgs["confirmation"], err = c.Confirmation(ct, sub, "c@example.test", now); err != nil {
+		if msgs["confirmation"], err = c.Confirmation(ct, ct.Default(), sub, "c@example.test", now); err != nil {
 			t.Fatal(err)
 		}
 		for what, m := range msgs {

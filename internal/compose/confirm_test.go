@@ -23,7 +23,7 @@ import (
 // wire: whatever name was typed into the form appears nowhere in it, not
 // even as the To header's display name. Anyone can type anyone's address.
 func TestConfirmationCarriesNoName(t *testing.T) {
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestConfirmationCarriesNoName(t *testing.T) {
 	c := &Composer{Links: links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32))), FromAddr: "c@example.test"}
 	name := "Visit cheap-pills example"
 	sub := drip.Subscriber{ID: 7, Email: "victim@example.org", Name: name}
-	m, err := c.Confirmation(&Content{Course: crs, Templates: tpl}, sub, "m1@example.test", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	m, err := c.Confirmation(&Content{Set: course.NewSet(crs), Templates: tpl}, crs, sub, "m1@example.test", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ type piece struct {
 
 type frameKey struct {
 	ct     *Content
+	course string
 	slug   string
 	named  bool // templates may branch on whether there is a name
 	clicks bool
@@ -63,7 +64,7 @@ func (fs *frames) get(k frameKey, build func() *frame) *frame {
 // message (the mailer keeps its encoding), or, when the lesson has no
 // frame, as whole bodies rendered for this reader alone.
 func (fs *frames) render(m *mailer.Message, c *Composer, ct *Content, l *course.Lesson, v lessonVals) error {
-	k := frameKey{ct: ct, slug: l.Slug, named: v.name != "", clicks: v.clicks, opens: v.pix != ""}
+	k := frameKey{ct: ct, course: l.Course().Slug, slug: l.Slug, named: v.name != "", clicks: v.clicks, opens: v.pix != ""}
 	f := fs.get(k, func() *frame { return buildFrame(c, ct, l, k) })
 	if f == nil {
 		var err error
@@ -98,6 +99,9 @@ func (f *frame) pieces(pieces []piece, vals []string, html bool) []string {
 func standIns(c *Composer, l *course.Lesson, k frameKey, s string) lessonVals {
 	u := func(name string) string { return c.Links.Base() + "/zq7" + s + name + "x" }
 	v := lessonVals{unsub: u("unsub"), view: u("view"), next: u("next"), pause: u("pause"), click: course.Plain}
+	if NextCourse(k.ct, l) != nil {
+		v.enroll = u("enroll")
+	}
 	if k.named {
 		v.name = "Zq7" + s + "name"
 		if s == "b" {
@@ -141,7 +145,7 @@ func buildFrame(c *Composer, ct *Content, l *course.Lesson, k frameKey) *frame {
 // values lists v's values by slot. Click links come one per link of the
 // lesson, in order; a destination that appears twice gets the same URL.
 func (f *frame) values(l *course.Lesson, v lessonVals) []string {
-	vals := []string{v.name, v.unsub, v.view, v.next, v.pause, v.pix}
+	vals := []string{v.name, v.unsub, v.view, v.next, v.pause, v.pix, v.enroll}
 	seen := map[string]string{}
 	for _, dest := range l.Links {
 		u, ok := seen[dest]

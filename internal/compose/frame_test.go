@@ -16,7 +16,7 @@ import (
 // byte what the templates render for the same reader, and that the
 // built-in templates pass the frame proof (so the fast path is used).
 func TestFramesMatchFullRender(t *testing.T) {
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestFramesMatchFullRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct := &Content{Course: crs, Templates: tpl}
+	ct := &Content{Set: course.NewSet(crs), Templates: tpl}
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	for _, tracking := range []Tracking{TrackAll, TrackOff} {
 		c := &Composer{Links: links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32))),
@@ -54,14 +54,14 @@ func TestFramesMatchFullRender(t *testing.T) {
 }
 
 func TestFrameProofRejectsOtherUses(t *testing.T) {
-	crs, _ := course.Load(dripcourse.Lessons())
+	crs, _ := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	tpl, err := render.Load(overlay(t, map[string]string{
 		"email/lesson.txt": "{{upper .Name}} {{.UnsubscribeURL}}\n{{.BodyText}}",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ct := &Content{Course: crs, Templates: tpl}
+	ct := &Content{Set: course.NewSet(crs), Templates: tpl}
 	c := &Composer{Links: links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32))), FromAddr: "c@example.test"}
 	sub := drip.Subscriber{ID: 7, Email: "r@example.org", Name: "sam"}
 	m, err := c.Lesson(ct, crs.Lessons[0], sub, 1, "m@example.test", time.Now())

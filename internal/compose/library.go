@@ -11,6 +11,7 @@ import (
 // for the operator, and sending goes on with the last good version.
 type Library struct {
 	cur      atomic.Pointer[Content]
+	pinned   atomic.Pointer[string] // Content.Pinned, kept across reloads
 	mu       sync.Mutex
 	err      error
 	errAt    time.Time
@@ -27,8 +28,20 @@ func NewLibrary(c *Content, at time.Time) *Library {
 // Content is the content in use. It is safe to call from any goroutine.
 func (l *Library) Content() *Content { return l.cur.Load() }
 
+// Pin fixes the default course (Content.Pinned) of the content in use
+// and of every reload after it.
+func (l *Library) Pin(slug string) {
+	l.pinned.Store(&slug)
+	c := *l.cur.Load()
+	c.Pinned = slug
+	l.cur.Store(&c)
+}
+
 // Replace puts new content in use and clears the last error.
 func (l *Library) Replace(c *Content, at time.Time) {
+	if p := l.pinned.Load(); p != nil {
+		c.Pinned = *p
+	}
 	l.cur.Store(c)
 	l.mu.Lock()
 	l.err, l.loadedAt = nil, at

@@ -36,9 +36,30 @@ type Course struct {
 	// subject in discreet mode; "{{n}}" in the subject is the lesson number.
 	DiscreetSenderName string
 	DiscreetSubject    string
-	Lessons            []*Lesson
-	bySlug             map[string]*Lesson
+	// ReplyTo is where readers' replies to this course's mail go; empty
+	// for the instance's own setting.
+	ReplyTo string
+	// Start is a cohort course's first day, a date at midnight UTC (use
+	// StartIn for the instant it begins somewhere); zero for an
+	// evergreen course, which each reader starts when they confirm.
+	Start time.Time
+	// LateClosed makes a cohort course take no signups once it has
+	// started; otherwise a late reader starts at lesson 1 at once.
+	LateClosed bool
+	// Next is the slug of the course offered to a reader who finishes
+	// this one; empty for none.
+	Next string
+	// Dir is the course's folder in a directory of courses; empty for a
+	// course alone at the top.
+	Dir     string
+	Lessons []*Lesson
+	bySlug  map[string]*Lesson
+	lines   keyLines // where some keys are, for problems found later
 }
+
+// keyLines are the course.yaml lines of the keys that a set checks
+// against the other courses.
+type keyLines struct{ slug, next int }
 
 // Window is the time of day, in the reader's own timezone, when lessons may
 // be sent: from Start up to End, as offsets from midnight.

@@ -18,6 +18,7 @@ type courseYAML struct {
 	Slug, Title, Tagline, Description, SenderName string
 	Timezone, SendWindow, FirstLesson             string
 	DiscreetSenderName, DiscreetSubject           string
+	ReplyTo, Start, LateJoin, Next                string
 	Promises, Weekdays                            []string
 	Discreet                                      bool
 	dayLines                                      []int // the line of each of Weekdays
@@ -38,6 +39,10 @@ func (y *courseYAML) settings() settingsFile {
 		{name: "discreet", flag: &y.Discreet},
 		{name: "discreet_sender_name", text: &y.DiscreetSenderName},
 		{name: "discreet_subject", text: &y.DiscreetSubject},
+		{name: "reply_to", text: &y.ReplyTo},
+		{name: "start", text: &y.Start},
+		{name: "late_join", text: &y.LateJoin},
+		{name: "next", text: &y.Next},
 	}}
 }
 
@@ -62,6 +67,7 @@ func loadCourseFile(fsys fs.FS, c *Course) Problems {
 	}
 	v := &courseCheck{lines: lines, refused: refused}
 	v.apply(c, &y)
+	c.lines = keyLines{slug: max(lines["slug"], 1), next: max(lines["next"], 1)}
 	ps = append(ps, v.ps...)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 	return ps
@@ -114,6 +120,8 @@ func (v *courseCheck) apply(c *Course, y *courseYAML) {
 	c.DiscreetSenderName, c.DiscreetSubject = orDefault(y.DiscreetSenderName, "Weekly notes"), orDefault(y.DiscreetSubject, "Your weekly notes, part {{n}}")
 	v.oneLine("discreet_sender_name", c.DiscreetSenderName)
 	v.oneLine("discreet_subject", c.DiscreetSubject)
+	v.cohort(c, y)
+	v.links(c, y)
 }
 
 func (v *courseCheck) oneLine(key, s string) {

@@ -26,10 +26,14 @@ type Lesson struct {
 	// Links are the destinations of the body's links, in order. The
 	// rendered parts hold a marker where each goes, so that every delivery
 	// can give them its own tracked URLs without rendering again.
-	Links []string
-	html  []string
-	text  []string
+	Links  []string
+	html   []string
+	text   []string
+	course *Course
 }
+
+// Course is the course the lesson belongs to.
+func (l *Lesson) Course() *Course { return l.course }
 
 // lessonFront is a lesson's front matter as written.
 type lessonFront struct {

@@ -41,7 +41,7 @@ func Load(fsys fs.FS) (*Course, error) {
 		if len(lps) == 0 {
 			c.Lessons = append(c.Lessons, l)
 			c.bySlug[l.Slug] = l
-			l.Number = len(c.Lessons)
+			l.Number, l.course = len(c.Lessons), c
 		}
 	}
 	if len(files) == 0 {

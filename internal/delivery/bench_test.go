@@ -55,12 +55,12 @@ func benchPass(b *testing.B, conns int) {
 // BenchmarkRenderLesson renders one real lesson, with tracked links, into
 // a message.
 func BenchmarkRenderLesson(b *testing.B) {
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	f := newFixture(b, threeLessons, time.Second)
-	ct := &compose.Content{Course: crs, Templates: f.runner.Content().Templates}
+	ct := &compose.Content{Set: course.NewSet(crs), Templates: f.runner.Content().Templates}
 	sub := drip.Subscriber{ID: 1, Email: "r@example.com", Name: "Sam"}
 	for b.Loop() {
 		if _, err := f.runner.Composer.Lesson(ct, crs.Lessons[2], sub, 42, "m@example.test", start); err != nil {
@@ -143,11 +143,11 @@ func realLessons(b *testing.B) fstest.MapFS { return realLessonsT(b) }
 
 func realLessonsT(b testing.TB) fstest.MapFS {
 	fs := fstest.MapFS{}
-	err := iofs.WalkDir(dripcourse.Lessons(), ".", func(p string, d iofs.DirEntry, err error) error {
+	err := iofs.WalkDir(dripcourse.BuiltInCourse("rebuilding-trust"), ".", func(p string, d iofs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := iofs.ReadFile(dripcourse.Lessons(), p)
+		data, err := iofs.ReadFile(dripcourse.BuiltInCourse("rebuilding-trust"), p)
 		fs[p] = &fstest.MapFile{Data: data}
 		return err
 	})

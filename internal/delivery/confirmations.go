@@ -10,6 +10,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/token"
 )
 
 func (r *Runner) sendConfirmations(ctx context.Context, ct *compose.Content, gate *setupGate) (Summary, error) {
@@ -40,15 +41,27 @@ func (r *Runner) requeue(ctx context.Context, j store.ConfirmJob, due time.Time)
 // queue, uncharged, and gate decides whether the pass goes on.
 func (r *Runner) sendConfirmation(ctx context.Context, ct *compose.Content, j store.ConfirmJob, gate *setupGate) (Summary, error) {
 	// The reader may have confirmed, left or been erased since the claim.
-	if s, err := r.DB.Subscriber(ctx, j.Subscriber.ID); err != nil || s.Status != drip.StatusPending {
+	s, err := r.DB.Subscriber(ctx, j.Subscriber.ID)
+	want := err == nil
+	if want {
+		want, err = r.DB.Wanted(ctx, s, j.Course)
+	}
+	if !want {
 		if err == nil || errors.Is(err, drip.ErrNotFound) {
-			r.DB.RecordConfirmation(ctx, j.ID, drip.DeliveryFailed, store.Reply{Text: "not sent: reader no longer pending"}, r.Now(), time.Time{})
+			r.DB.RecordConfirmation(ctx, j.ID, drip.DeliveryFailed, store.Reply{Text: "not sent: nothing left to confirm"}, r.Now(), time.Time{})
 		}
 		return Summary{}, nil
 	}
 	at := r.Now().UTC()
-	msg, err := r.Composer.Confirmation(ct, j.Subscriber, j.MessageID, at)
+	crs, ok := ct.Course(j.Course)
+	if !ok {
+		// Its confirming would find no course to start.
+		r.DB.RecordConfirmation(ctx, j.ID, drip.DeliveryFailed, store.Reply{Text: "not sent: the course " + j.Course + " is not in the lessons directory"}, r.Now(), time.Time{})
+		return Summary{}, nil
+	}
+	msg, err := r.Composer.Confirmation(ct, crs, j.Subscriber, j.MessageID, at)
 	if err == nil {
+		msg.EnvelopeFrom = r.Composer.ReturnPath(token.BounceConfirmation, j.ID)
 		err = r.Sender.Send(ctx, msg)
 		at = r.Now().UTC()
 	} else {

@@ -53,7 +53,7 @@ func crashChild() int {
 		}
 	}
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, time.Unix(now, 0))
+	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, time.Unix(now, 0))
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: func() time.Time { return time.Unix(now, 0) },
 		Workers: crashWorkers, Batch: 50, Log: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll}}

@@ -54,7 +54,7 @@ func TestLiveCourseEdits(t *testing.T) {
 			}
 			old := f.runner.Content()
 			tpl := old.Templates
-			f.runner.Content = func() *compose.Content { return &compose.Content{Course: edited, Templates: tpl} }
+			f.runner.Content = func() *compose.Content { return &compose.Content{Set: course.NewSet(edited), Templates: tpl} }
 			f.run(10 * 24 * time.Hour)
 			var got []string
 			for _, m := range f.smtp.Messages() {

@@ -79,7 +79,7 @@ func newFixtureIn(t testing.TB, dir string, lessons fstest.MapFS, timeout time.D
 	t.Cleanup(func() { sender.Close() })
 	clk := clock.NewFake(start)
 	lm := links.NewMaker("https://course.example.test", token.NewSigner(make([]byte, 32)))
-	lib := compose.NewLibrary(&compose.Content{Course: crs, Templates: tpl}, start)
+	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, start)
 	r := &delivery.Runner{DB: db, Sender: sender, Content: lib.Content, Now: clk.Now, Workers: 2,
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil))}

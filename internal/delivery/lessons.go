@@ -11,6 +11,18 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
+// missingCourseWait is how long the readers of a course that is no longer
+// in the set wait before they are looked at again.
+const missingCourseWait = time.Hour
+
+// missingCourse logs, once a pass, that readers wait for a course that
+// is not in the lessons directory.
+func (r *Runner) missingCourse(slug string) {
+	if _, seen := r.missing.LoadOrStore(slug, true); !seen {
+		r.Log.Warn("readers are enrolled in a course that is not in the lessons directory: they wait until it is back", "course", slug)
+	}
+}
+
 // recheckAfter is how old a claim may be before the reader's status is
 // read again just before sending: a reader who leaves more than this long
 // before their lesson goes out does not get it.
@@ -18,7 +30,14 @@ const recheckAfter = time.Second
 
 func (r *Runner) sendLessons(ctx context.Context, ct *compose.Content, now time.Time, gate *setupGate) (Summary, error) {
 	pick := func(d store.Due) store.Pick {
-		c := schedule.Choose(ct.Course, readerOf(d), r.Now().UTC())
+		crs, ok := ct.Course(d.Enrollment.Course)
+		if !ok {
+			// A course taken out of the set: its readers wait, where
+			// they are, until it is back.
+			r.missingCourse(d.Enrollment.Course)
+			return store.Pick{Later: r.Now().UTC().Add(missingCourseWait)}
+		}
+		c := schedule.Choose(crs, readerOf(d), r.Now().UTC())
 		if c.Lesson == nil {
 			return store.Pick{Later: c.Later}
 		}
@@ -76,7 +95,8 @@ func (r *Runner) stillWanted(ctx context.Context, j store.Job) bool {
 // back, uncharged, and gate decides whether the pass goes on.
 func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Job, rec *store.Recorder, gate *setupGate, skip func(store.Job)) (Summary, error) {
 	began := time.Now()
-	l, _ := ct.Course.Lesson(j.Slug)
+	crs, _ := ct.Course(j.Enrollment.Course)
+	l, _ := crs.Lesson(j.Slug)
 	at := r.Now().UTC()
 	var sendErr error
 	msg, err := r.Composer.Lesson(ct, l, j.Subscriber, j.DeliveryID, j.MessageID, at)
@@ -116,7 +136,7 @@ func (r *Runner) sendLesson(ctx context.Context, ct *compose.Content, j store.Jo
 			r.Log.Error("record delivery", "delivery", j.DeliveryID, "err", err)
 		}
 		if r.Observe != nil {
-			r.Observe(o.Result, time.Since(began))
+			r.Observe(j.Enrollment.Course, o.Result, time.Since(began))
 		}
 	})
 	var sum Summary
@@ -145,7 +165,8 @@ func (r *Runner) outcome(ct *compose.Content, j store.Job, sendErr error, at tim
 		r.Log.Error("mail server refused our message: check the sending setup (SPF, DKIM, authentication, reputation)",
 			"delivery", j.DeliveryID, "code", reply.Code, "enhanced", reply.Enhanced) // the text may hold the address
 	}
-	n := schedule.After(ct.Course, readerOf(j.Due), j.Slug, a)
+	crs, _ := ct.Course(j.Enrollment.Course)
+	n := schedule.After(crs, readerOf(j.Due), j.Slug, a)
 	return store.Outcome{DeliveryID: j.DeliveryID, EnrollmentID: j.Enrollment.ID, SubscriberID: j.Subscriber.ID,
 		Slug: j.Slug, Result: n.Result, Reply: reply, At: at, NextDue: n.Due, Complete: n.Complete, Bounce: n.Bounce,
 		LeaseUntil: j.LeaseUntil}
@@ -165,5 +186,5 @@ func attempt(sendErr error, at time.Time, attempts int, first time.Time) (schedu
 
 // readerOf is a claimed reader as the scheduling rules see them.
 func readerOf(d store.Due) schedule.Reader {
-	return schedule.Reader{Timezone: d.Subscriber.Timezone, NextDue: d.DueAt, Received: d.Received}
+	return schedule.Reader{Timezone: d.Subscriber.Timezone, Joined: d.Enrollment.ConfirmedAt, NextDue: d.DueAt, Received: d.Received}
 }

@@ -44,10 +44,13 @@ type Runner struct {
 	Limit interface {
 		Wait(ctx context.Context) error
 	}
-	// Observe, when set, is told of every lesson attempt: its result and
-	// how long render, send and record took together (for metrics and the
-	// benchmark). It must be safe to call from several goroutines.
-	Observe func(result drip.DeliveryStatus, took time.Duration)
+	// Observe, when set, is told of every lesson attempt: its course, its
+	// result and how long render, send and record took together (for
+	// metrics and the benchmark). It must be safe to call from several
+	// goroutines.
+	Observe func(course string, result drip.DeliveryStatus, took time.Duration)
+
+	missing sync.Map // courses found missing, logged once (missingCourse)
 }
 
 // Summary counts what a pass did.
@@ -85,7 +88,7 @@ func (r *Runner) defaults() {
 }
 
 // SendDue runs one pass as of the current time: every confirmation and
-// every lesson due by then is sent, one lesson per reader at most. When ctx
+// every lesson due by then is sent, one lesson per reader's course at most. When ctx
 // is cancelled it stops claiming, finishes and records the messages in
 // flight, and returns.
 func (r *Runner) SendDue(ctx context.Context) (Summary, error) {

@@ -59,13 +59,19 @@ type Subscriber struct {
 // EnrollmentStatus is where a reader stands in one course.
 type EnrollmentStatus string
 
-// Enrollment statuses. Only active enrollments are ever claimed for sending.
+// Enrollment statuses. Only active enrollments are ever claimed for
+// sending. A pending enrollment waits for the reader to confirm the
+// address for that course.
 const (
+	EnrollPending   EnrollmentStatus = "pending"
 	EnrollActive    EnrollmentStatus = "active"
 	EnrollPaused    EnrollmentStatus = "paused"
 	EnrollCompleted EnrollmentStatus = "completed"
 	EnrollStopped   EnrollmentStatus = "stopped"
 )
+
+// EnrollmentStatuses lists every enrollment status in display order.
+var EnrollmentStatuses = []EnrollmentStatus{EnrollPending, EnrollActive, EnrollPaused, EnrollCompleted, EnrollStopped}
 
 // Enrollment is a reader's progress through one course. NextDueAt is the
 // moment the next lesson may be sent; while a lesson is being sent it holds
@@ -79,6 +85,12 @@ type Enrollment struct {
 	LastSentAt   time.Time
 	NextDueAt    time.Time
 	CreatedAt    time.Time
+	// ConfirmedAt is when the reader joined the course (confirmed it, or
+	// started it from their own link); it decides whether they are in a
+	// cohort's first run. CompletedAt and StoppedAt are when it ended.
+	ConfirmedAt time.Time
+	CompletedAt time.Time
+	StoppedAt   time.Time
 }
 
 // DeliveryStatus is the state of one lesson sent to one reader.
@@ -134,16 +146,31 @@ const (
 	EventResubscribe EventKind = "resubscribe"
 	EventBounce      EventKind = "bounce"
 	EventComplaint   EventKind = "complaint"
-	EventNext        EventKind = "next"
-	EventPause       EventKind = "pause"
-	EventResume      EventKind = "resume"
+	// EventSoftBounce is a soft bounce reported after the send: counted,
+	// and the address suppressed only after several in a row.
+	EventSoftBounce EventKind = "soft_bounce"
+	// EventReport is a report that charges the reader nothing: an
+	// auto-reply, a delay, a delivery notice, or a failure about our own
+	// sending.
+	EventReport EventKind = "report"
+	EventNext   EventKind = "next"
+	EventPause  EventKind = "pause"
+	EventResume EventKind = "resume"
+	// EventEnroll: a reader started a course from their own signed link,
+	// with no confirmation email. EventComplete: a reader had the last
+	// lesson of a course.
+	EventEnroll   EventKind = "enroll"
+	EventComplete EventKind = "complete"
 )
 
-// Event is one entry of a reader's timeline.
+// Event is one entry of a reader's timeline. Course is the course it
+// concerns, when it concerns one ("" for the reader as a whole, and for
+// events recorded before there were several courses).
 type Event struct {
 	ID           int64
 	SubscriberID int64
 	DeliveryID   int64
+	Course       string
 	Kind         EventKind
 	Machine      bool
 	Detail       string

@@ -24,7 +24,17 @@ const (
 	PathView        = "/v"
 	PathNext        = "/next"
 	PathPause       = "/pause"
+	PathEnroll      = "/enroll"
+	// PathCourses is where each course's page is, at PathCourses/{slug};
+	// its form posts to PathCourses/{slug}/subscribe.
+	PathCourses = "/courses"
 )
+
+// CoursePath is the page of the course with slug.
+func CoursePath(slug string) string { return PathCourses + "/" + slug }
+
+// SignupPath is where the form of the course with slug posts.
+func SignupPath(slug string) string { return CoursePath(slug) + "/subscribe" }
 
 // TestReader is the reader of the links in test messages (the admin's
 // "Send me a test"): an ID no reader ever has, since IDs start at 1. The
@@ -46,6 +56,7 @@ var Lifetime = map[token.Purpose]time.Duration{
 	token.View:        365 * 24 * time.Hour,
 	token.Next:        90 * 24 * time.Hour,
 	token.Pause:       90 * 24 * time.Hour,
+	token.Enroll:      365 * 24 * time.Hour,
 }
 
 // UndoLifetime is how long the undo of an unsubscribe works.
@@ -54,6 +65,7 @@ const UndoLifetime = 15 * time.Minute
 var paths = map[token.Purpose]string{
 	token.Confirm: PathConfirm, token.Unsubscribe: PathUnsubscribe, token.Resubscribe: PathResubscribe,
 	token.Open: PathOpen, token.Click: PathClick, token.View: PathView, token.Next: PathNext, token.Pause: PathPause,
+	token.Enroll: PathEnroll,
 }
 
 // Maker builds signed URLs under one base URL.
@@ -82,6 +94,29 @@ func (m *Maker) URL(p token.Purpose, sub, del int64, now time.Time) string {
 // Path is URL without the base, for forms on our own pages.
 func (m *Maker) Path(p token.Purpose, sub, del int64, now time.Time) string {
 	tok := m.signer.Sign(token.Claims{Purpose: p, Subscriber: sub, Delivery: del, Expires: now.Add(Lifetime[p])})
+	return paths[p] + "/" + tok
+}
+
+// ConfirmURL is the link of a confirmation email for course: confirming
+// it starts that course. (A confirm link without a course, as made before
+// there were several, means the default course.)
+func (m *Maker) ConfirmURL(sub int64, course string, now time.Time) string {
+	return m.base + m.dataPath(token.Confirm, sub, course, now)
+}
+
+// EnrollURL is a reader's own link that enrolls them in course without
+// another confirmation: holding it proves the address.
+func (m *Maker) EnrollURL(sub int64, course string, now time.Time) string {
+	return m.base + m.dataPath(token.Enroll, sub, course, now)
+}
+
+// EnrollPath is EnrollURL without the base, for our own pages.
+func (m *Maker) EnrollPath(sub int64, course string, now time.Time) string {
+	return m.dataPath(token.Enroll, sub, course, now)
+}
+
+func (m *Maker) dataPath(p token.Purpose, sub int64, data string, now time.Time) string {
+	tok := m.signer.Sign(token.Claims{Purpose: p, Subscriber: sub, Expires: now.Add(Lifetime[p]), Data: data})
 	return paths[p] + "/" + tok
 }
 

@@ -124,7 +124,7 @@ func lessonMessage(t *testing.T, tpl *render.Templates, l *course.Lesson) *maile
 // client unwraps the flowed plain-text part, and the spaces that mark the
 // soft breaks survive quoted-printable.
 func TestLessonTextFlowsBack(t *testing.T) {
-	crs, err := course.Load(os.DirFS("../../lessons"))
+	set, err := course.LoadSet(os.DirFS("../../lessons"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,11 @@ func TestLessonTextFlowsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range crs.Lessons {
+	var lessons []*course.Lesson
+	for _, c := range set.Courses {
+		lessons = append(lessons, c.Lessons...)
+	}
+	for _, l := range lessons {
 		raw, text := plainTextPart(t, lessonMessage(t, tpl, l))
 		if !bytes.Contains(raw, []byte("=20\r\n")) {
 			t.Errorf("%s: no soft break (=20 before a line end) in the quoted-printable text", l.Slug)

@@ -26,9 +26,13 @@ type Header struct {
 type Message struct {
 	FromName, FromAddr string
 	ToName, ToAddr     string
-	Subject            string
-	MessageID          string // without angle brackets; fixed per delivery
-	Date               time.Time
+	// EnvelopeFrom is the envelope sender (SMTP MAIL FROM, which the
+	// receiving server records as Return-Path): where bounces go. Empty
+	// means FromAddr.
+	EnvelopeFrom string
+	Subject      string
+	MessageID    string // without angle brackets; fixed per delivery
+	Date         time.Time
 	// Text is sent as format=flowed (RFC 3676): a line that ends in a
 	// space goes on in the next one, and a line that starts with ">" is a
 	// quote. Lines that start with a space or "From " are space-stuffed
@@ -182,8 +186,17 @@ func AsError(err error) *Error {
 // breaks, so nothing a reader typed can add a header of its own.
 func headerSafe(s string) bool { return !strings.ContainsAny(s, "\r\n") }
 
+// ReturnPath is the envelope sender: EnvelopeFrom, or FromAddr when it is
+// empty.
+func (m *Message) ReturnPath() string {
+	if m.EnvelopeFrom != "" {
+		return m.EnvelopeFrom
+	}
+	return m.FromAddr
+}
+
 func (m *Message) check() error {
-	for _, s := range []string{m.FromName, m.FromAddr, m.ToName, m.ToAddr, m.Subject, m.MessageID} {
+	for _, s := range []string{m.FromName, m.FromAddr, m.EnvelopeFrom, m.ToName, m.ToAddr, m.Subject, m.MessageID} {
 		if !headerSafe(s) {
 			return &Error{Text: "message refused: a header value contains a line break"}
 		}

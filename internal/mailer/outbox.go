@@ -38,12 +38,17 @@ func NewOutbox(dir string, dkim *DKIM) (*Outbox, error) {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// Send writes m to the outbox.
+// Send writes m to the outbox, headed by the Return-Path a receiving
+// server would add: the envelope sender, where bounces would go.
 func (o *Outbox) Send(_ context.Context, m *Message) error {
 	raw, err := wire(m, o.DKIM)
 	if err != nil {
 		return err
 	}
+	if strings.ContainsAny(m.ReturnPath(), "<>") {
+		return &Error{Text: "message refused: the envelope sender contains an angle bracket"}
+	}
+	raw = append([]byte("Return-Path: <"+m.ReturnPath()+">\r\n"), raw...)
 	at := m.Date
 	if at.IsZero() {
 		at = time.Now()

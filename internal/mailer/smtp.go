@@ -106,7 +106,7 @@ func (s *SMTP) Send(ctx context.Context, m *Message) error {
 	if err != nil {
 		return err
 	}
-	return s.SendRaw(ctx, m.FromAddr, m.ToAddr, raw)
+	return s.SendRaw(ctx, m.ReturnPath(), m.ToAddr, raw)
 }
 
 // wireBuffers hold messages on their way to the server: a lesson is about

@@ -14,6 +14,8 @@ var SampleCourse = CourseInfo{
 	Promises:    []string{"One promise", "Another promise"},
 	Lessons:     []LessonInfo{{Number: 1, Title: "First lesson", Day: 0}, {Number: 2, Title: "Second lesson", Day: 2}},
 	Days:        2,
+	Slug:        "sample-course", Path: "/courses/sample-course", SignupPath: "/courses/sample-course/subscribe",
+	Start: "11 January 2027",
 }
 
 // SampleEmail returns email data that exercises every field.
@@ -23,7 +25,7 @@ func SampleEmail(c CourseInfo) *Email {
 		Number: 1, Total: len(c.Lessons), BodyHTML: "<p>Sample body.</p>", BodyText: "Sample body.\n",
 		ConfirmURL: "https://example.com/confirm/x", UnsubscribeURL: "https://example.com/u/x", ViewURL: "https://example.com/v/x",
 		NextURL: "https://example.com/next/x", PauseURL: "https://example.com/pause/x", PixelURL: "https://example.com/o/x",
-		PostalAddress: "1 Sample Street, Sampletown",
+		PostalAddress: "1 Sample Street, Sampletown", NextCourse: c, NextCourseURL: "https://example.com/enroll/x",
 	}
 }
 
@@ -32,7 +34,8 @@ func SampleEmail(c CourseInfo) *Email {
 func (t *Templates) selfCheck() drip.Problems {
 	var ps drip.Problems
 	page := &Page{Course: SampleCourse, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
-		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n"}
+		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n",
+		Courses: []CourseInfo{SampleCourse, SampleCourse}, NextCourse: SampleCourse, NextCourseURL: "/enroll/x"}
 	for _, name := range t.Pages() {
 		if err := t.pages[name].ExecuteTemplate(io.Discard, "layout", page); err != nil {
 			ps = append(ps, templateProblem("pages/", err))

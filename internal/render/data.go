@@ -2,8 +2,9 @@ package render
 
 import htmltemplate "html/template"
 
-// CourseInfo is what templates know of the course.
+// CourseInfo is what templates know of a course.
 type CourseInfo struct {
+	Slug        string
 	Title       string
 	Tagline     string
 	Description string
@@ -11,6 +12,13 @@ type CourseInfo struct {
 	Lessons     []LessonInfo
 	Days        int // the day the last lesson arrives, counted from signup
 	Discreet    bool
+	// Path is the course's own page, and SignupPath where its form posts.
+	Path, SignupPath string
+	// Start is a cohort course's first day, written out ("11 January
+	// 2027"); empty for a course each reader starts when they confirm.
+	Start string
+	// Started: the cohort has begun. Closed: and it takes no signups.
+	Started, Closed bool
 }
 
 // LessonInfo is one line of the course page's lesson list.
@@ -24,8 +32,14 @@ type LessonInfo struct {
 // needs; the rest stay empty.
 type Page struct {
 	Course CourseInfo
-	Title  string // the page's <title>, before the course title
-	Nonce  string // CSP nonce for the page's inline script
+	// Courses is the catalogue, when there are several.
+	Courses []CourseInfo
+	// NextCourse is offered on a finished reader's page, with the
+	// button's link in NextCourseURL.
+	NextCourse    CourseInfo
+	NextCourseURL string
+	Title         string // the page's <title>, before the course title
+	Nonce         string // CSP nonce for the page's inline script
 
 	// The signup form, re-shown with the reader's input after a mistake.
 	Email    string
@@ -47,6 +61,9 @@ type Page struct {
 	// Finished: the reader has had every lesson, so a link about the
 	// next one has nothing to do.
 	Finished bool
+	// Everything: the reader stopped every course, and the address is
+	// never mailed again.
+	Everything bool
 }
 
 // Email is the data of every email.
@@ -68,4 +85,8 @@ type Email struct {
 	PauseURL       string
 	PixelURL       string // empty when opens are not tracked
 	PostalAddress  string
+	// NextCourse is the course offered at the end of the last lesson,
+	// with its button's signed link in NextCourseURL; empty otherwise.
+	NextCourse    CourseInfo
+	NextCourseURL string
 }

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,19 +42,27 @@ type Templates struct {
 var (
 	RequiredPages  = []string{"course", "check-inbox", "confirm", "confirmed", "unsubscribe", "unsubscribed", "resubscribed", "next", "pause", "error"}
 	RequiredEmails = []string{"confirm", "lesson"}
+	// NewerPages are pages a templates directory made for an earlier
+	// release lacks: LoadWith takes them from its defaults instead, in
+	// the directory's own layout.
+	NewerPages = []string{"catalogue", "enroll"}
 )
 
 // Load parses every template in fsys and checks each one by rendering it
 // with sample data, so a template that refers to a missing field fails here
 // and not in front of a reader.
-func Load(fsys fs.FS) (*Templates, error) {
+func Load(fsys fs.FS) (*Templates, error) { return LoadWith(fsys, nil) }
+
+// LoadWith is Load, with each of NewerPages that fsys lacks read from
+// defaults (the built-in templates) when it has it.
+func LoadWith(fsys, defaults fs.FS) (*Templates, error) {
 	t := &Templates{
 		pages:     map[string]*htmltemplate.Template{},
 		emailHTML: map[string]*htmltemplate.Template{},
 		emailText: map[string]*texttemplate.Template{},
 	}
 	var ps drip.Problems
-	ps = append(ps, t.loadPages(fsys)...)
+	ps = append(ps, t.loadPages(fsys, defaults)...)
 	ps = append(ps, t.loadEmails(fsys)...)
 	if len(ps) == 0 {
 		ps = append(ps, t.selfCheck()...)
@@ -76,7 +85,7 @@ func underline(c, s string) string {
 	return strings.Repeat(c, min(utf8.RuneCountInString(s), 72))
 }
 
-func (t *Templates) loadPages(fsys fs.FS) drip.Problems {
+func (t *Templates) loadPages(fsys, defaults fs.FS) drip.Problems {
 	layoutSrc, err := fs.ReadFile(fsys, "pages/layout.html")
 	if err != nil {
 		return drip.Problems{{File: "pages/layout.html", Msg: "missing: the page layout is required"}}
@@ -104,12 +113,35 @@ func (t *Templates) loadPages(fsys fs.FS) drip.Problems {
 		}
 		t.pages[name] = clone
 	}
-	for _, name := range RequiredPages {
+	for _, name := range NewerPages {
+		if _, ok := t.pages[name]; ok || defaults == nil || hasProblem(ps, "pages/"+name+".html") {
+			continue
+		}
+		if p := t.pageFrom(defaults, layout, name); p != nil {
+			ps = append(ps, *p)
+		}
+	}
+	for _, name := range slices.Concat(RequiredPages, NewerPages) {
 		if _, ok := t.pages[name]; !ok && !hasProblem(ps, "pages/"+name+".html") {
 			ps = append(ps, drip.Problem{File: "pages/" + name + ".html", Msg: "missing: this page is required"})
 		}
 	}
 	return ps
+}
+
+// pageFrom parses page name from defaults into a copy of layout.
+func (t *Templates) pageFrom(defaults fs.FS, layout *htmltemplate.Template, name string) *drip.Problem {
+	src, err := fs.ReadFile(defaults, "pages/"+name+".html")
+	if err != nil {
+		return nil // reported as missing
+	}
+	clone := htmltemplate.Must(layout.Clone())
+	if _, err := clone.New(name + ".html").Parse(string(src)); err != nil {
+		p := templateProblem("pages/", err)
+		return &p
+	}
+	t.pages[name] = clone
+	return nil
 }
 
 func (t *Templates) loadEmails(fsys fs.FS) drip.Problems {

@@ -1,9 +1,11 @@
-// Package report builds a course's per-lesson figures, the one shape
-// both "dripcourse stats --json" and the API's course stats answer with.
+// Package report builds a course's per-lesson figures as the API answers
+// them: counts and rates per lesson in course order, and the course's
+// readers by their standing in it.
 package report
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -13,6 +15,7 @@ import (
 // Stats is a course's figures: per lesson in course order, lessons
 // removed from the course but with history last, and readers by status.
 type Stats struct {
+	Course  string              `json:"course"`
 	Lessons []Lesson            `json:"lessons"`
 	Readers map[drip.Status]int `json:"readers"`
 }
@@ -25,6 +28,8 @@ type Lesson struct {
 	Removed         bool    `json:"removed,omitempty"`
 	FailedRate      float64 `json:"failed_rate"`
 	BouncedRate     float64 `json:"bounced_rate"`
+	SoftBouncedRate float64 `json:"soft_bounced_rate"`
+	ComplaintRate   float64 `json:"complaint_rate"`
 	HumanOpenRate   float64 `json:"human_open_rate"`
 	MachineOpenRate float64 `json:"machine_open_rate"`
 	HumanClickRate  float64 `json:"human_click_rate"`
@@ -40,27 +45,29 @@ func ratio(n, of int) float64 {
 
 // Build gathers the figures of crs.
 func Build(ctx context.Context, db *store.DB, crs *course.Course) (*Stats, error) {
-	byslug, readers, err := db.Stats(ctx)
+	byslug, readers, err := db.CourseStats(ctx, crs.Slug)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("report: %w", err)
 	}
-	rep := &Stats{Readers: readers, Lessons: []Lesson{}}
-	add := func(s *store.LessonStats, title string, removed bool) {
-		rep.Lessons = append(rep.Lessons, Lesson{LessonStats: *s, Title: title, Removed: removed,
-			FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
-			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
-			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
-	}
+	rep := &Stats{Course: crs.Slug, Readers: readers, Lessons: []Lesson{}}
 	for _, l := range crs.Lessons {
 		s := byslug[l.Slug]
 		if s == nil {
 			s = &store.LessonStats{Slug: l.Slug}
 		}
 		delete(byslug, l.Slug)
-		add(s, l.Title, false)
+		rep.Lessons = append(rep.Lessons, lesson(s, l.Title, false))
 	}
 	for _, s := range byslug {
-		add(s, "", true)
+		rep.Lessons = append(rep.Lessons, lesson(s, "", true))
 	}
 	return rep, nil
+}
+
+func lesson(s *store.LessonStats, title string, removed bool) Lesson {
+	return Lesson{LessonStats: *s, Title: title, Removed: removed,
+		FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
+		SoftBouncedRate: ratio(s.SoftBounced, s.Sent), ComplaintRate: ratio(s.Complaints, s.Sent),
+		HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
+		HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)}
 }

@@ -54,7 +54,7 @@ func After(c *course.Course, r Reader, slug string, a Attempt) Next {
 		n.Complete, n.Due = true, a.At
 		return n
 	}
-	n.Due = WindowOf(c).NextDue(a.At, next.Delay, Zone(r.Timezone, c.Timezone))
+	n.Due = dueAfter(c, r, a.At, next)
 	return n
 }
 

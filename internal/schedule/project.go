@@ -11,6 +11,9 @@ import (
 // Reader is where one reader stands in a course, as the rules need it.
 type Reader struct {
 	Timezone string
+	// Joined is when the reader joined the course (a cohort's first run
+	// is those who joined before it began); zero when unknown.
+	Joined time.Time
 	// NextDue is when the reader's next lesson is due (for a reader just
 	// claimed: the due time the claim replaced with its lease).
 	NextDue  time.Time
@@ -30,8 +33,6 @@ type Planned struct {
 // goes out when it is due.
 func Project(c *course.Course, a Reader, until time.Time) []Planned {
 	received := append([]drip.Received(nil), a.Received...)
-	win := WindowOf(c)
-	loc := Zone(a.Timezone, c.Timezone)
 	due := a.NextDue
 	var out []Planned
 	for {
@@ -41,7 +42,11 @@ func Project(c *course.Course, a Reader, until time.Time) []Planned {
 		}
 		out = append(out, Planned{Lesson: l, Due: due})
 		received = append(received, drip.Received{Slug: l.Slug, Status: drip.DeliverySent})
-		due = win.NextDue(due, nextDelay(c, received), loc)
+		next := NextLesson(c, received)
+		if next == nil {
+			return out
+		}
+		due = dueAfter(c, a, due, next)
 	}
 }
 

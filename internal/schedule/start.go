@@ -8,10 +8,16 @@ import (
 )
 
 // Start is when a reader who joins course c at at (confirming their
-// address, or imported as confirmed) gets the first lesson: at once,
-// unless the course waits for the reader's window.
+// address, starting it from their own link, or imported as confirmed)
+// gets the first lesson: on a cohort course's start date in their window
+// when they join before it begins; else at once, unless the course waits
+// for the reader's window.
 func Start(c *course.Course, timezone string, at time.Time) time.Time {
-	return WindowOf(c).FirstDue(at, c.WaitForWindow, Zone(timezone, c.Timezone))
+	loc := Zone(timezone, c.Timezone)
+	if InCohort(c, at) {
+		return CohortDue(c, 1, loc)
+	}
+	return WindowOf(c).FirstDue(at, c.WaitForWindow, loc)
 }
 
 // Resume is when a reader whose course runs again from at (resumed after

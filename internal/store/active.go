@@ -18,6 +18,7 @@ type ActiveReader struct {
 	Timezone     string
 	NextDue      time.Time
 	LastSentAt   time.Time
+	Joined       time.Time // when the reader joined the course (cohorts)
 	Received     []drip.Received
 }
 
@@ -27,15 +28,15 @@ type ActiveReader struct {
 func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader, error) {
 	var out []ActiveReader
 	index := map[int64]int{}
-	err := db.eachRow(ctx, `SELECT e.id, e.subscriber_id, s.timezone, e.next_due_at, e.last_sent_at
+	err := db.eachRow(ctx, `SELECT e.id, e.subscriber_id, s.timezone, e.next_due_at, e.last_sent_at, e.confirmed_at
 		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
 		WHERE e.status = 'active' AND e.course = ? ORDER BY e.id`, func(scan func(...any) error) error {
 		var a ActiveReader
-		var due, last int64
-		if err := scan(&a.EnrollmentID, &a.SubscriberID, &a.Timezone, &due, &last); err != nil {
+		var due, last, joined int64
+		if err := scan(&a.EnrollmentID, &a.SubscriberID, &a.Timezone, &due, &last, &joined); err != nil {
 			return err
 		}
-		a.NextDue, a.LastSentAt = fromUnix(due), fromUnix(last)
+		a.NextDue, a.LastSentAt, a.Joined = fromUnix(due), fromUnix(last), fromUnix(joined)
 		index[a.EnrollmentID] = len(out)
 		out = append(out, a)
 		return nil
@@ -102,4 +103,22 @@ func (db *DB) Waiting(ctx context.Context, now, until time.Time) (n int, next ti
 		next = fromUnix(first.Int64)
 	}
 	return n, next, nil
+}
+
+// DueByCourse is DueCount per course: the index finds the rows due, and
+// each row names its course.
+func (db *DB) DueByCourse(ctx context.Context, now time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	err := db.eachRow(ctx, "SELECT course, count(*) FROM enrollments WHERE status = 'active' AND next_due_at <= ? GROUP BY course",
+		func(scan func(...any) error) error {
+			var course string
+			var n int
+			err := scan(&course, &n)
+			out[course] = n
+			return err
+		}, unix(now))
+	if err != nil {
+		return nil, fmt.Errorf("store: due by course: %w", err)
+	}
+	return out, nil
 }

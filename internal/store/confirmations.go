@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,6 +14,9 @@ import (
 type ConfirmJob struct {
 	ID         int64
 	Subscriber drip.Subscriber
+	// Course is the slug of the course to confirm; "" for the default
+	// course (a confirmation queued before there were several).
+	Course     string
 	MessageID  string
 	Attempts   int
 	CreatedAt  time.Time
@@ -21,15 +25,15 @@ type ConfirmJob struct {
 
 // ClaimConfirmations leases up to limit confirmation emails that are due at
 // now. Each keeps its Message-ID across attempts; newID makes one for a row
-// that has none yet. Confirmations for readers who are no longer pending are
-// dropped rather than sent.
+// that has none yet. A confirmation with nothing left to confirm (Wanted)
+// is dropped rather than sent.
 func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.Duration, limit int, newID func(int64) string) ([]ConfirmJob, error) {
 	var jobs []ConfirmJob
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		jobs = nil // a retried transaction starts afresh
 		rows, err := tx.QueryContext(ctx, `UPDATE confirmations SET status = 'sending', due_at = ?
 			WHERE id IN (SELECT id FROM confirmations WHERE status IN ('queued', 'sending') AND due_at <= ? ORDER BY due_at LIMIT ?`+db.d.skipLocked+`)
-			RETURNING id, subscriber_id, message_id, attempts, created_at`, unix(now.Add(lease)), unix(now), limit)
+			RETURNING id, subscriber_id, message_id, attempts, created_at, course`, unix(now.Add(lease)), unix(now), limit)
 		if err != nil {
 			return err
 		}
@@ -37,7 +41,7 @@ func (db *DB) ClaimConfirmations(ctx context.Context, now time.Time, lease time.
 		for rows.Next() {
 			var j ConfirmJob
 			var created int64
-			if err := rows.Scan(&j.ID, &j.Subscriber.ID, &j.MessageID, &j.Attempts, &created); err != nil {
+			if err := rows.Scan(&j.ID, &j.Subscriber.ID, &j.MessageID, &j.Attempts, &created, &j.Course); err != nil {
 				return err
 			}
 			j.CreatedAt, j.LeaseUntil = fromUnix(created), leaseEnd(now, lease)
@@ -63,7 +67,11 @@ func fillConfirmJobs(ctx context.Context, tx *sql.Tx, jobs []ConfirmJob, newID f
 		if err != nil {
 			return nil, err
 		}
-		if s.Status != drip.StatusPending {
+		want, err := wanted(ctx, tx, s, j.Course)
+		if err != nil {
+			return nil, err
+		}
+		if !want {
 			if _, err := tx.ExecContext(ctx, "UPDATE confirmations SET status = 'dropped' WHERE id = ?", j.ID); err != nil {
 				return nil, err
 			}
@@ -79,6 +87,34 @@ func fillConfirmJobs(ctx context.Context, tx *sql.Tx, jobs []ConfirmJob, newID f
 		kept = append(kept, j)
 	}
 	return kept, nil
+}
+
+// Wanted reports whether a confirmation of course for reader s still has
+// something to confirm: the reader's enrollment in it waits (pending), and
+// the address is neither suppressed nor gone. A confirmation queued before
+// there were several courses (course "") is wanted while the reader is
+// pending.
+func (db *DB) Wanted(ctx context.Context, s drip.Subscriber, course string) (bool, error) {
+	want, err := wanted(ctx, db.r, s, course)
+	if err != nil {
+		return false, fmt.Errorf("store: confirmation wanted: %w", err)
+	}
+	return want, nil
+}
+
+func wanted(ctx context.Context, q queryer, s drip.Subscriber, course string) (bool, error) {
+	if s.Status != drip.StatusPending && s.Status != drip.StatusActive {
+		return false, nil
+	}
+	if course == "" {
+		return s.Status == drip.StatusPending, nil
+	}
+	var st drip.EnrollmentStatus
+	err := q.QueryRowContext(ctx, "SELECT status FROM enrollments WHERE subscriber_id = ? AND course = ?", s.ID, course).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return st == drip.EnrollPending, err
 }
 
 // RequeueConfirmation puts a claimed confirmation back in the queue, due

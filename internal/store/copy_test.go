@@ -84,6 +84,10 @@ func populate(t testing.TB, db *DB) int64 {
 		}
 	}
 	sendAll(t, db, "two", t0.Add(24*time.Hour), drip.DeliveryRetry, t0.Add(25*time.Hour))
+	if _, err := db.RecordReport(ctx, ReportIn{Key: "populate", Source: "dsn", Recipient: "bob@example.com", Kind: ReportSoft,
+		Status: "4.2.2", Action: "failed", ReceivedAt: t0}, 5); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []drip.EventKind{drip.EventOpen, drip.EventClick} {
 		if err := db.RecordEvent(ctx, drip.Event{SubscriberID: a, DeliveryID: 1, Kind: k, At: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)

@@ -118,7 +118,7 @@ func (db *DB) claimOnce(ctx context.Context, now time.Time, lease time.Duration,
 func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
 	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET claimed_due = next_due_at, next_due_at = ?
 		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`+db.d.skipLocked+`)
-		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due`,
+		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due, confirmed_at`,
 		unix(now.Add(lease)), unix(now), limit)
 	if err != nil {
 		return nil, err
@@ -127,26 +127,31 @@ func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, l
 	var due []Due
 	for rows.Next() {
 		var e drip.Enrollment
-		var last, created, was int64
-		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &created, &was); err != nil {
+		var last, created, was, joined int64
+		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &created, &was, &joined); err != nil {
 			return nil, err
 		}
-		e.LastSentAt, e.CreatedAt = fromUnix(last), fromUnix(created)
+		e.LastSentAt, e.CreatedAt, e.ConfirmedAt = fromUnix(last), fromUnix(created), fromUnix(joined)
 		due = append(due, Due{Enrollment: e, DueAt: fromUnix(was)})
 	}
 	return due, rows.Err()
 }
 
 // fillDue loads the readers and the lessons already received for a batch of
-// claimed enrollments, with one query each.
+// claimed enrollments, with one query each. A reader in several courses
+// may have more than one enrollment in the batch.
 func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 	byEnrollment := make(map[int64]*Due, len(due))
-	bySubscriber := make(map[int64]*Due, len(due))
-	subs, enrs := make([]int64, len(due)), make([]int64, len(due))
+	bySubscriber := make(map[int64][]*Due, len(due))
+	subs, enrs := make([]int64, 0, len(due)), make([]int64, len(due))
 	for i := range due {
 		d := &due[i]
-		byEnrollment[d.Enrollment.ID], bySubscriber[d.Enrollment.SubscriberID] = d, d
-		subs[i], enrs[i] = d.Enrollment.SubscriberID, d.Enrollment.ID
+		sub := d.Enrollment.SubscriberID
+		if bySubscriber[sub] == nil {
+			subs = append(subs, sub)
+		}
+		byEnrollment[d.Enrollment.ID], bySubscriber[sub] = d, append(bySubscriber[sub], d)
+		enrs[i] = d.Enrollment.ID
 	}
 	rows, err := db.queryClaim(ctx, tx, subscribersIn, len(subs), int64Args(subs)...)
 	if err != nil {
@@ -158,7 +163,9 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 			rows.Close()
 			return err
 		}
-		bySubscriber[s.ID].Subscriber = s
+		for _, d := range bySubscriber[s.ID] {
+			d.Subscriber = s
+		}
 	}
 	rows.Close()
 	rows, err = db.queryClaim(ctx, tx, receivedIn, len(enrs), int64Args(enrs)...)
@@ -207,7 +214,7 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 			return nil, err
 		}
 		if p.Slug == "" {
-			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET status = 'completed' WHERE id = ?", d.Enrollment.ID); err != nil {
+			if err := markComplete(ctx, tx, d.Enrollment.ID, 0, "", now); err != nil {
 				return nil, err
 			}
 			continue

@@ -45,7 +45,7 @@ func (db *DB) setEnrollment(ctx context.Context, sub int64, course string, from,
 		if err := emit(ctx, tx, typ, at, EventData{subscriberID: sub, Course: course, Reason: "operator"}); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, Kind: kind, Detail: "operator", At: at}, "")
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, Course: course, Kind: kind, Detail: "operator", At: at}, "")
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: %s: %w", kind, err)
@@ -63,7 +63,7 @@ func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if err := stopEnrollments(ctx, tx, id); err != nil {
+		if err := stopEnrollments(ctx, tx, id, at); err != nil {
 			return err
 		}
 		if err := emit(ctx, tx, webhook.SubscriberBounced, at, EventData{subscriberID: id, Reason: detail}); err != nil {
@@ -77,19 +77,40 @@ func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.
 	return nil
 }
 
+const enrollmentCols = "id, subscriber_id, course, status, last_slug, last_sent_at, next_due_at, created_at, confirmed_at, completed_at, stopped_at"
+
+func scanEnrollment(scan func(...any) error) (drip.Enrollment, error) {
+	var e drip.Enrollment
+	var last, due, created, joined, completed, stopped int64
+	err := scan(&e.ID, &e.SubscriberID, &e.Course, &e.Status, &e.LastSlug, &last, &due, &created, &joined, &completed, &stopped)
+	e.LastSentAt, e.NextDueAt, e.CreatedAt = fromUnix(last), fromUnix(due), fromUnix(created)
+	e.ConfirmedAt, e.CompletedAt, e.StoppedAt = fromUnix(joined), fromUnix(completed), fromUnix(stopped)
+	return e, err
+}
+
 // Enrollment returns a reader's enrollment in course.
 func (db *DB) Enrollment(ctx context.Context, subscriberID int64, course string) (drip.Enrollment, error) {
-	var e drip.Enrollment
-	var last, due, created int64
-	err := db.r.QueryRowContext(ctx, `SELECT id, subscriber_id, course, status, last_slug, last_sent_at, next_due_at, created_at
-		FROM enrollments WHERE subscriber_id = ? AND course = ?`, subscriberID, course).Scan(&e.ID, &e.SubscriberID, &e.Course,
-		&e.Status, &e.LastSlug, &last, &due, &created)
+	e, err := scanEnrollment(db.r.QueryRowContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments WHERE subscriber_id = ? AND course = ?",
+		subscriberID, course).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, fmt.Errorf("store: enrollment: %w", drip.ErrNotFound)
 	}
 	if err != nil {
 		return e, fmt.Errorf("store: enrollment: %w", err)
 	}
-	e.LastSentAt, e.NextDueAt, e.CreatedAt = fromUnix(last), fromUnix(due), fromUnix(created)
 	return e, nil
+}
+
+// Enrollments returns every enrollment of a reader, oldest first.
+func (db *DB) Enrollments(ctx context.Context, subscriberID int64) ([]drip.Enrollment, error) {
+	var out []drip.Enrollment
+	err := db.eachRow(ctx, "SELECT "+enrollmentCols+" FROM enrollments WHERE subscriber_id = ? ORDER BY id", func(scan func(...any) error) error {
+		e, err := scanEnrollment(scan)
+		out = append(out, e)
+		return err
+	}, subscriberID)
+	if err != nil {
+		return nil, fmt.Errorf("store: enrollments: %w", err)
+	}
+	return out, nil
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // Erase deletes a reader and everything personal held about them (GDPR
-// erasure): events, SMTP attempts, deliveries, confirmation emails,
-// enrollments and the subscriber row. Only a hash of the address is kept,
+// erasure): events, bounce and complaint reports, SMTP attempts,
+// deliveries, confirmation emails, enrollments and the subscriber row. Only a hash of the address is kept,
 // in suppressions, so the address is never mailed again and Subscribe
 // refuses it. Counts in the stats lose this reader's share.
 func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
@@ -59,6 +59,7 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 			"DELETE FROM webhook_attempts WHERE event_id IN (SELECT msg_id FROM webhook_events WHERE subscriber_id = ?)",
 			"DELETE FROM webhook_deliveries WHERE event_id IN (SELECT msg_id FROM webhook_events WHERE subscriber_id = ?)",
 			"DELETE FROM webhook_events WHERE subscriber_id = ?",
+			"DELETE FROM bounce_reports WHERE subscriber_id = ?",
 			"DELETE FROM confirmations WHERE subscriber_id = ?",
 			"DELETE FROM enrollments WHERE subscriber_id = ?",
 			"DELETE FROM subscribers WHERE id = ?",

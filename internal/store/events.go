@@ -26,8 +26,8 @@ func flag(b bool) int64 {
 }
 
 func insertEvent(ctx context.Context, x execer, e drip.Event, slug string) error {
-	_, err := x.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.SubscriberID, e.DeliveryID, slug, string(e.Kind), flag(e.Machine), e.Detail, unix(e.At))
+	_, err := x.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, e.SubscriberID, e.DeliveryID, slug, string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.Course)
 	return err
 }
 
@@ -51,12 +51,12 @@ func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
 		return nil
 	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var slug string
-		var enr int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
-			SELECT subscriber_id, id, slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT) FROM deliveries WHERE id = ? AND subscriber_id = ?
-			RETURNING slug, (SELECT enrollment_id FROM deliveries WHERE id = events.delivery_id)`,
-			string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID).Scan(&slug, &enr)
+		var slug, course string
+		err := tx.QueryRowContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+			SELECT d.subscriber_id, d.id, d.slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT), e.course
+			FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.id = ? AND d.subscriber_id = ?
+			RETURNING slug, course`,
+			string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID).Scan(&slug, &course)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("delivery %d: %w", e.DeliveryID, drip.ErrNotFound)
 		}
@@ -64,10 +64,11 @@ func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
 			return err
 		}
 		typ, d := trackingEvent(e, slug)
-		return emit(ctx, tx, typ, e.At, d.inEnrollment(enr))
+		d.Course = course
+		return emit(ctx, tx, typ, e.At, d)
 	})
 	if err != nil {
-		return fmt.Errorf("store: record %s: %w", e.Kind, err)
+		return fmt.Errorf("store: record %s: %w", e.Kind, friendly(err))
 	}
 	return nil
 }
@@ -98,20 +99,35 @@ type queryer interface {
 // deliverySlug returns the lesson of a delivery if it belongs to the
 // reader, and "" otherwise.
 func deliverySlug(ctx context.Context, q queryer, deliveryID, subscriberID int64) (string, error) {
+	l, err := deliveryLesson(ctx, q, deliveryID, subscriberID)
+	return l.slug, err
+}
+
+// lessonOf is a delivery as a link names it: its lesson, and the
+// enrollment and course it was sent for.
+type lessonOf struct {
+	slug, course string
+	enrollment   int64
+}
+
+// deliveryLesson finds the lesson, enrollment and course of a delivery
+// if it belongs to the reader; the zero lessonOf otherwise.
+func deliveryLesson(ctx context.Context, q queryer, deliveryID, subscriberID int64) (lessonOf, error) {
+	var l lessonOf
 	if deliveryID == 0 {
-		return "", nil
+		return l, nil
 	}
-	var slug string
-	err := q.QueryRowContext(ctx, "SELECT slug FROM deliveries WHERE id = ? AND subscriber_id = ?", deliveryID, subscriberID).Scan(&slug)
+	err := q.QueryRowContext(ctx, `SELECT d.slug, e.course, e.id FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+		WHERE d.id = ? AND d.subscriber_id = ?`, deliveryID, subscriberID).Scan(&l.slug, &l.course, &l.enrollment)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return lessonOf{}, nil
 	}
-	return slug, err
+	return l, err
 }
 
 // Events returns a reader's timeline, oldest first.
 func (db *DB) Events(ctx context.Context, subscriberID int64) ([]drip.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, subscriber_id, delivery_id, kind, machine, detail, at
+	rows, err := db.r.QueryContext(ctx, `SELECT id, subscriber_id, delivery_id, course, kind, machine, detail, at
 		FROM events WHERE subscriber_id = ? ORDER BY at, id`, subscriberID)
 	if err != nil {
 		return nil, fmt.Errorf("store: events: %w", err)
@@ -121,7 +137,7 @@ func (db *DB) Events(ctx context.Context, subscriberID int64) ([]drip.Event, err
 	for rows.Next() {
 		var e drip.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.DeliveryID, &e.Kind, &e.Machine, &e.Detail, &at); err != nil {
+		if err := rows.Scan(&e.ID, &e.SubscriberID, &e.DeliveryID, &e.Course, &e.Kind, &e.Machine, &e.Detail, &at); err != nil {
 			return nil, fmt.Errorf("store: events: %w", err)
 		}
 		e.At = fromUnix(at)
@@ -146,4 +162,22 @@ func (db *DB) Delivery(ctx context.Context, id, subscriberID int64) (drip.Delive
 	}
 	d.CreatedAt, d.SentAt = fromUnix(created), fromUnix(sent)
 	return d, nil
+}
+
+// DeliveryEnrollment returns a reader's delivery with the enrollment it
+// was sent for (and so its course), or drip.ErrNotFound when the delivery
+// is not theirs.
+func (db *DB) DeliveryEnrollment(ctx context.Context, id, subscriberID int64) (drip.Delivery, drip.Enrollment, error) {
+	d, err := db.Delivery(ctx, id, subscriberID)
+	if err != nil {
+		return d, drip.Enrollment{}, err
+	}
+	e, err := scanEnrollment(db.r.QueryRowContext(ctx, "SELECT "+enrollmentCols+" FROM enrollments WHERE id = ?", d.EnrollmentID).Scan)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, e, fmt.Errorf("store: delivery %d: %w", id, drip.ErrNotFound)
+	}
+	if err != nil {
+		return d, e, fmt.Errorf("store: delivery %d: %w", id, err)
+	}
+	return d, e, nil
 }

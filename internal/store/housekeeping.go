@@ -54,6 +54,8 @@ type Swept struct {
 	// Unconfirmed is how many signups that were never confirmed went,
 	// with their addresses and events.
 	Unconfirmed int64
+	// Replays counts expired one-use values of webhook requests.
+	Replays int64
 	// Answers is how many remembered API answers expired; WebhookEvents
 	// how many webhook events aged out, with their deliveries and attempts.
 	Answers       int64
@@ -69,7 +71,8 @@ const UnconfirmedLife = 30 * 24 * time.Hour
 // Housekeep deletes what nothing reads any more: request counts from
 // windows that ended before the previous one (given the longest window in
 // use), admin sessions that have expired, and signups never confirmed
-// within UnconfirmedLife. Run it periodically, by one instance at a time
+// within UnconfirmedLife (with their bounce reports), and the one-use values
+// of webhook requests that have expired. Run it periodically, by one instance at a time
 // (Exclusive).
 func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
 	var s Swept
@@ -85,6 +88,10 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 	if s.Unconfirmed, err = db.deleteUnconfirmed(ctx, now.Add(-UnconfirmedLife)); err != nil {
 		return s, fmt.Errorf("store: housekeeping: unconfirmed signups: %w", friendly(err))
 	}
+	if res, err = db.w.ExecContext(ctx, "DELETE FROM webhook_replays WHERE expires_at <= ?", unix(now)); err != nil {
+		return s, fmt.Errorf("store: housekeeping: webhook replays: %w", friendly(err))
+	}
+	s.Replays, _ = res.RowsAffected()
 	if err := db.sweepAPI(ctx, now, &s); err != nil {
 		return s, fmt.Errorf("store: housekeeping: %w", friendly(err))
 	}
@@ -96,24 +103,30 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 const unconfirmedBatch = 1000
 
 // deleteUnconfirmed deletes readers who signed up before cutoff, never
-// confirmed, and asked for no confirmation email since: their events,
-// confirmation emails and the subscriber row. A reader who confirmed once
-// (and left, and signed up again) has an enrollment and history, and
-// stays; so does one whose confirmation email is being sent.
+// confirmed any course, and asked for no confirmation email since: their
+// events, confirmation emails, waiting enrollments and the subscriber row.
+// A reader who confirmed once (and left, and signed up again) has history
+// and stays; so does one whose confirmation email is being sent. A
+// confirmed reader's enrollment that has waited that long for the
+// confirmation of another course goes too.
 func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		ids, err := queryIDs(ctx, tx, `SELECT s.id FROM subscribers s
 			WHERE s.status = 'pending' AND s.confirmed_at = 0 AND s.created_at <= ?
-			AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.subscriber_id = s.id)
+			AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.subscriber_id = s.id AND e.status != 'pending')
 			AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.subscriber_id = s.id AND (c.created_at > ? OR c.status = 'sending'))
 			ORDER BY s.id LIMIT ?`, unix(cutoff), unix(cutoff), unconfirmedBatch)
-		if err != nil || len(ids) == 0 {
+		if err != nil {
+			return err
+		}
+		if err := deleteWaiting(ctx, tx, cutoff); err != nil || len(ids) == 0 {
 			return err
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM webhook_events WHERE subscriber_id IN ",
-			"DELETE FROM confirmations WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
+		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM bounce_reports WHERE subscriber_id IN ",
+			"DELETE FROM webhook_events WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ",
+			"DELETE FROM enrollments WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
 			if _, err := tx.ExecContext(ctx, q+in, ids...); err != nil {
 				return err
 			}
@@ -122,6 +135,20 @@ func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, e
 		return nil
 	})
 	return n, err
+}
+
+// deleteWaiting deletes the pending enrollments of confirmed readers that
+// were asked for before cutoff, have no lessons, and whose course had no
+// confirmation email asked for since: they would never start.
+func deleteWaiting(ctx context.Context, tx *sql.Tx, cutoff time.Time) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
+		JOIN subscribers s ON s.id = e.subscriber_id
+		WHERE e.status = 'pending' AND e.created_at <= ? AND s.status != 'pending'
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.enrollment_id = e.id)
+		AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.subscriber_id = e.subscriber_id AND c.course = e.course
+			AND (c.created_at > ? OR c.status = 'sending'))
+		ORDER BY e.id LIMIT ?)`, unix(cutoff), unix(cutoff), unconfirmedBatch)
+	return err
 }
 
 // queryIDs runs a query of one integer column.

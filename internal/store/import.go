@@ -31,6 +31,7 @@ const (
 	ImportAdded      ImportOutcome = iota
 	ImportExists                   // the address is already a reader: left as it is
 	ImportSuppressed               // the address must never be mailed: not added
+	ImportEnrolled                 // a reader already, now in this course too
 )
 
 // ImportResult is what importing one reader did, and the reader's status
@@ -60,7 +61,10 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 // returns what it did with each, in order; give it at most ImportBatch
 // at a time. An address already present is left untouched, whatever its
 // status: an import must not re-subscribe someone who left, nor send a
-// pending reader another confirmation. An address that comes twice is
+// pending reader another confirmation. The one exception is an import of
+// confirmed readers for a course that an active reader has never been
+// in: they are enrolled in it too (an export of several courses has a
+// row for each course a reader takes). An address that comes twice is
 // added once and then found. Either every reader is in or, with an
 // error, none is: an import that stops can be run again, and it adds
 // what is missing.
@@ -95,28 +99,33 @@ func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, 
 // prepared once for all of them: parsing each again for every row was
 // most of an import's time.
 type importWriter struct {
-	db                                       *DB
-	tx                                       *sql.Tx
-	hooks                                    *eventWriter
-	find, addActive, events, enroll          *sql.Stmt // confirmed
-	addPendingRow, signupEvent, queueConfirm *sql.Stmt // pending
+	db                                                *DB
+	tx                                                *sql.Tx
+	hooks                                             *eventWriter
+	find, addActive, events, enroll, joined           *sql.Stmt // confirmed
+	addPendingRow, signupEvent, queueConfirm, waiting *sql.Stmt // pending
 }
 
 // The import's statements, prepared for each transaction.
 const (
-	// Whether the address is a reader's (their status) or suppressed, in
-	// one step.
-	sqlImportFind = `SELECT coalesce((SELECT status FROM subscribers WHERE email_key = ?), ''),
-		(SELECT count(*) FROM suppressions WHERE email_hash = ? OR (old_rule = 1 AND email_hash = ?))`
+	// Whether the address is a reader's (their ID and status), whether
+	// it is suppressed, and where it stands in the course, in one step.
+	sqlImportFind = `SELECT coalesce((SELECT id FROM subscribers WHERE email_key = ?), 0),
+		coalesce((SELECT status FROM subscribers WHERE email_key = ?), ''),
+		(SELECT count(*) FROM suppressions WHERE email_hash = ? OR (old_rule = 1 AND email_hash = ?)),
+		coalesce((SELECT e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id WHERE s.email_key = ? AND e.course = ?), '')`
 	sqlImportActive = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at, confirmed_at)
 		VALUES (?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id`
-	sqlImportEvents = `INSERT INTO events (subscriber_id, kind, detail, at)
-		VALUES (?, 'signup', 'import', ?), (?, 'confirm', 'import', ?)`
-	sqlImportEnroll  = "INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at) VALUES (?, ?, 'active', ?, ?)"
+	sqlImportEvents = `INSERT INTO events (subscriber_id, kind, detail, at, course)
+		VALUES (?, 'signup', 'import', ?, ?), (?, 'confirm', 'import', ?, ?)`
+	sqlImportEnroll = `INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at, confirmed_at)
+		VALUES (?, ?, 'active', ?, ?, ?)`
+	sqlImportJoined  = "INSERT INTO events (subscriber_id, kind, detail, at, course) VALUES (?, 'confirm', 'import', ?, ?)"
 	sqlImportPending = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
 		VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
-	sqlImportSignup  = "INSERT INTO events (subscriber_id, kind, detail, at) VALUES (?, 'signup', 'import', ?)"
-	sqlImportConfirm = "INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at) VALUES (?, 'queued', ?, '', ?)"
+	sqlImportSignup  = "INSERT INTO events (subscriber_id, kind, detail, at, course) VALUES (?, 'signup', 'import', ?, ?)"
+	sqlImportConfirm = "INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course) VALUES (?, 'queued', ?, '', ?, ?)"
+	sqlImportWaiting = "INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at) SELECT ?, ?, 'pending', 0, ? WHERE ?"
 )
 
 func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, error) {
@@ -127,7 +136,7 @@ func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, e
 	}{
 		{&w.find, sqlImportFind}, {&w.addActive, sqlImportActive}, {&w.events, sqlImportEvents},
 		{&w.enroll, sqlImportEnroll}, {&w.addPendingRow, sqlImportPending}, {&w.signupEvent, sqlImportSignup},
-		{&w.queueConfirm, sqlImportConfirm},
+		{&w.queueConfirm, sqlImportConfirm}, {&w.joined, sqlImportJoined}, {&w.waiting, sqlImportWaiting},
 	} {
 		st, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -140,7 +149,7 @@ func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, e
 }
 
 func (w *importWriter) close() {
-	for _, st := range []*sql.Stmt{w.find, w.addActive, w.events, w.enroll, w.addPendingRow, w.signupEvent, w.queueConfirm} {
+	for _, st := range []*sql.Stmt{w.find, w.addActive, w.events, w.enroll, w.addPendingRow, w.signupEvent, w.queueConfirm, w.joined, w.waiting} {
 		if st != nil {
 			st.Close()
 		}
@@ -151,12 +160,18 @@ func (w *importWriter) add(ctx context.Context, in Import) (ImportResult, error)
 	if err := w.db.lockAddress(ctx, w.tx, in.Email); err != nil {
 		return ImportResult{}, err
 	}
+	var id int64
 	var status drip.Status
+	var enrolled drip.EnrollmentStatus
 	var suppressed int
-	if err := w.find.QueryRowContext(ctx, EmailKey(in.Email), EmailHash(in.Email), oldRuleHash(in.Email)).Scan(&status, &suppressed); err != nil {
+	key := EmailKey(in.Email)
+	if err := w.find.QueryRowContext(ctx, key, key, EmailHash(in.Email), oldRuleHash(in.Email), key, in.Course).
+		Scan(&id, &status, &suppressed, &enrolled); err != nil {
 		return ImportResult{}, err
 	}
 	switch {
+	case status == drip.StatusActive && in.Confirmed && in.Course != "" && enrolled == "" && suppressed == 0:
+		return ImportResult{Outcome: ImportEnrolled, Status: status}, w.join(ctx, id, in)
 	case status != "":
 		return ImportResult{Outcome: ImportExists, Status: status}, nil
 	case suppressed > 0:
@@ -174,13 +189,25 @@ func (w *importWriter) addConfirmed(ctx context.Context, in Import) error {
 	if err := w.addActive.QueryRowContext(ctx, in.Email, EmailKey(in.Email), MailboxKey(in.Email), in.Name, in.Timezone, at, at).Scan(&id); err != nil {
 		return err
 	}
-	if _, err := w.events.ExecContext(ctx, id, at, id, at); err != nil {
+	if _, err := w.events.ExecContext(ctx, id, at, in.Course, id, at, in.Course); err != nil {
 		return err
 	}
-	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at); err != nil {
+	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
 		return err
 	}
-	return w.hooks.joined(ctx, id, in.Course, "import", in.At)
+	return w.hooks.joined(ctx, id, in.Course, "import", true, in.At)
+}
+
+// join enrolls an active reader in the import's course, confirmed.
+func (w *importWriter) join(ctx context.Context, id int64, in Import) error {
+	at := unix(in.At)
+	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
+		return err
+	}
+	if _, err := w.joined.ExecContext(ctx, id, at, in.Course); err != nil {
+		return err
+	}
+	return w.hooks.joined(ctx, id, in.Course, "import", false, in.At)
 }
 
 // addPending adds the reader as the signup form adds a new address: a
@@ -194,10 +221,13 @@ func (w *importWriter) addPending(ctx context.Context, in Import) error {
 	if err := w.addPendingRow.QueryRowContext(ctx, in.Email, EmailKey(in.Email), MailboxKey(in.Email), in.Name, in.Timezone, at).Scan(&id); err != nil {
 		return err
 	}
-	if _, err := w.signupEvent.ExecContext(ctx, id, at); err != nil {
+	if _, err := w.signupEvent.ExecContext(ctx, id, at, in.Course); err != nil {
 		return err
 	}
-	_, err := w.queueConfirm.ExecContext(ctx, id, at, at)
+	if _, err := w.waiting.ExecContext(ctx, id, in.Course, at, in.Course != ""); err != nil {
+		return err
+	}
+	_, err := w.queueConfirm.ExecContext(ctx, id, at, at, in.Course)
 	return err
 }
 

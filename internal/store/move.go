@@ -57,7 +57,7 @@ func (db *DB) Move(ctx context.Context, sub int64, course, target string, due, a
 		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(due), enr); err != nil {
 			return err
 		}
-		ev := drip.Event{SubscriberID: sub, Kind: drip.EventNext, Detail: "operator: next lesson " + target, At: at}
+		ev := drip.Event{SubscriberID: sub, Course: course, Kind: drip.EventNext, Detail: "operator: next lesson " + target, At: at}
 		return insertEvent(ctx, tx, ev, target)
 	})
 	if err != nil {

@@ -86,7 +86,7 @@ func (w *outcomeWriter) record(ctx context.Context, o Outcome) error {
 	if _, err := w.tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ?", o.SubscriberID); err != nil {
 		return err
 	}
-	if err := stopEnrollments(ctx, w.tx, o.SubscriberID); err != nil {
+	if err := stopEnrollments(ctx, w.tx, o.SubscriberID, o.At); err != nil {
 		return err
 	}
 	d := EventData{subscriberID: o.SubscriberID, Lesson: o.Slug, DeliveryID: o.DeliveryID, Reason: o.Reply.String()}
@@ -124,6 +124,26 @@ func (w *outcomeWriter) moveOn(ctx context.Context, o Outcome) error {
 	if o.Complete {
 		status = "completed"
 	}
-	_, err := w.advance.ExecContext(ctx, o.Slug, unix(o.At), unix(o.NextDue), status, o.EnrollmentID)
+	if _, err := w.advance.ExecContext(ctx, o.Slug, unix(o.At), unix(o.NextDue), status, o.EnrollmentID); err != nil || !o.Complete {
+		return err
+	}
+	return markComplete(ctx, w.tx, o.EnrollmentID, o.DeliveryID, o.Slug, o.At)
+}
+
+// markComplete ends an enrollment that has had its last lesson: completed,
+// with the time, and a complete event that names the course, once. An
+// enrollment paused or stopped meanwhile is left as it is.
+func markComplete(ctx context.Context, tx *sql.Tx, enrollment, delivery int64, slug string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE enrollments SET status = 'completed', completed_at = ?
+		WHERE id = ? AND completed_at = 0 AND status IN ('active', 'completed')`, unix(at), enrollment)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+		SELECT subscriber_id, CAST(? AS BIGINT), ?, 'complete', 0, '', CAST(? AS BIGINT), course FROM enrollments WHERE id = ?`,
+		delivery, slug, unix(at), enrollment)
 	return err
 }

@@ -21,15 +21,17 @@ var ErrNotActive = fmt.Errorf("course is not running for this reader: %w", drip.
 var ErrCompleted = fmt.Errorf("course completed: %w", ErrNotActive)
 
 // pace applies a reader's pacing request once per delivery link: a second
-// press of the same link changes nothing. move gets the enrollment's
-// current next-due time and returns the new one.
+// press of the same link changes nothing. It acts on the course of the
+// lesson whose link was used. move gets the enrollment's current next-due
+// time and returns the new one.
 func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int64, at time.Time, move func(time.Time) time.Time) (changed bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		changed = false // a retried transaction starts afresh
 		var enr, due int64
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
-			WHERE e.subscriber_id = ? AND s.status = 'active'`+db.d.forUpdate, sub).Scan(&enr, &due, &status)
+		var status, course string
+		err := tx.QueryRowContext(ctx, `SELECT e.id, e.next_due_at, e.status, e.course FROM enrollments e
+			JOIN subscribers s ON s.id = e.subscriber_id JOIN deliveries d ON d.enrollment_id = e.id
+			WHERE d.id = ? AND d.subscriber_id = ? AND s.status = 'active'`+db.d.forUpdate, deliveryID, sub).Scan(&enr, &due, &status, &course)
 		if err == nil && status == string(drip.EnrollCompleted) {
 			return ErrCompleted
 		}
@@ -71,7 +73,7 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 				return err
 			}
 		}
-		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, DeliveryID: deliveryID, Kind: kind, At: at}, slug)
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, DeliveryID: deliveryID, Course: course, Kind: kind, At: at}, slug)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: %s: %w", kind, err)

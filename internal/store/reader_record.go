@@ -14,6 +14,7 @@ type ReaderRecord struct {
 	Confirmations []ConfirmationRecord `json:"confirmation_emails"`
 	Deliveries    []DeliveryRecord     `json:"deliveries"`
 	Events        []EventRecord        `json:"events"`
+	Reports       []BounceReport       `json:"bounce_reports"`
 }
 
 // SubscriberRecord is the subscribers row.
@@ -37,10 +38,16 @@ type EnrollmentRecord struct {
 	LastSentAt time.Time `json:"last_sent_at,omitzero"`
 	NextDueAt  time.Time `json:"next_due_at,omitzero"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Confirmed is when the reader joined the course; Completed and
+	// Stopped when they finished or left it.
+	Confirmed time.Time `json:"confirmed_at,omitzero"`
+	Completed time.Time `json:"completed_at,omitzero"`
+	Stopped   time.Time `json:"stopped_at,omitzero"`
 }
 
 // ConfirmationRecord is one double opt-in email.
 type ConfirmationRecord struct {
+	Course    string    `json:"course,omitempty"`
 	Status    string    `json:"status"`
 	Attempts  int       `json:"attempts"`
 	MessageID string    `json:"message_id"`
@@ -52,6 +59,7 @@ type ConfirmationRecord struct {
 // DeliveryRecord is one lesson sent, with every SMTP attempt's reply.
 type DeliveryRecord struct {
 	ID        int64           `json:"id"`
+	Course    string          `json:"course"`
 	Lesson    string          `json:"lesson"`
 	Status    string          `json:"status"`
 	MessageID string          `json:"message_id"`
@@ -70,6 +78,7 @@ type AttemptRecord struct {
 // EventRecord is one entry of the event log.
 type EventRecord struct {
 	Kind       string    `json:"kind"`
+	Course     string    `json:"course,omitempty"`
 	Lesson     string    `json:"lesson,omitempty"`
 	DeliveryID int64     `json:"delivery_id,omitempty"`
 	Machine    bool      `json:"machine,omitempty"`
@@ -86,7 +95,7 @@ func (db *DB) ReaderData(ctx context.Context, id int64) (*ReaderRecord, error) {
 	}
 	rec := &ReaderRecord{Subscriber: SubscriberRecord{ID: s.ID, Email: s.Email, Name: s.Name, Timezone: s.Timezone,
 		Status: string(s.Status), CreatedAt: s.CreatedAt, ConfirmedAt: s.ConfirmedAt, UnsubscribedAt: s.UnsubscribedAt}}
-	for _, load := range []func(context.Context, *ReaderRecord) error{db.recordEnrollments, db.recordConfirmations, db.recordDeliveries, db.recordEvents} {
+	for _, load := range []func(context.Context, *ReaderRecord) error{db.recordEnrollments, db.recordConfirmations, db.recordDeliveries, db.recordEvents, db.recordReports} {
 		if err := load(ctx, rec); err != nil {
 			return nil, fmt.Errorf("store: reader record %d: %w", id, err)
 		}
@@ -95,25 +104,26 @@ func (db *DB) ReaderData(ctx context.Context, id int64) (*ReaderRecord, error) {
 }
 
 func (db *DB) recordEnrollments(ctx context.Context, rec *ReaderRecord) error {
-	return db.eachRow(ctx, `SELECT id, course, status, last_slug, last_sent_at, next_due_at, created_at
+	return db.eachRow(ctx, `SELECT id, course, status, last_slug, last_sent_at, next_due_at, created_at, confirmed_at, completed_at, stopped_at
 		FROM enrollments WHERE subscriber_id = ? ORDER BY id`, func(scan func(...any) error) error {
 		var e EnrollmentRecord
-		var last, due, created int64
-		if err := scan(&e.ID, &e.Course, &e.Status, &e.LastLesson, &last, &due, &created); err != nil {
+		var last, due, created, joined, completed, stopped int64
+		if err := scan(&e.ID, &e.Course, &e.Status, &e.LastLesson, &last, &due, &created, &joined, &completed, &stopped); err != nil {
 			return err
 		}
 		e.LastSentAt, e.NextDueAt, e.CreatedAt = fromUnix(last), fromUnix(due), fromUnix(created)
+		e.Confirmed, e.Completed, e.Stopped = fromUnix(joined), fromUnix(completed), fromUnix(stopped)
 		rec.Enrollments = append(rec.Enrollments, e)
 		return nil
 	}, rec.Subscriber.ID)
 }
 
 func (db *DB) recordConfirmations(ctx context.Context, rec *ReaderRecord) error {
-	return db.eachRow(ctx, `SELECT status, attempts, message_id, last_reply, created_at, sent_at
+	return db.eachRow(ctx, `SELECT course, status, attempts, message_id, last_reply, created_at, sent_at
 		FROM confirmations WHERE subscriber_id = ? ORDER BY id`, func(scan func(...any) error) error {
 		var c ConfirmationRecord
 		var created, sent int64
-		if err := scan(&c.Status, &c.Attempts, &c.MessageID, &c.LastReply, &created, &sent); err != nil {
+		if err := scan(&c.Course, &c.Status, &c.Attempts, &c.MessageID, &c.LastReply, &created, &sent); err != nil {
 			return err
 		}
 		c.CreatedAt, c.SentAt = fromUnix(created), fromUnix(sent)
@@ -124,11 +134,11 @@ func (db *DB) recordConfirmations(ctx context.Context, rec *ReaderRecord) error 
 
 func (db *DB) recordDeliveries(ctx context.Context, rec *ReaderRecord) error {
 	byID := map[int64]int{}
-	err := db.eachRow(ctx, `SELECT id, slug, status, message_id, last_reply, created_at, sent_at
-		FROM deliveries WHERE subscriber_id = ? ORDER BY id`, func(scan func(...any) error) error {
+	err := db.eachRow(ctx, `SELECT d.id, e.course, d.slug, d.status, d.message_id, d.last_reply, d.created_at, d.sent_at
+		FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.subscriber_id = ? ORDER BY d.id`, func(scan func(...any) error) error {
 		d := DeliveryRecord{Attempts: []AttemptRecord{}}
 		var created, sent int64
-		if err := scan(&d.ID, &d.Lesson, &d.Status, &d.MessageID, &d.LastReply, &created, &sent); err != nil {
+		if err := scan(&d.ID, &d.Course, &d.Lesson, &d.Status, &d.MessageID, &d.LastReply, &created, &sent); err != nil {
 			return err
 		}
 		d.CreatedAt, d.SentAt = fromUnix(created), fromUnix(sent)
@@ -155,15 +165,21 @@ func (db *DB) recordDeliveries(ctx context.Context, rec *ReaderRecord) error {
 }
 
 func (db *DB) recordEvents(ctx context.Context, rec *ReaderRecord) error {
-	return db.eachRow(ctx, `SELECT kind, slug, delivery_id, machine, detail, at
+	return db.eachRow(ctx, `SELECT kind, course, slug, delivery_id, machine, detail, at
 		FROM events WHERE subscriber_id = ? ORDER BY at, id`, func(scan func(...any) error) error {
 		var e EventRecord
 		var at int64
-		if err := scan(&e.Kind, &e.Lesson, &e.DeliveryID, &e.Machine, &e.Detail, &at); err != nil {
+		if err := scan(&e.Kind, &e.Course, &e.Lesson, &e.DeliveryID, &e.Machine, &e.Detail, &at); err != nil {
 			return err
 		}
 		e.At = fromUnix(at)
 		rec.Events = append(rec.Events, e)
 		return nil
 	}, rec.Subscriber.ID)
+}
+
+func (db *DB) recordReports(ctx context.Context, rec *ReaderRecord) error {
+	var err error
+	rec.Reports, err = db.ReportsOf(ctx, rec.Subscriber.ID)
+	return err
 }

@@ -22,6 +22,7 @@ type ReaderQuery struct {
 // they stand in the course (empty enrollment fields when not enrolled).
 type ReaderRow struct {
 	drip.Subscriber
+	Course       string // the enrollment's course; "" for none
 	EnrollStatus drip.EnrollmentStatus
 	LastSlug     string
 	NextDueAt    time.Time
@@ -35,12 +36,12 @@ func likeEscape(s string) string {
 // readerRowCols are the columns scanReaderRow reads, from subscribers s
 // left-joined with enrollments e.
 const readerRowCols = `s.id, s.email, s.name, s.timezone, s.status, s.created_at, s.confirmed_at, s.unsubscribed_at,
-	coalesce(e.status, ''), coalesce(e.last_slug, ''), coalesce(e.next_due_at, 0)`
+	coalesce(e.course, ''), coalesce(e.status, ''), coalesce(e.last_slug, ''), coalesce(e.next_due_at, 0)`
 
 func scanReaderRow(scan func(...any) error) (ReaderRow, error) {
 	var r ReaderRow
 	var created, confirmed, unsub, due int64
-	err := scan(&r.ID, &r.Email, &r.Name, &r.Timezone, &r.Status, &created, &confirmed, &unsub, &r.EnrollStatus, &r.LastSlug, &due)
+	err := scan(&r.ID, &r.Email, &r.Name, &r.Timezone, &r.Status, &created, &confirmed, &unsub, &r.Course, &r.EnrollStatus, &r.LastSlug, &due)
 	r.CreatedAt, r.ConfirmedAt, r.UnsubscribedAt, r.NextDueAt = fromUnix(created), fromUnix(confirmed), fromUnix(unsub), fromUnix(due)
 	return r, err
 }
@@ -79,6 +80,29 @@ func (db *DB) EachReader(ctx context.Context, course string, fn func(ReaderRow) 
 			}
 			return fn(r)
 		}, course)
+	if err != nil {
+		return fmt.Errorf("store: export readers: %w", err)
+	}
+	return nil
+}
+
+// EachEnrollment calls fn for every reader's enrollment in course, oldest
+// reader first; with course "", for every enrollment of every course, and
+// once, with no course, for each reader who has none. Rows are streamed.
+func (db *DB) EachEnrollment(ctx context.Context, course string, fn func(ReaderRow) error) error {
+	q := "SELECT " + readerRowCols + " FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id ORDER BY s.id, e.id"
+	var args []any
+	if course != "" {
+		q = "SELECT " + readerRowCols + " FROM subscribers s JOIN enrollments e ON e.subscriber_id = s.id WHERE e.course = ? ORDER BY s.id"
+		args = []any{course}
+	}
+	err := db.eachRow(ctx, q, func(scan func(...any) error) error {
+		r, err := scanReaderRow(scan)
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	}, args...)
 	if err != nil {
 		return fmt.Errorf("store: export readers: %w", err)
 	}

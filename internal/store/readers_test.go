@@ -34,10 +34,14 @@ func testEraseLeavesOnlySuppression(t *testing.T) {
 	db := open(t)
 	id := active(t, db, "Gone@Example.com", t0)
 	sendOne(t, db, "one", t0)
+	if _, err := db.RecordReport(ctx, ReportIn{Key: "r", Source: "dsn", Recipient: "gone@example.com", Kind: ReportIgnore,
+		Diagnostic: "out of office", ReceivedAt: t0}, 5); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.Erase(ctx, id, t0); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{"subscribers", "enrollments", "deliveries", "attempts", "events", "confirmations"} {
+	for _, table := range []string{"subscribers", "enrollments", "deliveries", "attempts", "events", "confirmations", "bounce_reports"} {
 		var n int
 		if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil || n != 0 {
 			t.Errorf("%s: %d rows left (%v), want 0", table, n, err)

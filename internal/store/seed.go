@@ -11,6 +11,12 @@ import (
 // lesson due at due, in one transaction. It is for benchmarks and load
 // tests, which need many readers fast; email(i) names reader i.
 func (db *DB) SeedDue(ctx context.Context, course string, n int, due time.Time, email func(int) string) error {
+	return db.SeedDueIn(ctx, []string{course}, n, due, email)
+}
+
+// SeedDueIn is SeedDue with the readers spread over courses in turn:
+// reader i is enrolled in courses[i % len(courses)].
+func (db *DB) SeedDueIn(ctx context.Context, courses []string, n int, due time.Time, email func(int) string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		sub, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, email_key, timezone, status, created_at, confirmed_at)
 			VALUES (?, ?, 'UTC', 'active', ?, ?) RETURNING id`)
@@ -31,7 +37,7 @@ func (db *DB) SeedDue(ctx context.Context, course string, n int, due time.Time, 
 			if err := sub.QueryRowContext(ctx, e, EmailKey(e), at, at).Scan(&id); err != nil {
 				return err
 			}
-			if _, err := enr.ExecContext(ctx, id, course, at, at); err != nil {
+			if _, err := enr.ExecContext(ctx, id, courses[i%len(courses)], at, at); err != nil {
 				return err
 			}
 		}

@@ -80,6 +80,28 @@ func (db *DB) InitAdminPassword(ctx context.Context, hash string) (bool, error) 
 	return n == 1, nil
 }
 
+// KeyDefaultCourse holds the slug of the course that rows and links made
+// without a course mean (PinDefaultCourse).
+const KeyDefaultCourse = "default_course"
+
+// PinDefaultCourse returns the course that a confirmation, a signup form
+// or a link without a course means, fixing it the first time it is asked:
+// for a database made when dripcourse served one course, that course (the
+// one its enrollments are in); for any other, fallback, the first course
+// of the set at the time. Adding or renaming courses later never changes
+// what an old link does.
+func (db *DB) PinDefaultCourse(ctx context.Context, fallback string) (string, error) {
+	if v, ok, err := db.Setting(ctx, KeyDefaultCourse); err != nil || ok {
+		return v, err
+	}
+	slug := fallback
+	err := db.r.QueryRowContext(ctx, "SELECT course FROM enrollments ORDER BY id LIMIT 1").Scan(&slug)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: default course: %w", friendly(err))
+	}
+	return db.InitSetting(ctx, KeyDefaultCourse, slug)
+}
+
 // SetSetting stores value under key, replacing any value there.
 func (db *DB) SetSetting(ctx context.Context, key, value string) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

@@ -9,13 +9,16 @@ import (
 
 // LessonStats counts what one lesson did. Opens and clicks count
 // deliveries (a reader who opens twice counts once), so they read as rates
-// of Sent.
+// of Sent; so do bounces (hard: Bounced, refused at send time or reported
+// after it; SoftBounced) and complaints.
 type LessonStats struct {
 	Slug          string `json:"slug"`
 	Sent          int    `json:"sent"`
 	Failed        int    `json:"failed"`
 	Skipped       int    `json:"skipped"` // moved past by the operator: never sent, never failed
 	Bounced       int    `json:"bounced"`
+	SoftBounced   int    `json:"soft_bounced"`
+	Complaints    int    `json:"complaints"`
 	HumanOpens    int    `json:"human_opens"`
 	MachineOpens  int    `json:"machine_opens"`
 	HumanClicks   int    `json:"human_clicks"`
@@ -23,8 +26,33 @@ type LessonStats struct {
 	Unsubscribes  int    `json:"unsubscribes"`
 }
 
-// Stats returns per-lesson counts keyed by slug, and readers by status.
+// Stats returns per-lesson counts keyed by slug, and readers by status,
+// over every course (two courses' lessons with one slug count together:
+// CourseStats keeps them apart).
 func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Status]int, error) {
+	lessons, err := db.lessonStats(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	readers, err := db.ReaderCounts(ctx)
+	return lessons, readers, err
+}
+
+// CourseStats returns per-lesson counts of one course keyed by slug, and
+// its readers by their standing in it (CourseReaderCounts).
+func (db *DB) CourseStats(ctx context.Context, course string) (map[string]*LessonStats, map[drip.Status]int, error) {
+	lessons, err := db.lessonStats(ctx, course)
+	if err != nil {
+		return nil, nil, err
+	}
+	readers, err := db.CourseReaderCounts(ctx, course)
+	return lessons, readers, err
+}
+
+// lessonStats counts sends and events per lesson, of one course or, with
+// course "", of all. A lesson's events are found through its delivery, so
+// rows written before events named their course count too.
+func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*LessonStats, error) {
 	lessons := map[string]*LessonStats{}
 	get := func(slug string) *LessonStats {
 		if lessons[slug] == nil {
@@ -32,7 +60,19 @@ func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Stat
 		}
 		return lessons[slug]
 	}
-	err := db.eachRow(ctx, "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status", func(scan func(...any) error) error {
+	sends, events := "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status",
+		`SELECT slug, kind, machine, count(DISTINCT CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END)
+		FROM events WHERE slug != '' GROUP BY slug, kind, machine`
+	var args []any
+	if course != "" {
+		sends = `SELECT d.slug, d.status, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+			WHERE e.course = ? GROUP BY d.slug, d.status`
+		events = `SELECT v.slug, v.kind, v.machine, count(DISTINCT v.delivery_id) FROM events v
+			JOIN deliveries d ON d.id = v.delivery_id JOIN enrollments e ON e.id = d.enrollment_id
+			WHERE v.slug != '' AND e.course = ? GROUP BY v.slug, v.kind, v.machine`
+		args = []any{course}
+	}
+	err := db.eachRow(ctx, sends, func(scan func(...any) error) error {
 		var slug, status string
 		var n int
 		if err := scan(&slug, &status, &n); err != nil {
@@ -47,12 +87,11 @@ func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Stat
 			get(slug).Skipped += n
 		}
 		return nil
-	})
+	}, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: stats: %w", err)
+		return nil, fmt.Errorf("store: stats: %w", err)
 	}
-	err = db.eachRow(ctx, `SELECT slug, kind, machine, count(DISTINCT CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END)
-		FROM events WHERE slug != '' GROUP BY slug, kind, machine`, func(scan func(...any) error) error {
+	err = db.eachRow(ctx, events, func(scan func(...any) error) error {
 		var slug, kind string
 		var machine bool
 		var n int
@@ -69,14 +108,43 @@ func (db *DB) Stats(ctx context.Context) (map[string]*LessonStats, map[drip.Stat
 			l.Unsubscribes += n
 		case drip.EventBounce:
 			l.Bounced += n
+		case drip.EventSoftBounce:
+			l.SoftBounced += n
+		case drip.EventComplaint:
+			l.Complaints += n
 		}
 		return nil
-	})
+	}, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: stats: %w", err)
+		return nil, fmt.Errorf("store: stats: %w", err)
 	}
-	readers, err := db.ReaderCounts(ctx)
-	return lessons, readers, err
+	return lessons, nil
+}
+
+// CourseReaderCounts counts the readers of one course by their standing
+// in it, in the reader statuses' words: pending (waiting to confirm it),
+// active (taking it, paused or finished), unsubscribed (left it), bounced
+// and complained (the address, whatever the course).
+func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.Status]int, error) {
+	readers := map[drip.Status]int{}
+	for _, s := range drip.Statuses {
+		readers[s] = 0
+	}
+	err := db.eachRow(ctx, `SELECT CASE WHEN s.status IN ('bounced', 'complained') THEN s.status
+			WHEN e.status = 'pending' THEN 'pending' WHEN e.status = 'stopped' THEN 'unsubscribed' ELSE 'active' END, count(*)
+		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.course = ? GROUP BY 1`, func(scan func(...any) error) error {
+		var status string
+		var n int
+		if err := scan(&status, &n); err != nil {
+			return err
+		}
+		readers[drip.Status(status)] += n
+		return nil
+	}, course)
+	if err != nil {
+		return nil, fmt.Errorf("store: course reader counts: %w", err)
+	}
+	return readers, nil
 }
 
 func pick(machine bool, human, mach, n int) (int, int) {
@@ -123,8 +191,8 @@ func (db *DB) eachRow(ctx context.Context, query string, fn func(scan func(...an
 }
 
 // EnrollmentCounts returns how many readers of course are in each
-// enrollment status: all of them started the course, and the completed
-// ones finished it.
+// enrollment status: all but the pending ones started the course, and
+// the completed ones finished it.
 func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, error) {
 	counts := map[drip.EnrollmentStatus]int{}
 	err := db.eachRow(ctx, "SELECT status, count(*) FROM enrollments WHERE course = ? GROUP BY status", func(scan func(...any) error) error {

@@ -26,6 +26,8 @@ const (
 // (subscribe in subscribers.go).
 const (
 	sqlFindSubscriber = "SELECT id, status FROM subscribers WHERE email_key = ?"
+	sqlFindEnrollment = `SELECT coalesce((SELECT e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
+		WHERE s.email_key = ? AND e.course = ?), '')`
 	sqlSuppressed     = "SELECT count(*) FROM suppressions WHERE email_hash = ? OR (old_rule = 1 AND email_hash = ?)"
 	sqlRecentConfirms = `SELECT count(*) FROM confirmations c JOIN subscribers s ON s.id = c.subscriber_id
 		WHERE s.mailbox_key = ? AND c.created_at > ?`
@@ -45,16 +47,21 @@ const (
 			status = CASE WHEN subscribers.status = 'unsubscribed' THEN 'pending' ELSE subscribers.status END,
 			mailbox_key = excluded.mailbox_key
 		RETURNING id`
-	sqlSignupEvent = `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at)
-		SELECT CAST(? AS BIGINT), 0, '', 'signup', 0, ?, CAST(? AS BIGINT) WHERE ?`
-	sqlQueueConfirm = `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at)
-		SELECT CAST(? AS BIGINT), 'queued', CAST(? AS BIGINT), '', CAST(? AS BIGINT) WHERE ?`
+	sqlSignupEvent = `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+		SELECT CAST(? AS BIGINT), 0, '', 'signup', 0, ?, CAST(? AS BIGINT), ? WHERE ?`
+	// The reader's enrollment in the course waits for the confirmation;
+	// one they had left waits again, and one running is left alone.
+	sqlPendingEnroll = `INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at)
+		SELECT CAST(? AS BIGINT), ?, 'pending', 0, CAST(? AS BIGINT) WHERE ?
+		ON CONFLICT (subscriber_id, course) DO UPDATE SET status = 'pending' WHERE enrollments.status = 'stopped'`
+	sqlQueueConfirm = `INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course)
+		SELECT CAST(? AS BIGINT), 'queued', CAST(? AS BIGINT), '', CAST(? AS BIGINT), ? WHERE ?`
 )
 
 // signupStatements are the signup path's statements in the order every
 // signup runs them.
-var signupStatements = []string{sqlFindSubscriber, sqlSuppressed, sqlRecentConfirms, sqlHourFull,
-	sqlUpsertSubscriber, sqlSignupEvent, sqlQueueConfirm}
+var signupStatements = []string{sqlFindSubscriber, sqlFindEnrollment, sqlSuppressed, sqlRecentConfirms, sqlHourFull,
+	sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm}
 
 var hotStatements = append([]string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll}, signupStatements...)
 

@@ -14,7 +14,10 @@ type Signup struct {
 	Email    string
 	Name     string
 	Timezone string
-	At       time.Time
+	// Course is the slug of the course signed up for: the reader's
+	// enrollment in it waits, pending, for the confirmation.
+	Course string
+	At     time.Time
 	// MaxConfirmations caps the confirmation emails one inbox can be sent
 	// within ConfirmWindow, however often and under whichever of its
 	// spellings (MailboxKey) it is signed up.
@@ -46,16 +49,19 @@ const SignupAgain = "again: already a reader"
 type signupFacts struct {
 	id            int64 // 0: no reader with this key
 	status        drip.Status
+	enrolled      drip.EnrollmentStatus // "" when not in the course
 	suppressed    int
 	recentToInbox int
 	hourFull      int // 1: MaxPerHour confirmations were queued in the last hour
 }
 
-// subscribe adds or finds the reader and queues their confirmation. It
-// runs the same statements for every address, new, pending, active,
-// unsubscribed, bounced or erased (signupStatements), and writes a row in
-// every case but the erased one, so its cost says nothing about who is
-// subscribed.
+// subscribe adds or finds the reader, puts their enrollment in the course
+// in waiting (pending), and queues a confirmation for that course, even
+// when the address is confirmed for another: anybody can type an address.
+// It runs the same statements for every address, new, pending, active,
+// unsubscribed, bounced, suppressed or erased (signupStatements), and
+// writes a row in every case but the suppressed ones, so its cost says
+// nothing about who is subscribed.
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	s.Email = canonicalOr(s.Email)
 	key, box := EmailKey(s.Email), MailboxKey(s.Email)
@@ -69,7 +75,7 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	res, queue := decideSignup(f, s)
 	now := unix(s.At)
 	err = db.stmt(ctx, tx, sqlUpsertSubscriber).QueryRowContext(ctx,
-		s.Email, key, box, s.Name, s.Timezone, now, f.id != 0 || f.suppressed == 0).Scan(&res.SubscriberID)
+		s.Email, key, box, s.Name, s.Timezone, now, f.suppressed == 0).Scan(&res.SubscriberID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return res, err
 	}
@@ -77,10 +83,14 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	if f.id != 0 {
 		detail = SignupAgain
 	}
-	if _, err := db.stmt(ctx, tx, sqlSignupEvent).ExecContext(ctx, res.SubscriberID, detail, now, res.SubscriberID != 0); err != nil {
+	if _, err := db.stmt(ctx, tx, sqlSignupEvent).ExecContext(ctx, res.SubscriberID, detail, now, s.Course, res.SubscriberID != 0); err != nil {
 		return res, err
 	}
-	if _, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, queue); err != nil {
+	enroll := res.SubscriberID != 0 && !res.Suppressed && s.Course != ""
+	if _, err := db.stmt(ctx, tx, sqlPendingEnroll).ExecContext(ctx, res.SubscriberID, s.Course, now, enroll); err != nil {
+		return res, err
+	}
+	if _, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, s.Course, queue); err != nil {
 		return res, err
 	}
 	return res, nil
@@ -92,6 +102,9 @@ func (db *DB) signupFacts(ctx context.Context, tx *sql.Tx, s Signup, key, box st
 	var f signupFacts
 	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, key).Scan(&f.id, &f.status)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return f, err
+	}
+	if err := db.stmt(ctx, tx, sqlFindEnrollment).QueryRowContext(ctx, key, s.Course).Scan(&f.enrolled); err != nil {
 		return f, err
 	}
 	err = db.stmt(ctx, tx, sqlSuppressed).QueryRowContext(ctx, hashKey(key), oldRuleHash(s.Email)).Scan(&f.suppressed)
@@ -113,7 +126,8 @@ func decideSignup(f signupFacts, s Signup) (SignupResult, bool) {
 	var res SignupResult
 	status := f.status
 	switch {
-	case f.id == 0 && f.suppressed > 0:
+	case f.suppressed > 0:
+		// Erased, or the reader asked never to be emailed again.
 		return SignupResult{Suppressed: true}, false
 	case f.id == 0:
 		res.Created, status = true, drip.StatusPending
@@ -123,8 +137,12 @@ func decideSignup(f signupFacts, s Signup) (SignupResult, bool) {
 		// A fresh signup after leaving goes through double opt-in again.
 		status = drip.StatusPending
 	}
-	if status != drip.StatusPending || f.recentToInbox >= s.MaxConfirmations {
+	running := f.enrolled == drip.EnrollActive || f.enrolled == drip.EnrollPaused || f.enrolled == drip.EnrollCompleted
+	if res.Suppressed || running || f.recentToInbox >= s.MaxConfirmations {
 		return res, false
+	}
+	if status == drip.StatusActive && s.Course == "" {
+		return res, false // confirmed already, and no other course asked for
 	}
 	if f.hourFull > 0 {
 		res.Held = true

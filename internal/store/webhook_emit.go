@@ -146,13 +146,34 @@ func (ew *eventWriter) insert(ctx context.Context, typ string, sub int64, at tim
 	return id, err
 }
 
-// joined writes the events of a reader who confirms and starts a course:
-// subscriber.confirmed, then enrollment.started. how says by which way
-// ("link", "import", "api").
-func (ew *eventWriter) joined(ctx context.Context, sub int64, course, how string, at time.Time) error {
+// joined writes the events of a reader who starts a course: first
+// subscriber.confirmed when the address was confirmed by it (confirmed),
+// then enrollment.started. how says by which way ("link", "import",
+// "api").
+func (ew *eventWriter) joined(ctx context.Context, sub int64, course, how string, confirmed bool, at time.Time) error {
 	d := EventData{subscriberID: sub, Course: course, Reason: how}
-	if err := ew.emit(ctx, webhook.SubscriberConfirmed, at, d); err != nil {
-		return err
+	if confirmed {
+		if err := ew.emit(ctx, webhook.SubscriberConfirmed, at, d); err != nil {
+			return err
+		}
 	}
 	return ew.emit(ctx, webhook.EnrollmentStarted, at, d)
+}
+
+// emitReport writes the webhook event of a bounce or complaint report
+// that suppressed the address (the policy in bounce_policy.go):
+// subscriber.complained for a complaint, subscriber.bounced for a hard
+// bounce or a run of soft ones. A report that changed nothing tells
+// receivers nothing.
+func emitReport(ctx context.Context, tx *sql.Tx, in ReportIn, m reportMatch, out ReportOut) error {
+	if !out.Suppressed {
+		return nil
+	}
+	typ := webhook.SubscriberBounced
+	if in.Kind == ReportComplaint {
+		typ = webhook.SubscriberComplained
+	}
+	d := EventData{subscriberID: m.sub, Course: m.course, Lesson: m.slug, DeliveryID: m.delivery,
+		Reason: firstNonEmpty(in.Diagnostic, in.Status, in.FeedbackType, in.Source)}
+	return emit(ctx, tx, typ, reportTime(in), d)
 }

@@ -1,7 +1,8 @@
 // Package token makes and checks the signed links dripcourse puts in its
-// emails: confirm, unsubscribe, re-subscribe, open, click, view, next lesson
-// and pause. A token names one purpose, one reader, optionally one delivery
-// and a piece of data (a click's destination), and an expiry. It is signed
+// emails: confirm, unsubscribe, re-subscribe, open, click, view, next lesson,
+// pause and enroll. A token names one purpose, one reader, optionally one
+// delivery and a piece of data (a click's destination, a course's slug),
+// and an expiry. It is signed
 // with HMAC-SHA-256 under a key derived for its purpose, so a token made for
 // one purpose never verifies for another even if its bytes were edited.
 //
@@ -38,12 +39,13 @@ const (
 	Form
 	AdminDevice
 	Bounce // the VERP address of one delivery (bounce.go)
+	Enroll // a reader's own link that enrolls them in the course Data names
 )
 
 var purposeNames = map[Purpose]string{
 	Confirm: "confirm", Unsubscribe: "unsubscribe", Resubscribe: "resubscribe", Open: "open",
 	Click: "click", View: "view", Next: "next", Pause: "pause", Admin: "admin", Form: "form",
-	AdminDevice: "admin-device", Bounce: "bounce",
+	AdminDevice: "admin-device", Bounce: "bounce", Enroll: "enroll",
 }
 
 func (p Purpose) String() string {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -122,11 +121,14 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusMethodNotAllowed, "This page can't be used that way.")
 }
 
-// page renders a public page into a buffer and writes it with status. If
-// the template itself fails, a bare-text answer goes out instead.
+// page renders a public page into a buffer and writes it with status,
+// about the default course unless p names one. If the template itself
+// fails, a bare-text answer goes out instead.
 func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, p *render.Page) {
 	ct := s.content()
-	p.Course = compose.CourseInfo(ct.Course)
+	if p.Course.Title == "" {
+		p.Course = s.courseInfo(ct.Default())
+	}
 	p.Nonce = Nonce(r)
 	body, err := ct.Templates.Page(name, p)
 	if err != nil {

@@ -72,14 +72,14 @@ func TestHostileNameIsEscaped(t *testing.T) {
 		t.Fatalf("stored name %q keeps a line break", sub.Name)
 	}
 	ct := f.srv.content()
-	conf, err := f.srv.Composer.Confirmation(ct, sub, "c@example.test", f.clock.Now())
+	conf, err := f.srv.Composer.Confirmation(ct, ct.Default(), sub, "c@example.test", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(conf.Text, "alert(1)") || strings.Contains(conf.HTML, "alert(1)") {
 		t.Fatal("the confirmation email carries the typed name to an address nobody has confirmed")
 	}
-	msg, err := f.srv.Composer.Lesson(ct, ct.Course.Lessons[0], sub, 1, "m@example.test", f.clock.Now())
+	msg, err := f.srv.Composer.Lesson(ct, ct.Default().Lessons[0], sub, 1, "m@example.test", f.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,16 +21,21 @@ import (
 // 8058 one-click POSTs of many of its users, and the link scanners of the
 // same provider fetch the pages. A refused one-click POST is an
 // unsubscribe lost.
+//
+// Bounces counts the bounce endpoints (raw messages and provider
+// webhooks) together: a provider posts a burst of events from a few
+// addresses, and a refused request is retried later.
 type Limits struct {
 	Signup      int
 	Confirm     int
 	Unsubscribe int
 	OneClick    int
+	Bounces     int
 	Window      time.Duration
 }
 
 // DefaultLimits suit a public site.
-var DefaultLimits = Limits{Signup: 20, Confirm: 30, Unsubscribe: 300, OneClick: 3000, Window: time.Minute}
+var DefaultLimits = Limits{Signup: 20, Confirm: 30, Unsubscribe: 300, OneClick: 3000, Bounces: 600, Window: time.Minute}
 
 // EffectiveWindow is the window the limits are counted in: Window, or a
 // minute when it is unset.

@@ -1,11 +1,12 @@
 // Package web serves dripcourse's public pages and signed-link actions:
-// the course page and signup form, confirmation, unsubscribe and its undo,
-// reader pacing, view in browser, and the open and click trackers. The
-// route table is in this file, and each feature has a small file of its
-// own; errors become HTTP statuses in one table (errors.go), which the
-// admin's pages share. The operator's pages (package admin) are mounted
-// under /admin as a handler the server is given, so web never imports
-// them.
+// the catalogue, each course's page and signup form, confirmation,
+// unsubscribe (from one course, or from everything) and its undo, reader
+// pacing, starting the next course, view in browser, and the open and
+// click trackers. The route table is in this file, and each feature has a
+// small file of its own; errors become HTTP statuses in one table
+// (errors.go), which the admin's pages share. The operator's pages
+// (package admin) are mounted under /admin as a handler the server is
+// given, so web never imports them.
 //
 // Nothing that changes state happens on a GET: every link in an email
 // opens a page with a button, and only the button's POST acts, so mail
@@ -58,6 +59,13 @@ type Server struct {
 	// request IDs, logs, panic recovery and security headers as the
 	// public pages. It sets its own body limits.
 	Admin http.Handler
+	// BounceRaw, when set, serves POST /bounces/raw (raw bounce messages
+	// from a relay), and BounceWebhooks, when set, serves the providers'
+	// webhooks under /webhooks/bounce/. Both authenticate their own
+	// requests and cap their own bodies, stand outside the browser's
+	// same-site check and the forms' limits, and share a per-IP limit of
+	// their own (Limits.Bounces).
+	BounceRaw, BounceWebhooks http.Handler
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
 	// LimitCounter, when set, counts requests against Limits; instances
@@ -89,8 +97,21 @@ func (s *Server) Handler() http.Handler {
 	if s.Admin != nil {
 		r.Mount("/admin", s.Admin)
 	}
+	r.Group(s.bounceRoutes)
 	r.Group(s.publicRoutes)
 	return r
+}
+
+// bounceRoutes are the ways reports come in over HTTP: machines posting
+// with credentials, not browsers, so no same-site check applies.
+func (s *Server) bounceRoutes(r chi.Router) {
+	r.Use(s.perIP("bounces", s.Limits.Bounces))
+	if s.BounceRaw != nil {
+		r.Handle("/bounces/raw", s.BounceRaw)
+	}
+	if s.BounceWebhooks != nil {
+		r.Handle("/webhooks/bounce/{provider}", s.BounceWebhooks)
+	}
 }
 
 func (s *Server) publicRoutes(r chi.Router) {
@@ -102,8 +123,11 @@ func (s *Server) publicRoutes(r chi.Router) {
 		r.Handle("/metrics", s.metricsAccess(s.Metrics.Handler()))
 	}
 
-	r.Get("/", s.coursePage)
-	r.With(s.perIP("signup", s.Limits.Signup), s.sameSite).Post("/subscribe", s.subscribe)
+	r.Get("/", s.home)
+	r.Get(links.PathCourses+"/{slug}", s.coursePage)
+	signup := r.With(s.perIP("signup", s.Limits.Signup), s.sameSite)
+	signup.Post("/subscribe", s.subscribe)
+	signup.Post(links.PathCourses+"/{slug}/subscribe", s.subscribeCourse)
 	r.With(s.perIP("confirm-page", s.Limits.Confirm)).Get(links.PathConfirm+"/{token}", s.confirmPage)
 	r.With(s.perIP("confirm", s.Limits.Confirm)).Post(links.PathConfirm+"/{token}", s.confirm)
 	unsub := s.perIP("unsubscribe", s.Limits.Unsubscribe)
@@ -115,6 +139,8 @@ func (s *Server) publicRoutes(r chi.Router) {
 	r.Post(links.PathNext+"/{token}", s.next)
 	r.Get(links.PathPause+"/{token}", s.pausePage)
 	r.Post(links.PathPause+"/{token}", s.pause)
+	r.Get(links.PathEnroll+"/{token}", s.enrollPage)
+	r.Post(links.PathEnroll+"/{token}", s.enroll)
 	r.Get(links.PathView+"/{token}", s.view)
 	r.Get(links.PathOpen+"/{token}", s.open)
 	r.Head(links.PathOpen+"/{token}", s.open)

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/schedule"
@@ -24,10 +25,6 @@ const (
 	maxZone  = 64
 	formLife = 24 * time.Hour
 )
-
-func (s *Server) coursePage(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, "course", &render.Page{Title: "Sign up", Started: s.formStamp()})
-}
 
 // formStamp signs the moment the form was shown, so a submission can prove
 // a person had time to read it.
@@ -140,53 +137,71 @@ func (s *Server) sameSite(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// subscribe is /subscribe: the form of the default course.
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	s.signup(w, r, s.content().Default())
+}
+
+// subscribeCourse is /courses/{slug}/subscribe.
+func (s *Server) subscribeCourse(w http.ResponseWriter, r *http.Request) {
+	if c, ok := s.routeCourse(w, r); ok {
+		s.signup(w, r, c)
+	}
+}
+
+// signup takes the form of course c.
+func (s *Server) signup(w http.ResponseWriter, r *http.Request, c *course.Course) {
 	if err := r.ParseForm(); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if c.Closed(s.Now()) {
+		s.closedPage(w, r, c)
+		return
+	}
 	f, problem := ParseSignup(r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("tz"))
 	if problem != "" {
-		s.signupForm(w, r, http.StatusUnprocessableEntity, f, &render.Page{Error: problem})
+		s.signupForm(w, r, http.StatusUnprocessableEntity, c, f, &render.Page{Error: problem})
 		return
 	}
 	switch s.judge(r) {
 	case formBot:
 		// Bots get the same page as people, and nothing happens.
 		s.logger(r).Info("signup dropped by bot check")
-		s.checkInbox(w, r)
+		s.checkInbox(w, r, c)
 		return
 	case formTooFast:
 		s.logger(r).Info("signup sent sooner than the least form time: the form is shown again")
-		s.signupForm(w, r, http.StatusOK, f, &render.Page{Title: "Please try again",
+		s.signupForm(w, r, http.StatusOK, c, f, &render.Page{Title: "Please try again",
 			Message: "That was quicker than we expected, so nothing has been sent yet. Please check your details and press the button again."})
 		return
 	case formStale:
 		s.logger(r).Info("signup from a form shown over a day ago: the form is shown again")
-		s.signupForm(w, r, http.StatusOK, f, &render.Page{Title: "Please try again",
+		s.signupForm(w, r, http.StatusOK, c, f, &render.Page{Title: "Please try again",
 			Message: "This form had been open a long time, so nothing has been sent yet. Please check your details and press the button again."})
 		return
 	}
-	s.keepSignup(w, r, f)
+	s.keepSignup(w, r, c, f)
 }
 
-// signupForm shows the form again with what the reader typed, a fresh
-// stamp, and p's error or message.
-func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, status int, f SignupForm, p *render.Page) {
+// signupForm shows course c's form again with what the reader typed, a
+// fresh stamp, and p's error or message.
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request, status int, c *course.Course, f SignupForm, p *render.Page) {
 	p.Email, p.Name, p.Timezone, p.Started = f.Email, f.Name, f.Timezone, s.formStamp()
+	p.Course = s.courseInfo(c)
 	if p.Title == "" {
 		p.Title = "Sign up"
 	}
 	s.page(w, r, status, "course", p)
 }
 
-// keepSignup stores a person's signup and answers "check your inbox",
-// whatever became of it.
-func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, f SignupForm) {
+// keepSignup stores a person's signup for course c and answers "check
+// your inbox", whatever became of it.
+func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, c *course.Course, f SignupForm) {
 	if f.Timezone == "" {
-		f.Timezone = s.content().Course.Timezone.String()
+		f.Timezone = c.Timezone.String()
 	}
-	res, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, At: s.Now(),
+	res, err := s.DB.Subscribe(r.Context(), store.Signup{Email: f.Email, Name: f.Name, Timezone: f.Timezone, Course: c.Slug, At: s.Now(),
 		MaxConfirmations: s.MaxConfirmations, ConfirmWindow: s.ConfirmWindow, MaxPerHour: s.MaxConfirmationsPerHour})
 	if err != nil {
 		s.fail(w, r, err)
@@ -196,12 +211,12 @@ func (s *Server) keepSignup(w http.ResponseWriter, r *http.Request, f SignupForm
 		s.logger(r).Warn("confirmation emails have reached DRIP_MAX_CONFIRMATIONS_PER_HOUR: signups are kept, their confirmations are not sent (logged once a minute)",
 			"cap", s.MaxConfirmationsPerHour)
 	}
-	s.Metrics.Reader(drip.EventSignup)
-	s.checkInbox(w, r)
+	s.Metrics.Reader(drip.EventSignup, c.Slug)
+	s.checkInbox(w, r, c)
 }
 
 // checkInbox is the one answer to every valid signup, so the form never
 // tells anyone whether an address was already on the list.
-func (s *Server) checkInbox(w http.ResponseWriter, r *http.Request) {
-	s.page(w, r, http.StatusOK, "check-inbox", &render.Page{Title: "Check your inbox"})
+func (s *Server) checkInbox(w http.ResponseWriter, r *http.Request, c *course.Course) {
+	s.page(w, r, http.StatusOK, "check-inbox", &render.Page{Title: "Check your inbox", Course: s.courseInfo(c)})
 }

@@ -43,6 +43,6 @@ func TestTestMessageLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv.Library.Replace(&compose.Content{Course: f.srv.content().Course, Templates: tpl}, now)
+	f.srv.Library.Replace(&compose.Content{Set: f.srv.content().Set, Templates: tpl}, now)
 	check("templates without test-message.html")
 }

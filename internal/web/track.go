@@ -54,7 +54,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, private")
 	h.Set("Pragma", "no-cache")
 	defer w.Write(pixel)
-	if !s.Composer.Tracking.Opens() || s.content().Course.Discreet {
+	if !s.Composer.Tracking.Opens() {
 		return
 	}
 	c, err := s.Links.Signer().Verify(chiToken(r), token.Open, s.Now())
@@ -64,12 +64,16 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) {
 	s.track(r, drip.EventOpen, c, "")
 }
 
-// track records an open or click, classified as a person's or a machine's.
+// track records an open or click, classified as a person's or a machine's,
+// unless the lesson's course is discreet: a discreet course tracks nothing.
 func (s *Server) track(r *http.Request, kind drip.EventKind, c token.Claims, detail string) {
 	ctx := context.WithoutCancel(r.Context())
-	d, err := s.DB.Delivery(ctx, c.Delivery, c.Subscriber)
+	d, e, err := s.DB.DeliveryEnrollment(ctx, c.Delivery, c.Subscriber)
 	if err != nil {
 		s.logger(r).Warn("tracking: unknown delivery", "kind", kind, "err", err)
+		return
+	}
+	if crs, ok := s.content().Course(e.Course); !ok || crs.Discreet {
 		return
 	}
 	now := s.Now()
@@ -93,7 +97,7 @@ func (s *Server) click(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusBadRequest, "This link is not valid.")
 		return
 	}
-	if s.Composer.Tracking.Clicks() && !s.content().Course.Discreet {
+	if s.Composer.Tracking.Clicks() {
 		s.track(r, drip.EventClick, c, dest)
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
@@ -17,7 +18,7 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d, err := s.DB.Delivery(r.Context(), c.Delivery, c.Subscriber)
+	d, e, err := s.DB.DeliveryEnrollment(r.Context(), c.Delivery, c.Subscriber)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -28,7 +29,11 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ct := s.content()
-	l, found := ct.Course.Lesson(d.Slug)
+	crs, found := ct.Set.Course(e.Course)
+	var l *course.Lesson
+	if found {
+		l, found = crs.Lesson(d.Slug)
+	}
 	if !found {
 		s.errorPage(w, r, http.StatusNotFound, "This lesson is no longer part of the course.")
 		return

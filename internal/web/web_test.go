@@ -34,7 +34,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	crs, err := course.Load(dripcourse.Lessons())
+	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	lm := links.NewMaker("https://course.example.test", token.NewSigner([]byte("0123456789abcdef0123456789abcdef")))
-	ct := &compose.Content{Course: crs, Templates: tpl}
+	ct := &compose.Content{Set: course.NewSet(crs), Templates: tpl}
 	s := &Server{DB: db, Links: lm, Library: compose.NewLibrary(ct, time.Time{}), Now: clk.Now,
 		Composer: &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll},
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)), MinFormTime: 2 * time.Second,

@@ -102,9 +102,9 @@ func (ev *brevoEvent) report() (bounce.Report, bool) {
 	r.EventID = eventID(short(ev.Event, maxShort)+"/"+r.MessageID+"/"+stamp, r.Recipient)
 	switch ev.Event {
 	case "hard_bounce":
-		r.Kind, r.OurSending = kindOf(permanent, r.Status)
+		r.Kind, r.OurSending = kindOf(permanent, &r)
 	case "soft_bounce":
-		r.Kind, r.OurSending = kindOf(transient, r.Status)
+		r.Kind, r.OurSending = kindOf(transient, &r)
 	case "invalid_email":
 		r.Kind = bounce.Hard
 	case "spam", "complaint":

@@ -15,32 +15,17 @@ const (
 	transient
 )
 
-// kindOf classifies one failure from the provider's verdict and the
-// enhanced status code, and says whether the failure is about our sending
-// rather than the reader's address.
-//
-// It is a small stand-in for bounce.Classify, kept here until that policy
-// is available: x.7.x (policy, authentication, block lists) never charges
-// the reader; 5.2.2 (mailbox full) is soft; otherwise the provider's own
-// verdict decides, and without one only a bad-mailbox code (5.1.x, 5.2.1)
-// is hard.
-func kindOf(v verdict, status string) (bounce.Kind, bool) {
-	if statusSubject(status) == "7" {
-		return bounce.Soft, true
-	}
-	if strings.HasSuffix(status, ".2.2") {
-		return bounce.Soft, false
-	}
-	switch v {
-	case permanent:
-		return bounce.Hard, false
-	case transient:
-		return bounce.Soft, false
-	}
-	if strings.HasPrefix(status, "5.1.") || status == "5.2.1" {
+// kindOf classifies one failure with the shared policy, bounce.Classify,
+// reading the report's action, status and diagnostic, and then weighs the
+// provider's own verdict: a provider that calls a failure permanent has
+// given up on the address, so a Soft result that is not about our sending
+// becomes Hard, except a full mailbox (X.2.2), which empties in time.
+func kindOf(v verdict, r *bounce.Report) (bounce.Kind, bool) {
+	kind, ours := bounce.Classify(r.Action, r.Status, r.Diagnostic)
+	if v == permanent && kind == bounce.Soft && !ours && !strings.HasSuffix(r.Status, ".2.2") {
 		return bounce.Hard, false
 	}
-	return bounce.Soft, false
+	return kind, ours
 }
 
 // statusSubject is the middle number of an enhanced status code.

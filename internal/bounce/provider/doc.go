@@ -32,7 +32,8 @@
 //
 // The package does no storage and reads no settings: the caller builds
 // each provider from its configuration and records the reports, matching
-// them to deliveries by Message-ID, then by recipient. Until the shared
-// bounce policy classifies provider events, each provider maps its own
-// verdict and the enhanced status code to a Kind here (see kindOf).
+// them to deliveries by Message-ID, then by recipient. Failures are
+// classified by the shared policy, bounce.Classify, with the provider's
+// own verdict weighed in: a permanent one makes a Soft failure that is
+// not about our sending Hard, a full mailbox aside (see kindOf).
 package provider

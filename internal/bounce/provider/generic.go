@@ -190,7 +190,7 @@ func genericKind(r *bounce.Report, typ, severity string) error {
 	switch typ {
 	case "bounce":
 		r.Action = "failed"
-		r.Kind, r.OurSending = kindOf(v, r.Status)
+		r.Kind, r.OurSending = kindOf(v, r)
 	case "complaint":
 		r.Kind, r.Action = bounce.Complaint, "complaint"
 	case "delivered", "delayed":

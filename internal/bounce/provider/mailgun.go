@@ -202,7 +202,7 @@ func mailgunFailure(r *bounce.Report, severity, reason string) {
 	case reason == "espblock":
 		r.Kind, r.OurSending = bounce.Soft, true
 	case severity == "permanent":
-		r.Kind, r.OurSending = kindOf(permanent, r.Status)
+		r.Kind, r.OurSending = kindOf(permanent, r)
 	default:
 		r.Kind, r.Action = bounce.Ignore, "delayed"
 	}

@@ -112,11 +112,11 @@ func postmarkKind(r *bounce.Report, record, typ string) {
 	case record == "SpamComplaint" || typ == "SpamComplaint":
 		r.Kind, r.Action = bounce.Complaint, "complaint"
 	case typ == "HardBounce" || typ == "BadEmailAddress":
-		r.Kind, r.OurSending = kindOf(permanent, r.Status)
+		r.Kind, r.OurSending = kindOf(permanent, r)
 	case typ == "SoftBounce" || typ == "Transient" || typ == "DnsError":
-		r.Kind, r.OurSending = kindOf(transient, r.Status)
+		r.Kind, r.OurSending = kindOf(transient, r)
 	case typ == "Unknown":
-		r.Kind, r.OurSending = kindOf(undetermined, r.Status)
+		r.Kind, r.OurSending = kindOf(undetermined, r)
 	case typ == "Blocked" || typ == "DMARCPolicy" || typ == "SpamNotification":
 		r.Kind, r.OurSending = bounce.Soft, true
 	default:

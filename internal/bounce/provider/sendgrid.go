@@ -154,7 +154,7 @@ func sendgridKind(r *bounce.Report, ev sendgridEvent) bool {
 		if ev.Type == "blocked" {
 			v = transient
 		}
-		r.Kind, r.OurSending = kindOf(v, r.Status)
+		r.Kind, r.OurSending = kindOf(v, r)
 	case "dropped":
 		sendgridDropped(r, ev.Reason)
 	case "deferred":

@@ -107,7 +107,7 @@ func (ev *sesEvent) bounces(base bounce.Report) ([]bounce.Report, error) {
 		r.Diagnostic = text(rc.DiagnosticCode, maxDiagnostic)
 		r.Status = firstOf(validStatus(rc.Status), enhancedStatus(rc.DiagnosticCode))
 		r.Action = firstOf(short(rc.Action, maxShort), "failed")
-		r.Kind, r.OurSending = kindOf(v, r.Status)
+		r.Kind, r.OurSending = kindOf(v, &r)
 		if aboutUs {
 			r.Kind, r.OurSending = bounce.Soft, true
 		}

@@ -83,29 +83,38 @@ func TestSESReports(t *testing.T) {
 	}
 }
 
+// TestKindOf: provider failures go through the shared policy
+// (bounce.Classify, which reads the diagnostic too), and a provider's
+// permanent verdict makes a Soft failure that is not about our sending
+// Hard, except a full mailbox.
 func TestKindOf(t *testing.T) {
 	tests := []struct {
-		v      verdict
-		status string
-		kind   bounce.Kind
-		ours   bool
+		v          verdict
+		status     string
+		diagnostic string
+		kind       bounce.Kind
+		ours       bool
 	}{
-		{permanent, "5.1.1", bounce.Hard, false},
-		{permanent, "", bounce.Hard, false},
-		{permanent, "5.7.1", bounce.Soft, true},
-		{permanent, "5.2.2", bounce.Soft, false},
-		{permanent, "4.4.7", bounce.Hard, false},
-		{transient, "5.1.1", bounce.Soft, false},
-		{transient, "4.7.0", bounce.Soft, true},
-		{undetermined, "5.1.10", bounce.Hard, false},
-		{undetermined, "5.2.1", bounce.Hard, false},
-		{undetermined, "5.0.0", bounce.Soft, false},
-		{undetermined, "", bounce.Soft, false},
+		{permanent, "5.1.1", "", bounce.Hard, false},
+		{permanent, "", "", bounce.Hard, false},
+		{permanent, "5.7.1", "", bounce.Soft, true},
+		{permanent, "5.5.0", "550 blocked using zen.spamhaus.org", bounce.Soft, true},
+		{permanent, "5.2.2", "", bounce.Soft, false},
+		{permanent, "4.4.7", "", bounce.Hard, false},
+		{transient, "5.1.1", "", bounce.Hard, false},
+		{transient, "4.2.2", "mailbox full", bounce.Soft, false},
+		{transient, "4.7.0", "", bounce.Soft, true},
+		{undetermined, "5.1.10", "", bounce.Hard, false},
+		{undetermined, "5.2.1", "", bounce.Hard, false},
+		{undetermined, "5.0.0", "", bounce.Soft, false},
+		{undetermined, "5.0.0", "550 mailbox does not exist", bounce.Hard, false},
+		{undetermined, "", "", bounce.Soft, false},
 	}
 	for _, tc := range tests {
-		kind, ours := kindOf(tc.v, tc.status)
+		r := bounce.Report{Action: "failed", Status: tc.status, Diagnostic: tc.diagnostic}
+		kind, ours := kindOf(tc.v, &r)
 		if kind != tc.kind || ours != tc.ours {
-			t.Errorf("kindOf(%d, %q) = %s, %v; want %s, %v", tc.v, tc.status, kind, ours, tc.kind, tc.ours)
+			t.Errorf("kindOf(%d, %q, %q) = %s, %v; want %s, %v", tc.v, tc.status, tc.diagnostic, kind, ours, tc.kind, tc.ours)
 		}
 	}
 }

@@ -227,3 +227,27 @@ func TestBinaryBodyOverBDATPassesUnchanged(t *testing.T) {
 		t.Fatalf("the blob did not arrive unchanged (%d messages)", len(got))
 	}
 }
+
+// TestNoReportIsRefusedForGood: a message Accept says holds no report
+// (ErrNoReport) is answered 554 5.6.0, so its sender does not queue it
+// for days, and the connection goes on.
+func TestNoReportIsRefusedForGood(t *testing.T) {
+	f := start(t, receiver.Config{})
+	rcpt := f.verp(token.BounceLesson, 5)
+	f.acceptFn = func(_ context.Context, m receiver.Message) error {
+		if strings.Contains(string(m.Data), "Subject: hello") {
+			return fmt.Errorf("intake: %w", receiver.ErrNoReport)
+		}
+		return nil
+	}
+	c, _ := f.dial()
+	c.cmd("EHLO mta.example.net")
+	c.cmd("MAIL FROM:<someone@example.net>")
+	c.cmd("RCPT TO:<" + rcpt + ">")
+	c.cmd("DATA")
+	expect(t, "a person's message", c.write("Subject: hello\r\n\r\nhi\r\n.\r\n"), "554 5.6.0")
+	c.cmd("MAIL FROM:<>")
+	c.cmd("RCPT TO:<" + rcpt + ">")
+	c.cmd("DATA")
+	expect(t, "a bounce afterwards", c.write(dsn+".\r\n"), "250")
+}

@@ -70,8 +70,10 @@ type Config struct {
 	// Accept records a message. It is called once per accepted recipient
 	// after the whole message has arrived and before the client is told
 	// 250; an error makes the client retry the whole message later (451),
-	// so Accept must tolerate seeing the same message again. Its context
-	// ends after AcceptTimeout, or when the server is closed.
+	// so Accept must tolerate seeing the same message again, except an
+	// error that wraps ErrNoReport, which refuses the message for good
+	// (554 5.6.0). Its context ends after AcceptTimeout, or when the
+	// server is closed.
 	Accept func(ctx context.Context, m Message) error
 
 	// Hostname is the name in the greeting; Domain when empty.
@@ -109,6 +111,11 @@ type Config struct {
 
 // ErrServerClosed is returned by Serve after Close or Shutdown.
 var ErrServerClosed = errors.New("receiver: server closed")
+
+// ErrNoReport, wrapped in Accept's error, refuses a message that holds
+// nothing to record (not a bounce, a complaint or an auto-reply): its
+// client is told 554 5.6.0 and does not send it again.
+var ErrNoReport = errors.New("receiver: the message holds no report")
 
 // withDefaults checks cfg and fills in its zero fields.
 func (cfg Config) withDefaults() (Config, error) {

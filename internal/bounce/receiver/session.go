@@ -34,6 +34,8 @@ var (
 		Message: "Nested MAIL command"}
 	errTooManyRefusals = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
 		Message: "Too many refused commands, closing connection"}
+	errNoReport = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+		Message: "Not a bounce, a complaint or an auto-reply: nothing to record"}
 )
 
 type backend struct{ s *Server }
@@ -172,7 +174,10 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	for _, rcpt := range to {
 		m := Message{From: from, To: rcpt, Data: data, Client: ss.c.ip, Helo: helo, Received: ss.s.cfg.Now()}
-		if err := ss.accept(m); err != nil {
+		if err := ss.accept(m); errors.Is(err, ErrNoReport) {
+			log.Info("bounce receiver: message refused", "recipient", rcpt, "err", err)
+			return ss.refuse(errNoReport)
+		} else if err != nil {
 			log.Error("bounce receiver: message not recorded", "recipient", rcpt, "err", err)
 			return errNotRecorded
 		}
