@@ -27,6 +27,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
 	"github.com/dripcourse/dripcourse/internal/web"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // app is the wired program: one store, one sender and one content pointer
@@ -52,6 +53,11 @@ type app struct {
 	// bounceHTTP fetches SNS signing certificates and confirms
 	// subscriptions; tests point it at a stand-in for Amazon.
 	bounceHTTP provider.HTTPClient
+	// webhooks is the webhook outbox, its endpoints' secrets sealed under
+	// a key derived from the signing secret (webhooks.go).
+	webhooks *store.Webhooks
+	// dispatcher sends webhooks while serve runs; nil otherwise.
+	dispatcher *webhook.Dispatcher
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -124,6 +130,10 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 		log.Warn("DRIP_POSTAL_ADDRESS is empty, but bulk mail must carry the sender's postal address (CAN-SPAM): set it, and every email's footer shows it")
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
+	if err := a.openWebhooks(secret); err != nil {
+		a.db.Close()
+		return nil, err
+	}
 	a.limits = web.DefaultLimits
 	if cfg.DatabaseURL != "" {
 		a.limitCounter = a.db.RateCounter()

@@ -59,6 +59,10 @@ type Config struct {
 	SendGridKey         string
 	BrevoToken          string
 	BounceWebhookSecret string
+
+	// The API and webhooks (settings_api.go).
+	APIRate             int
+	WebhookAllowPrivate bool
 }
 
 // setting is one flag with its environment variable, default and help,
@@ -71,7 +75,7 @@ type setting struct {
 
 // settings lists every setting in the order help shows them.
 func settings() []setting {
-	return append(coreSettings(), bounceSettings()...)
+	return append(append(coreSettings(), bounceSettings()...), apiSettings()...)
 }
 
 // coreSettings are every setting but those of bounces.

@@ -77,6 +77,11 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	defer cancelPasses()
 	sched := a.scheduler(passCtx)
 	sched.Start()
+	hooksDone, err := a.startWebhooks(passCtx)
+	if err != nil {
+		return err
+	}
+	defer func() { <-hooksDone }() // attempts in flight end within webhook.Timeout and are recorded
 	go a.watchContent(passCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(a.perClient(ln)) }()
@@ -150,12 +155,14 @@ func (a *app) webServer() *http.Server {
 	raw, hooks := a.bounceHandlers()
 	box, _ := a.sender.(*mailer.Outbox) // nil when mail goes to an SMTP server
 	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
-		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter}
+		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter,
+		Integrations: &admin.Integrations{Webhooks: a.webhooks, Replay: a.replayWebhook, AllowPrivate: a.cfg.WebhookAllowPrivate}}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,
 		MaxConfirmationsPerHour: a.cfg.MaxConfirmationsPerHour, TrustedProxies: a.cfg.TrustedProxies,
 		Admin: adm.Handler(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
-		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks}
+		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks,
+		API: a.apiHandler()}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -55,6 +55,9 @@ type Server struct {
 	// LimitCounter, when set, counts login attempts in the shared
 	// database, so instances share the login limit. Nil counts in memory.
 	LimitCounter httprate.LimitCounter
+	// Integrations, when set, serves the API keys and webhooks pages
+	// (integrations.go).
+	Integrations *Integrations
 
 	logins  *loginState // built by Handler
 	imports importJobs  // the background imports this process runs
@@ -146,6 +149,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/import", s.importPage)
 		r.Get("/import/{id}", s.importJobPage)
 		r.Get("/export.csv", s.exportCSV)
+		s.integrationRoutes(r)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)
