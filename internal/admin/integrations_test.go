@@ -50,7 +50,7 @@ func TestWebhooksPage(t *testing.T) {
 		t.Errorf("a private http endpoint: %d", res.StatusCode)
 	}
 	res, page = a.post("/admin/webhooks", url.Values{"url": {"https://hooks.example.com/in"}, "event": {webhook.LessonSent, webhook.EnrollmentCompleted}})
-	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`<code id="new-secret">whsec_[A-Za-z0-9+/=]+</code>`).MatchString(page) {
+	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`<code id="new-secret">whsec_[^<]+</code>`).MatchString(page) {
 		t.Fatalf("add: %d\n%s", res.StatusCode, page)
 	}
 	hooks := a.srv.Integrations.Webhooks

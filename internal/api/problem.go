@@ -28,27 +28,29 @@ type FieldError struct {
 // client resolves them against the API's own address.
 const problemBase = "/api/v1/problems/"
 
-// The kinds of problem, with their titles.
-var problemTitles = map[string]string{
-	"unauthorized":       "Missing or invalid API key",
-	"forbidden":          "The API key lacks a scope",
-	"not-found":          "Not found",
-	"malformed":          "The body is not valid JSON",
-	"too-large":          "The body is too large",
-	"unsupported-media":  "The body must be application/json",
-	"validation":         "The request has invalid fields",
-	"conflict":           "The request conflicts with the reader's state",
-	"idempotency-reused": "The Idempotency-Key was used for another request",
-	"idempotency-busy":   "A request with this Idempotency-Key is still running",
-	"rate-limited":       "Too many requests for this API key",
-	"unavailable":        "The service is briefly unavailable",
-	"internal":           "Internal error",
-	"method-not-allowed": "Method not allowed",
+// problemTitle is the title of each kind of problem.
+func problemTitle(kind string) string {
+	return map[string]string{
+		"unauthorized":       "Missing or invalid API key",
+		"forbidden":          "The API key lacks a scope",
+		"not-found":          "Not found",
+		"malformed":          "The body is not valid JSON",
+		"too-large":          "The body is too large",
+		"unsupported-media":  "The body must be application/json",
+		"validation":         "The request has invalid fields",
+		"conflict":           "The request conflicts with the reader's state",
+		"idempotency-reused": "The Idempotency-Key was used for another request",
+		"idempotency-busy":   "A request with this Idempotency-Key is still running",
+		"rate-limited":       "Too many requests for this API key",
+		"unavailable":        "The service is briefly unavailable",
+		"internal":           "Internal error",
+		"method-not-allowed": "Method not allowed",
+	}[kind]
 }
 
 // problem builds a Problem of kind with an HTTP status.
 func problem(status int, kind, detail string, fields ...FieldError) *Problem {
-	return &Problem{Type: problemBase + kind, Title: problemTitles[kind], Status: status, Detail: detail, Errors: fields}
+	return &Problem{Type: problemBase + kind, Title: problemTitle(kind), Status: status, Detail: detail, Errors: fields}
 }
 
 // writeProblem sends p. The body is small and built from our own words,
