@@ -221,7 +221,7 @@ func (a *app) housekeeping(ctx context.Context) func() {
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,
-				"unconfirmed_signups", swept.Unconfirmed)
+				"unconfirmed_signups", swept.Unconfirmed, "api_answers", swept.Answers, "webhook_events", swept.WebhookEvents)
 		}
 		return err
 	}
