@@ -94,3 +94,36 @@ func TestBrowserOutbox(t *testing.T) {
 		t.Fatalf("HTML part: %q", got)
 	}
 }
+
+// TestBrowserAdminCourseSwitcher switches course on a phone (the built-in
+// set has two courses): the switcher fits the screen with links big
+// enough to tap, names the course in use, and the menu keeps the course
+// chosen.
+func TestBrowserAdminCourseSwitcher(t *testing.T) {
+	h := newHarness(t, map[string]string{"DRIP_ADMIN_PASSWORD": "switcher password"})
+	tb := newTab(t, h, "UTC")
+	tb.login("switcher password")
+	if got := tb.text(".courses a[aria-current]"); got != "Rebuilding Trust" {
+		t.Errorf("the switcher marks %q, want the default course, Rebuilding Trust", got)
+	}
+	small := `[...document.querySelectorAll(".courses a")].filter(a => a.getBoundingClientRect().height < 44 || a.getBoundingClientRect().right > innerWidth).map(a => a.textContent).join(", ")`
+	if got := tb.eval(small); got != "" {
+		t.Errorf("switcher links too small to tap or off the screen at %dpx: %s", mobileWidth, got)
+	}
+	tb.click(`.courses a[href="/admin?course=after-the-breakup"]`)
+	if got := tb.text(".courses a[aria-current]"); got != "After the Breakup" {
+		t.Fatalf("after switching, the switcher marks %q", got)
+	}
+	if got := tb.text("h1 + p"); got != "Course: After the Breakup" {
+		t.Errorf("the second course's dashboard says %q under its heading", got)
+	}
+	tb.screenshot("switcher-375")
+	tb.click(`nav a[href="/admin/lessons?course=after-the-breakup"]`)
+	if n := tb.eval(`String(document.querySelectorAll("tbody tr").length)`); n != "7" {
+		t.Errorf("the second course's lessons: %s rows, want 7", n)
+	}
+	tb.click(`a[href="/admin/lessons/what-ended-it?course=after-the-breakup"]`)
+	if got := tb.textContent("details pre"); !strings.Contains(got, "after-the-breakup.lists.") {
+		t.Errorf("the second course's preview lacks its List-Id:\n%s", got)
+	}
+}

@@ -40,8 +40,11 @@ type app struct {
 	links    *links.Maker
 	composer *compose.Composer
 	lib      *compose.Library
-	now      func() time.Time
-	metrics  *metrics.Metrics
+	// stamp is the store's content stamp when lib's content was read
+	// from the published versions (syncContent).
+	stamp   int64
+	now     func() time.Time
+	metrics *metrics.Metrics
 	// limits are the per-IP caps on public actions; tests and the
 	// benchmark, which post from one address, turn them off.
 	limits web.Limits
@@ -99,14 +102,17 @@ func openExisting(ctx context.Context, cfg *Config, log *slog.Logger, now func()
 
 func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() time.Time, existing bool) (*app, error) {
 	a := &app{cfg: cfg, log: log, now: now}
-	ct, err := loadContent(cfg)
-	if err != nil {
-		return nil, err
-	}
-	a.lib = compose.NewLibrary(ct, time.Now())
+	disk, diskErr := loadContent(cfg)
+	var err error
 	if a.db, err = openStore(ctx, cfg, log, existing); err != nil {
 		return nil, err
 	}
+	ct, err := a.publishedContent(ctx, disk, diskErr, !existing)
+	if err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	a.lib = compose.NewLibrary(ct, time.Now())
 	secret, err := a.loadSecret(ctx)
 	if err != nil {
 		a.db.Close()

@@ -117,7 +117,7 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 	}
 	sc.Connections = o.connections
 	cfg.SMTP = &sc
-	apps, closeAll, err := openBenchApps(ctx, o, &cfg)
+	apps, closeAll, pg, err := openBenchApps(ctx, o, &cfg)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 			return err
 		}
 	}
-	if err := benchPass(ctx, e.stdout, apps, courses, o.readers, o.connections, o.cpuprofile); err != nil {
+	if err := benchPass(ctx, e.stdout, apps, pg, courses, o.readers, o.connections, o.cpuprofile); err != nil {
 		return err
 	}
 	if drained != nil {
@@ -147,7 +147,7 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 		}
 	}
 	if o.signups > 0 {
-		return benchSignups(ctx, e.stdout, apps, o.signups, o.signupClients)
+		return benchSignups(ctx, e.stdout, apps, pg, o.signups, o.signupClients)
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ func benchServer(smtpURL, serverDelay string) (url string, stop func(), err erro
 // benchPass seeds readers, runs the real dispatch pass on every instance
 // at once, then sends the same number of pre-rendered messages straight to
 // the server for comparison.
-func benchPass(ctx context.Context, w io.Writer, apps []*app, courses []string, readers, conns int, profile string) error {
+func benchPass(ctx context.Context, w io.Writer, apps []*app, pg *serverCPU, courses []string, readers, conns int, profile string) error {
 	a := apps[0]
 	if err := a.seedCourses(ctx, courses, readers, time.Now(), "reader"); err != nil {
 		return err
@@ -197,9 +197,11 @@ func benchPass(ctx context.Context, w io.Writer, apps []*app, courses []string, 
 		return err
 	}
 	var lat latencies
+	pg0, _ := pg.seconds(ctx)
 	cpu0, start := cpuSeconds(), time.Now()
 	sum, err := sendDueEverywhere(ctx, apps, func(_ string, _ drip.DeliveryStatus, d time.Duration) { lat.add(d) })
 	took, cpu := time.Since(start), cpuSeconds()-cpu0
+	pg1, pgOK := pg.seconds(ctx)
 	if perr := stop(); err == nil {
 		err = perr
 	}
@@ -209,6 +211,10 @@ func benchPass(ctx context.Context, w io.Writer, apps []*app, courses []string, 
 	rate := float64(sum.Sent) / took.Seconds()
 	fmt.Fprintf(w, "dispatch:  %d sent in %.2fs = %.0f msgs/s; latency p50 %s p99 %s; CPU %.2fs; peak RSS %.1f MB\n",
 		sum.Sent, took.Seconds(), rate, lat.quantile(0.5).Round(time.Microsecond), lat.quantile(0.99).Round(time.Microsecond), cpu, peakRSSMB())
+	if pgOK {
+		fmt.Fprintf(w, "server:    PostgreSQL's processes for this run used %.2fs CPU in the pass (%.0f µs a message)\n",
+			pg1-pg0, (pg1-pg0)/float64(max(sum.Sent, 1))*1e6)
+	}
 	if sum.Sent != readers {
 		return fmt.Errorf("bench: sent %d of %d (failed %d, retry %d)", sum.Sent, readers, sum.Failed, sum.Retried)
 	}

@@ -37,7 +37,7 @@ func benchImportOnce(ctx context.Context, e *env, data, file string, n int, conf
 	var out bytes.Buffer
 	stopWAL := watchSize(filepath.Join(data, "dripcourse.db-wal"))
 	cpu0, start := cpuSeconds(), time.Now()
-	err := cmdImport(ctx, &env{now: e.now, cfg: &cfg, args: []string{file}, stdout: &out, stderr: e.stderr}, confirmed)
+	err := cmdImport(ctx, &env{now: e.now, cfg: &cfg, stdout: &out, stderr: e.stderr}, file, importOpts{confirmed: confirmed})
 	took, cpu, peak := time.Since(start), cpuSeconds()-cpu0, stopWAL()
 	if err != nil {
 		return fmt.Errorf("bench: import: %w\n%s", err, out.String())

@@ -24,7 +24,9 @@ import (
 // --instances on a throwaway schema of the --database PostgreSQL. Each has
 // its own database pool, SMTP connections and dispatcher, as separate
 // processes would; they share only the database.
-func openBenchApps(ctx context.Context, o benchOptions, cfg *Config) ([]*app, func(), error) {
+//
+// On PostgreSQL it also returns what measures the server's CPU for the run.
+func openBenchApps(ctx context.Context, o benchOptions, cfg *Config) ([]*app, func(), *serverCPU, error) {
 	n := o.instances
 	var cleanup []func()
 	closeAll := func() {
@@ -32,43 +34,45 @@ func openBenchApps(ctx context.Context, o benchOptions, cfg *Config) ([]*app, fu
 			cleanup[i]()
 		}
 	}
+	var cpu *serverCPU
 	if db := o.database; db != "" {
 		if !store.IsPostgres(db) {
-			return nil, nil, errors.New("--database: want a postgres:// URL")
+			return nil, nil, nil, errors.New("--database: want a postgres:// URL")
 		}
-		schemaURL, drop, err := throwawaySchema(ctx, db)
+		schemaURL, s, drop, err := throwawaySchema(ctx, db)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		cleanup = append(cleanup, drop)
-		cfg.DatabaseURL = schemaURL
+		cfg.DatabaseURL, cpu = schemaURL, s
 	} else if n > 1 {
-		return nil, nil, errors.New("--instances: several instances need a shared PostgreSQL (--database)")
+		return nil, nil, nil, errors.New("--instances: several instances need a shared PostgreSQL (--database)")
 	}
 	apps := make([]*app, n)
 	var err error
 	for i := range apps {
 		if apps[i], err = openApp(ctx, cfg, newLogger(cfg, io.Discard), time.Now); err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		apps[i].limits = web.Limits{} // every signup comes from this one address
 		cleanup = append(cleanup, func() { apps[i].Close() })
 	}
-	return apps, closeAll, nil
+	return apps, closeAll, cpu, nil
 }
 
 // throwawaySchema creates an empty schema for the run and returns a URL
-// whose connections use it, and the function that drops it.
-func throwawaySchema(ctx context.Context, base string) (string, func(), error) {
+// whose connections use it (named by it, as their application_name), what
+// measures their server processes' CPU, and the function that drops it.
+func throwawaySchema(ctx context.Context, base string) (string, *serverCPU, func(), error) {
 	name := "dripcourse_bench_" + strings.ToLower(rand.Text()[:10])
 	db, err := sql.Open("pgx", base)
 	if err != nil {
-		return "", nil, fmt.Errorf("bench: %w", err)
+		return "", nil, nil, fmt.Errorf("bench: %w", err)
 	}
 	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
 		db.Close()
-		return "", nil, fmt.Errorf("bench: create schema: %w", err)
+		return "", nil, nil, fmt.Errorf("bench: create schema: %w", err)
 	}
 	drop := func() {
 		db.ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA "+name+" CASCADE")
@@ -77,12 +81,13 @@ func throwawaySchema(ctx context.Context, base string) (string, func(), error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		drop()
-		return "", nil, fmt.Errorf("bench: --database: %w", err)
+		return "", nil, nil, fmt.Errorf("bench: --database: %w", err)
 	}
 	q := u.Query()
 	q.Set("search_path", name)
+	q.Set("application_name", name)
 	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
+	return u.String(), &serverCPU{admin: db, app: name}, drop, nil
 }
 
 // sendDueEverywhere runs one dispatch pass on every instance at once and

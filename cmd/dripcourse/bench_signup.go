@@ -20,7 +20,7 @@ var stampField = regexp.MustCompile(`name="started" value="([^"]+)"`)
 // benchSignups posts n signups of distinct addresses through the real
 // web handler on a loopback listener, and reports rate and latency. The
 // confirmation emails are only queued: no mail is sent during the run.
-func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int) error {
+func benchSignups(ctx context.Context, w io.Writer, apps []*app, pg *serverCPU, n, clients int) error {
 	bases := make([]string, len(apps))
 	for i, a := range apps {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -42,7 +42,8 @@ func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int)
 	var mu sync.Mutex
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	start := time.Now()
+	pg0, _ := pg.seconds(ctx)
+	cpu0, start := cpuSeconds(), time.Now()
 	for range clients {
 		wg.Go(func() {
 			for i := range jobs {
@@ -62,10 +63,14 @@ func benchSignups(ctx context.Context, w io.Writer, apps []*app, n, clients int)
 	}
 	close(jobs)
 	wg.Wait()
-	took := time.Since(start)
-	fmt.Fprintf(w, "signups:   %d in %.2fs = %.0f req/s with %d clients; latency p50 %s p99 %s; %d failed\n",
+	took, cpu := time.Since(start), cpuSeconds()-cpu0
+	fmt.Fprintf(w, "signups:   %d in %.2fs = %.0f req/s with %d clients; latency p50 %s p99 %s; CPU %.2fs; %d failed\n",
 		n, took.Seconds(), float64(n)/took.Seconds(), clients, lat.quantile(0.5).Round(time.Microsecond),
-		lat.quantile(0.99).Round(time.Microsecond), failures)
+		lat.quantile(0.99).Round(time.Microsecond), cpu, failures)
+	if pg1, ok := pg.seconds(ctx); ok {
+		fmt.Fprintf(w, "server:    PostgreSQL's processes for this run used %.2fs CPU in the signups (%.0f µs a signup)\n",
+			pg1-pg0, (pg1-pg0)/float64(n)*1e6)
+	}
 	return nil
 }
 

@@ -256,7 +256,7 @@ func TestBounceRatesWarn(t *testing.T) {
 			t.Errorf("stats lacks %q (%v):\n%s", want, err, out)
 		}
 	}
-	out, err = b.cli(nil, "stats", "--json")
+	out, err = b.cli(nil, "stats", "--course", slug, "--json")
 	var rep statsReport
 	if err != nil || json.Unmarshal([]byte(out), &rep) != nil {
 		t.Fatalf("stats --json: %v\n%s", err, out)

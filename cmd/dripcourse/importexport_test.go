@@ -15,9 +15,11 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
+// TestImportAndExportCommands: with one course, import and export work
+// on a row per reader, with no course column.
 func TestImportAndExportCommands(t *testing.T) {
 	data := t.TempDir()
-	env := map[string]string{"DRIP_DATA": data}
+	env := map[string]string{"DRIP_DATA": data, "DRIP_LESSONS": "../../lessons/rebuilding-trust"}
 	file := filepath.Join(t.TempDir(), "readers.csv")
 	os.WriteFile(file, []byte("email,name,timezone\n"+
 		"ann@example.com,Ann,Asia/Kathmandu\n"+
@@ -93,7 +95,7 @@ func TestImportUsage(t *testing.T) {
 // another batch) is added once, and running the file again adds nothing.
 func TestImportCommandAcrossBatches(t *testing.T) {
 	data := t.TempDir()
-	env := map[string]string{"DRIP_DATA": data}
+	env := map[string]string{"DRIP_DATA": data, "DRIP_LESSONS": "../../lessons/rebuilding-trust"}
 	var csvText strings.Builder
 	csvText.WriteString("email,name\n")
 	for i := range 2*store.ImportBatch + 100 {

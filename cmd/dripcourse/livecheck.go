@@ -7,20 +7,33 @@ import (
 	"sort"
 	"text/tabwriter"
 
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
-// checkAgainstLive prints the effect of the on-disk course on current
-// readers: who gets which lesson next, which lessons current readers will
-// skip, and which lessons no current reader will get.
-func checkAgainstLive(ctx context.Context, e *env) error {
-	crs, readers, err := activeReaders(ctx, e)
+// checkAgainstLive prints the effect of the courses just checked (the
+// one slug names, or each in turn) on the readers in the database: who
+// gets which lesson next, which lessons current readers will skip, and
+// which lessons no current reader will get. The lessons are the files
+// checked, which are not published yet; the readers are each course's.
+func checkAgainstLive(ctx context.Context, e *env, disk *compose.Content, slug string) error {
+	courses, err := pickCourses(disk, slug)
 	if err != nil {
 		return err
 	}
-	printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
-	return nil
+	a, err := openQuiet(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return eachCourse(e.stdout, courses, func(crs *course.Course) error {
+		readers, err := a.activeReaders(ctx, crs)
+		if err == nil {
+			printLiveEffect(e.stdout, crs, schedule.EffectOf(crs, readers))
+		}
+		return err
+	})
 }
 
 func printLiveEffect(w io.Writer, crs *course.Course, ef schedule.Effect) {

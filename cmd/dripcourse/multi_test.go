@@ -40,7 +40,7 @@ const (
 )
 
 // TestInstancesShareOnePostgres runs three `serve` processes on one
-// PostgreSQL database with 5,000 readers due, each instance relaying
+// PostgreSQL database with 5,000 readers due, in two courses, each instance relaying
 // through its own SMTP server so the test can see who sent what. One
 // instance is SIGKILLed mid-pass. Every reader must still get the lesson,
 // repeats must stay within what the killed instance had in flight (and
@@ -106,8 +106,13 @@ func seedMulti(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	slug := a.lib.Content().Default().Slug
-	if err := a.db.SeedDue(context.Background(), slug, multiReaders, time.Now().Add(-time.Minute),
+	// The readers are spread over both built-in courses: a claim takes
+	// whichever is due, of any course.
+	courses, err := a.benchCourses(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SeedDueIn(context.Background(), courses, multiReaders, time.Now().Add(-time.Minute),
 		func(i int) string { return fmt.Sprintf("reader%d@multi.example", i) }); err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"sort"
 	"text/tabwriter"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
-	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
@@ -36,36 +35,60 @@ func quietLogger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
 
-// activeReaders opens the app and loads every reader now in the course,
-// for the commands that project the course onto them.
-func activeReaders(ctx context.Context, e *env) (*course.Course, []schedule.Reader, error) {
-	a, err := openQuiet(ctx, e)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer a.Close()
-	crs := a.lib.Content().Default()
+// activeReaders loads every reader now in crs, for the commands that
+// project a course onto them.
+func (a *app) activeReaders(ctx context.Context, crs *course.Course) ([]schedule.Reader, error) {
 	active, err := a.db.ActiveReaders(ctx, crs.Slug)
 	readers := make([]schedule.Reader, len(active))
 	for i, r := range active {
 		readers[i] = schedule.Reader{Timezone: r.Timezone, Joined: r.Joined, NextDue: r.NextDue, Received: r.Received}
 	}
-	return crs, readers, err
+	return readers, err
 }
 
-func cmdSchedule(ctx context.Context, e *env) error {
-	crs, readers, err := activeReaders(ctx, e)
+// eachCourseReaders opens the app and runs fn with each course the
+// --course flag picks (every course without it) and its active readers,
+// under a heading when there are several.
+func eachCourseReaders(ctx context.Context, e *env, slug string, fn func(*course.Course, []schedule.Reader)) error {
+	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return err
 	}
-	now := e.now().UTC()
+	defer a.Close()
+	courses, err := pickCourses(a.lib.Content(), slug)
+	if err != nil {
+		return err
+	}
+	return eachCourse(e.stdout, courses, func(crs *course.Course) error {
+		readers, err := a.activeReaders(ctx, crs)
+		if err == nil {
+			fn(crs, readers)
+		}
+		return err
+	})
+}
+
+// scheduleCommand declares schedule's --course.
+func scheduleCommand(fs *flag.FlagSet) action {
+	slug := courseFlag(fs, "every course in turn")
+	return func(ctx context.Context, e *env) error {
+		now := e.now().UTC()
+		return eachCourseReaders(ctx, e, *slug, func(crs *course.Course, readers []schedule.Reader) {
+			printSchedule(e.stdout, crs, readers, now)
+		})
+	}
+}
+
+// printSchedule prints what is due of crs over the next week, per day
+// and lesson.
+func printSchedule(w io.Writer, crs *course.Course, readers []schedule.Reader, now time.Time) {
 	counts := schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek))
 	days := make([]string, 0, len(counts))
 	for d := range counts {
 		days = append(days, d)
 	}
 	sort.Strings(days)
-	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "day (UTC)\tlesson\treaders")
 	for _, d := range days {
 		for _, l := range crs.Lessons {
@@ -76,43 +99,7 @@ func cmdSchedule(ctx context.Context, e *env) error {
 	}
 	tw.Flush()
 	_, words := schedule.DueSummary(counts, len(readers))
-	fmt.Fprintln(e.stdout, words)
-	return nil
-}
-
-func cmdSubscriber(ctx context.Context, e *env) error {
-	if len(e.args) != 2 || (e.args[0] != "pause" && e.args[0] != "resume") {
-		return fmt.Errorf("usage: dripcourse subscriber pause|resume EMAIL")
-	}
-	a, err := openQuiet(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	sub, err := a.db.SubscriberByEmail(ctx, e.args[1])
-	if errors.Is(err, drip.ErrNotFound) {
-		return fmt.Errorf("no reader with the address %s", e.args[1])
-	}
-	if err != nil {
-		return err
-	}
-	crs, now := a.lib.Content().Default(), e.now()
-	var changed bool
-	if e.args[0] == "pause" {
-		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
-	} else {
-		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
-	}
-	if err != nil {
-		return err
-	}
-	if !changed {
-		fmt.Fprintf(e.stdout, "%s: nothing to %s (the course is not %s)\n", sub.Email, e.args[0], map[string]string{"pause": "running", "resume": "paused"}[e.args[0]])
-		return nil
-	}
-	en, _ := a.db.Enrollment(ctx, sub.ID, crs.Slug)
-	fmt.Fprintf(e.stdout, "%s: %s; next lesson due %s\n", sub.Email, en.Status, en.NextDueAt.Format(time.RFC3339))
-	return nil
+	fmt.Fprintln(w, words)
 }
 
 func cmdBackup(ctx context.Context, e *env) error {

@@ -9,17 +9,20 @@ import (
 	"time"
 )
 
-// reloadEvery is how often the operator's directories are looked at.
+// reloadEvery is how often the operator's directories and the published
+// versions are looked at.
 const reloadEvery = 2 * time.Second
 
-// watchContent reloads the lessons and templates when a file in the
-// operator's directories changes, until ctx ends. Built-in content never
-// changes, so then it does nothing.
+// watchContent, until ctx ends, publishes an edit of the operator's
+// directories that loads cleanly, and puts in use any version published
+// by this instance or another (syncContent). Built-in content never
+// changes, so then it only follows the published versions.
 func (a *app) watchContent(ctx context.Context) {
-	if a.cfg.Lessons == "" && a.cfg.Templates == "" {
-		return
+	disk := a.cfg.Lessons != "" || a.cfg.Templates != ""
+	var last uint64
+	if disk {
+		last = a.fingerprint()
 	}
-	last := a.fingerprint()
 	t := time.NewTicker(reloadEvery)
 	defer t.Stop()
 	for {
@@ -27,27 +30,37 @@ func (a *app) watchContent(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			last = a.reloadIfChanged(last)
+		}
+		if disk {
+			last = a.reloadIfChanged(ctx, last)
+		}
+		if err := a.syncContent(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("could not look for a newly published version", "err", err)
 		}
 	}
 }
 
-// reloadIfChanged reloads the content if the directories' fingerprint
-// moved on from last, and returns the new fingerprint. A broken edit is
-// logged and kept for the admin pages; the last good content stays in use.
-func (a *app) reloadIfChanged(last uint64) uint64 {
+// reloadIfChanged publishes the content on disk if the directories'
+// fingerprint moved on from last, puts it in use, and returns the new
+// fingerprint. A broken edit is logged and kept for the admin pages; the
+// last good content stays in use.
+func (a *app) reloadIfChanged(ctx context.Context, last uint64) uint64 {
 	fp := a.fingerprint()
 	if fp == last {
 		return last
 	}
 	ct, err := loadContent(a.cfg)
+	if err == nil {
+		err = a.publishDisk(ctx, ct)
+	}
 	if err != nil {
-		a.lib.Fail(err, time.Now())
-		a.log.Error("lessons or templates changed but did not load; still using the last good version", "problems", err.Error())
+		a.lib.Fail(err, a.now())
+		a.log.Error("lessons or templates changed but were not published; still using the last good version", "problems", err.Error())
 		return fp
 	}
-	a.lib.Replace(ct, time.Now())
-	a.log.Info("lessons and templates reloaded", "course", ct.Default().Title, "lessons", len(ct.Default().Lessons))
+	if err := a.syncContent(ctx); err != nil {
+		a.log.Warn("published the lessons and templates on disk, but could not load them back", "err", err)
+	}
 	return fp
 }
 

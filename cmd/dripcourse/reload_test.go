@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,12 +21,12 @@ func TestLiveEditKeepsLastGoodVersion(t *testing.T) {
 		os.Chtimes(file, future, future)
 	}
 	edit("02-second.md", "---\nsubject: Second, edited\ndelay: 1d\n---\nNew body.\n")
-	fp = h.app.reloadIfChanged(fp)
+	fp = h.app.reloadIfChanged(context.Background(), fp)
 	if l, _ := h.app.lib.Content().Default().Lesson("second"); l.Subject != "Second, edited" {
 		t.Fatalf("edit not picked up: subject %q", l.Subject)
 	}
 	edit("02-second.md", "---\nsubject: Broken\ndelay: soon\n---\nBody.\n")
-	fp = h.app.reloadIfChanged(fp)
+	fp = h.app.reloadIfChanged(context.Background(), fp)
 	if l, _ := h.app.lib.Content().Default().Lesson("second"); l.Subject != "Second, edited" {
 		t.Fatalf("a broken edit replaced the good version: subject %q", l.Subject)
 	}
@@ -33,7 +34,7 @@ func TestLiveEditKeepsLastGoodVersion(t *testing.T) {
 		t.Fatalf("the broken edit's problem was not kept: %v", err)
 	}
 	edit("02-second.md", "---\nsubject: Fixed\ndelay: 1d\n---\nBody again.\n")
-	h.app.reloadIfChanged(fp)
+	h.app.reloadIfChanged(context.Background(), fp)
 	if _, err, _ := h.app.lib.Status(); err != nil {
 		t.Fatalf("the error stayed after a good edit: %v", err)
 	}

@@ -9,12 +9,14 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/bounce/receiver"
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/delivery"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -69,7 +71,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "course", a.lib.Content().Default().Title)
+	log.Info("dripcourse is serving", "addr", ln.Addr().String(), "url", e.cfg.BaseURL, "courses", courseTitles(a.lib.Content().Set))
 
 	// The pass's own context ends on shutdown, so it stops claiming; the
 	// message in flight still finishes and is recorded.
@@ -230,4 +232,13 @@ func (a *app) housekeeping(ctx context.Context) func() {
 			a.log.Error("housekeeping", "err", err)
 		}
 	}
+}
+
+// courseTitles names the courses served, for the start-up line.
+func courseTitles(set *course.Set) string {
+	titles := make([]string, len(set.Courses))
+	for i, c := range set.Courses {
+		titles[i] = c.Title
+	}
+	return strings.Join(titles, ", ")
 }

@@ -173,7 +173,7 @@ func soakCheck(t *testing.T, h *harness, st *soakState) {
 			t.Errorf("%s has a lesson due that was not sent", addr)
 		}
 	}
-	rep, err := h.app.stats(ctx)
+	rep, err := h.app.stats(ctx, crs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -17,6 +18,8 @@ import (
 type statsReport struct {
 	Lessons []lessonReport      `json:"lessons"`
 	Readers map[drip.Status]int `json:"readers"`
+	// Completed is how many readers finished the course.
+	Completed int `json:"completed"`
 	// Bounces are the last 7 days' bounces and complaints, with the
 	// providers' thresholds they are judged by.
 	Bounces    intake.Health      `json:"bounces"`
@@ -44,35 +47,52 @@ func ratio(n, of int) float64 {
 	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
 }
 
-// statsCommand declares stats's --json.
+// statsCommand declares stats's --json and --course.
 func statsCommand(fs *flag.FlagSet) action {
 	asJSON := fs.Bool("json", false, "print a JSON object instead of a table")
-	return func(ctx context.Context, e *env) error { return cmdStats(ctx, e, *asJSON) }
+	slug := courseFlag(fs, "every course in turn")
+	return func(ctx context.Context, e *env) error { return cmdStats(ctx, e, *asJSON, *slug) }
 }
 
-func cmdStats(ctx context.Context, e *env, asJSON bool) error {
+// cmdStats reports on one course as it always has, or, with several and
+// no --course, on each in turn (stats_courses.go).
+func cmdStats(ctx context.Context, e *env, asJSON bool, slug string) error {
 	a, err := openQuiet(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	rep, err := a.stats(ctx)
+	courses, err := pickCourses(a.lib.Content(), slug)
+	if err != nil {
+		return err
+	}
+	if len(courses) > 1 {
+		return a.statsEach(ctx, e, courses, asJSON)
+	}
+	rep, err := a.stats(ctx, courses[0])
 	if err != nil {
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(e.stdout, rep)
 	}
 	printStats(e.stdout, rep)
 	return nil
 }
 
-// stats gathers the per-lesson counts in course order; lessons removed
-// from the course but with history come last.
-func (a *app) stats(ctx context.Context) (*statsReport, error) {
-	byslug, readers, err := a.db.Stats(ctx)
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// stats gathers crs's per-lesson counts and readers, and the bounces.
+func (a *app) stats(ctx context.Context, crs *course.Course) (*statsReport, error) {
+	lessons, readers, err := a.courseStats(ctx, crs)
+	if err != nil {
+		return nil, err
+	}
+	completed, err := a.db.Completions(ctx, crs.Slug)
 	if err != nil {
 		return nil, err
 	}
@@ -80,29 +100,54 @@ func (a *app) stats(ctx context.Context) (*statsReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &statsReport{Readers: readers, Lessons: []lessonReport{}, Bounces: health, Thresholds: intake.Thresholds}
-	add := func(s *store.LessonStats, title string, removed bool) {
-		rep.Lessons = append(rep.Lessons, lessonReport{LessonStats: *s, Title: title, Removed: removed,
-			FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
-			SoftBouncedRate: ratio(s.SoftBounced, s.Sent), ComplaintRate: ratio(s.Complaints, s.Sent),
-			HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
-			HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)})
+	return &statsReport{Readers: readers, Completed: completed, Lessons: lessons, Bounces: health, Thresholds: intake.Thresholds}, nil
+}
+
+// courseStats gathers the per-lesson counts of crs in course order
+// (lessons removed from it but with history come last), and its readers.
+// With one course, that is everything in the database; with several,
+// what the readers of crs did in it and where they stand in it.
+func (a *app) courseStats(ctx context.Context, crs *course.Course) ([]lessonReport, map[drip.Status]int, error) {
+	byslug, readers, err := a.db.Stats(ctx)
+	if !a.lib.Content().Set.Single() {
+		byslug, readers, err = a.db.CourseStats(ctx, crs.Slug)
 	}
-	for _, l := range a.lib.Content().Default().Lessons {
+	if err != nil {
+		return nil, nil, err
+	}
+	lessons := []lessonReport{}
+	for _, l := range crs.Lessons {
 		s := byslug[l.Slug]
 		if s == nil {
 			s = &store.LessonStats{Slug: l.Slug}
 		}
 		delete(byslug, l.Slug)
-		add(s, l.Title, false)
+		lessons = append(lessons, lessonLine(s, l.Title, false))
 	}
 	for _, s := range byslug {
-		add(s, "", true)
+		lessons = append(lessons, lessonLine(s, "", true))
 	}
-	return rep, nil
+	return lessons, readers, nil
+}
+
+// lessonLine is one lesson's counts with their rates.
+func lessonLine(s *store.LessonStats, title string, removed bool) lessonReport {
+	return lessonReport{LessonStats: *s, Title: title, Removed: removed,
+		FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
+		SoftBouncedRate: ratio(s.SoftBounced, s.Sent), ComplaintRate: ratio(s.Complaints, s.Sent),
+		HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
+		HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)}
 }
 
 func printStats(w io.Writer, rep *statsReport) {
+	printLessons(w, rep.Lessons)
+	printReaders(w, "readers:", rep.Readers)
+	fmt.Fprintf(w, "finished the course: %d\n", rep.Completed)
+	printBounceHealth(w, rep.Bounces)
+}
+
+// printLessons prints the per-lesson table.
+func printLessons(w io.Writer, lessons []lessonReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\tsoft bounced\tcomplaints\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
 	pct := func(n, of int) string {
@@ -111,7 +156,7 @@ func printStats(w io.Writer, rep *statsReport) {
 		}
 		return fmt.Sprintf("%d (%.1f%%)", n, 100*float64(n)/float64(of))
 	}
-	for _, l := range rep.Lessons {
+	for _, l := range lessons {
 		name := l.Slug
 		if l.Removed {
 			name += " (removed)"
@@ -121,12 +166,15 @@ func printStats(w io.Writer, rep *statsReport) {
 			pct(l.HumanOpens, l.Sent), pct(l.MachineOpens, l.Sent), pct(l.HumanClicks, l.Sent), pct(l.Unsubscribes, l.Sent))
 	}
 	tw.Flush()
-	fmt.Fprint(w, "\nreaders:")
+}
+
+// printReaders prints readers by status on one line, after a blank one.
+func printReaders(w io.Writer, label string, readers map[drip.Status]int) {
+	fmt.Fprint(w, "\n"+label)
 	for _, s := range drip.Statuses {
-		fmt.Fprintf(w, "  %s %d", s, rep.Readers[s])
+		fmt.Fprintf(w, "  %s %d", s, readers[s])
 	}
 	fmt.Fprintln(w)
-	printBounceHealth(w, rep.Bounces)
 }
 
 // printBounceHealth prints the window's bounces and complaints next to

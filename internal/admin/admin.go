@@ -1,7 +1,9 @@
-// Package admin serves the operator's pages under /admin: the dashboard,
-// the lessons with their previews and test sends, the readers with their
-// timelines and the operator's actions on them (pause, resume, move,
-// unsubscribe, export, erase), bounces and complaints, the outbox, and
+// Package admin serves the operator's pages under /admin: each course's
+// dashboard, and its lessons with their previews and test sends, chosen
+// with a course switcher (courses.go); the readers with their timelines,
+// each of their courses with the operator's actions on it (pause,
+// resume, move, stop), and the actions on the reader as a whole
+// (unsubscribe, export, erase); bounces and complaints, the outbox, and
 // CSV import and export.
 // The route table is in this file; each feature has a small file of its
 // own.
@@ -124,7 +126,7 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/login", s.login)
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(middleware.RequestSize(web.MaxBody), s.requireAdmin)
+		r.Use(middleware.RequestSize(web.MaxBody), s.requireAdmin, s.knownCourse)
 		r.Get("/", s.dashboard)
 		r.Post("/logout", s.logout)
 		r.Get("/lessons", s.lessonsPage)
@@ -141,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/readers/{id}/unsubscribe", s.unsubscribePage)
 		r.Post("/readers/{id}/unsubscribe", s.unsubscribeReader)
 		r.Post("/readers/{id}/move", s.moveReader)
+		r.Post("/readers/{id}/stop", s.stopReader)
 		r.Get("/bounces", s.bouncesPage)
 		r.Get("/outbox", s.outboxPage)
 		r.Get("/outbox/{name}", s.outboxMessage)
@@ -190,7 +193,12 @@ type adminPage struct {
 	Title   string
 	Section string // which navigation entry is current
 	Nonce   string
-	Course  string
+	Course  string // the title the page is about: its course's, or the install's
+	// Current is the slug of the course the page is about; "" for none
+	// (the reader list of every course, the bounces, the outbox).
+	Current string
+	Switch  []switchLink // the course switcher; nil with one course
+	Nav     navLinks
 	Flash   string // the outcome of the last action
 	Menu    bool   // the request is signed in: show the admin's menu
 	Refresh int    // seconds after which the page reloads itself; 0 never
@@ -231,10 +239,10 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p.Nonce = web.Nonce(r)
-	p.Course = s.content().Default().Title
+	s.placeCourse(r, p)
 	p.Menu = s.signedIn(r)
 	if p.Flash == "" {
-		p.Flash = flashes[r.URL.Query().Get("done")]
+		p.Flash = s.flash(r)
 	}
 	var buf bytes.Buffer
 	if err := tpl.ExecuteTemplate(&buf, "layout", p); err != nil {
@@ -247,6 +255,39 @@ func (s *Server) adminRender(w http.ResponseWriter, r *http.Request, status int,
 	w.Write(buf.Bytes())
 }
 
+// navLinks are the menu's links that keep the course chosen in the URL.
+type navLinks struct{ Dashboard, Lessons, Readers string }
+
+// placeCourse fills in what a page says of courses: the title in its
+// header, the switcher, and the menu's links, which keep the course the
+// URL chose.
+func (s *Server) placeCourse(r *http.Request, p *adminPage) {
+	keep := chosen(r)
+	if p.Current == "" && p.Section != "readers" {
+		p.Current = keep
+	}
+	switch {
+	case p.Current != "":
+		p.Course = s.courseTitle(p.Current)
+	case s.several():
+		p.Course = "Every course"
+	default:
+		p.Course = s.content().Default().Title
+	}
+	p.Switch = s.switcher(p.Section, p.Current)
+	p.Nav = navLinks{Dashboard: s.inCourse("/admin", keep), Lessons: s.inCourse("/admin/lessons", keep), Readers: s.inCourse("/admin/readers", keep)}
+}
+
+// flash is the note of what the last action did, naming the course it
+// acted on when there are several.
+func (s *Server) flash(r *http.Request) string {
+	f := flashes[r.URL.Query().Get("done")]
+	if f != "" && chosen(r) != "" && s.several() {
+		f += " Course: " + s.courseTitle(chosen(r)) + "."
+	}
+	return f
+}
+
 // flashes are the messages an action's redirect can ask for, by key, so
 // no text from a URL is ever shown on a page.
 var flashes = map[string]string{
@@ -254,6 +295,7 @@ var flashes = map[string]string{
 	"resume":      "The reader's course is running again.",
 	"unsubscribe": "The reader is unsubscribed.",
 	"move":        "The reader's next lesson is changed. It goes out with the next dispatch pass, unless their course is paused.",
+	"stop":        "The reader's course is stopped. Their other courses go on.",
 	"erased":      "The reader was erased. Only a hash of the address is kept, so it is never mailed again.",
 	"test":        "The test email was sent.",
 	"logout":      "You are logged out.",

@@ -36,7 +36,13 @@ type admin struct {
 
 func newAdmin(t *testing.T, setup ...func(*Server)) *admin {
 	t.Helper()
-	f := newFixture(t, setup...)
+	return adminOf(newFixture(t, setup...))
+}
+
+// adminOf gives fixture f an admin password.
+func adminOf(f *fixture) *admin {
+	t := f.t
+	t.Helper()
 	if err := f.db.SetAdminPassword(context.Background(), HashPassword(adminPassword)); err != nil {
 		t.Fatal(err)
 	}

@@ -22,12 +22,12 @@ var ExportHeader = []string{"email", "name", "timezone", "status", "created", "c
 
 // importColumns says where each field is in an import file's rows; -1
 // for a column the file does not have.
-type importColumns struct{ Email, Name, Timezone int }
+type importColumns struct{ Email, Name, Timezone, Course int }
 
 // parseImportHeader finds the columns by name, in any order and case.
 // Other columns are ignored, so an export can be imported again.
 func parseImportHeader(rec []string) (importColumns, error) {
-	c := importColumns{-1, -1, -1}
+	c := importColumns{-1, -1, -1, -1}
 	for i, f := range rec {
 		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(f, "\ufeff"))) {
 		case "email", "e-mail", "email address":
@@ -36,6 +36,8 @@ func parseImportHeader(rec []string) (importColumns, error) {
 			c.Name = i
 		case "timezone", "time zone", "tz":
 			c.Timezone = i
+		case "course":
+			c.Course = i
 		}
 	}
 	if c.Email < 0 {
@@ -107,7 +109,10 @@ func (n ImportNote) String() string { return fmt.Sprintf("line %d: %s", n.Line, 
 // simply added.
 type ImportReport struct {
 	Added, Existing, Suppressed, Bad int
-	Notes                            []ImportNote
+	// Enrolled counts readers already present, and confirmed, who were
+	// enrolled in a row's course, which they had never been in.
+	Enrolled int
+	Notes    []ImportNote
 }
 
 // maxNotes caps the report, so a wrong file does not produce a page of a
@@ -123,6 +128,9 @@ func (rep *ImportReport) note(line int, format string, a ...any) {
 // Summary is the report's one-line total.
 func (rep *ImportReport) Summary() string {
 	s := fmt.Sprintf("%d added, %d already present, %d suppressed, %d bad rows", rep.Added, rep.Existing, rep.Suppressed, rep.Bad)
+	if rep.Enrolled > 0 {
+		s += fmt.Sprintf(", %d readers already present enrolled in a further course", rep.Enrolled)
+	}
 	if more := rep.Existing + rep.Suppressed + rep.Bad - len(rep.Notes); more > 0 {
 		s += fmt.Sprintf(" (the first %d are listed)", len(rep.Notes))
 	}
@@ -130,11 +138,15 @@ func (rep *ImportReport) Summary() string {
 }
 
 // Importer adds readers from a CSV file with a header row and the columns
-// email, name (optional) and timezone (optional).
+// email, name (optional), timezone (optional) and course (optional).
 type Importer struct {
-	DB     *store.DB
+	DB *store.DB
+	// Course is the course of a row that names none.
 	Course *course.Course
-	Now    func() time.Time
+	// Set holds the courses a row's course column may name; nil for
+	// Course alone.
+	Set *course.Set
+	Now func() time.Time
 	// Confirmed readers consented elsewhere: they are active and enrolled
 	// at once. Otherwise each gets a confirmation email.
 	Confirmed bool
@@ -192,13 +204,17 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 
 func (im *Importer) row(ctx context.Context, b *store.ImportBatcher, rep *ImportReport, line int, cols importColumns, rec []string) error {
 	f, reason := parseImportRow(cols, rec)
+	crs, unknown := im.rowCourse(cols, rec)
+	if reason == "" {
+		reason = unknown
+	}
 	if reason != "" {
 		return b.Add(ctx, nil, func(store.ImportResult) {
 			rep.Bad++
 			rep.note(line, "%s", reason)
 		})
 	}
-	crs, now := im.Course, im.Now().UTC()
+	now := im.Now().UTC()
 	if f.Timezone == "" {
 		f.Timezone = crs.Timezone.String()
 	}
@@ -214,6 +230,8 @@ func (im *Importer) row(ctx context.Context, b *store.ImportBatcher, rep *Import
 		case store.ImportSuppressed:
 			rep.Suppressed++
 			rep.note(line, "%s is suppressed (erased at the reader's request); not added", f.Email)
+		case store.ImportEnrolled:
+			rep.Enrolled++
 		}
 	})
 }
@@ -223,18 +241,23 @@ func ExportCSV(ctx context.Context, db *store.DB, crs *course.Course, w io.Write
 	cw := csv.NewWriter(w)
 	cw.Write(ExportHeader)
 	err := db.EachReader(ctx, crs.Slug, func(r store.ReaderRow) error {
-		due := ""
-		if r.EnrollStatus == drip.EnrollActive || r.EnrollStatus == drip.EnrollPaused {
-			due = csvTime(r.NextDueAt)
-		}
-		return cw.Write([]string{escapeCell(r.Email), escapeCell(r.Name), r.Timezone, string(r.Status), csvTime(r.CreatedAt),
-			csvTime(r.ConfirmedAt), r.LastSlug, due, string(r.EnrollStatus)})
+		return cw.Write(exportRow(r))
 	})
 	cw.Flush()
 	if err == nil {
 		err = cw.Error()
 	}
 	return err
+}
+
+// exportRow is a reader's row under ExportHeader.
+func exportRow(r store.ReaderRow) []string {
+	due := ""
+	if r.EnrollStatus == drip.EnrollActive || r.EnrollStatus == drip.EnrollPaused {
+		due = csvTime(r.NextDueAt)
+	}
+	return []string{escapeCell(r.Email), escapeCell(r.Name), r.Timezone, string(r.Status), csvTime(r.CreatedAt),
+		csvTime(r.ConfirmedAt), r.LastSlug, due, string(r.EnrollStatus)}
 }
 
 func csvTime(t time.Time) string {

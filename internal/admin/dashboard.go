@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
@@ -14,14 +16,20 @@ import (
 // sentDays is the span of the sends chart, ending today.
 const sentDays = 30
 
-type statusCount struct {
-	Status drip.Status
+// enrollCount is how many of a course's readers are in one enrollment
+// status, with the reader list of them.
+type enrollCount struct {
+	Status drip.EnrollmentStatus
 	N      int
+	Href   string
 }
 
 type dashboardData struct {
-	Readers    []statusCount
+	Course     string // the course's title
+	Slug       string
+	Readers    []enrollCount
 	Total      int
+	Suppressed int // readers of the course whose address bounced or complained
 	Started    int // readers who confirmed and so started the course
 	Completed  int // readers who had every lesson
 	Funnel     []funnelStep
@@ -37,44 +45,52 @@ type dashboardData struct {
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	d := &dashboardData{ContentErr: s.contentProblems()}
-	for _, fill := range []func(context.Context, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
-		if err := fill(r.Context(), d); err != nil {
+	crs, err := s.courseOf(r)
+	if err != nil {
+		s.adminFail(w, r, err)
+		return
+	}
+	d := &dashboardData{Course: crs.Title, Slug: crs.Slug, ContentErr: s.contentProblems()}
+	for _, fill := range []func(context.Context, *course.Course, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
+		if err := fill(r.Context(), crs, d); err != nil {
 			s.adminFail(w, r, err)
 			return
 		}
 	}
-	s.adminRender(w, r, http.StatusOK, "dashboard", &adminPage{Title: "Dashboard", Section: "dashboard", Data: d})
+	s.adminRender(w, r, http.StatusOK, "dashboard", &adminPage{Title: "Dashboard", Section: "dashboard", Current: crs.Slug, Data: d})
 }
 
-// fillCounts counts readers by status, and how many started and
-// completed the course.
-func (s *Server) fillCounts(ctx context.Context, d *dashboardData) error {
-	readers, err := s.DB.ReaderCounts(ctx)
+// fillCounts counts the course's readers by enrollment status, and how
+// many started and completed it.
+func (s *Server) fillCounts(ctx context.Context, crs *course.Course, d *dashboardData) error {
+	enrolled, err := s.DB.EnrollmentCounts(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}
-	for _, st := range drip.Statuses {
-		d.Readers = append(d.Readers, statusCount{st, readers[st]})
-		d.Total += readers[st]
-	}
-	enrolled, err := s.DB.EnrollmentCounts(ctx, s.content().Default().Slug)
-	for st, n := range enrolled {
+	for _, st := range drip.EnrollmentStatuses {
+		v := url.Values{"enrolled": {string(st)}}
+		if s.several() {
+			v.Set(courseParam, crs.Slug)
+		}
+		d.Readers = append(d.Readers, enrollCount{st, enrolled[st], "/admin/readers?" + v.Encode()})
+		d.Total += enrolled[st]
 		if st != drip.EnrollPending { // waiting to confirm: not started
-			d.Started += n
+			d.Started += enrolled[st]
 		}
 	}
 	d.Completed = enrolled[drip.EnrollCompleted]
+	readers, err := s.DB.CourseReaderCounts(ctx, crs.Slug)
+	d.Suppressed = readers[drip.StatusBounced] + readers[drip.StatusComplained]
 	return err
 }
 
 // fillFunnel fills the funnel and its table, in course order.
-func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
-	stats, _, err := s.DB.CourseStats(ctx, s.content().Default().Slug)
+func (s *Server) fillFunnel(ctx context.Context, crs *course.Course, d *dashboardData) error {
+	stats, _, err := s.DB.CourseStats(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}
-	for _, l := range s.content().Default().Lessons {
+	for _, l := range crs.Lessons {
 		line := funnelLine{Number: l.Number, Title: l.Title}
 		if st := stats[l.Slug]; st != nil {
 			line.LessonStats = *st
@@ -86,10 +102,10 @@ func (s *Server) fillFunnel(ctx context.Context, d *dashboardData) error {
 }
 
 // fillSent charts the lessons sent on each of the last sentDays days.
-func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
+func (s *Server) fillSent(ctx context.Context, crs *course.Course, d *dashboardData) error {
 	today := s.Now().UTC().Truncate(24 * time.Hour)
 	first := today.AddDate(0, 0, 1-sentDays)
-	sent, err := s.DB.SentPerDay(ctx, first, today.AddDate(0, 0, 1))
+	sent, err := s.DB.SentPerDayIn(ctx, crs.Slug, first, today.AddDate(0, 0, 1))
 	if err != nil {
 		return err
 	}
@@ -100,8 +116,8 @@ func (s *Server) fillSent(ctx context.Context, d *dashboardData) error {
 
 // fillDue charts what is due over the next week: the projection of
 // `dripcourse schedule` (schedule.DueByDay), so the two always agree.
-func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
-	crs, now := s.content().Default(), s.Now().UTC()
+func (s *Server) fillDue(ctx context.Context, crs *course.Course, d *dashboardData) error {
+	now := s.Now().UTC()
 	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
 	if err != nil {
 		return err
@@ -127,8 +143,9 @@ func (s *Server) fillDue(ctx context.Context, d *dashboardData) error {
 }
 
 // fillBounces reads the week's bounces and complaints, and what the
-// banner says of them.
-func (s *Server) fillBounces(ctx context.Context, d *dashboardData) error {
+// banner says of them. They are the instance's, every course's together:
+// mail providers judge the sending domain, not a course.
+func (s *Server) fillBounces(ctx context.Context, _ *course.Course, d *dashboardData) error {
 	h, err := s.bounceHealth(ctx)
 	d.Bounces, d.Banner = h, bannerOf(h)
 	return err

@@ -37,14 +37,20 @@ type fixture struct {
 	ts    *httptest.Server
 }
 
-// newFixture builds the servers; setup, if any, adjusts the admin's
-// Server before its handler is built.
+// newFixture builds the servers with the one course Rebuilding Trust;
+// setup, if any, adjusts the admin's Server before its handler is built.
 func newFixture(t *testing.T, setup ...func(*Server)) *fixture {
 	t.Helper()
 	crs, err := course.Load(dripcourse.BuiltInCourse("rebuilding-trust"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureOf(t, course.NewSet(crs), setup...)
+}
+
+// newFixtureOf builds the servers for a set of courses.
+func newFixtureOf(t *testing.T, set *course.Set, setup ...func(*Server)) *fixture {
+	t.Helper()
 	tpl, err := render.Load(dripcourse.Templates())
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +62,7 @@ func newFixture(t *testing.T, setup ...func(*Server)) *fixture {
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewFake(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
 	lm := links.NewMaker("https://course.example.test", token.NewSigner([]byte("0123456789abcdef0123456789abcdef")))
-	lib := compose.NewLibrary(&compose.Content{Set: course.NewSet(crs), Templates: tpl}, time.Time{})
+	lib := compose.NewLibrary(&compose.Content{Set: set, Templates: tpl}, time.Time{})
 	composer := &compose.Composer{Links: lm, FromAddr: "c@example.test", Tracking: compose.TrackAll}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s := &Server{DB: db, Links: lm, Library: lib, Composer: composer, Now: clk.Now, Log: log}

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -24,6 +25,7 @@ const inlineImport = 256 << 10
 type importData struct {
 	Report    *ImportReport
 	Confirmed bool
+	Courses   []courseOption // with several courses, the ones to import into or export
 	MaxMB     int
 	Jobs      []jobLine
 }
@@ -35,7 +37,7 @@ type jobLine struct {
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request) {
-	d := &importData{MaxMB: MaxImport >> 20}
+	d := &importData{MaxMB: MaxImport >> 20, Courses: s.courseOptions()}
 	if err := s.listJobs(r, d); err != nil {
 		s.adminFail(w, r, err)
 		return
@@ -56,13 +58,17 @@ func (s *Server) listJobs(r *http.Request, d *importData) error {
 // job, and the answer is its page. The route's body limit caps the
 // upload.
 func (s *Server) importCSV(w http.ResponseWriter, r *http.Request) {
-	d := &importData{MaxMB: MaxImport >> 20}
+	d := &importData{MaxMB: MaxImport >> 20, Courses: s.courseOptions()}
 	page := &adminPage{Title: "Import and export", Section: "import", Data: d}
 	up, err := s.spoolUpload(r)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		s.adminFail(w, r, err)
+		return
+	case errors.Is(err, errUnknownCourse):
+		page.Error = "There is no such course here. Choose one from the list."
+		s.adminRender(w, r, http.StatusUnprocessableEntity, "import", page)
 		return
 	case err != nil:
 		s.logger(r).Warn("admin: import upload not read", "err", err)
@@ -88,7 +94,7 @@ func (s *Server) importNow(w http.ResponseWriter, r *http.Request, up *importJob
 		return
 	}
 	defer f.Close()
-	im := &Importer{DB: s.DB, Course: s.content().Default(), Now: s.Now, Confirmed: d.Confirmed}
+	im := s.importer(up.Course, d.Confirmed)
 	d.Report, err = im.Import(r.Context(), f)
 	switch {
 	case errors.Is(err, drip.ErrInvalid):
@@ -139,7 +145,7 @@ func (s *Server) spoolUpload(r *http.Request) (*importJob, error) {
 		return nil, err
 	}
 	now := s.Now()
-	up := &importJob{ID: newJobID(now), Started: now, Updated: now, State: jobRunning}
+	up := &importJob{ID: newJobID(now), Started: now, Updated: now, State: jobRunning, Course: chosen(r)}
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
@@ -166,6 +172,15 @@ func (s *Server) readPart(p *multipart.Part, up *importJob) error {
 	case "confirmed":
 		v, err := io.ReadAll(io.LimitReader(p, 16))
 		up.Confirmed = strings.TrimSpace(string(v)) == "yes"
+		return err
+	case "course":
+		v, err := io.ReadAll(io.LimitReader(p, 256))
+		if slug := strings.TrimSpace(string(v)); slug != "" {
+			if _, ok := s.content().Set.Course(slug); !ok {
+				return fmt.Errorf("admin: import: %w", errUnknownCourse)
+			}
+			up.Course = slug
+		}
 		return err
 	case "file":
 		if up.Spool != "" || p.FileName() == "" {
@@ -214,11 +229,36 @@ func (s *Server) exportCSV(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="readers-`+s.Now().UTC().Format("20060102")+`.csv"`)
-	if err := ExportCSV(r.Context(), s.DB, s.content().Default(), w); err != nil {
+	if err := s.export(r, w); err != nil {
 		// The header is out already; all that is left is to log it and
 		// cut the download short.
 		s.logger(r).Error("admin: export failed", "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	s.logger(r).Info("admin: readers exported")
+}
+
+// errUnknownCourse is an upload naming a course that is not loaded.
+var errUnknownCourse = errors.New("no such course")
+
+// importer imports into the course slug names (the default course for
+// ""); a row's own course column may name any course loaded.
+func (s *Server) importer(slug string, confirmed bool) *Importer {
+	ct := s.content()
+	crs, ok := ct.Course(slug)
+	if !ok {
+		crs = ct.Default()
+	}
+	return &Importer{DB: s.DB, Course: crs, Set: ct.Set, Now: s.Now, Confirmed: confirmed}
+}
+
+// export writes the readers as the export command does: with one course
+// a row per reader, with several a row per reader and course, of the
+// course the URL names or of every course.
+func (s *Server) export(r *http.Request, w io.Writer) error {
+	ct := s.content()
+	if ct.Set.Single() {
+		return ExportCSV(r.Context(), s.DB, ct.Default(), w)
+	}
+	return ExportEnrollments(r.Context(), s.DB, chosen(r), w)
 }

@@ -50,7 +50,8 @@ type importJob struct {
 	Size      int64         `json:"size"`
 	Read      int64         `json:"read"` // bytes of the file read so far
 	Confirmed bool          `json:"confirmed"`
-	Spool     string        `json:"spool"` // the uploaded copy, removed when done
+	Course    string        `json:"course,omitempty"` // the course rows without one go to; "" for the default
+	Spool     string        `json:"spool"`            // the uploaded copy, removed when done
 	Started   time.Time     `json:"started"`
 	Updated   time.Time     `json:"updated"`
 	State     string        `json:"state"`
@@ -180,7 +181,7 @@ func (s *Server) runJob(j *importJob) {
 	stop := make(chan struct{})
 	var beats sync.WaitGroup
 	beats.Go(func() { s.beat(j, count, stop) })
-	im := &Importer{DB: s.DB, Course: s.content().Default(), Now: s.Now, Confirmed: j.Confirmed}
+	im := s.importer(j.Course, j.Confirmed)
 	rep, err := im.Import(context.Background(), count)
 	close(stop)
 	beats.Wait()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -14,7 +15,8 @@ import (
 
 // readerAction wraps one of the reader page's buttons: act on the reader
 // named in the URL, then go back to their page with a note of what was
-// done.
+// done. A button about one course names it in the URL (?course=SLUG);
+// without it, the default course.
 func (s *Server) readerAction(done string, act func(r *http.Request, id int64) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := readerID(r)
@@ -25,9 +27,21 @@ func (s *Server) readerAction(done string, act func(r *http.Request, id int64) e
 			s.adminFail(w, r, err)
 			return
 		}
-		s.logger(r).Info("admin: reader changed", "reader", id, "action", done)
-		http.Redirect(w, r, "/admin/readers/"+strconv.FormatInt(id, 10)+"?done="+done, http.StatusSeeOther)
+		s.logger(r).Info("admin: reader changed", "reader", id, "action", done, "course", chosen(r))
+		http.Redirect(w, r, withDone(s.inCourse("/admin/readers/"+strconv.FormatInt(id, 10), chosen(r)), done), http.StatusSeeOther)
 	}
+}
+
+// courseAction is a readerAction on the reader's enrollment in the course
+// the URL names.
+func (s *Server) courseAction(done string, act func(r *http.Request, id int64, crs *course.Course) error) http.HandlerFunc {
+	return s.readerAction(done, func(r *http.Request, id int64) error {
+		crs, err := s.courseOf(r)
+		if err != nil {
+			return err
+		}
+		return act(r, id, crs)
+	})
 }
 
 // changed turns "nothing changed" into ErrNotActive: the button was for a
@@ -40,8 +54,8 @@ func changed(ok bool, err error) error {
 }
 
 func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
-	s.readerAction("pause", func(r *http.Request, id int64) error {
-		return changed(s.DB.PauseEnrollment(r.Context(), id, s.content().Default().Slug, s.Now()))
+	s.courseAction("pause", func(r *http.Request, id int64, crs *course.Course) error {
+		return changed(s.DB.PauseEnrollment(r.Context(), id, crs.Slug, s.Now()))
 	})(w, r)
 }
 
@@ -49,8 +63,16 @@ func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 // as the reader's own resume would; or ends the reader's own pause, so
 // the next lesson comes when it would have without it (schedule.Unpause).
 func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
-	s.readerAction("resume", func(r *http.Request, id int64) error {
-		return changed(Resume(r.Context(), s.DB, s.content().Default(), id, s.Now()))
+	s.courseAction("resume", func(r *http.Request, id int64, crs *course.Course) error {
+		return changed(Resume(r.Context(), s.DB, crs, id, s.Now()))
+	})(w, r)
+}
+
+// stopReader stops one course of the reader, as their own one-click
+// unsubscribe from it would; their other courses go on.
+func (s *Server) stopReader(w http.ResponseWriter, r *http.Request) {
+	s.courseAction("stop", func(r *http.Request, id int64, crs *course.Course) error {
+		return changed(s.DB.StopEnrollment(r.Context(), id, crs.Slug, s.Now()))
 	})(w, r)
 }
 
@@ -79,9 +101,8 @@ func (s *Server) unsubscribeReader(w http.ResponseWriter, r *http.Request) {
 
 // moveReader makes the chosen lesson the reader's next one, due now.
 func (s *Server) moveReader(w http.ResponseWriter, r *http.Request) {
-	s.readerAction("move", func(r *http.Request, id int64) error {
-		crs, now := s.content().Default(), s.Now()
-		target := r.PostFormValue("lesson")
+	s.courseAction("move", func(r *http.Request, id int64, crs *course.Course) error {
+		now, target := s.Now(), r.PostFormValue("lesson")
 		return s.DB.Move(r.Context(), id, crs.Slug, target, now, now, func(received []drip.Received) ([]string, error) {
 			return schedule.PlanMove(crs, received, target)
 		})

@@ -6,11 +6,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -19,46 +17,85 @@ import (
 const ReadersPerPage = 50
 
 type readersData struct {
-	Rows     []store.ReaderRow
+	Rows     []readerLine
 	Q        string
 	Status   drip.Status
 	Statuses []drip.Status
-	Total    int
-	Page     int
-	Pages    int
-	Prev     string
-	Next     string
+	// Course is the slug of the course whose readers are listed, "" for
+	// every reader; Enrolled narrows them to one enrollment status.
+	Course         string
+	Courses        []courseOption // the course filter's choices; nil with one course
+	Enrolled       drip.EnrollmentStatus
+	EnrollStatuses []drip.EnrollmentStatus
+	Total          int
+	Page           int
+	Pages          int
+	Prev           string
+	Next           string
 }
+
+// readerLine is a row of the reader list: the reader, their enrollment in
+// the course listed, and, when every course is listed, each of their
+// enrollments in words.
+type readerLine struct {
+	store.ReaderRow
+	Courses []string
+}
+
+// courseOption is one choice of the reader list's course filter.
+type courseOption struct{ Slug, Title string }
 
 func (s *Server) readersPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := &readersData{Q: q.Get("q"), Statuses: drip.Statuses, Page: pageNumber(q.Get("page"))}
-	for _, st := range drip.Statuses {
-		if string(st) == q.Get("status") {
-			d.Status = st
-		}
-	}
+	d := &readersData{Q: q.Get("q"), Statuses: drip.Statuses, EnrollStatuses: drip.EnrollmentStatuses, Page: pageNumber(q.Get("page")),
+		Course: chosen(r), Courses: s.courseOptions()}
+	d.Status = pick(drip.Statuses, q.Get("status"))
+	d.Enrolled = pick(drip.EnrollmentStatuses, q.Get("enrolled"))
 	if err := s.fillReaders(r, d); err != nil {
 		s.adminFail(w, r, err)
 		return
 	}
-	page := func(n int) string {
-		v := url.Values{"page": {strconv.Itoa(n)}}
-		if d.Q != "" {
-			v.Set("q", d.Q)
-		}
-		if d.Status != "" {
-			v.Set("status", string(d.Status))
-		}
-		return "/admin/readers?" + v.Encode()
-	}
 	if d.Page > 1 {
-		d.Prev = page(d.Page - 1)
+		d.Prev = d.pageURL(d.Page - 1)
 	}
 	if d.Page < d.Pages {
-		d.Next = page(d.Page + 1)
+		d.Next = d.pageURL(d.Page + 1)
 	}
-	s.adminRender(w, r, http.StatusOK, "readers", &adminPage{Title: "Readers", Section: "readers", Data: d})
+	s.adminRender(w, r, http.StatusOK, "readers", &adminPage{Title: "Readers", Section: "readers", Current: d.Course, Data: d})
+}
+
+// pick is the value of list whose name is v; "" when none is.
+func pick[T ~string](list []T, v string) T {
+	for _, x := range list {
+		if string(x) == v {
+			return x
+		}
+	}
+	return ""
+}
+
+// pageURL is the URL of page n of the list d shows.
+func (d *readersData) pageURL(n int) string {
+	v := url.Values{"page": {strconv.Itoa(n)}}
+	for k, x := range map[string]string{"q": d.Q, "status": string(d.Status), courseParam: d.Course, "enrolled": string(d.Enrolled)} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return "/admin/readers?" + v.Encode()
+}
+
+// courseOptions are the courses to filter the reader list by; nil with
+// one course, where every reader is the course's.
+func (s *Server) courseOptions() []courseOption {
+	if !s.several() {
+		return nil
+	}
+	var out []courseOption
+	for _, c := range s.content().Set.Courses {
+		out = append(out, courseOption{c.Slug, c.Title})
+	}
+	return out
 }
 
 // maxPage bounds a page number before it becomes an offset, so no page
@@ -81,18 +118,42 @@ func pageNumber(v string) int {
 // fillReaders loads the page of readers d asks for. A page past the end
 // shows the last page instead.
 func (s *Server) fillReaders(r *http.Request, d *readersData) error {
+	q := store.ReaderQuery{Course: d.Course, Only: d.Course != "", Search: d.Q, Status: d.Status, Enrolled: d.Enrolled, Limit: ReadersPerPage}
+	if !s.several() && !q.Only {
+		q.Course = s.content().Default().Slug // one course: beside each reader, as ever
+	}
 	for {
-		rows, total, err := s.DB.Readers(r.Context(), store.ReaderQuery{Course: s.content().Default().Slug, Search: d.Q, Status: d.Status,
-			Offset: (d.Page - 1) * ReadersPerPage, Limit: ReadersPerPage})
+		q.Offset = (d.Page - 1) * ReadersPerPage
+		rows, total, err := s.DB.Readers(r.Context(), q)
 		if err != nil {
 			return err
 		}
-		d.Rows, d.Total, d.Pages = rows, total, max(1, (total+ReadersPerPage-1)/ReadersPerPage)
+		d.Total, d.Pages = total, max(1, (total+ReadersPerPage-1)/ReadersPerPage)
 		if d.Page <= d.Pages {
-			return nil
+			return s.readerLines(r, d, rows)
 		}
 		d.Page = d.Pages
 	}
+}
+
+// readerLines makes the rows of the list; listing every course, it reads
+// each reader's enrollments, in one query for the page.
+func (s *Server) readerLines(r *http.Request, d *readersData, rows []store.ReaderRow) error {
+	d.Rows = make([]readerLine, len(rows))
+	ids := make([]int64, len(rows))
+	for i, row := range rows {
+		d.Rows[i].ReaderRow, ids[i] = row, row.ID
+	}
+	if !s.several() || d.Course != "" {
+		return nil
+	}
+	enrolled, err := s.DB.EnrollmentsOf(r.Context(), ids)
+	for i := range d.Rows {
+		for _, e := range enrolled[d.Rows[i].ID] {
+			d.Rows[i].Courses = append(d.Rows[i].Courses, s.courseTitle(e.Course)+": "+string(e.Status))
+		}
+	}
+	return err
 }
 
 // readerID is the reader named in the URL; a malformed ID is simply not
@@ -103,99 +164,4 @@ func readerID(r *http.Request) (int64, error) {
 		return 0, drip.ErrNotFound
 	}
 	return id, nil
-}
-
-type readerData struct {
-	Rec         *store.ReaderRecord
-	Enrollment  *store.EnrollmentRecord // in the current course; nil if none
-	Timeline    []timelineEntry
-	PausedUntil time.Time // the reader's own pause is in force until then
-	CanPause    bool
-	CanResume   bool
-	CanUnsub    bool
-	MoveTargets []*course.Lesson
-	Confirm     string // the erase form's typed confirmation
-	// Suppression says why the address is suppressed (the report that
-	// did it), or how many soft bounces in a row it has had.
-	Suppression store.Suppression
-}
-
-func (s *Server) readerPage(w http.ResponseWriter, r *http.Request) {
-	d, err := s.reader(r)
-	if err != nil {
-		s.adminFail(w, r, err)
-		return
-	}
-	s.adminRender(w, r, http.StatusOK, "reader", &adminPage{Title: d.Rec.Subscriber.Email, Section: "readers", Data: d})
-}
-
-// reader loads a reader's page: their record, timeline and the actions
-// that make sense for them now.
-func (s *Server) reader(r *http.Request) (*readerData, error) {
-	id, err := readerID(r)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := s.DB.ReaderData(r.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	crs := s.content().Default()
-	d := &readerData{Rec: rec, Timeline: timeline(rec, crs)}
-	if d.Suppression, err = s.DB.SuppressionOf(r.Context(), id); err != nil {
-		return nil, err
-	}
-	for i := range rec.Enrollments {
-		if rec.Enrollments[i].Course == crs.Slug {
-			d.Enrollment = &rec.Enrollments[i]
-		}
-	}
-	status := drip.Status(rec.Subscriber.Status)
-	d.CanUnsub = status == drip.StatusActive || status == drip.StatusPending
-	if d.Enrollment == nil || status != drip.StatusActive {
-		return d, nil
-	}
-	es := drip.EnrollmentStatus(d.Enrollment.Status)
-	d.PausedUntil = readerPause(rec, d.Enrollment, s.Now())
-	d.CanPause, d.CanResume = es == drip.EnrollActive, es == drip.EnrollPaused || !d.PausedUntil.IsZero()
-	if d.CanPause || d.CanResume {
-		received, err := s.DB.Received(r.Context(), id, crs.Slug)
-		if err != nil && !errors.Is(err, drip.ErrNotFound) {
-			return nil, err
-		}
-		d.MoveTargets = moveTargets(crs, received)
-	}
-	return d, nil
-}
-
-// readerPause is when the reader's own pause (their "pause a week" link)
-// ends, while it is in force; zero otherwise. Such a pause only pushes
-// the next lesson back, so it is found in the events: the reader's last
-// pause, with no resume, "next lesson now" or lesson claimed since, and
-// the next lesson still to come.
-func readerPause(rec *store.ReaderRecord, e *store.EnrollmentRecord, now time.Time) time.Time {
-	if drip.EnrollmentStatus(e.Status) != drip.EnrollActive || !e.NextDueAt.After(now) {
-		return time.Time{}
-	}
-	var paused time.Time
-	for _, ev := range rec.Events {
-		switch drip.EventKind(ev.Kind) {
-		case drip.EventPause:
-			paused = time.Time{}
-			if ev.DeliveryID != 0 { // from a lesson's link, not the operator
-				paused = ev.At
-			}
-		case drip.EventResume, drip.EventNext:
-			paused = time.Time{}
-		}
-	}
-	for _, d := range rec.Deliveries {
-		if d.CreatedAt.After(paused) {
-			return time.Time{}
-		}
-	}
-	if paused.IsZero() {
-		return time.Time{}
-	}
-	return e.NextDueAt
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -23,12 +22,14 @@ var eventWords = map[string]string{
 	"unsubscribe": "Unsubscribed", "resubscribe": "Undid the unsubscribe", "bounce": "Address bounced",
 	"complaint": "Marked a message as spam", "next": "Asked for the next lesson now", "pause": "Paused", "resume": "Resumed",
 	"soft_bounce": "Soft bounce (mailbox full, or the server down for days)", "report": "Report that charges the reader nothing",
+	"enroll": "Started a course from their own link", "complete": "Completed the course",
 }
 
 // timeline merges a reader's events, confirmation emails and lessons
 // into one list, oldest first.
-func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
+func (s *Server) timeline(rec *store.ReaderRecord) []timelineEntry {
 	var out []timelineEntry
+	name := s.lessonName
 	for _, e := range rec.Events {
 		what := eventWords[e.Kind]
 		if what == "" {
@@ -38,9 +39,12 @@ func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
 			what = "Paused for a week (a lesson's link)"
 		}
 		if e.Lesson != "" && (e.Kind == "open" || e.Kind == "click") {
-			what += " " + lessonName(crs, e.Lesson)
+			what += " " + name(eventCourse(rec, e), e.Lesson)
 		}
 		detail := e.Detail
+		if e.Course != "" && s.several() && e.Lesson == "" {
+			detail = join(detail, s.courseTitle(e.Course))
+		}
 		if e.Machine {
 			detail = join(detail, "by a machine (a scanner or mail proxy), not counted as the reader's")
 		}
@@ -51,7 +55,11 @@ func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
 		if !c.SentAt.IsZero() {
 			at = c.SentAt
 		}
-		out = append(out, timelineEntry{At: at, What: "Confirmation email: " + c.Status, Detail: attemptsNote(c.Attempts), Replies: nonEmpty(c.LastReply)})
+		what := "Confirmation email"
+		if s.several() {
+			what += " for " + s.courseTitle(c.Course)
+		}
+		out = append(out, timelineEntry{At: at, What: what + ": " + c.Status, Detail: attemptsNote(c.Attempts), Replies: nonEmpty(c.LastReply)})
 	}
 	for _, d := range rec.Deliveries {
 		at := d.CreatedAt
@@ -66,7 +74,7 @@ func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
 		for _, a := range d.Attempts {
 			replies = append(replies, formatTime(a.At)+": "+a.Reply)
 		}
-		e := timelineEntry{At: at, What: "L" + lessonName(crs, d.Lesson)[1:] + ": " + status, Replies: replies}
+		e := timelineEntry{At: at, What: "L" + name(d.Course, d.Lesson)[1:] + ": " + status, Replies: replies}
 		if d.MessageID != "" {
 			e.Detail = "Message-ID <" + d.MessageID + ">"
 		}
@@ -76,13 +84,37 @@ func timeline(rec *store.ReaderRecord, crs *course.Course) []timelineEntry {
 	return out
 }
 
-// lessonName names a lesson by number and title, or by slug when it has
-// since been removed from the course.
-func lessonName(crs *course.Course, slug string) string {
-	if l, ok := crs.Lesson(slug); ok {
-		return fmt.Sprintf("lesson %d, %s", l.Number, l.Title)
+// lessonName names a lesson of a course by number and title, or by slug
+// when it has since been removed from the course; with several courses,
+// with the course's title.
+func (s *Server) lessonName(courseSlug, slug string) string {
+	crs, ok := s.content().Course(courseSlug)
+	in := ""
+	if s.several() {
+		in = " (" + s.courseTitle(courseSlug) + ")"
 	}
-	return "lesson " + slug + " (no longer in the course)"
+	if !ok {
+		return "lesson " + slug + " of course " + courseSlug
+	}
+	if l, ok := crs.Lesson(slug); ok {
+		return fmt.Sprintf("lesson %d, %s%s", l.Number, l.Title, in)
+	}
+	return "lesson " + slug + " (no longer in the course)" + in
+}
+
+// eventCourse is the course an event is about: the one it names, else
+// that of its delivery; "" (the default course) for an event recorded
+// before events named courses.
+func eventCourse(rec *store.ReaderRecord, e store.EventRecord) string {
+	if e.Course != "" {
+		return e.Course
+	}
+	for _, d := range rec.Deliveries {
+		if d.ID == e.DeliveryID {
+			return d.Course
+		}
+	}
+	return ""
 }
 
 func attemptsNote(n int) string {

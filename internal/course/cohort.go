@@ -19,12 +19,14 @@ func (v *courseCheck) cohort(c *Course, y *courseYAML) {
 		}
 		c.Start = d
 	}
+	// The key says whether late readers may join, so YAML's true and
+	// false mean open and closed.
 	switch strings.TrimSpace(y.LateJoin) {
-	case "", "open":
-	case "closed":
+	case "", "open", "true":
+	case "closed", "false":
 		c.LateClosed = true
 	default:
-		v.bad("late_join", fmt.Sprintf("late_join is %q; write open (readers who come after the start begin at lesson 1 at once) or closed (the course takes no signups once it has started)", y.LateJoin))
+		v.bad("late_join", fmt.Sprintf("late_join is %q; write open or true (readers who come after the start begin at lesson 1 at once), or closed or false (the course takes no signups once it has started)", y.LateJoin))
 	}
 	if y.LateJoin != "" && strings.TrimSpace(y.Start) == "" {
 		v.bad("late_join", "late_join only means something for a course with a start date: add start: 2027-01-11, or remove late_join")

@@ -177,7 +177,9 @@ func checkSet(courses []*Course) Problems {
 		case c.Next == "":
 		case c.Next == c.Slug:
 			ps = append(ps, Problem{File: file, Line: c.lines.next, Msg: "next names this course itself: name another course, or leave next out"})
-		case owner[c.Next] == "":
+		case owner[c.Next] == "" && len(courses) > 1:
+			// A course alone may name one that is not here (yet): its
+			// readers are offered nothing, as with a course.yaml at the top.
 			ps = append(ps, Problem{File: file, Line: c.lines.next, Msg: fmt.Sprintf("next is %q, but no course here has that slug; the slugs are %s", c.Next, joinAnd(all))})
 		}
 	}

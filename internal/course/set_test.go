@@ -79,7 +79,8 @@ func TestLoadSetProblems(t *testing.T) {
 		}, []string{`two/course.yaml:2: slug "same" is also the slug of one/course.yaml`}},
 		{"next names no course", map[string]string{
 			"one/course.yaml": "slug: one\ntitle: One\nnext: nowhere\n", "one/01-a.md": lesson1,
-		}, []string{`one/course.yaml:3: next is "nowhere", but no course here has that slug; the slugs are one`}},
+			"two/course.yaml": "slug: two\ntitle: Two\n", "two/01-a.md": lesson1,
+		}, []string{`one/course.yaml:3: next is "nowhere", but no course here has that slug; the slugs are one and two`}},
 		{"next names itself", map[string]string{
 			"one/course.yaml": "slug: one\ntitle: One\n\nnext: one\n", "one/01-a.md": lesson1,
 		}, []string{"one/course.yaml:4: next names this course itself"}},
@@ -160,6 +161,43 @@ func TestSetDefault(t *testing.T) {
 	for _, tt := range tests {
 		if got := course.NewSet(tt.courses...).Default().Slug; got != tt.want {
 			t.Errorf("%s: default %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestLateJoinWords: late_join says whether late readers may join, so
+// YAML's true and false say it as well as open and closed.
+func TestLateJoinWords(t *testing.T) {
+	after := time.Date(2027, 1, 12, 0, 0, 0, 0, time.UTC)
+	for word, closed := range map[string]bool{"open": false, "true": false, "closed": true, "false": true} {
+		s, err := course.LoadSet(setFS(map[string]string{
+			"course.yaml": "slug: one\ntitle: One\nstart: 2027-01-11\nlate_join: " + word + "\n", "01-a.md": lesson1,
+		}))
+		if err != nil {
+			t.Fatalf("late_join: %s: %v", word, err)
+		}
+		if got := s.Default().Closed(after); got != closed {
+			t.Errorf("late_join: %s: closed after the start is %v, want %v", word, got, closed)
+		}
+	}
+}
+
+// A course alone in its folder may name a next course that is not here,
+// as a course.yaml at the top may: the built-in Rebuilding Trust, copied
+// on its own, names After the Breakup, and its readers are offered
+// nothing until that course is added.
+func TestLoneCourseMayNameAnAbsentNext(t *testing.T) {
+	for name, fsys := range map[string]fstest.MapFS{
+		"at the top":  {"course.yaml": {Data: []byte("slug: one\ntitle: One\nnext: later\n")}, "01-a.md": {Data: []byte(lesson1)}},
+		"in a folder": {"one/course.yaml": {Data: []byte("slug: one\ntitle: One\nnext: later\n")}, "one/01-a.md": {Data: []byte(lesson1)}},
+	} {
+		set, err := course.LoadSet(fsys)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if _, ok := set.Course(set.Courses[0].Next); ok {
+			t.Errorf("%s: next %q found a course", name, set.Courses[0].Next)
 		}
 	}
 }

@@ -24,11 +24,12 @@ import (
 
 // copyTables are the tables copied, parents before children. Tables keyed
 // by id resume from the last id copied, as new rows only ever get larger
-// ids (AUTOINCREMENT); a new text key can sort anywhere, so those two small
-// tables are copied whole on every run.
+// ids (AUTOINCREMENT); a new text key can sort anywhere, so the tables
+// keyed by text are copied whole on every run.
 var copyTables = []struct{ name, key string }{
 	{"subscribers", "id"}, {"suppressions", "email_hash"}, {"confirmations", "id"}, {"enrollments", "id"},
 	{"deliveries", "id"}, {"attempts", "id"}, {"events", "id"}, {"settings", "key"}, {"bounce_reports", "id"},
+	{"content_blobs", "hash"}, {"content_versions", "id"}, {"content_files", "id"}, {"content_drafts", "id"},
 	{"api_keys", "id"}, {"webhook_endpoints", "id"}, {"webhook_subscriptions", "id"}, {"webhook_events", "msg_id"},
 	{"webhook_deliveries", "id"}, {"webhook_attempts", "id"},
 }

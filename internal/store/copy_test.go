@@ -102,6 +102,7 @@ func populate(t testing.TB, db *DB) int64 {
 	if err := db.CreateAdminSession(ctx, "session", t0.Add(time.Hour), t0); err != nil {
 		t.Fatal(err)
 	}
+	populateContent(t, db)
 	return gone
 }
 

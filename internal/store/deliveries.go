@@ -78,7 +78,9 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 	if err := db.replayJournals(ctx); err != nil {
 		return nil, err
 	}
-	db.prepareClaim(ctx, limit)
+	if !db.d.postgres() {
+		db.prepareClaim(ctx, limit)
+	}
 	// A claim whose readers all had nothing to send now (courses over,
 	// lessons put off to the reader's window) is followed by another, so
 	// that no claim is ever empty while readers are due.
@@ -96,7 +98,7 @@ func (db *DB) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, 
 // claimOnce is one claiming transaction; claimed counts the enrollments it
 // took, whether or not they had a lesson to send.
 func (db *DB) claimOnce(ctx context.Context, now time.Time, lease time.Duration, limit int, pick func(Due) Pick) (jobs []Job, claimed int, err error) {
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.bulkTx(ctx, func(tx *sql.Tx) error {
 		jobs, claimed = nil, 0 // a retried transaction starts afresh
 		due, err := db.claimEnrollments(ctx, tx, now, lease, limit)
 		if err != nil || len(due) == 0 {
@@ -153,7 +155,7 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		byEnrollment[d.Enrollment.ID], bySubscriber[sub] = d, append(bySubscriber[sub], d)
 		enrs[i] = d.Enrollment.ID
 	}
-	rows, err := db.queryClaim(ctx, tx, subscribersIn, len(subs), int64Args(subs)...)
+	rows, err := db.queryIDs(ctx, tx, subscribersIn, subs)
 	if err != nil {
 		return err
 	}
@@ -168,7 +170,7 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 		}
 	}
 	rows.Close()
-	rows, err = db.queryClaim(ctx, tx, receivedIn, len(enrs), int64Args(enrs)...)
+	rows, err = db.queryIDs(ctx, tx, receivedIn, enrs)
 	if err != nil {
 		return err
 	}
@@ -190,36 +192,31 @@ func (db *DB) fillDue(ctx context.Context, tx *sql.Tx, due []Due) error {
 // enrollment that has a lesson to send, and completes those that have none.
 func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Due) Pick, now time.Time) ([]Job, error) {
 	jobs := make([]Job, 0, len(due))
+	var p picked
 	for _, d := range due {
-		p := pick(d)
-		if !p.Later.IsZero() {
+		choice := pick(d)
+		if !choice.Later.IsZero() {
 			// A Later that is not in the future would be claimed again at
 			// once, in the same claim loop.
-			later := p.Later
+			later := choice.Later
 			if !later.After(now) {
 				later = now.Add(time.Second)
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(later), d.Enrollment.ID); err != nil {
-				return nil, err
 			}
 			// A send cut short by a crash waits as a retry, with its
 			// Message-ID, rather than as a send in flight, which would
 			// block pausing, moving and erasing the reader until then.
-			if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET status = 'retry' WHERE enrollment_id = ? AND status = 'sending'", d.Enrollment.ID); err != nil {
-				return nil, err
-			}
+			p.later(d.Enrollment.ID, later)
 			continue
 		}
-		if err := closeAbandoned(ctx, tx, d, p.Slug); err != nil {
-			return nil, err
-		}
-		if p.Slug == "" {
-			if err := markComplete(ctx, tx, d.Enrollment.ID, 0, "", now); err != nil {
-				return nil, err
-			}
+		closeAbandoned(&p, d, choice.Slug)
+		if choice.Slug == "" {
+			p.complete = append(p.complete, d.Enrollment.ID)
 			continue
 		}
-		jobs = append(jobs, Job{Due: d, Slug: p.Slug, MessageID: p.MessageID})
+		jobs = append(jobs, Job{Due: d, Slug: choice.Slug, MessageID: choice.MessageID})
+	}
+	if err := db.applyPicked(ctx, tx, &p, now); err != nil {
+		return nil, err
 	}
 	for rest := jobs; len(rest) > 0; {
 		n := min(len(rest), startChunk)
@@ -236,17 +233,12 @@ func (db *DB) startJobs(ctx context.Context, tx *sql.Tx, due []Due, pick func(Du
 // and then the lesson was removed from the course, so it is never picked
 // again. Left open, such a row would block pausing and moving the reader
 // for good. The claim holds the reader, so nothing else is sending it.
-func closeAbandoned(ctx context.Context, tx *sql.Tx, d Due, slug string) error {
+func closeAbandoned(p *picked, d Due, slug string) {
 	for _, r := range d.Received {
-		if r.Status != drip.DeliverySending || r.Slug == slug {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_reply = 'abandoned: a send cut short, and the lesson has since been removed from the course'
-			WHERE enrollment_id = ? AND slug = ? AND status = 'sending'`, d.Enrollment.ID, r.Slug); err != nil {
-			return err
+		if r.Status == drip.DeliverySending && r.Slug != slug {
+			p.abandon(d.Enrollment.ID, r.Slug)
 		}
 	}
-	return nil
 }
 
 // startChunk is how many delivery rows one statement writes: one
@@ -258,14 +250,11 @@ const startChunk = 500
 // fills in what the rows hold: a delivery taken up again keeps its
 // Message-ID, attempts and first attempt.
 func (db *DB) startDeliveries(ctx context.Context, tx *sql.Tx, jobs []Job, now time.Time) error {
-	args := make([]any, 0, 6*len(jobs))
 	byEnrollment := make(map[int64]*Job, len(jobs))
 	for i := range jobs {
-		j := &jobs[i]
-		args = append(args, j.Enrollment.ID, j.Subscriber.ID, j.Slug, j.MessageID, unix(now), unix(now))
-		byEnrollment[j.Enrollment.ID] = j
+		byEnrollment[jobs[i].Enrollment.ID] = &jobs[i]
 	}
-	rows, err := db.queryClaim(ctx, tx, startDeliveries, len(jobs), args...)
+	rows, err := db.queryStart(ctx, tx, jobs, now)
 	if err != nil {
 		return err
 	}

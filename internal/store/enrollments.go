@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -109,6 +110,55 @@ func (db *DB) Enrollments(ctx context.Context, subscriberID int64) ([]drip.Enrol
 		out = append(out, e)
 		return err
 	}, subscriberID)
+	if err != nil {
+		return nil, fmt.Errorf("store: enrollments: %w", err)
+	}
+	return out, nil
+}
+
+// StopEnrollment stops a reader's running course (active or paused) for
+// the operator, as the reader's own one-click unsubscribe from it would:
+// their other courses go on, and a reader left with none running is
+// unsubscribed. It reports whether anything changed.
+func (db *DB) StopEnrollment(ctx context.Context, sub int64, course string, at time.Time) (changed bool, err error) {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		changed = false // a retried transaction starts afresh
+		var enr int64
+		err := tx.QueryRowContext(ctx, "SELECT id FROM enrollments WHERE subscriber_id = ? AND course = ?", sub, course).Scan(&enr)
+		if errors.Is(err, sql.ErrNoRows) {
+			return drip.ErrNotFound
+		}
+		if err == nil {
+			changed, err = stopCourse(ctx, tx, sub, enr, at)
+		}
+		if err != nil || !changed {
+			return err
+		}
+		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, Course: course, Kind: drip.EventUnsubscribe, Detail: "operator", At: at}, "")
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: stop course: %w", err)
+	}
+	return changed, nil
+}
+
+// EnrollmentsOf returns the enrollments of each of the given readers,
+// oldest first: one query for a page of the admin's reader list.
+func (db *DB) EnrollmentsOf(ctx context.Context, ids []int64) (map[int64][]drip.Enrollment, error) {
+	out := map[int64][]drip.Enrollment{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	q := "SELECT " + enrollmentCols + " FROM enrollments WHERE subscriber_id IN (?" + strings.Repeat(", ?", len(ids)-1) + ") ORDER BY id"
+	err := db.eachRow(ctx, q, func(scan func(...any) error) error {
+		e, err := scanEnrollment(scan)
+		out[e.SubscriberID] = append(out[e.SubscriberID], e)
+		return err
+	}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: enrollments: %w", err)
 	}

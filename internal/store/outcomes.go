@@ -29,10 +29,20 @@ type Outcome struct {
 	LeaseUntil time.Time `json:"-"`
 }
 
-// Record commits a batch of outcomes in one transaction. The delivery
-// engine calls it before sending anything more on the connection that
-// produced them, so a crash can repeat at most the messages in flight.
+// Record commits a batch of outcomes in one transaction (on PostgreSQL,
+// one statement: pgoutcomes.go). The delivery engine calls it before
+// sending anything more on the connection that produced them, so a crash
+// can repeat at most the messages in flight.
 func (db *DB) Record(ctx context.Context, outs ...Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	if db.d.postgres() {
+		if err := db.recordSet(ctx, outs); err != nil {
+			return fmt.Errorf("store: record outcome: %w", err)
+		}
+		return nil
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		w := db.outcomeWriter(ctx, tx)
 		for _, o := range outs {
@@ -83,18 +93,24 @@ func (w *outcomeWriter) record(ctx context.Context, o Outcome) error {
 	if !o.Bounce {
 		return nil
 	}
-	if _, err := w.tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ?", o.SubscriberID); err != nil {
+	return recordBounce(ctx, w.tx, w.hooks, o)
+}
+
+// recordBounce does what a bounce does to the reader, once the outcome
+// itself is written: suppressed, their courses stopped, the reply kept.
+func recordBounce(ctx context.Context, tx *sql.Tx, hooks *eventWriter, o Outcome) error {
+	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ?", o.SubscriberID); err != nil {
 		return err
 	}
-	if err := stopEnrollments(ctx, w.tx, o.SubscriberID, o.At); err != nil {
+	if err := stopEnrollments(ctx, tx, o.SubscriberID, o.At); err != nil {
 		return err
 	}
 	d := EventData{subscriberID: o.SubscriberID, Lesson: o.Slug, DeliveryID: o.DeliveryID, Reason: o.Reply.String()}
-	if err := w.hooks.emit(ctx, webhook.SubscriberBounced, o.At, d.inEnrollment(o.EnrollmentID)); err != nil {
+	if err := hooks.emit(ctx, webhook.SubscriberBounced, o.At, d.inEnrollment(o.EnrollmentID)); err != nil {
 		return err
 	}
 	ev := drip.Event{SubscriberID: o.SubscriberID, DeliveryID: o.DeliveryID, Kind: drip.EventBounce, Detail: o.Reply.String(), At: o.At}
-	return insertEvent(ctx, w.tx, ev, o.Slug)
+	return insertEvent(ctx, tx, ev, o.Slug)
 }
 
 // events writes the webhook events of an outcome: lesson.sent for a

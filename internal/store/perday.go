@@ -34,3 +34,17 @@ func (db *DB) SentPerDay(ctx context.Context, from, to time.Time) (map[time.Time
 	}
 	return m, nil
 }
+
+// SentPerDayIn counts the lessons of one course sent on each UTC day from
+// from up to to; course "" counts every course (SentPerDay).
+func (db *DB) SentPerDayIn(ctx context.Context, course string, from, to time.Time) (map[time.Time]int, error) {
+	if course == "" {
+		return db.SentPerDay(ctx, from, to)
+	}
+	m, err := db.perDay(ctx, `SELECT d.sent_at / ?, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+		WHERE d.sent_at >= ? AND d.sent_at < ? AND e.course = ? GROUP BY 1`, day, unix(from), unix(to), course)
+	if err != nil {
+		return nil, fmt.Errorf("store: sent per day: %w", err)
+	}
+	return m, nil
+}

@@ -11,11 +11,16 @@ import (
 
 // ReaderQuery selects a page of readers for the admin list.
 type ReaderQuery struct {
-	Course string      // whose enrollment to show beside each reader
-	Search string      // part of the address, any case; empty for all
-	Status drip.Status // empty for every status
-	Offset int
-	Limit  int
+	Course string // whose enrollment to show beside each reader
+	// Only lists the readers enrolled in Course alone. Enrolled, when
+	// set, lists those whose enrollment in it has that status; without
+	// Only, those with an enrollment of that status in any course.
+	Only     bool
+	Enrolled drip.EnrollmentStatus
+	Search   string      // part of the address, any case; empty for all
+	Status   drip.Status // empty for every status
+	Offset   int
+	Limit    int
 }
 
 // ReaderRow is one line of the admin's reader list: the reader and where
@@ -50,18 +55,23 @@ func scanReaderRow(scan func(...any) error) (ReaderRow, error) {
 // in all.
 func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, error) {
 	where := " WHERE (?1 = '' OR s.status = ?1) AND (?2 = '' OR s.email_key LIKE '%' || ?2 || '%' ESCAPE '\\')"
-	args := []any{string(q.Status), likeEscape(EmailKey(q.Search)), q.Course}
+	args := []any{string(q.Status), likeEscape(EmailKey(q.Search)), q.Course, string(q.Enrolled)}
+	join, byEnroll := " LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3",
+		" AND (?4 = '' OR EXISTS (SELECT 1 FROM enrollments x WHERE x.subscriber_id = s.id AND x.status = ?4))"
+	if q.Only {
+		join, byEnroll = " JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3", " AND (?4 = '' OR e.status = ?4)"
+	}
 	var total int
-	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+where, args[:2]...).Scan(&total); err != nil {
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+join+where+byEnroll, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: readers: %w", err)
 	}
 	var out []ReaderRow
-	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3"+
-		where+" ORDER BY s.id DESC LIMIT ?4 OFFSET ?5", func(scan func(...any) error) error {
-		r, err := scanReaderRow(scan)
-		out = append(out, r)
-		return err
-	}, append(args, q.Limit, q.Offset)...)
+	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s"+join+where+byEnroll+" ORDER BY s.id DESC LIMIT ?5 OFFSET ?6",
+		func(scan func(...any) error) error {
+			r, err := scanReaderRow(scan)
+			out = append(out, r)
+			return err
+		}, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: readers: %w", err)
 	}

@@ -209,3 +209,18 @@ func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.Enr
 	}
 	return counts, nil
 }
+
+// Completions counts the readers who finished a course (its last lesson
+// sent), of one course or, with course "", of every course; a reader who
+// finished and later left still counts, as the finish happened.
+func (db *DB) Completions(ctx context.Context, course string) (int, error) {
+	q, args := "SELECT count(*) FROM enrollments WHERE completed_at > 0", []any{}
+	if course != "" {
+		q, args = q+" AND course = ?", []any{course}
+	}
+	var n int
+	if err := db.r.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: completions: %w", friendly(err))
+	}
+	return n, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -63,7 +64,7 @@ const (
 var signupStatements = []string{sqlFindSubscriber, sqlFindEnrollment, sqlSuppressed, sqlRecentConfirms, sqlHourFull,
 	sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm}
 
-var hotStatements = append([]string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll}, signupStatements...)
+var hotStatements = []string{sqlInsertAttempt, sqlUpdateDelivery, sqlRetryEnroll, sqlAdvanceEnroll}
 
 // sqlEnrollStatus is the hot read: the sender's last check before it sends.
 const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
@@ -74,8 +75,9 @@ const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
 var lockedStatements = map[string]bool{sqlFindSubscriber: true}
 
 func (db *DB) prepare(ctx context.Context) error {
-	db.stmts = make(map[string]*sql.Stmt, len(hotStatements))
-	for _, q := range hotStatements {
+	hot := append(slices.Clip(hotStatements), db.signupPath()...)
+	db.stmts = make(map[string]*sql.Stmt, len(hot))
+	for _, q := range hot {
 		text := q
 		if lockedStatements[q] {
 			text += db.d.forUpdate

@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,8 +40,11 @@ var migrations embed.FS
 
 // DB is an open dripcourse database.
 type DB struct {
-	w      *sql.DB // one connection: every write goes through it
-	r      *sql.DB // read-only pool
+	w *sql.DB // one connection: every write goes through it
+	r *sql.DB // read-only pool
+	// bulk runs the set-based statements of claims and outcomes:
+	// on PostgreSQL a pool of its own (dialect.go), on SQLite the writer.
+	bulk   *sql.DB
 	path   string
 	d      dialect
 	stmts  map[string]*sql.Stmt
@@ -94,7 +98,7 @@ func openSQLite(ctx context.Context, file string, o options) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
 	}
-	db := &DB{w: w, path: file, d: sqliteDialect, journals: true, log: o.log, existing: o.existing}
+	db := &DB{w: w, bulk: w, path: file, d: sqliteDialect, journals: true, log: o.log, existing: o.existing}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -172,11 +176,17 @@ func (db *DB) Close() error {
 	db.stopSignups()
 	db.stopCheckpoints()
 	db.closeStmts()
+	return db.closePools()
+}
+
+// closePools closes every pool of connections, each once.
+func (db *DB) closePools() error {
 	var errs []error
-	if db.r != nil {
-		errs = append(errs, db.r.Close())
+	for i, p := range []*sql.DB{db.w, db.r, db.bulk} {
+		if p != nil && !slices.Contains([]*sql.DB{db.w, db.r, db.bulk}[:i], p) {
+			errs = append(errs, p.Close())
+		}
 	}
-	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)
 }
 
@@ -271,16 +281,25 @@ func (db *DB) migrateNext(ctx context.Context, names []string) (done bool, err e
 // PostgreSQL may abort one of two conflicting transactions (a deadlock);
 // such a transaction is simply run again.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.txOn(ctx, db.w, fn)
+}
+
+// bulkTx is tx on the bulk pool.
+func (db *DB) bulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return db.txOn(ctx, db.bulk, fn)
+}
+
+func (db *DB) txOn(ctx context.Context, pool *sql.DB, fn func(*sql.Tx) error) error {
 	for try := 1; ; try++ {
-		err := db.tx1(ctx, fn)
+		err := tx1(ctx, pool, fn)
 		if err == nil || try == 5 || !pgRetryable(err) {
 			return friendly(err)
 		}
 	}
 }
 
-func (db *DB) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+func tx1(ctx context.Context, pool *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}

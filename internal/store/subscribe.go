@@ -59,7 +59,7 @@ type signupFacts struct {
 // in waiting (pending), and queues a confirmation for that course, even
 // when the address is confirmed for another: anybody can type an address.
 // It runs the same statements for every address, new, pending, active,
-// unsubscribed, bounced, suppressed or erased (signupStatements), and
+// unsubscribed, bounced, suppressed or erased (signupPath), and
 // writes a row in every case but the suppressed ones, so its cost says
 // nothing about who is subscribed.
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
@@ -68,32 +68,45 @@ func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult
 	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
 		return SignupResult{}, err
 	}
+	if db.d.postgres() {
+		f, err := db.pgSignupFactsOf(ctx, tx, s, key, box)
+		if err != nil {
+			return SignupResult{}, err
+		}
+		res, queue := decideSignup(f, s)
+		res.SubscriberID, err = db.pgSignupWrite(ctx, tx, s, key, box, f, res, queue)
+		return res, err
+	}
 	f, err := db.signupFacts(ctx, tx, s, key, box)
 	if err != nil {
 		return SignupResult{}, err
 	}
 	res, queue := decideSignup(f, s)
+	return res, db.signupWrite(ctx, tx, s, key, box, f, &res, queue)
+}
+
+// signupWrite writes what a signup writes, one statement at a time, and
+// sets res.SubscriberID.
+func (db *DB) signupWrite(ctx context.Context, tx *sql.Tx, s Signup, key, box string, f signupFacts, res *SignupResult, queue bool) error {
 	now := unix(s.At)
-	err = db.stmt(ctx, tx, sqlUpsertSubscriber).QueryRowContext(ctx,
+	err := db.stmt(ctx, tx, sqlUpsertSubscriber).QueryRowContext(ctx,
 		s.Email, key, box, s.Name, s.Timezone, now, f.suppressed == 0).Scan(&res.SubscriberID)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return res, err
+		return err
 	}
 	detail := ""
 	if f.id != 0 {
 		detail = SignupAgain
 	}
 	if _, err := db.stmt(ctx, tx, sqlSignupEvent).ExecContext(ctx, res.SubscriberID, detail, now, s.Course, res.SubscriberID != 0); err != nil {
-		return res, err
+		return err
 	}
 	enroll := res.SubscriberID != 0 && !res.Suppressed && s.Course != ""
 	if _, err := db.stmt(ctx, tx, sqlPendingEnroll).ExecContext(ctx, res.SubscriberID, s.Course, now, enroll); err != nil {
-		return res, err
+		return err
 	}
-	if _, err := db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, s.Course, queue); err != nil {
-		return res, err
-	}
-	return res, nil
+	_, err = db.stmt(ctx, tx, sqlQueueConfirm).ExecContext(ctx, res.SubscriberID, now, now, s.Course, queue)
+	return err
 }
 
 // signupFacts reads the reader, the suppression list and the two caps'

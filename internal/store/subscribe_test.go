@@ -104,8 +104,8 @@ func testSignupWorkIsTheSameForEveryAddress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(ran, signupStatements) {
-			t.Errorf("%s (%+v) ran %d statements:\n%q\nwant the same %d as every signup", email, res, len(ran), ran, len(signupStatements))
+		if want := db.signupPath(); !slices.Equal(ran, want) {
+			t.Errorf("%s (%+v) ran %d statements:\n%q\nwant the same %d as every signup", email, res, len(ran), ran, len(want))
 		}
 	}
 	evs, _ := db.Events(ctx, activeID)

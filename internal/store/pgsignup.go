@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// On PostgreSQL every statement is a round trip to a server process that
+// shares the cores, so a signup runs the signup path's statements
+// (stmts.go) in four instead of ten: the address lock, the locking read
+// of the reader, the other four reads in one SELECT, and the four writes
+// in one statement. The reads come after the row lock, in a statement of
+// their own, so they see whatever the transaction that held the row
+// committed. Every signup still runs the same statements, whatever the
+// address's state.
+
+// pgSignupFacts reads the reader's enrollment in the course, the
+// suppression list and the two caps' counts (sqlFindEnrollment,
+// sqlSuppressed, sqlRecentConfirms, sqlHourFull as one row).
+const pgSignupFacts = `SELECT
+	coalesce((SELECT e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
+		WHERE s.email_key = ?1 AND e.course = ?2), ''),
+	(SELECT count(*) FROM suppressions WHERE email_hash = ?3 OR (old_rule = 1 AND email_hash = ?4)),
+	(SELECT count(*) FROM confirmations c JOIN subscribers s ON s.id = c.subscriber_id
+		WHERE s.mailbox_key = ?5 AND c.created_at > ?6),
+	(SELECT count(*) FROM confirmations
+		WHERE id = (SELECT coalesce(max(id), 0) FROM confirmations) - ?7 AND created_at > ?8)`
+
+// pgSignupWrites writes the reader (unless suppressed), the signup
+// event, the pending enrollment and the queued confirmation, each only
+// where the reader's row was written and its own condition holds
+// (sqlUpsertSubscriber, sqlSignupEvent, sqlPendingEnroll, sqlQueueConfirm
+// as one statement), and returns the reader's id.
+const pgSignupWrites = `WITH sub AS (
+	INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
+	SELECT ?1, ?2, ?3, ?4, ?5, 'pending', CAST(?6 AS BIGINT) WHERE ?7
+	ON CONFLICT (email_key) DO UPDATE SET
+		name = CASE WHEN subscribers.status IN ('pending', 'unsubscribed') THEN excluded.name ELSE subscribers.name END,
+		timezone = CASE WHEN subscribers.status IN ('pending', 'unsubscribed') THEN excluded.timezone ELSE subscribers.timezone END,
+		status = CASE WHEN subscribers.status = 'unsubscribed' THEN 'pending' ELSE subscribers.status END,
+		mailbox_key = excluded.mailbox_key
+	RETURNING id
+), event AS (
+	INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+	SELECT id, 0, '', 'signup', 0, ?8, CAST(?6 AS BIGINT), ?9 FROM sub
+), enroll AS (
+	INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at)
+	SELECT id, ?9, 'pending', 0, CAST(?6 AS BIGINT) FROM sub WHERE ?10
+	ON CONFLICT (subscriber_id, course) DO UPDATE SET status = 'pending' WHERE enrollments.status = 'stopped'
+), confirm AS (
+	INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course)
+	SELECT id, 'queued', CAST(?6 AS BIGINT), '', CAST(?6 AS BIGINT), ?9 FROM sub WHERE ?11
+)
+SELECT id FROM sub`
+
+// pgSignupStatements are the signup path's statements on PostgreSQL, in
+// the order every signup runs them (after the address lock).
+var pgSignupStatements = []string{sqlFindSubscriber, pgSignupFacts, pgSignupWrites}
+
+// signupPath is the statements every signup runs on db's database.
+func (db *DB) signupPath() []string {
+	if db.d.postgres() {
+		return pgSignupStatements
+	}
+	return signupStatements
+}
+
+// pgSignupFactsOf reads what signupFacts reads, in two statements.
+func (db *DB) pgSignupFactsOf(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (signupFacts, error) {
+	var f signupFacts
+	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, key).Scan(&f.id, &f.status)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return f, err
+	}
+	err = db.stmt(ctx, tx, pgSignupFacts).QueryRowContext(ctx, key, s.Course, hashKey(key), oldRuleHash(s.Email),
+		box, unix(s.At.Add(-s.ConfirmWindow)), max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).
+		Scan(&f.enrolled, &f.suppressed, &f.recentToInbox, &f.hourFull)
+	return f, err
+}
+
+// pgSignupWrite runs pgSignupWrites and returns the reader's id, 0 when
+// the address is suppressed and no row was written.
+func (db *DB) pgSignupWrite(ctx context.Context, tx *sql.Tx, s Signup, key, box string, f signupFacts, res SignupResult, queue bool) (int64, error) {
+	detail := ""
+	if f.id != 0 {
+		detail = SignupAgain
+	}
+	enroll := !res.Suppressed && s.Course != ""
+	var id int64
+	err := db.stmt(ctx, tx, pgSignupWrites).QueryRowContext(ctx, s.Email, key, box, s.Name, s.Timezone, unix(s.At),
+		f.suppressed == 0, detail, s.Course, enroll, queue).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
