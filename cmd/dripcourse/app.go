@@ -30,6 +30,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/token"
 	"github.com/dripcourse/dripcourse/internal/web"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // app is the wired program: one store, one sender and one content pointer
@@ -61,6 +62,11 @@ type app struct {
 	// captcha issues and checks the signup forms' captcha; nil when
 	// DRIP_CAPTCHA is off.
 	captcha *captcha.Issuer
+	// webhooks is the webhook outbox, its endpoints' secrets sealed under
+	// a key derived from the signing secret (webhooks.go).
+	webhooks *store.Webhooks
+	// dispatcher sends webhooks while serve runs; nil otherwise.
+	dispatcher *webhook.Dispatcher
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -137,6 +143,10 @@ func openAppWith(ctx context.Context, cfg *Config, log *slog.Logger, now func() 
 	}
 	a.links = links.NewMaker(cfg.BaseURL, token.NewSigner(secret))
 	if a.captcha, err = newCaptcha(cfg, secret, a.db, now); err != nil {
+		a.db.Close()
+		return nil, err
+	}
+	if err := a.openWebhooks(secret); err != nil {
 		a.db.Close()
 		return nil, err
 	}

@@ -23,6 +23,8 @@ type benchOptions struct {
 	signups, signupClients        int
 	idle, instances, imports      int
 	smtp, database, cpuprofile    string
+	// webhook subscribes an endpoint on 127.0.0.1 to lesson.sent.
+	webhook bool
 	// serverDelay is text: benchServer checks it, together with --smtp.
 	serverDelay string
 }
@@ -46,6 +48,7 @@ func declareBench(fs *flag.FlagSet) action {
 	fs.StringVar(&o.database, "database", "", "a postgres:// URL: run on a throwaway schema there instead of SQLite")
 	fs.IntVar(&o.instances, "instances", 1, "instances sharing the database (PostgreSQL only), each with its own pool and connections")
 	fs.IntVar(&o.imports, "import", 0, "instead, time the import command on a file of this many new readers (e.g. 100000), with and without --confirmed")
+	fs.BoolVar(&o.webhook, "webhook", false, "subscribe a webhook endpoint on 127.0.0.1 to lesson.sent and dispatch its deliveries during the pass, then time the backlog's drain")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)")
 	return func(ctx context.Context, e *env) error { return cmdBench(ctx, e, o) }
 }
@@ -129,8 +132,19 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 	}
 	fmt.Fprintf(e.stdout, "dripcourse bench: %d readers in %d course(s), %d SMTP connections to %s per instance, %d instance(s) on %s\n",
 		o.readers, len(courses), o.connections, sc.Redacted(), len(apps), benchStore(&cfg))
+	var drained func(io.Writer) error
+	if o.webhook {
+		if drained, err = benchWebhook(ctx, apps); err != nil {
+			return err
+		}
+	}
 	if err := benchPass(ctx, e.stdout, apps, pg, courses, o.readers, o.connections, o.cpuprofile); err != nil {
 		return err
+	}
+	if drained != nil {
+		if err := drained(e.stdout); err != nil {
+			return err
+		}
 	}
 	if o.signups > 0 {
 		return benchSignups(ctx, e.stdout, apps, pg, o.signups, o.signupClients)

@@ -64,6 +64,10 @@ type Config struct {
 	SendGridKey         string
 	BrevoToken          string
 	BounceWebhookSecret string
+
+	// The API and webhooks (settings_api.go).
+	APIRate             int
+	WebhookAllowPrivate bool
 }
 
 // setting is one flag with its environment variable, default and help,
@@ -76,7 +80,7 @@ type setting struct {
 
 // settings lists every setting in the order help shows them.
 func settings() []setting {
-	return append(append(coreSettings(), formSettings()...), bounceSettings()...)
+	return append(append(append(coreSettings(), formSettings()...), bounceSettings()...), apiSettings()...)
 }
 
 // coreSettings are every setting but those of bounces.

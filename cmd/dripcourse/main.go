@@ -99,6 +99,8 @@ func commands() []command {
 		{"backup", "FILE", "write a consistent copy of the live database to FILE", plain(cmdBackup)},
 		{"course", "export|import|versions|republish", "the published versions of the courses and templates: export one as files (for git), import files as a new version after the checks, list them, republish an old one", plain(cmdCourse)},
 		{"migrate-store", "--from --to", "copy a SQLite deployment (database and signing secret) into PostgreSQL; re-run it to catch up, it resumes if interrupted", migrateCommand},
+		{"apikey", "create NAME [--scope ...]|list|revoke ID|NAME", "make a key for the JSON API at /api/v1 (shown once, only its hash kept), list the keys, or revoke one", apikeyCommand},
+		{"webhook", "add URL --events ...|list|remove ID|URL", "add an endpoint that is sent signed events (its secret shown once), list the endpoints, or remove one", webhookCommand},
 		benchCommand(),
 		{"healthcheck", "", "exit 0 if the server at DRIP_ADDR answers /healthz (for containers)", plain(cmdHealthcheck)},
 		{"help", "", "show this help", nil},

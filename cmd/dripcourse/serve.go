@@ -80,6 +80,11 @@ func serve(ctx context.Context, e *env, log *slog.Logger) error {
 	defer cancelPasses()
 	sched := a.scheduler(passCtx)
 	sched.Start()
+	hooksDone, err := a.startWebhooks(passCtx)
+	if err != nil {
+		return err
+	}
+	defer func() { <-hooksDone }() // attempts in flight end within webhook.Timeout and are recorded
 	go a.watchContent(passCtx)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(a.perClient(ln)) }()
@@ -153,13 +158,15 @@ func (a *app) webServer() *http.Server {
 	raw, hooks := a.bounceHandlers()
 	box, _ := a.sender.(*mailer.Outbox) // nil when mail goes to an SMTP server
 	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
-		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter, FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha != nil}
+		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter, FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha != nil,
+		Integrations: &admin.Integrations{Webhooks: a.webhooks, Replay: a.replayWebhook, AllowPrivate: a.cfg.WebhookAllowPrivate}}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,
 		MaxConfirmationsPerHour: a.cfg.MaxConfirmationsPerHour, TrustedProxies: a.cfg.TrustedProxies,
 		FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha,
 		Admin: adm.Handler(), Limits: a.limits, LimitCounter: a.limitCounter, Metrics: a.metrics,
-		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks}
+		MetricsToken: a.cfg.MetricsToken, MetricsLoopback: localSite(a.cfg.BaseURL), BounceRaw: raw, BounceWebhooks: hooks,
+		API: a.apiHandler()}
 	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -219,7 +226,8 @@ func (a *app) housekeeping(ctx context.Context) func() {
 		swept, err := a.db.Housekeep(ctx, a.now(), a.limits.EffectiveWindow())
 		if err == nil && swept != (store.Swept{}) {
 			a.log.Info("housekeeping", "rate_windows", swept.RateWindows, "admin_sessions", swept.AdminSessions,
-				"unconfirmed_signups", swept.Unconfirmed, "one_use_values", swept.OneUse, "form_confirmations", swept.FormConfirms)
+				"unconfirmed_signups", swept.Unconfirmed, "one_use_values", swept.OneUse, "form_confirmations", swept.FormConfirms,
+				"api_answers", swept.Answers, "webhook_events", swept.WebhookEvents)
 		}
 		return err
 	}

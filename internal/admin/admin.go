@@ -62,6 +62,9 @@ type Server struct {
 	// captcha is on.
 	FormOrigins []string
 	Captcha     bool
+	// Integrations, when set, serves the API keys and webhooks pages
+	// (integrations.go).
+	Integrations *Integrations
 
 	logins  *loginState // built by Handler
 	imports importJobs  // the background imports this process runs
@@ -156,6 +159,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/export.csv", s.exportCSV)
 		r.Get("/forms", s.formsIndex)
 		r.Get("/forms/{slug}", s.formsPage)
+		s.integrationRoutes(r)
 	})
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)

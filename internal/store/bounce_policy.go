@@ -61,6 +61,9 @@ func (db *DB) applyReport(ctx context.Context, tx *sql.Tx, in ReportIn, m report
 	if err != nil {
 		return out, err
 	}
+	if err := emitReport(ctx, tx, in, m, out); err != nil {
+		return out, err
+	}
 	ev := drip.Event{SubscriberID: m.sub, DeliveryID: m.delivery, Kind: kind, Detail: reportDetail(in, out), At: reportTime(in), Course: m.course}
 	return out, insertEvent(ctx, tx, ev, m.slug)
 }

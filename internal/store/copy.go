@@ -30,14 +30,17 @@ var copyTables = []struct{ name, key string }{
 	{"subscribers", "id"}, {"suppressions", "email_hash"}, {"confirmations", "id"}, {"enrollments", "id"},
 	{"deliveries", "id"}, {"attempts", "id"}, {"events", "id"}, {"settings", "key"}, {"bounce_reports", "id"},
 	{"content_blobs", "hash"}, {"content_versions", "id"}, {"content_files", "id"}, {"content_drafts", "id"},
+	{"api_keys", "id"}, {"webhook_endpoints", "id"}, {"webhook_subscriptions", "id"}, {"webhook_events", "msg_id"},
+	{"webhook_deliveries", "id"}, {"webhook_attempts", "id"},
 }
 
 // notCopied are the destination's tables the copy leaves alone: its own
 // bookkeeping, and rate-limiting and replay state that lives for minutes and that the
 // PostgreSQL instances build up themselves. Any other table stops the copy,
 // so a table added to the schema is never silently left behind.
+// The API's remembered answers live for a day and are not copied either.
 var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true, "webhook_replays": true,
-	"used_once": true, "form_confirms": true}
+	"used_once": true, "form_confirms": true, "api_idempotency": true}
 
 // progressTable records, in the destination, the last id copied of each
 // table, committed with each batch; a completed run drops it.

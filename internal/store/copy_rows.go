@@ -118,7 +118,8 @@ func (c *copier) copyAll(ctx context.Context) error {
 // resumed run can skip what an interrupted one copied. Other rows change
 // after they are written (an unsubscribe, a sent lesson): those tables are
 // read again from the start, and the upsert rewrites only what changed.
-var appendOnly = map[string]bool{"attempts": true, "events": true, "content_versions": true, "content_files": true}
+var appendOnly = map[string]bool{"attempts": true, "events": true, "content_versions": true, "content_files": true,
+	"webhook_attempts": true}
 
 // copyTable copies the snapshot's rows after the resume point, one batch
 // per transaction.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store/pgtest"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 const testSecret = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
@@ -70,7 +71,18 @@ func populate(t testing.TB, db *DB) int64 {
 		t.Fatal(err)
 	}
 	gone := active(t, db, "gone@example.com", t0)
+	hooks := populateHooks(t, db)
 	sendAll(t, db, "one", t0, drip.DeliverySent, t0.Add(24*time.Hour))
+	claimed, err := hooks.Claim(ctx, webhook.Claim{Now: t0.Add(time.Hour), Lease: time.Minute, PerEndpoint: 10, Limit: 10})
+	if err != nil || len(claimed) < 2 {
+		t.Fatalf("claim webhook deliveries: %d, %v", len(claimed), err)
+	}
+	for _, c := range claimed {
+		if _, err := hooks.Record(ctx, webhook.Outcome{Attempt: webhook.Attempt{EventID: c.EventID, EndpointID: c.EndpointID,
+			Number: c.Attempt, At: t0.Add(time.Hour), Status: 204}, State: webhook.Delivered}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sendAll(t, db, "two", t0.Add(24*time.Hour), drip.DeliveryRetry, t0.Add(25*time.Hour))
 	if _, err := db.RecordReport(ctx, ReportIn{Key: "populate", Source: "dsn", Recipient: "bob@example.com", Kind: ReportSoft,
 		Status: "4.2.2", Action: "failed", ReceivedAt: t0}, 5); err != nil {
@@ -92,6 +104,20 @@ func populate(t testing.TB, db *DB) int64 {
 	}
 	populateContent(t, db)
 	return gone
+}
+
+// populateHooks adds an API key, and a webhook endpoint for lesson.sent.
+func populateHooks(t testing.TB, db *DB) *Webhooks {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.CreateAPIKey(ctx, "shop", "prefix1", "hash", []string{"subscribers:read"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	hooks := db.Webhooks(testSealer(t))
+	if _, err := hooks.AddEndpoint(ctx, "https://hooks.example/x", webhook.NewSecret(), []string{webhook.LessonSent}); err != nil {
+		t.Fatal(err)
+	}
+	return hooks
 }
 
 // dump returns a table's rows, formatted and sorted, to compare databases.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // PauseEnrollment stops a reader's course until it is resumed: a paused
@@ -41,6 +42,10 @@ func (db *DB) setEnrollment(ctx context.Context, sub int64, course string, from,
 			return nil
 		}
 		changed = true
+		typ := map[drip.EventKind]string{drip.EventPause: webhook.EnrollmentPaused, drip.EventResume: webhook.EnrollmentResumed}[kind]
+		if err := emit(ctx, tx, typ, at, EventData{subscriberID: sub, Course: course, Reason: "operator"}); err != nil {
+			return err
+		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, Course: course, Kind: kind, Detail: "operator", At: at}, "")
 	})
 	if err != nil {
@@ -60,6 +65,9 @@ func (db *DB) MarkBounced(ctx context.Context, id int64, detail string, at time.
 			return nil
 		}
 		if err := stopEnrollments(ctx, tx, id, at); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, webhook.SubscriberBounced, at, EventData{subscriberID: id, Reason: detail}); err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Kind: drip.EventBounce, Detail: detail, At: at}, "")

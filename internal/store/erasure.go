@@ -55,6 +55,10 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 			"DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE subscriber_id = ?)",
 			"DELETE FROM deliveries WHERE subscriber_id = ?",
 			"DELETE FROM events WHERE subscriber_id = ?",
+			// Webhook events not yet delivered hold the address too.
+			"DELETE FROM webhook_attempts WHERE event_id IN (SELECT msg_id FROM webhook_events WHERE subscriber_id = ?)",
+			"DELETE FROM webhook_deliveries WHERE event_id IN (SELECT msg_id FROM webhook_events WHERE subscriber_id = ?)",
+			"DELETE FROM webhook_events WHERE subscriber_id = ?",
 			"DELETE FROM bounce_reports WHERE subscriber_id = ?",
 			"DELETE FROM confirmations WHERE subscriber_id = ?",
 			"DELETE FROM enrollments WHERE subscriber_id = ?",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // execer is what both *sql.DB and *sql.Tx offer for writes.
@@ -49,17 +50,45 @@ func (db *DB) RecordEvent(ctx context.Context, e drip.Event) error {
 	if err == nil && n > 0 {
 		return nil
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
-		SELECT d.subscriber_id, d.id, d.slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT), e.course
-		FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.id = ? AND d.subscriber_id = ?`,
-		string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID)
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var slug, course string
+		err := tx.QueryRowContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
+			SELECT d.subscriber_id, d.id, d.slug, ?, CAST(? AS BIGINT), ?, CAST(? AS BIGINT), e.course
+			FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.id = ? AND d.subscriber_id = ?
+			RETURNING slug, course`,
+			string(e.Kind), flag(e.Machine), e.Detail, unix(e.At), e.DeliveryID, e.SubscriberID).Scan(&slug, &course)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("delivery %d: %w", e.DeliveryID, drip.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		typ, d := trackingEvent(e, slug)
+		d.Course = course
+		return emit(ctx, tx, typ, e.At, d)
+	})
 	if err != nil {
 		return fmt.Errorf("store: record %s: %w", e.Kind, friendly(err))
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: record %s: delivery %d: %w", e.Kind, e.DeliveryID, drip.ErrNotFound)
-	}
 	return nil
+}
+
+// trackingEvent is the webhook event of an open or click: machine ones
+// (scanners, privacy proxies) have types of their own, which endpoints
+// hear only if they ask.
+func trackingEvent(e drip.Event, slug string) (string, EventData) {
+	d := EventData{subscriberID: e.SubscriberID, Lesson: slug, DeliveryID: e.DeliveryID}
+	switch {
+	case e.Kind == drip.EventClick && e.Machine:
+		d.URL = e.Detail
+		return webhook.LessonMachineClicked, d
+	case e.Kind == drip.EventClick:
+		d.URL = e.Detail
+		return webhook.LessonClicked, d
+	case e.Machine:
+		return webhook.LessonMachineOpened, d
+	}
+	return webhook.LessonOpened, d
 }
 
 // queryer is what both *sql.DB and *sql.Tx offer for reads.

@@ -59,6 +59,10 @@ type Swept struct {
 	// OneUse counts expired captcha solutions and form stamps, and
 	// FormConfirms the form confirmations the hourly cap no longer reads.
 	OneUse, FormConfirms int64
+	// Answers is how many remembered API answers expired; WebhookEvents
+	// how many webhook events aged out, with their deliveries and attempts.
+	Answers       int64
+	WebhookEvents int64
 }
 
 // UnconfirmedLife is how long a signup that was never confirmed is kept
@@ -92,8 +96,13 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 		return s, fmt.Errorf("store: housekeeping: webhook replays: %w", friendly(err))
 	}
 	s.Replays, _ = res.RowsAffected()
-	s.OneUse, s.FormConfirms, err = db.sweepOneUse(ctx, now)
-	return s, err
+	if s.OneUse, s.FormConfirms, err = db.sweepOneUse(ctx, now); err != nil {
+		return s, err
+	}
+	if err := db.sweepAPI(ctx, now, &s); err != nil {
+		return s, fmt.Errorf("store: housekeeping: %w", friendly(err))
+	}
+	return s, nil
 }
 
 // unconfirmedBatch bounds one sweep's transaction; a form flooded with
@@ -122,7 +131,8 @@ func (db *DB) deleteUnconfirmed(ctx context.Context, cutoff time.Time) (int64, e
 			return err
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM bounce_reports WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ",
+		for _, q := range []string{"DELETE FROM events WHERE subscriber_id IN ", "DELETE FROM bounce_reports WHERE subscriber_id IN ",
+			"DELETE FROM webhook_events WHERE subscriber_id IN ", "DELETE FROM confirmations WHERE subscriber_id IN ",
 			"DELETE FROM enrollments WHERE subscriber_id IN ", "DELETE FROM subscribers WHERE id IN "} {
 			if _, err := tx.ExecContext(ctx, q+in, ids...); err != nil {
 				return err

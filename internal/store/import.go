@@ -101,6 +101,7 @@ func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, 
 type importWriter struct {
 	db                                                *DB
 	tx                                                *sql.Tx
+	hooks                                             *eventWriter
 	find, addActive, events, enroll, joined           *sql.Stmt // confirmed
 	addPendingRow, signupEvent, queueConfirm, waiting *sql.Stmt // pending
 }
@@ -128,7 +129,7 @@ const (
 )
 
 func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, error) {
-	w := &importWriter{db: db, tx: tx}
+	w := &importWriter{db: db, tx: tx, hooks: newEventWriter(tx)}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -191,8 +192,10 @@ func (w *importWriter) addConfirmed(ctx context.Context, in Import) error {
 	if _, err := w.events.ExecContext(ctx, id, at, in.Course, id, at, in.Course); err != nil {
 		return err
 	}
-	_, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at)
-	return err
+	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
+		return err
+	}
+	return w.hooks.joined(ctx, id, in.Course, "import", true, in.At)
 }
 
 // join enrolls an active reader in the import's course, confirmed.
@@ -201,8 +204,10 @@ func (w *importWriter) join(ctx context.Context, id int64, in Import) error {
 	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
 		return err
 	}
-	_, err := w.joined.ExecContext(ctx, id, at, in.Course)
-	return err
+	if _, err := w.joined.ExecContext(ctx, id, at, in.Course); err != nil {
+		return err
+	}
+	return w.hooks.joined(ctx, id, in.Course, "import", false, in.At)
 }
 
 // addPending adds the reader as the signup form adds a new address: a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // Unsubscribe stops a reader's mail as Leave does, and reports whether
@@ -80,6 +81,10 @@ func (db *DB) leave(ctx context.Context, id, deliveryID int64, detail string, at
 			err = leaveReader(ctx, tx, id, status, at)
 		}
 		if err != nil || !stopped {
+			return err
+		}
+		d := EventData{subscriberID: id, Course: ev.Course, Lesson: l.slug, DeliveryID: ev.DeliveryID, Reason: detail}
+		if err := emit(ctx, tx, webhook.SubscriberUnsubscribed, at, d); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx, `INSERT INTO events (subscriber_id, delivery_id, slug, kind, machine, detail, at, course)
@@ -208,6 +213,9 @@ func (db *DB) Resubscribe(ctx context.Context, id, event int64, nextDue func(cou
 		}
 		changed = true
 		if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'active', unsubscribed_at = 0 WHERE id = ? AND status = 'unsubscribed'", id); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, webhook.EnrollmentResumed, at, EventData{subscriberID: id, Course: ev.Course, Reason: "resubscribed"}); err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Course: ev.Course, Kind: drip.EventResubscribe, At: at}, "")

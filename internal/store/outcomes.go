@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // Outcome is the result of one send attempt, with the schedule that follows
@@ -63,11 +64,12 @@ func (db *DB) Record(ctx context.Context, outs ...Outcome) error {
 type outcomeWriter struct {
 	tx                                *sql.Tx
 	attempt, delivery, retry, advance *sql.Stmt
+	hooks                             *eventWriter // webhook events, in the same transaction
 }
 
 func (db *DB) outcomeWriter(ctx context.Context, tx *sql.Tx) *outcomeWriter {
 	return &outcomeWriter{tx: tx, attempt: db.stmt(ctx, tx, sqlInsertAttempt), delivery: db.stmt(ctx, tx, sqlUpdateDelivery),
-		retry: db.stmt(ctx, tx, sqlRetryEnroll), advance: db.stmt(ctx, tx, sqlAdvanceEnroll)}
+		retry: db.stmt(ctx, tx, sqlRetryEnroll), advance: db.stmt(ctx, tx, sqlAdvanceEnroll), hooks: newEventWriter(tx)}
 }
 
 func (w *outcomeWriter) record(ctx context.Context, o Outcome) error {
@@ -85,23 +87,46 @@ func (w *outcomeWriter) record(ctx context.Context, o Outcome) error {
 	if err := w.moveOn(ctx, o); err != nil {
 		return err
 	}
+	if err := w.events(ctx, o); err != nil {
+		return err
+	}
 	if !o.Bounce {
 		return nil
 	}
-	return recordBounce(ctx, w.tx, o)
+	return recordBounce(ctx, w.tx, w.hooks, o)
 }
 
 // recordBounce does what a bounce does to the reader, once the outcome
 // itself is written: suppressed, their courses stopped, the reply kept.
-func recordBounce(ctx context.Context, tx *sql.Tx, o Outcome) error {
+func recordBounce(ctx context.Context, tx *sql.Tx, hooks *eventWriter, o Outcome) error {
 	if _, err := tx.ExecContext(ctx, "UPDATE subscribers SET status = 'bounced' WHERE id = ?", o.SubscriberID); err != nil {
 		return err
 	}
 	if err := stopEnrollments(ctx, tx, o.SubscriberID, o.At); err != nil {
 		return err
 	}
+	d := EventData{subscriberID: o.SubscriberID, Lesson: o.Slug, DeliveryID: o.DeliveryID, Reason: o.Reply.String()}
+	if err := hooks.emit(ctx, webhook.SubscriberBounced, o.At, d.inEnrollment(o.EnrollmentID)); err != nil {
+		return err
+	}
 	ev := drip.Event{SubscriberID: o.SubscriberID, DeliveryID: o.DeliveryID, Kind: drip.EventBounce, Detail: o.Reply.String(), At: o.At}
 	return insertEvent(ctx, tx, ev, o.Slug)
+}
+
+// events writes the webhook events of an outcome: lesson.sent for a
+// lesson sent, and enrollment.completed once the last lesson is done.
+func (w *outcomeWriter) events(ctx context.Context, o Outcome) error {
+	d := EventData{subscriberID: o.SubscriberID, Lesson: o.Slug, DeliveryID: o.DeliveryID}.inEnrollment(o.EnrollmentID)
+	if o.Result == drip.DeliverySent {
+		if err := w.hooks.emit(ctx, webhook.LessonSent, o.At, d); err != nil {
+			return err
+		}
+	}
+	if !o.Complete || o.Result == drip.DeliveryRetry {
+		return nil
+	}
+	d.Lesson, d.DeliveryID = "", 0
+	return w.hooks.emit(ctx, webhook.EnrollmentCompleted, o.At, d)
 }
 
 // moveOn moves the enrollment on after an attempt. A retry only moves the

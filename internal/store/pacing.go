@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // ErrNotActive is returned by the pacing actions for a reader whose course
@@ -66,6 +67,12 @@ func (db *DB) pace(ctx context.Context, kind drip.EventKind, sub, deliveryID int
 		if err != nil {
 			return err
 		}
+		if kind == drip.EventPause {
+			d := EventData{subscriberID: sub, Lesson: slug, Reason: "reader", Until: &next}
+			if err := emit(ctx, tx, webhook.EnrollmentPaused, at, d.inEnrollment(enr)); err != nil {
+				return err
+			}
+		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, DeliveryID: deliveryID, Course: course, Kind: kind, At: at}, slug)
 	})
 	if err != nil {
@@ -114,6 +121,9 @@ func (db *DB) EndPause(ctx context.Context, sub int64, course string, due, at ti
 		}
 		changed = true
 		if _, err := tx.ExecContext(ctx, "UPDATE enrollments SET next_due_at = ? WHERE id = ?", unix(due), enr); err != nil {
+			return err
+		}
+		if err := emit(ctx, tx, webhook.EnrollmentResumed, at, EventData{subscriberID: sub, Course: course, Reason: "operator"}); err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, drip.Event{SubscriberID: sub, Kind: drip.EventResume, Detail: "operator", At: at}, "")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/webhook"
 )
 
 // On PostgreSQL a group of outcomes is recorded by one statement, whatever
@@ -95,7 +96,11 @@ func (a *outcomeArrays) args() []any {
 // what a bounce does to the reader.
 func (db *DB) recordSet(ctx context.Context, outs []Outcome) error {
 	rounds := distinctRounds(outs)
-	if len(rounds) == 1 && !anyBounce(outs) {
+	hooked, err := db.webhooksWanted(ctx)
+	if err != nil {
+		return friendly(err)
+	}
+	if len(rounds) == 1 && !anyBounce(outs) && !hooked {
 		_, err := db.bulk.ExecContext(ctx, pgRecordOutcomes, newOutcomeArrays(outs).args()...)
 		return friendly(err)
 	}
@@ -105,15 +110,30 @@ func (db *DB) recordSet(ctx context.Context, outs []Outcome) error {
 				return err
 			}
 		}
+		w := &outcomeWriter{tx: tx, hooks: newEventWriter(tx)}
 		for _, o := range outs {
+			if err := w.events(ctx, o); err != nil {
+				return err
+			}
 			if o.Bounce {
-				if err := recordBounce(ctx, tx, o); err != nil {
+				if err := recordBounce(ctx, tx, w.hooks, o); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
+}
+
+// webhooksWanted reports whether any active webhook endpoint is
+// subscribed to an event a sent lesson makes; then the outcomes are
+// recorded in a transaction that writes those events too (the outbox).
+// The event writer reads the subscriptions again inside it.
+func (db *DB) webhooksWanted(ctx context.Context) (bool, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM webhook_subscriptions s JOIN webhook_endpoints e ON e.id = s.endpoint_id
+		WHERE e.status = 'active' AND s.event_type IN (?, ?, ?)`, webhook.LessonSent, webhook.EnrollmentCompleted, webhook.SubscriberBounced).Scan(&n)
+	return n > 0, err
 }
 
 // distinctRounds splits outs into groups in which no delivery and no

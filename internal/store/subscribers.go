@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -100,11 +101,21 @@ func (db *DB) enrollable(ctx context.Context, tx *sql.Tx, id int64, status drip.
 // join makes the reader active and starts their enrollment in course,
 // recording kind.
 func (db *DB) join(ctx context.Context, tx *sql.Tx, id int64, course string, kind drip.EventKind, detail string, due, at time.Time) error {
+	// The reader's first confirmation is subscriber.confirmed; a later
+	// course of a confirmed reader only starts an enrollment.
+	var first bool
+	if err := tx.QueryRowContext(ctx, "SELECT confirmed_at = 0 FROM subscribers WHERE id = ?", id).Scan(&first); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'active', unsubscribed_at = 0,
 		confirmed_at = CASE WHEN confirmed_at = 0 THEN ? ELSE confirmed_at END WHERE id = ? AND status != 'active'`, unix(at), id); err != nil {
 		return err
 	}
 	if err := enroll(ctx, tx, id, course, due, at); err != nil {
+		return err
+	}
+	how := cmp.Or(detail, "link")
+	if err := newEventWriter(tx).joined(ctx, id, course, how, kind == drip.EventConfirm && first, at); err != nil {
 		return err
 	}
 	return insertEvent(ctx, tx, drip.Event{SubscriberID: id, Course: course, Kind: kind, Detail: detail, At: at}, "")

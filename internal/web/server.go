@@ -75,6 +75,11 @@ type Server struct {
 	// same-site check and the forms' limits, and share a per-IP limit of
 	// their own (Limits.Bounces).
 	BounceRaw, BounceWebhooks http.Handler
+	// API, when set, serves the JSON API under /api/v1 (package api). It
+	// authenticates with bearer keys, never cookies, caps its own bodies
+	// and rate-limits per key, so it stands outside the browser's
+	// same-site check and the per-IP limits of the forms.
+	API http.Handler
 	// Limits caps public actions per client IP; the zero value is no cap.
 	Limits Limits
 	// LimitCounter, when set, counts requests against Limits; instances
@@ -107,6 +112,9 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowed(s.methodNotAllowed)
 	if s.Admin != nil {
 		r.Mount("/admin", s.Admin)
+	}
+	if s.API != nil {
+		r.Mount("/api/v1", s.API)
 	}
 	r.Group(s.bounceRoutes)
 	r.Group(s.publicRoutes)
