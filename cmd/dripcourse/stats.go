@@ -5,46 +5,25 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	lessonreport "github.com/dripcourse/dripcourse/internal/report"
 	"io"
 	"text/tabwriter"
 
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
-	"github.com/dripcourse/dripcourse/internal/store"
 )
 
 // statsReport is what "stats --json" prints.
 type statsReport struct {
-	Lessons []lessonReport      `json:"lessons"`
-	Readers map[drip.Status]int `json:"readers"`
+	Lessons []lessonreport.Lesson `json:"lessons"`
+	Readers map[drip.Status]int   `json:"readers"`
 	// Completed is how many readers finished the course.
 	Completed int `json:"completed"`
 	// Bounces are the last 7 days' bounces and complaints, with the
 	// providers' thresholds they are judged by.
 	Bounces    intake.Health      `json:"bounces"`
 	Thresholds []intake.Threshold `json:"thresholds"`
-}
-
-type lessonReport struct {
-	store.LessonStats
-	Title           string  `json:"title,omitempty"`
-	Removed         bool    `json:"removed,omitempty"`
-	FailedRate      float64 `json:"failed_rate"`
-	BouncedRate     float64 `json:"bounced_rate"`
-	SoftBouncedRate float64 `json:"soft_bounced_rate"`
-	ComplaintRate   float64 `json:"complaint_rate"`
-	HumanOpenRate   float64 `json:"human_open_rate"`
-	MachineOpenRate float64 `json:"machine_open_rate"`
-	HumanClickRate  float64 `json:"human_click_rate"`
-	UnsubscribeRate float64 `json:"unsubscribe_rate"`
-}
-
-func ratio(n, of int) float64 {
-	if of == 0 {
-		return 0
-	}
-	return float64(int(float64(n)/float64(of)*10000+0.5)) / 10000
 }
 
 // statsCommand declares stats's --json and --course.
@@ -107,7 +86,7 @@ func (a *app) stats(ctx context.Context, crs *course.Course) (*statsReport, erro
 // (lessons removed from it but with history come last), and its readers.
 // With one course, that is everything in the database; with several,
 // what the readers of crs did in it and where they stand in it.
-func (a *app) courseStats(ctx context.Context, crs *course.Course) ([]lessonReport, map[drip.Status]int, error) {
+func (a *app) courseStats(ctx context.Context, crs *course.Course) ([]lessonreport.Lesson, map[drip.Status]int, error) {
 	byslug, readers, err := a.db.Stats(ctx)
 	if !a.lib.Content().Set.Single() {
 		byslug, readers, err = a.db.CourseStats(ctx, crs.Slug)
@@ -115,28 +94,7 @@ func (a *app) courseStats(ctx context.Context, crs *course.Course) ([]lessonRepo
 	if err != nil {
 		return nil, nil, err
 	}
-	lessons := []lessonReport{}
-	for _, l := range crs.Lessons {
-		s := byslug[l.Slug]
-		if s == nil {
-			s = &store.LessonStats{Slug: l.Slug}
-		}
-		delete(byslug, l.Slug)
-		lessons = append(lessons, lessonLine(s, l.Title, false))
-	}
-	for _, s := range byslug {
-		lessons = append(lessons, lessonLine(s, "", true))
-	}
-	return lessons, readers, nil
-}
-
-// lessonLine is one lesson's counts with their rates.
-func lessonLine(s *store.LessonStats, title string, removed bool) lessonReport {
-	return lessonReport{LessonStats: *s, Title: title, Removed: removed,
-		FailedRate: ratio(s.Failed, s.Sent+s.Failed), BouncedRate: ratio(s.Bounced, s.Sent+s.Failed),
-		SoftBouncedRate: ratio(s.SoftBounced, s.Sent), ComplaintRate: ratio(s.Complaints, s.Sent),
-		HumanOpenRate: ratio(s.HumanOpens, s.Sent), MachineOpenRate: ratio(s.MachineOpens, s.Sent),
-		HumanClickRate: ratio(s.HumanClicks, s.Sent), UnsubscribeRate: ratio(s.Unsubscribes, s.Sent)}
+	return lessonreport.InOrder(crs, byslug), readers, nil
 }
 
 func printStats(w io.Writer, rep *statsReport) {
@@ -147,7 +105,7 @@ func printStats(w io.Writer, rep *statsReport) {
 }
 
 // printLessons prints the per-lesson table.
-func printLessons(w io.Writer, lessons []lessonReport) {
+func printLessons(w io.Writer, lessons []lessonreport.Lesson) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "lesson\tsent\tfailed\tskipped\tbounced\tsoft bounced\tcomplaints\thuman opens\tmachine opens\thuman clicks\tunsubscribes\t")
 	pct := func(n, of int) string {

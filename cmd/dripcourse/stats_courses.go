@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	lessonreport "github.com/dripcourse/dripcourse/internal/report"
 	"io"
 
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
@@ -27,11 +28,11 @@ type coursesReport struct {
 // courseReport is one course's part of a coursesReport: its lessons and
 // its readers as "stats --course SLUG --json" gives them.
 type courseReport struct {
-	Slug      string              `json:"slug"`
-	Title     string              `json:"title"`
-	Lessons   []lessonReport      `json:"lessons"`
-	Readers   map[drip.Status]int `json:"readers"`
-	Completed int                 `json:"completed"` // readers who finished it
+	Slug      string                `json:"slug"`
+	Title     string                `json:"title"`
+	Lessons   []lessonreport.Lesson `json:"lessons"`
+	Readers   map[drip.Status]int   `json:"readers"`
+	Completed int                   `json:"completed"` // readers who finished it
 }
 
 // statsEach reports on several courses in turn.

@@ -1,6 +1,6 @@
-// Package report builds a course's per-lesson figures as the API answers
-// them: counts and rates per lesson in course order, and the course's
-// readers by their standing in it.
+// Package report builds a course's per-lesson figures as the API and the
+// stats command give them: counts and rates per lesson in course order,
+// and the course's readers by their standing in it.
 package report
 
 import (
@@ -49,19 +49,26 @@ func Build(ctx context.Context, db *store.DB, crs *course.Course) (*Stats, error
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	rep := &Stats{Course: crs.Slug, Readers: readers, Lessons: []Lesson{}}
+	return &Stats{Course: crs.Slug, Readers: readers, Lessons: InOrder(crs, byslug)}, nil
+}
+
+// InOrder is the lessons of crs with their counts from byslug, in course
+// order, then the lessons byslug holds that crs no longer has (removed,
+// with history). It takes the entries it uses out of byslug.
+func InOrder(crs *course.Course, byslug map[string]*store.LessonStats) []Lesson {
+	lessons := []Lesson{}
 	for _, l := range crs.Lessons {
 		s := byslug[l.Slug]
 		if s == nil {
 			s = &store.LessonStats{Slug: l.Slug}
 		}
 		delete(byslug, l.Slug)
-		rep.Lessons = append(rep.Lessons, lesson(s, l.Title, false))
+		lessons = append(lessons, lesson(s, l.Title, false))
 	}
 	for _, s := range byslug {
-		rep.Lessons = append(rep.Lessons, lesson(s, "", true))
+		lessons = append(lessons, lesson(s, "", true))
 	}
-	return rep, nil
+	return lessons
 }
 
 func lesson(s *store.LessonStats, title string, removed bool) Lesson {
