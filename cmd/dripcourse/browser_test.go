@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/dripcourse/dripcourse/internal/browsertest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,19 +22,11 @@ import (
 // package; each test gets its own tab in its own browser context, so no
 // cookie leaks from one test to the next.
 
-const chromium = "/usr/bin/chromium"
-
 // mobileWidth is the narrow screen every page must fit without sideways
 // scrolling; all browser tests run at it.
 const mobileWidth = 375
 
-var browser struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	dir    string
-	err    error
-}
+var browser browsertest.Browser
 
 func TestMain(m *testing.M) {
 	if os.Getenv(instanceEnv) != "" {
@@ -44,28 +36,8 @@ func TestMain(m *testing.M) {
 		os.Exit(runCommand())
 	}
 	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
-		os.RemoveAll(browser.dir)
-	}
+	browser.Close()
 	os.Exit(code)
-}
-
-// startBrowser starts the shared Chromium on first use, with the flags a
-// sandboxed CI container needs and nothing that phones home.
-func startBrowser() (context.Context, error) {
-	browser.once.Do(func() {
-		if browser.dir, browser.err = os.MkdirTemp("", "dripcourse-chromium-"); browser.err != nil {
-			return
-		}
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(browser.dir))
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancelCtx := chromedp.NewContext(alloc)
-		browser.ctx, browser.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
-		browser.err = chromedp.Do(ctx) // starts the browser, with no deadline
-	})
-	return browser.ctx, browser.err
 }
 
 // tab is one test's browser tab on a harness.
@@ -79,13 +51,8 @@ type tab struct {
 // screenshot of it if the test fails.
 func newTab(t *testing.T, h *harness, timezone string) *tab {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("browser tests need Chromium: apt-get install chromium (CI installs it)")
-	}
-	if testing.Short() {
-		t.Skip("browser tests are skipped in -short mode")
-	}
-	bctx, err := startBrowser()
+	browsertest.SkipUnlessAvailable(t)
+	bctx, err := browser.Context()
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}

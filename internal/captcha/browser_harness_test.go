@@ -3,6 +3,7 @@ package captcha
 import (
 	"context"
 	"fmt"
+	"github.com/dripcourse/dripcourse/internal/browsertest"
 	"html/template"
 	"net/http"
 	"net/http/httptest"
@@ -26,52 +27,19 @@ import (
 // operator's page with a strict CSP, and "drip" serving the challenge, the
 // script and the form's target, which verifies what the browser posts.
 
-const chromium = "/usr/bin/chromium"
-
-var shared struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	dir    string
-	err    error
-}
+var shared browsertest.Browser
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.cancel != nil {
-		shared.cancel()
-		os.RemoveAll(shared.dir)
-	}
+	shared.Close()
 	os.Exit(code)
-}
-
-// startBrowser starts one Chromium for the package, with the flags a
-// sandboxed container needs and nothing that phones home.
-func startBrowser() (context.Context, error) {
-	shared.once.Do(func() {
-		if shared.dir, shared.err = os.MkdirTemp("", "captcha-chromium-"); shared.err != nil {
-			return
-		}
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(shared.dir))
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancelCtx := chromedp.NewContext(alloc)
-		shared.ctx, shared.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
-		shared.err = chromedp.Do(ctx)
-	})
-	return shared.ctx, shared.err
 }
 
 // newTab opens a tab in a browser context of its own, or skips the test.
 func newTab(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("browser tests need Chromium at " + chromium + ": apt-get install chromium")
-	}
-	if testing.Short() {
-		t.Skip("browser tests are skipped in -short mode")
-	}
-	bctx, err := startBrowser()
+	browsertest.SkipUnlessAvailable(t)
+	bctx, err := shared.Context()
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}

@@ -3,6 +3,7 @@ package editor
 import (
 	"context"
 	"encoding/json"
+	"github.com/dripcourse/dripcourse/internal/browsertest"
 	"os"
 	"slices"
 	"strings"
@@ -19,38 +20,12 @@ import (
 // cmd/dripcourse does: one browser for the package, a tab in its own
 // browser context for each test.
 
-const chromium = "/usr/bin/chromium"
-
-var browser struct {
-	once   sync.Once
-	ctx    context.Context
-	cancel context.CancelFunc
-	dir    string
-	err    error
-}
+var browser browsertest.Browser
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
-		os.RemoveAll(browser.dir)
-	}
+	browser.Close()
 	os.Exit(code)
-}
-
-func startBrowser() (context.Context, error) {
-	browser.once.Do(func() {
-		if browser.dir, browser.err = os.MkdirTemp("", "dripcourse-editor-chromium-"); browser.err != nil {
-			return
-		}
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
-			chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(browser.dir))
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancelCtx := chromedp.NewContext(alloc)
-		browser.ctx, browser.cancel = ctx, func() { cancelCtx(); cancelAlloc() }
-		browser.err = chromedp.Do(ctx) // starts the browser, with no deadline
-	})
-	return browser.ctx, browser.err
 }
 
 // watchViolations records, in every page the tab opens, each Content
@@ -78,13 +53,8 @@ func (tb *tab) allowError(text string) {
 
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skip("browser tests need Chromium at " + chromium + ": apt-get install chromium (CI installs it)")
-	}
-	if testing.Short() {
-		t.Skip("browser tests are skipped in -short mode")
-	}
-	bctx, err := startBrowser()
+	browsertest.SkipUnlessAvailable(t)
+	bctx, err := browser.Context()
 	if err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
