@@ -117,11 +117,16 @@ func (db *DB) claimOnce(ctx context.Context, now time.Time, lease time.Duration,
 	return jobs, claimed, err
 }
 
+// sqlClaimEnrollments takes the due enrollments, oldest first, leasing
+// each until its first argument; the others are now and the batch size.
+func sqlClaimEnrollments(db *DB) string {
+	return `UPDATE enrollments SET claimed_due = next_due_at, next_due_at = ?
+		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?` + db.d.skipLocked + `)
+		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due, confirmed_at`
+}
+
 func (db *DB) claimEnrollments(ctx context.Context, tx *sql.Tx, now time.Time, lease time.Duration, limit int) ([]Due, error) {
-	rows, err := tx.QueryContext(ctx, `UPDATE enrollments SET claimed_due = next_due_at, next_due_at = ?
-		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?`+db.d.skipLocked+`)
-		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due, confirmed_at`,
-		unix(now.Add(lease)), unix(now), limit)
+	rows, err := tx.QueryContext(ctx, sqlClaimEnrollments(db), unix(now.Add(lease)), unix(now), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,20 @@ const pgConnections = 16
 // and that planning was a third of what recording an outcome cost the
 // server. Elsewhere, plans for the values given are worth their cost:
 // the admin's filters, for one, hinge on whether a value is empty.
-const bulkPlans = "force_generic_plan"
+//
+// That one plan is made when a connection first runs the statement, from
+// the statistics of that moment: on a new install, from nearly empty
+// tables, for which a sequential scan and a hash join look cheapest. Kept
+// until the next ANALYZE, such a plan reads the whole deliveries table for
+// every outcome, so work grows with the history. Every bulk statement
+// finds its rows by key, so the pool rules out the plans that only pay on
+// small tables, and the plan is an index lookup whatever the statistics.
+var bulkParams = map[string]string{
+	"plan_cache_mode":  "force_generic_plan",
+	"enable_seqscan":   "off",
+	"enable_hashjoin":  "off",
+	"enable_mergejoin": "off",
+}
 
 func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	target, conns, err := poolSize(target)
@@ -78,7 +91,9 @@ func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	}
 	where := cfg.Host + "/" + cfg.Database
 	bulkCfg := cfg.Copy()
-	bulkCfg.RuntimeParams["plan_cache_mode"] = bulkPlans
+	for k, v := range bulkParams {
+		bulkCfg.RuntimeParams[k] = v
+	}
 	sdb, bulk := pgPool(cfg, conns-conns/2), pgPool(bulkCfg, conns/2)
 	db := &DB{w: sdb, r: sdb, bulk: bulk, path: where, d: postgresDialect, log: o.log, existing: o.existing}
 	if err := sdb.PingContext(ctx); err != nil {
