@@ -15,10 +15,11 @@ import (
 // The key is the challenge: 64 lower-case hex digits, the same however the
 // payload was encoded or its salt and number split. until is the
 // challenge's expiry, after which Verify refuses the solution anyway, so a
-// record may be deleted then. A Spender shared by several instances (the
-// store's, on PostgreSQL: an INSERT ... ON CONFLICT DO NOTHING into a table
-// whose primary key is the key, fresh when a row was inserted) refuses
-// replays across them.
+// record may be deleted then; the salt, and so the challenge, fixes it, so
+// a Spender may record the pair. A Spender shared by several instances
+// (the store's, on PostgreSQL: an INSERT ... ON CONFLICT into a table whose
+// primary key is the expiry and the key, fresh when a row was inserted)
+// refuses replays across them.
 type Spender interface {
 	Spend(ctx context.Context, key string, until time.Time) (fresh bool, err error)
 }
