@@ -69,7 +69,22 @@ type outcomeWriter struct {
 
 func (db *DB) outcomeWriter(ctx context.Context, tx *sql.Tx) *outcomeWriter {
 	return &outcomeWriter{tx: tx, attempt: db.stmt(ctx, tx, sqlInsertAttempt), delivery: db.stmt(ctx, tx, sqlUpdateDelivery),
-		retry: db.stmt(ctx, tx, sqlRetryEnroll), advance: db.stmt(ctx, tx, sqlAdvanceEnroll), hooks: newEventWriter(tx)}
+		retry: db.stmt(ctx, tx, sqlRetryEnroll), advance: db.stmt(ctx, tx, sqlAdvanceEnroll),
+		hooks: &eventWriter{tx: tx, stmt: db.boundOnce(ctx, tx)}}
+}
+
+// boundOnce returns hot statements bound to tx, binding each on its
+// first use only.
+func (db *DB) boundOnce(ctx context.Context, tx *sql.Tx) func(string) *sql.Stmt {
+	bound := map[string]*sql.Stmt{}
+	return func(q string) *sql.Stmt {
+		st, ok := bound[q]
+		if !ok {
+			st = db.stmt(ctx, tx, q)
+			bound[q] = st
+		}
+		return st
+	}
 }
 
 func (w *outcomeWriter) record(ctx context.Context, o Outcome) error {

@@ -78,7 +78,7 @@ const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
 var lockedStatements = map[string]bool{sqlFindSubscriber: true}
 
 func (db *DB) prepare(ctx context.Context) error {
-	hot := append(slices.Clip(hotStatements), db.signupPath()...)
+	hot := append(append(slices.Clip(hotStatements), eventStatements...), db.signupPath()...)
 	db.stmts = make(map[string]*sql.Stmt, len(hot))
 	for _, q := range hot {
 		text := q

@@ -61,6 +61,41 @@ func (d EventData) inEnrollment(id int64) EventData {
 type eventWriter struct {
 	tx    *sql.Tx
 	types map[string]bool
+	// stmt, when set, gives the statements below prepared once: the
+	// SQLite outcome writer sets it, since there every lesson sent may
+	// write an event, and parsing their SQL each time was a third of
+	// what an event cost.
+	stmt func(query string) *sql.Stmt
+}
+
+// The statements an event runs, in the order it runs them.
+const (
+	sqlEventReader     = "SELECT id, email, name, timezone, status FROM subscribers WHERE id = ?"
+	sqlEventCourse     = "SELECT course FROM enrollments WHERE id = ?"
+	sqlInsertEvent     = "INSERT INTO webhook_events (msg_id, type, subscriber_id, body, created_at) VALUES (?, ?, ?, ?, ?)"
+	sqlInsertDeliverTo = `INSERT INTO webhook_deliveries (event_id, endpoint_id, state, next_at, since)
+		SELECT CAST(? AS TEXT), s.endpoint_id, 'pending', CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_subscriptions s
+		JOIN webhook_endpoints e ON e.id = s.endpoint_id WHERE s.event_type = ? AND e.status = 'active'`
+)
+
+// eventStatements are prepared with the hot statements (stmts.go).
+var eventStatements = []string{sqlEventReader, sqlEventCourse, sqlInsertEvent, sqlInsertDeliverTo}
+
+func (ew *eventWriter) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if ew.stmt != nil {
+		return ew.stmt(q).QueryRowContext(ctx, args...)
+	}
+	return ew.tx.QueryRowContext(ctx, q, args...)
+}
+
+func (ew *eventWriter) exec(ctx context.Context, q string, args ...any) error {
+	var err error
+	if ew.stmt != nil {
+		_, err = ew.stmt(q).ExecContext(ctx, args...)
+	} else {
+		_, err = ew.tx.ExecContext(ctx, q, args...)
+	}
+	return err
 }
 
 func newEventWriter(tx *sql.Tx) *eventWriter { return &eventWriter{tx: tx} }
@@ -114,8 +149,7 @@ func (ew *eventWriter) emit(ctx context.Context, typ string, at time.Time, d Eve
 func (ew *eventWriter) fill(ctx context.Context, d *EventData) error {
 	if d.subscriberID != 0 {
 		r := &EventReader{}
-		err := ew.tx.QueryRowContext(ctx, "SELECT id, email, name, timezone, status FROM subscribers WHERE id = ?", d.subscriberID).
-			Scan(&r.ID, &r.Email, &r.Name, &r.Timezone, &r.Status)
+		err := ew.queryRow(ctx, sqlEventReader, d.subscriberID).Scan(&r.ID, &r.Email, &r.Name, &r.Timezone, &r.Status)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -124,7 +158,7 @@ func (ew *eventWriter) fill(ctx context.Context, d *EventData) error {
 		}
 	}
 	if d.enrollmentID != 0 && d.Course == "" {
-		err := ew.tx.QueryRowContext(ctx, "SELECT course FROM enrollments WHERE id = ?", d.enrollmentID).Scan(&d.Course)
+		err := ew.queryRow(ctx, sqlEventCourse, d.enrollmentID).Scan(&d.Course)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -136,13 +170,10 @@ func (ew *eventWriter) fill(ctx context.Context, d *EventData) error {
 // active endpoint subscribed to its type.
 func (ew *eventWriter) insert(ctx context.Context, typ string, sub int64, at time.Time, body []byte) (string, error) {
 	id := webhook.NewMessageID()
-	if _, err := ew.tx.ExecContext(ctx, "INSERT INTO webhook_events (msg_id, type, subscriber_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
-		id, typ, sub, string(body), unix(at)); err != nil {
+	if err := ew.exec(ctx, sqlInsertEvent, id, typ, sub, string(body), unix(at)); err != nil {
 		return "", err
 	}
-	_, err := ew.tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (event_id, endpoint_id, state, next_at, since)
-		SELECT CAST(? AS TEXT), s.endpoint_id, 'pending', CAST(? AS BIGINT), CAST(? AS BIGINT) FROM webhook_subscriptions s
-		JOIN webhook_endpoints e ON e.id = s.endpoint_id WHERE s.event_type = ? AND e.status = 'active'`, id, unix(at), unix(at), typ)
+	err := ew.exec(ctx, sqlInsertDeliverTo, id, unix(at), unix(at), typ)
 	return id, err
 }
 

@@ -157,7 +157,21 @@ func TestSignRefusesBadIDs(t *testing.T) {
 			t.Errorf("Sign(id %q) = %v, want ErrBadID", id, err)
 		}
 	}
-	if id := NewMessageID(); checkID(id) != nil || !strings.HasPrefix(id, "msg_") {
+	if id := NewMessageID(); checkID(id) != nil || !strings.HasPrefix(id, "msg_") || len(id) != 30 {
 		t.Errorf("NewMessageID() = %q", id)
+	}
+}
+
+// Ids made later sort after earlier ones, whatever their random part.
+func TestMessageIDsSortInTimeOrder(t *testing.T) {
+	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for _, step := range []time.Duration{time.Millisecond, time.Second, 24 * time.Hour, 10 * 365 * 24 * time.Hour} {
+		a, b := newMessageID(t0), newMessageID(t0.Add(step))
+		if a >= b {
+			t.Errorf("id at t0 %q does not sort before id %v later %q", a, step, b)
+		}
+	}
+	if a, b := newMessageID(t0), newMessageID(t0); a == b {
+		t.Errorf("two ids in one millisecond are equal: %q", a)
 	}
 }
