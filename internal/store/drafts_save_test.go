@@ -45,7 +45,9 @@ func testDraftRevisionsNeverOverwrite(t *testing.T) {
 	}
 }
 
-func TestDraftDeletionsAndRenamesPublish(t *testing.T) { stores(t, testDraftDeletionsAndRenamesPublish) }
+func TestDraftDeletionsAndRenamesPublish(t *testing.T) {
+	stores(t, testDraftDeletionsAndRenamesPublish)
+}
 
 // A move is a deleted draft of the old name and a draft of the new one,
 // saved together; publishing applies both, and a dropped draft is gone.
@@ -86,7 +88,9 @@ func testDraftDeletionsAndRenamesPublish(t *testing.T) {
 	}
 }
 
-func TestDraftProblemsStopThePublication(t *testing.T) { stores(t, testDraftProblemsStopThePublication) }
+func TestDraftProblemsStopThePublication(t *testing.T) {
+	stores(t, testDraftProblemsStopThePublication)
+}
 
 // The check's problems are kept on the drafts, a file's own on its draft
 // and a file's with no draft on every draft; a marked unit is not
