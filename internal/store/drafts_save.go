@@ -175,3 +175,13 @@ func markProblems(ctx context.Context, tx *sql.Tx, s DraftSave) error {
 	}
 	return nil
 }
+
+// DiscardDrafts deletes every draft of unit and says how many there were.
+func (db *DB) DiscardDrafts(ctx context.Context, unit string) (int, error) {
+	res, err := db.w.ExecContext(ctx, "DELETE FROM content_drafts WHERE course = ?", unit)
+	if err != nil {
+		return 0, fmt.Errorf("store: discard the drafts of %s: %w", unit, friendly(err))
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

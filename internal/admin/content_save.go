@@ -1,0 +1,107 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/store"
+)
+
+// maxContentBody caps an editor form: a file may hold store.MaxFileBytes,
+// and the form's other fields are small.
+const maxContentBody = store.MaxFileBytes + 64<<10
+
+// editorName is who saves and publishes from the admin: it has one
+// password, so no operator is told apart.
+const editorName = "admin"
+
+// contentSave saves the form as the file's draft, after the checks. A
+// draft with problems is saved and marked; a conflict, or content that
+// could not be checked, is refused with the edit kept in the form.
+func (s *Server) contentSave(w http.ResponseWriter, r *http.Request) {
+	if !s.parseContentForm(w, r) {
+		return
+	}
+	st, path, ok := s.editTarget(w, r)
+	if !ok {
+		return
+	}
+	base, rev, err := formInts(r)
+	if err != nil {
+		s.adminError(w, r, http.StatusBadRequest, "This can't be saved: "+err.Error()+".")
+		return
+	}
+	old := st.Files[path]
+	mine := editedBody(r, old)
+	back := "/admin/content/" + url.PathEscape(st.Unit) + "/edit/" + path
+	ch := store.DraftChange{Path: path, Base: base, Revision: rev, Body: mine}
+	if sameBytes(mine, st.Published[path]) && len(st.Published[path]) > 0 {
+		if rev == 0 {
+			http.Redirect(w, r, back+"?done=unchanged", http.StatusSeeOther)
+			return
+		}
+		ch.Drop = true // back to the published text: no draft is needed
+	}
+	_, err = s.DB.SaveDrafts(r.Context(), store.DraftSave{Unit: st.Unit, By: editorName, At: s.Now(),
+		Changes: []store.DraftChange{ch}, Check: s.unitProblems(r.Context(), st.Unit)})
+	if err != nil {
+		s.refusedSave(w, r, st, path, mine, err)
+		return
+	}
+	s.logger(r).Info("admin: draft saved", "unit", st.Unit, "path", path)
+	http.Redirect(w, r, back+"?done=saved", http.StatusSeeOther)
+}
+
+// refusedSave shows the form again with the refused edit in it, and why:
+// a conflict with the current text and a diff, or what is wrong.
+func (s *Server) refusedSave(w http.ResponseWriter, r *http.Request, st *unitState, path string, mine []byte, err error) {
+	fresh, ferr := s.unitOf(r.Context(), st.Unit)
+	if ferr != nil {
+		s.adminFail(w, r, ferr)
+		return
+	}
+	d := s.editPage(fresh, path, mine)
+	files := store.Files{}
+	for p, b := range fresh.Files {
+		files[p] = b
+	}
+	files[path] = mine
+	status := http.StatusUnprocessableEntity
+	var ce *store.ConflictError
+	var flash string
+	switch {
+	case errors.As(err, &ce):
+		// The form now carries the file's current base and revision: a
+		// second save, made having seen the difference, goes through.
+		d.Conflict, status = conflict(ce, mine), http.StatusConflict
+	case errors.Is(err, drip.ErrInvalid):
+		flash = "Not saved: " + err.Error()
+	default:
+		s.logger(r).Warn("admin: draft refused", "unit", st.Unit, "path", path, "err", err)
+		flash = "Not saved, because the course could not be checked with this change: " + err.Error() + ". Your text is still below: change it and save again."
+	}
+	s.markProblems(r, fresh, d, files)
+	if flash != "" {
+		d.Refused = flash
+	}
+	s.renderEdit(w, r, status, d, "")
+}
+
+// parseContentForm reads an editor form, answering a body past the cap
+// with what to do about it.
+func (s *Server) parseContentForm(w http.ResponseWriter, r *http.Request) bool {
+	err := r.ParseForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		s.adminError(w, r, http.StatusRequestEntityTooLarge, "This is more text than one file may hold (1 MB). Nothing was saved: "+
+			"go back, split the text into two lessons or shorten it, and save again.")
+		return false
+	case err != nil:
+		s.adminError(w, r, http.StatusBadRequest, "The form could not be read. Open the page again and save once more.")
+		return false
+	}
+	return true
+}
