@@ -151,3 +151,16 @@ func TestContentIndexAndUnitPages(t *testing.T) {
 		t.Errorf("the templates' page lacks the emails and pages:\n%s", page)
 	}
 }
+
+// publicationOf is the course's latest files with path's body replaced,
+// as another operator would publish them.
+func publicationOf(t *testing.T, a *admin, path, body string) store.Publication {
+	t.Helper()
+	_, files, err := a.db.VersionFiles(context.Background(), "rebuilding-trust", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, _ := splitLesson(files[path])
+	files[path] = joinLesson(files[path], parts.Fields, body)
+	return store.Publication{By: "carl", At: a.clock.Now(), Changes: map[string]store.Files{"rebuilding-trust": files}}
+}
