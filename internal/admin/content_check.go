@@ -34,12 +34,17 @@ func (s *Server) CheckUnit(ctx context.Context, unit string, files store.Files) 
 	if err != nil {
 		return nil, err
 	}
+	return s.checkWith(ctx, snap, unit, files)
+}
+
+// checkWith is CheckUnit with the other units as snap holds them.
+func (s *Server) checkWith(ctx context.Context, snap *store.Snapshot, unit string, files store.Files) (drip.Problems, error) {
 	units := versions.Units{}
 	for u, fs := range snap.Files {
 		units[u] = fs
 	}
 	units[unit] = files
-	_, err = s.loadContent(ctx, units)
+	_, err := s.loadContent(ctx, units)
 	var ps drip.Problems
 	if errors.As(err, &ps) {
 		return ps, nil
@@ -49,10 +54,16 @@ func (s *Server) CheckUnit(ctx context.Context, unit string, files store.Files) 
 
 // unitProblems is CheckUnit as a store.DraftSave's Check: each file's
 // problems as text, by its path in the unit; the problems of other units
-// (a template that this course's settings break) under the path "".
-func (s *Server) unitProblems(ctx context.Context, unit string) func(store.Files) (map[string]string, error) {
+// (a template that this course's settings break) under the path "". The
+// other units are read now, before the save's transaction, which then
+// needs no second connection.
+func (s *Server) unitProblems(ctx context.Context, unit string) (func(store.Files) (map[string]string, error), error) {
+	snap, err := s.DB.Latest(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return func(files store.Files) (map[string]string, error) {
-		ps, err := s.CheckUnit(ctx, unit, files)
+		ps, err := s.checkWith(ctx, snap, unit, files)
 		if err != nil {
 			return nil, err
 		}
@@ -61,7 +72,7 @@ func (s *Server) unitProblems(ctx context.Context, unit string) func(store.Files
 			out[p] = list.Error()
 		}
 		return out, nil
-	}
+	}, nil
 }
 
 // byFile sorts problems by the file of unit they name; those of other

@@ -20,6 +20,7 @@ import (
 // editData is the page of one file in the editor.
 type editData struct {
 	Unit, UnitTitle, Path string
+	Heading               string // what the file is, in words
 	Back, Action          string // the unit's page; where the form posts
 	Preview, PreviewPost  string // the preview frame's page and its live preview (content_preview.go)
 	Fields                bool   // a lesson with its front matter as fields
@@ -97,9 +98,17 @@ func (s *Server) editPage(st *unitState, path string, body []byte) *editData {
 	d.Language, d.Label = languageOf(path)
 	d.Text = string(body)
 	d.Settings = st.Unit != store.Templates && path == "course.yaml"
+	d.Heading = path
+	switch {
+	case d.Settings:
+		d.Heading = "Course settings"
+	case st.Unit == store.Templates:
+		d.Heading = "Template: " + templateTitle(path)
+	}
 	if d.Language == editor.Markdown {
 		if p, ok := splitLesson(body); ok {
 			d.Fields, d.Lesson, d.Text, d.Label = true, p.Fields, p.Body, "Lesson text (Markdown)"
+			d.Heading = "Lesson: " + orDefault(p.Fields.Title, p.Fields.Subject)
 		}
 	}
 	return d
@@ -174,7 +183,7 @@ func (s *Server) otherProblem(st *unitState, f string, p drip.Problem) otherProb
 // policy it needs.
 func (s *Server) renderEdit(w http.ResponseWriter, r *http.Request, status int, d *editData, flash string) {
 	w.Header().Set("Content-Security-Policy", editor.PagePolicy)
-	title := "Edit " + d.Path
+	title := d.Heading
 	s.adminRender(w, r, status, "content_edit", &adminPage{Title: title, Section: "content", Flash: flash,
 		Script: s.editor.ScriptPath(), Data: d})
 }

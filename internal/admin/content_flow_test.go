@@ -2,12 +2,14 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/versions"
 )
 
@@ -166,5 +168,26 @@ func TestContentDiscard(t *testing.T) {
 	}
 	if res, _ := a.post(unitPath+"/discard", url.Values{"confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther || len(a.drafts()) != 0 {
 		t.Fatalf("discard: %d, %d drafts left", res.StatusCode, len(a.drafts()))
+	}
+}
+
+// A change the check cannot finish (a render past its bounds) is refused,
+// with the reason, the text kept in the form and the draft as it was.
+func TestContentSaveRefusedWhenItCannotBeChecked(t *testing.T) {
+	a := contentAdmin(t)
+	load := a.srv.LoadContent
+	a.srv.LoadContent = func(ctx context.Context, u versions.Units) (*compose.Content, error) {
+		if strings.Contains(string(u["rebuilding-trust"]["02-why-trust-breaks.md"]), "LOOP") {
+			return nil, errors.New("rendering the lesson took longer than 2s")
+		}
+		return load(ctx, u)
+	}
+	res, page := a.post(unitPath+"/edit/02-why-trust-breaks.md", a.lessonForm("A LOOP here.\n"))
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Not saved, because the course could not be checked with this change: rendering the lesson took longer than 2s") ||
+		!strings.Contains(page, ">A LOOP here.\n</textarea>") {
+		t.Fatalf("a save that can't be checked: %d\n%s", res.StatusCode, page)
+	}
+	if len(a.drafts()) != 0 {
+		t.Fatal("a save that could not be checked made a draft")
 	}
 }

@@ -30,8 +30,10 @@ func (s *Server) unitAction(act func(w http.ResponseWriter, r *http.Request, st 
 
 // saveChanges saves changes to st's drafts in one go, with the checks.
 func (s *Server) saveChanges(r *http.Request, st *unitState, changes ...store.DraftChange) error {
-	_, err := s.DB.SaveDrafts(r.Context(), store.DraftSave{Unit: st.Unit, By: editorName, At: s.Now(),
-		Changes: changes, Check: s.unitProblems(r.Context(), st.Unit)})
+	check, err := s.unitProblems(r.Context(), st.Unit)
+	if err == nil {
+		_, err = s.DB.SaveDrafts(r.Context(), store.DraftSave{Unit: st.Unit, By: editorName, At: s.Now(), Changes: changes, Check: check})
+	}
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 	"github.com/dripcourse/dripcourse/internal/store"
@@ -44,9 +45,7 @@ func (s *Server) contentSave(w http.ResponseWriter, r *http.Request) {
 		}
 		ch.Drop = true // back to the published text: no draft is needed
 	}
-	_, err = s.DB.SaveDrafts(r.Context(), store.DraftSave{Unit: st.Unit, By: editorName, At: s.Now(),
-		Changes: []store.DraftChange{ch}, Check: s.unitProblems(r.Context(), st.Unit)})
-	if err != nil {
+	if err := s.saveChanges(r, st, ch); err != nil {
 		s.refusedSave(w, r, st, path, mine, err)
 		return
 	}
@@ -77,16 +76,27 @@ func (s *Server) refusedSave(w http.ResponseWriter, r *http.Request, st *unitSta
 		// second save, made having seen the difference, goes through.
 		d.Conflict, status = conflict(ce, mine), http.StatusConflict
 	case errors.Is(err, drip.ErrInvalid):
-		flash = "Not saved: " + err.Error()
+		flash = "Not saved: " + reason(err) + ". Your text is still below: change it and save again."
 	default:
 		s.logger(r).Warn("admin: draft refused", "unit", st.Unit, "path", path, "err", err)
-		flash = "Not saved, because the course could not be checked with this change: " + err.Error() + ". Your text is still below: change it and save again."
+		msg, _ := strings.CutPrefix(err.Error(), "store: save draft of "+st.Unit+": ")
+		flash = "Not saved, because the course could not be checked with this change: " + strings.TrimSuffix(msg, ".") + ". Your text is still below: change it and save again."
 	}
 	s.markProblems(r, fresh, d, files)
 	if flash != "" {
 		d.Refused = flash
 	}
 	s.renderEdit(w, r, status, d, "")
+}
+
+// reason is the last part of an error's message, the words meant for
+// the operator, without the prefixes of the layers it went through.
+func reason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
+		msg = msg[i+2:]
+	}
+	return strings.TrimSuffix(msg, ".")
 }
 
 // parseContentForm reads an editor form, answering a body past the cap
