@@ -96,7 +96,7 @@ func TestContentConflictingSave(t *testing.T) {
 		t.Fatalf("bob's save from the same start: %d, want 409", res.StatusCode)
 	}
 	for _, want := range []string{"Someone else saved this file", "removed: </span>Ann&#39;s text.", "added: </span>Bob&#39;s text.",
-		">Bob&#39;s text.\n</textarea>", `name="revision" value="1"`} {
+		"\nBob&#39;s text.\n</textarea>", `name="revision" value="1"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the refused save's page lacks %q", want)
 		}
@@ -184,7 +184,7 @@ func TestContentSaveRefusedWhenItCannotBeChecked(t *testing.T) {
 	}
 	res, page := a.post(unitPath+"/edit/02-why-trust-breaks.md", a.lessonForm("A LOOP here.\n"))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Not saved, because the course could not be checked with this change: rendering the lesson took longer than 2s") ||
-		!strings.Contains(page, ">A LOOP here.\n</textarea>") {
+		!strings.Contains(page, "\nA LOOP here.\n</textarea>") {
 		t.Fatalf("a save that can't be checked: %d\n%s", res.StatusCode, page)
 	}
 	if len(a.drafts()) != 0 {
