@@ -20,6 +20,11 @@ const byDisk = "disk"
 // an older templates version lacks.
 func loader() versions.Loader { return versions.Loader{Defaults: dripcourse.Templates()} }
 
+// loadUnits is loader's Load for the admin's content editor.
+func loadUnits(_ context.Context, units versions.Units) (*compose.Content, error) {
+	return loader().Load(units)
+}
+
 // publishedContent returns the content to serve: the latest published
 // versions, once the content on disk (disk, or diskErr when it did not
 // load) is published if it changed since disk last published it. With
