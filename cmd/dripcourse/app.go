@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/httprate"
@@ -67,6 +68,9 @@ type app struct {
 	webhooks *store.Webhooks
 	// dispatcher sends webhooks while serve runs; nil otherwise.
 	dispatcher *webhook.Dispatcher
+	// passes counts the dispatch passes running in this process; the
+	// webhook dispatcher gives way while there is one.
+	passes atomic.Int32
 }
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -288,7 +292,7 @@ func loadSecret(file string) ([]byte, error) {
 // runner is the dispatcher, sharing the app's store, sender and content.
 func (a *app) runner() *delivery.Runner {
 	r := &delivery.Runner{DB: a.db, Sender: a.sender, Composer: a.composer, Content: a.lib.Content,
-		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Lease: a.cfg.Lease, Observe: a.metrics.Send}
+		Now: a.now, Log: a.log, Workers: a.cfg.Connections, Lease: a.cfg.Lease, Observe: a.metrics.Send, Passes: &a.passes}
 	if a.cfg.Rate > 0 {
 		// A claimed batch must be sent well inside its lease, or its tail
 		// would be handed back unsent, claim after claim.

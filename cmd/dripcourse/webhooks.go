@@ -33,7 +33,8 @@ func (a *app) openWebhooks(signingSecret []byte) error {
 // work and never attempt one delivery twice at once.
 func (a *app) startWebhooks(ctx context.Context) (<-chan struct{}, error) {
 	d, err := webhook.New(webhook.Config{Outbox: a.webhooks, Now: a.now, Log: a.log,
-		Alert: a.webhookAlert, AllowPrivate: a.cfg.WebhookAllowPrivate})
+		Alert: a.webhookAlert, AllowPrivate: a.cfg.WebhookAllowPrivate,
+		Yield: func() bool { return a.passes.Load() > 0 }})
 	if err != nil {
 		return nil, err
 	}

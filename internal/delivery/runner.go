@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/compose"
@@ -49,6 +50,10 @@ type Runner struct {
 	// metrics and the benchmark). It must be safe to call from several
 	// goroutines.
 	Observe func(course string, result drip.DeliveryStatus, took time.Duration)
+	// Passes, when set, counts the passes running now (its value goes up
+	// while SendDue runs), so that background work such as webhook
+	// deliveries can give way to the mail readers are waiting for.
+	Passes *atomic.Int32
 
 	missing sync.Map // courses found missing, logged once (missingCourse)
 }
@@ -93,6 +98,10 @@ func (r *Runner) defaults() {
 // flight, and returns.
 func (r *Runner) SendDue(ctx context.Context) (Summary, error) {
 	r.defaults()
+	if r.Passes != nil {
+		r.Passes.Add(1)
+		defer r.Passes.Add(-1)
+	}
 	now := r.Now().UTC()
 	ct := r.Content()
 	var total Summary

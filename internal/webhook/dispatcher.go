@@ -30,9 +30,15 @@ type Config struct {
 	// Client sends the attempts; NewClient(AllowPrivate) when nil.
 	Client *http.Client
 	// PerEndpoint caps the attempts in flight to one endpoint in this
-	// dispatcher (2 by default), so that a slow endpoint holds only that
+	// dispatcher (8 by default), so that a slow endpoint holds only that
 	// many goroutines and claimed rows.
 	PerEndpoint int
+	// Yield, when set, reports whether the dispatcher should give way: a
+	// dispatch pass is sending lessons in this process. Meanwhile it
+	// claims only on Run's tick, one attempt per endpoint at a time, and
+	// catches up at full speed once Yield reports false: readers' mail
+	// first, other tools' notifications a few seconds later.
+	Yield func() bool
 	// MaxInFlight caps the attempts in flight in all (64 by default).
 	MaxInFlight int
 	// Lease is how long a claim reserves a delivery; after it, a crashed
@@ -86,7 +92,7 @@ func New(cfg Config) (*Dispatcher, error) {
 	if cfg.Jitter == nil {
 		cfg.Jitter = FullJitter
 	}
-	cfg.PerEndpoint = positiveOr(cfg.PerEndpoint, 2)
+	cfg.PerEndpoint = positiveOr(cfg.PerEndpoint, 8)
 	cfg.MaxInFlight = positiveOr(cfg.MaxInFlight, 64)
 	d := &Dispatcher{cfg: cfg, client: cfg.Client, log: cfg.Log, busy: map[int64]int{}, wake: make(chan struct{}, 1)}
 	if d.client == nil {
@@ -116,8 +122,12 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	if free <= 0 {
 		return 0, nil
 	}
+	per := d.cfg.PerEndpoint
+	if d.yielding() {
+		per = 1
+	}
 	batch, err := d.cfg.Outbox.Claim(ctx, Claim{Now: d.cfg.Now(), Lease: d.cfg.Lease,
-		PerEndpoint: d.cfg.PerEndpoint, Busy: busy, Limit: free})
+		PerEndpoint: per, Busy: busy, Limit: free})
 	if err != nil {
 		return 0, fmt.Errorf("webhook: claim: %w", err)
 	}
@@ -155,6 +165,8 @@ func (d *Dispatcher) release(endpointID int64) {
 	d.inFlight--
 }
 
+func (d *Dispatcher) yielding() bool { return d.cfg.Yield != nil && d.cfg.Yield() }
+
 // nudge wakes Run for another claim, without blocking.
 func (d *Dispatcher) nudge() {
 	select {
@@ -178,6 +190,9 @@ func (d *Dispatcher) Run(ctx context.Context, tick <-chan time.Time) {
 			return
 		case <-tick:
 		case <-d.wake:
+			if d.yielding() {
+				continue // the next tick claims
+			}
 		}
 		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("webhook claim failed", "err", err)

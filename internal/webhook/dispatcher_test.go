@@ -115,7 +115,10 @@ func checkAttemptNumbers(t *testing.T, log []Attempt, ep int64) {
 
 func TestSlowEndpointDoesNotDelayAnother(t *testing.T) {
 	done := make(chan int64, 100)
-	f := newFixture(t, func(c *Config) { c.Observe = func(a Attempt) { done <- a.EndpointID } })
+	f := newFixture(t, func(c *Config) {
+		c.PerEndpoint = 2 // fewer than the events, so the slow endpoint fills its cap
+		c.Observe = func(a Attempt) { done <- a.EndpointID }
+	})
 	slow, fast := newReceiver(t, f.clk.Now), newReceiver(t, f.clk.Now)
 	release := make(chan struct{})
 	arrived := make(chan string, 10)
@@ -234,5 +237,33 @@ func drainConcurrently(t *testing.T, d *Dispatcher) {
 				return
 			}
 		}
+	}
+}
+
+// While a dispatch pass runs (Yield), the dispatcher takes one attempt
+// per endpoint at a time; once it ends, as many as PerEndpoint.
+func TestYieldGivesWayToAPass(t *testing.T) {
+	var passing atomic.Bool
+	passing.Store(true)
+	f := newFixture(t, func(c *Config) { c.Yield = passing.Load })
+	rc := newReceiver(t, f.clk.Now)
+	f.box.AddEndpoint(rc.srv.URL, rc.secret)
+	for i := range 12 {
+		f.event(LessonSent, i)
+	}
+	if n, err := f.d.RunOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("during a pass, a claim started %d attempts (%v), want 1", n, err)
+	}
+	f.d.Wait()
+	passing.Store(false)
+	if n, err := f.d.RunOnce(context.Background()); err != nil || n != 8 {
+		t.Fatalf("after the pass, a claim started %d attempts (%v), want the 8 an endpoint may have", n, err)
+	}
+	f.d.Wait()
+	if got := f.drain() + 9; got != 12 {
+		t.Errorf("%d events attempted in all, want 12", got)
+	}
+	if ids, repeats, bad := rc.counts(); ids != 12 || repeats != 0 || len(bad) != 0 {
+		t.Errorf("receiver got %d events, %d repeats, bad %v", ids, repeats, bad)
 	}
 }

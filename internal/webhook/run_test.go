@@ -48,7 +48,7 @@ func TestNewChecksItsConfig(t *testing.T) {
 		t.Error("a lease shorter than an attempt")
 	}
 	d, err := New(Config{Outbox: NewMemOutbox()})
-	if err != nil || d.cfg.Lease != 2*time.Minute || d.cfg.PerEndpoint != 2 || d.cfg.MaxInFlight != 64 || d.client.Timeout != Timeout {
+	if err != nil || d.cfg.Lease != 2*time.Minute || d.cfg.PerEndpoint != 8 || d.cfg.MaxInFlight != 64 || d.client.Timeout != Timeout {
 		t.Fatalf("defaults: %+v, %v", d, err)
 	}
 }
