@@ -42,6 +42,7 @@ type dashboardData struct {
 	ContentErr string
 	Bounces    intake.Health
 	Banner     bounceBanner
+	Hooks      []hookWarning // webhook endpoints disabled or failing
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +52,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &dashboardData{Course: crs.Title, Slug: crs.Slug, ContentErr: s.contentProblems()}
-	for _, fill := range []func(context.Context, *course.Course, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces} {
+	for _, fill := range []func(context.Context, *course.Course, *dashboardData) error{s.fillCounts, s.fillFunnel, s.fillSent, s.fillDue, s.fillBounces, s.fillHooks} {
 		if err := fill(r.Context(), crs, d); err != nil {
 			s.adminFail(w, r, err)
 			return

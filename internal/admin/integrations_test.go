@@ -2,11 +2,13 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dripcourse/dripcourse/internal/apikey"
 	"github.com/dripcourse/dripcourse/internal/webhook"
@@ -102,4 +104,51 @@ func mustPrefix(t *testing.T, key string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestDashboardWarnsOfWebhookEndpoints: an endpoint failing for over an
+// hour, and one disabled after 3 days, are each a warning on the
+// dashboard with a link to their attempts; a healthy one is not.
+func TestDashboardWarnsOfWebhookEndpoints(t *testing.T) {
+	a := newAdmin(t, withIntegrations(nil))
+	a.login()
+	ctx := context.Background()
+	hooks := a.srv.Integrations.Webhooks
+	add := func(u string) int64 {
+		id, err := hooks.AddEndpoint(ctx, u, webhook.NewSecret(), []string{webhook.LessonSent})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	healthy, failing, dead := add("https://ok.example.com/in"), add("https://flaky.example.com/in"), add("https://gone.example.com/in")
+	_, page := a.get("/admin/")
+	if strings.Contains(page, "webhook endpoint at") {
+		t.Fatalf("the dashboard warns of healthy endpoints:\n%s", page)
+	}
+	now := a.clock.Now()
+	for _, id := range []int64{failing, dead} {
+		ev, err := hooks.AddEvent(ctx, webhook.LessonSent, now.Add(-2*time.Hour), []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := webhook.Attempt{EventID: ev, EndpointID: id, Number: 1, At: now.Add(-2 * time.Hour), Status: 500, Error: "500"}
+		if _, err := hooks.Record(ctx, webhook.Outcome{Attempt: att, State: webhook.Pending, NextAt: now}); err != nil && !errors.Is(err, webhook.ErrLeaseLost) {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := hooks.Disable(ctx, dead, webhook.Disabling{At: now, Reason: "no successful delivery"}); err != nil || !ok {
+		t.Fatalf("disable: %v %v", ok, err)
+	}
+	_, page = a.get("/admin/")
+	for _, want := range []string{"The webhook endpoint at flaky.example.com has been failing since",
+		`href="/admin/webhooks/` + itoa(failing) + `"`, "The webhook endpoint at gone.example.com was disabled",
+		"(no successful delivery)", `href="/admin/webhooks/` + itoa(dead) + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard does not say %q", want)
+		}
+	}
+	if strings.Contains(page, "ok.example.com") || healthy == 0 {
+		t.Error("the dashboard warns of the healthy endpoint")
+	}
 }
