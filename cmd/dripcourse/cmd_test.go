@@ -130,3 +130,14 @@ func TestHelpListsCommandsAndSettings(t *testing.T) {
 		}
 	}
 }
+
+// A flag typed where --course's slug was forgotten is refused as such,
+// before any database is looked for.
+func TestCourseFlagNeedsASlug(t *testing.T) {
+	for _, args := range [][]string{{"stats", "--course", "-h"}, {"schedule", "--course", "--json"}, {"import", "--course", "-x", "f.csv"}} {
+		out, err := runCmd(t, map[string]string{"DRIP_DATA": t.TempDir()}, args...)
+		if err == nil || !strings.Contains(out+err.Error(), "needs the slug of a course after it") || strings.Contains(out+err.Error(), "no database") {
+			t.Errorf("%v: %v\n%s", args, err, out)
+		}
+	}
+}

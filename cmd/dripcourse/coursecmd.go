@@ -48,7 +48,7 @@ func parseCourseArgs(sub string, args []string) (courseFlags, []string, error) {
 	var f courseFlags
 	fs := flag.NewFlagSet("dripcourse course "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&f.course, "course", "", "the course, by its slug")
+	slugVar(fs, &f.course, "the course, by its slug")
 	fs.BoolVar(&f.templates, "templates", false, "the email and page templates")
 	fs.IntVar(&f.version, "version", 0, "a version number (default: the latest)")
 	if err := fs.Parse(args); err != nil {

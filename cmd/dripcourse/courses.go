@@ -13,7 +13,22 @@ import (
 // courseFlag declares a command's --course, with the help that says what
 // the command does without it.
 func courseFlag(fs *flag.FlagSet, without string) *string {
-	return fs.String("course", "", "the slug of the course to work on; without it, "+without)
+	slug := new(string)
+	slugVar(fs, slug, "the slug of the course to work on; without it, "+without)
+	return slug
+}
+
+// slugVar declares --course into p. A value that starts with "-" is a
+// flag typed where the slug was forgotten (--course -h): it is refused,
+// rather than looked for as a course that cannot exist.
+func slugVar(fs *flag.FlagSet, p *string, usage string) {
+	fs.Func("course", usage, func(v string) error {
+		if strings.HasPrefix(v, "-") {
+			return fmt.Errorf("needs the slug of a course after it, not %q", v)
+		}
+		*p = v
+		return nil
+	})
 }
 
 // pickCourses is the courses a command covers: the one named, or, with

@@ -36,7 +36,7 @@ func importCommand(fs *flag.FlagSet) action {
 
 func (o *importOpts) declare(fs *flag.FlagSet) {
 	fs.BoolVar(&o.confirmed, "confirmed", o.confirmed, "the readers consented elsewhere: start their course now, with no confirmation email")
-	fs.StringVar(&o.course, "course", o.course, "the course of the rows that name none in a course column (default: the default course)")
+	slugVar(fs, &o.course, "the course of the rows that name none in a course column (default: the default course)")
 }
 
 // cmdImport adds the file's readers. Every row not simply added is
