@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/dripcourse/dripcourse/internal/drip"
+)
+
+// Rolling up old opens and clicks leaves every figure of the stats as it
+// was, of every course and of one, though the events are gone; a reader
+// who opens again later is not counted twice; the daily counts hold every
+// event folded, and a second rollup folds nothing.
+func TestRollupKeepsEveryFigure(t *testing.T) {
+	stores(t, testRollupKeepsEveryFigure)
+}
+
+func testRollupKeepsEveryFigure(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	cutoff := t0.Add(30 * 24 * time.Hour)
+	var readers []int64
+	var deliveries []int64
+	for i := range 6 {
+		id, j := claimOne(t, db, fmt.Sprintf("r%d@example.com", i), t0, "one")
+		readers, deliveries = append(readers, id), append(deliveries, j.DeliveryID)
+	}
+	record := func(i int, kind drip.EventKind, machine bool, at time.Time, detail string) {
+		t.Helper()
+		e := drip.Event{SubscriberID: readers[i], DeliveryID: deliveries[i], Kind: kind, Machine: machine, At: at, Detail: detail}
+		if err := db.RecordEvent(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, young := t0.Add(time.Hour), cutoff.Add(time.Hour)
+	record(0, drip.EventOpen, false, old, "")
+	record(0, drip.EventOpen, false, old.Add(2*time.Hour), "")        // a second open, another hour
+	record(0, drip.EventOpen, true, old.Add(24*time.Hour), "")        // a scanner, the next day
+	record(1, drip.EventClick, false, old, "https://example.org/a")   // clicked, old
+	record(1, drip.EventClick, true, old, "https://example.org/a")    // and scanned
+	record(2, drip.EventOpen, false, old.Add(48*time.Hour), "")       // opened old ...
+	record(3, drip.EventUnsubscribe, false, old.Add(time.Minute), "") // never folded
+	record(2, drip.EventOpen, false, young, "")                       // ... and again after the cutoff
+	record(4, drip.EventOpen, false, young.Add(time.Minute), "")      // young only
+	record(5, drip.EventClick, false, young, "https://example.org/b") // young only
+	record(0, drip.EventOpen, false, young.Add(2*time.Hour), "")      // opened again, young
+	before := allStats(t, db)
+	folded, more, err := db.RollUpEvents(ctx, cutoff, time.Minute)
+	if err != nil || more || folded != 6 {
+		t.Fatalf("rollup: %d folded, more %t, %v; want the 6 old opens and clicks, none left", folded, more, err)
+	}
+	if after := allStats(t, db); !reflect.DeepEqual(before, after) {
+		t.Fatalf("the stats changed with the rollup:\n before %s\n after  %s", before, after)
+	}
+	days, err := db.EventDays(ctx, "course")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, d := range days {
+		sum += d.Events
+	}
+	if sum != 6 || len(days) != 5 {
+		t.Fatalf("daily counts %+v: want 6 events over 5 day, kind and client rows", days)
+	}
+	if n, _, err := db.RollUpEvents(ctx, cutoff, time.Minute); err != nil || n != 0 {
+		t.Fatalf("a second rollup folded %d, %v; want nothing", n, err)
+	}
+	// A reader whose opens were folded opens again: still one opened delivery.
+	record(1, drip.EventClick, false, young.Add(time.Hour), "https://example.org/c")
+	if after := allStats(t, db); !reflect.DeepEqual(before, after) {
+		t.Fatalf("a later click of a rolled-up delivery changed the stats:\n before %s\n after  %s", before, after)
+	}
+	var left int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE kind IN ('open', 'click')").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 5 {
+		t.Fatalf("%d opens and clicks kept, want the 5 young ones", left)
+	}
+}
+
+// allStats is every per-lesson figure, over every course and of one,
+// as text.
+func allStats(t *testing.T, db *DB) string {
+	t.Helper()
+	ctx := context.Background()
+	all, readers, err := db.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, courseReaders, err := db.CourseStats(ctx, "course")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%+v %v %+v %v", *all["one"], readers, *one["one"], courseReaders)
+}
