@@ -92,11 +92,15 @@ func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, 
 
 // ImportBatcher adds the rows of one import file ImportBatch at a time
 // (ImportReaders), and tells each row's callback what became of it once
-// its batch is committed, in the order the rows were added.
+// its batch is committed, in the order the rows were added. A full batch
+// is written while the caller reads and checks the next one: one batch at
+// most is in flight, and its callbacks are called, on the caller's
+// goroutine, before the next batch starts.
 type ImportBatcher struct {
-	db    *DB
-	ins   []Import
-	thens []importThen
+	db     *DB
+	ins    []Import
+	thens  []importThen
+	flight chan importFlight // the batch being written; nil for none
 }
 
 type importThen struct {
@@ -104,13 +108,21 @@ type importThen struct {
 	then func(ImportResult)
 }
 
+// importFlight is a batch written, with what became of its rows.
+type importFlight struct {
+	thens []importThen
+	res   []ImportResult
+	err   error
+}
+
 // NewImportBatcher starts an import.
 func (db *DB) NewImportBatcher() *ImportBatcher { return &ImportBatcher{db: db} }
 
-// Add queues one row of the file, and commits the batch once it is full.
-// A nil in is a row refused before the store (a bad address, say): its
-// then is called in its turn, with a zero result, so that a report of
-// the file keeps the file's order.
+// Add queues one row of the file, and starts writing the batch once it is
+// full. A nil in is a row refused before the store (a bad address, say):
+// its then is called in its turn, with a zero result, so that a report of
+// the file keeps the file's order. An error is the previous batch's, or
+// ctx's: the rows queued since are dropped.
 func (b *ImportBatcher) Add(ctx context.Context, in *Import, then func(ImportResult)) error {
 	b.thens = append(b.thens, importThen{row: in != nil, then: then})
 	if in != nil {
@@ -119,22 +131,64 @@ func (b *ImportBatcher) Add(ctx context.Context, in *Import, then func(ImportRes
 	if len(b.thens) < ImportBatch {
 		return nil
 	}
-	return b.Flush(ctx)
+	return b.launch(ctx)
 }
 
 // Flush commits the rows queued so far, then calls their callbacks. On
 // an error none of them is in, nor reported, and the batcher is empty.
 func (b *ImportBatcher) Flush(ctx context.Context) error {
-	ins, thens := b.ins, b.thens
-	b.ins, b.thens = b.ins[:0], b.thens[:0]
-	var res []ImportResult
-	if len(ins) > 0 {
-		var err error
-		if res, err = b.db.ImportReaders(ctx, ins); err != nil {
-			return err
-		}
+	if err := b.launch(ctx); err != nil {
+		return err
 	}
-	for _, t := range thens {
+	return b.land()
+}
+
+// Stop waits for the batch in flight, calling its callbacks if it went
+// in, and drops the rows queued since: an import that stops early must
+// not leave a write running behind it.
+func (b *ImportBatcher) Stop() error {
+	b.ins, b.thens = nil, nil
+	return b.land()
+}
+
+// launch lands the batch in flight, then starts writing the rows queued.
+// The write is not cut short by ctx: a batch either goes in whole or
+// fails, and one takes well under a second.
+func (b *ImportBatcher) launch(ctx context.Context) error {
+	err := b.land()
+	if err == nil && len(b.ins) > 0 {
+		err = ctx.Err()
+	}
+	if err != nil {
+		b.ins, b.thens = nil, nil
+		return err
+	}
+	ins, thens := b.ins, b.thens
+	b.ins, b.thens = nil, nil // the flight owns the old slices
+	ch := make(chan importFlight, 1)
+	b.flight = ch
+	go func() {
+		f := importFlight{thens: thens}
+		if len(ins) > 0 {
+			f.res, f.err = b.db.ImportReaders(context.WithoutCancel(ctx), ins)
+		}
+		ch <- f
+	}()
+	return nil
+}
+
+// land waits for the batch in flight, if any, and calls its callbacks.
+func (b *ImportBatcher) land() error {
+	if b.flight == nil {
+		return nil
+	}
+	f := <-b.flight
+	b.flight = nil
+	if f.err != nil {
+		return f.err
+	}
+	res := f.res
+	for _, t := range f.thens {
 		var r ImportResult
 		if t.row {
 			r, res = res[0], res[1:]

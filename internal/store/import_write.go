@@ -8,14 +8,14 @@ import (
 
 // The multi-row INSERTs of an import batch (import_set.go).
 const (
-	sqlImportSubscribers = "INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at, confirmed_at) VALUES "
-	sqlImportEvents      = "INSERT INTO events (subscriber_id, kind, detail, at, course) VALUES "
-	sqlImportEnrollments = "INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at, confirmed_at) VALUES "
+	sqlImportSubscribers = "INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at, confirmed_at)"
+	sqlImportEvents      = "INSERT INTO events (subscriber_id, kind, detail, at, course)"
+	sqlImportEnrollments = "INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at, confirmed_at)"
 	// A pending reader gets a confirmation email, as if they had used the
 	// signup form. The caps on confirmation emails (per inbox, per hour)
 	// hold back strangers at the form; an operator's list is not capped,
 	// and its emails go out at DRIP_SMTP_RATE.
-	sqlImportConfirmations = "INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course) VALUES "
+	sqlImportConfirmations = "INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course)"
 )
 
 // importInserts gathers the values of each table's INSERT.
@@ -27,7 +27,7 @@ type importInserts struct {
 // enrollments and confirmation emails, then the webhook events of those
 // who started a course.
 func (db *DB) writeImport(ctx context.Context, tx *sql.Tx, rows []importRow, f *importFacts) error {
-	if err := addImported(ctx, tx, rows, f); err != nil {
+	if err := db.addImported(ctx, tx, rows, f); err != nil {
 		return err
 	}
 	var ins importInserts
@@ -39,7 +39,7 @@ func (db *DB) writeImport(ctx context.Context, tx *sql.Tx, rows []importRow, f *
 		cols int
 		vals []any
 	}{{sqlImportEvents, 5, ins.events}, {sqlImportEnrollments, 6, ins.enrollments}, {sqlImportConfirmations, 6, ins.confirmations}} {
-		if err := insertRows(ctx, tx, t.head, t.cols, t.vals); err != nil {
+		if err := db.insertRows(ctx, tx, t.head, t.cols, t.vals); err != nil {
 			return err
 		}
 	}
@@ -55,7 +55,7 @@ func (db *DB) writeImport(ctx context.Context, tx *sql.Tx, rows []importRow, f *
 }
 
 // addImported inserts the batch's new readers and learns their ids.
-func addImported(ctx context.Context, tx *sql.Tx, rows []importRow, f *importFacts) error {
+func (db *DB) addImported(ctx context.Context, tx *sql.Tx, rows []importRow, f *importFacts) error {
 	var vals []any
 	for _, r := range rows {
 		at, status, confirmed := unix(r.in.At), "pending", int64(0)
@@ -70,8 +70,9 @@ func addImported(ctx context.Context, tx *sql.Tx, rows []importRow, f *importFac
 	}
 	const cols = 8
 	for len(vals) > 0 {
-		n := min(len(vals)/cols, importChunk)
-		res, err := tx.QueryContext(ctx, sqlImportSubscribers+valueRows(n, cols)+" RETURNING id, email_key", vals[:n*cols]...)
+		n := db.chunkRows(len(vals) / cols)
+		q, args := db.multiRow(sqlImportSubscribers, cols, vals[:n*cols])
+		res, err := tx.QueryContext(ctx, q+" RETURNING id, email_key", args...)
 		if err != nil {
 			return err
 		}
@@ -111,11 +112,12 @@ func (ins *importInserts) add(r importRow, id int64) {
 	}
 }
 
-// insertRows runs head with VALUES rows of cols values each, in chunks.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, vals []any) error {
+// insertRows runs head with rows of cols values each, in chunks.
+func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, vals []any) error {
 	for len(vals) > 0 {
-		n := min(len(vals)/cols, importChunk)
-		if _, err := tx.ExecContext(ctx, head+valueRows(n, cols), vals[:n*cols]...); err != nil {
+		n := db.chunkRows(len(vals) / cols)
+		q, args := db.multiRow(head, cols, vals[:n*cols])
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
 		vals = vals[n*cols:]
@@ -127,4 +129,42 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, cols int, vals []a
 func valueRows(n, cols int) string {
 	row := "(" + placeholders(cols) + ")"
 	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// chunkRows is how many of n rows one statement takes: on SQLite at most
+// importChunk, under its limit on parameters; on PostgreSQL all of them,
+// as a few arrays.
+func (db *DB) chunkRows(n int) int {
+	if db.d.postgres() {
+		return n
+	}
+	return min(n, importChunk)
+}
+
+// multiRow completes the INSERT head for rows of cols values (each an
+// int64 or a string): VALUES lists on SQLite; on PostgreSQL a column
+// array each, unnested, so that the statement has cols parameters
+// whatever the rows, and PostgreSQL plans no long VALUES list.
+func (db *DB) multiRow(head string, cols int, vals []any) (string, []any) {
+	n := len(vals) / cols
+	if !db.d.postgres() {
+		return head + " VALUES " + valueRows(n, cols), vals
+	}
+	casts, args := make([]string, cols), make([]any, cols)
+	for c := range cols {
+		if _, ok := vals[c].(int64); ok {
+			a := make([]int64, n)
+			for i := range a {
+				a[i] = vals[i*cols+c].(int64)
+			}
+			casts[c], args[c] = "CAST(? AS bigint[])", a
+			continue
+		}
+		a := make([]string, n)
+		for i := range a {
+			a[i] = vals[i*cols+c].(string)
+		}
+		casts[c], args[c] = "CAST(? AS text[])", a
+	}
+	return head + " SELECT * FROM unnest(" + strings.Join(casts, ", ") + ")", args
 }
