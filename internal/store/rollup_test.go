@@ -68,6 +68,19 @@ func testRollupKeepsEveryFigure(t *testing.T) {
 	if sum != 6 || len(days) != 5 {
 		t.Fatalf("daily counts %+v: want 6 events over 5 day, kind and client rows", days)
 	}
+	rec, err := db.ReaderData(ctx, readers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firsts []string
+	for _, e := range rec.Events {
+		if e.RolledUp {
+			firsts = append(firsts, fmt.Sprintf("%s %t %s", e.Kind, e.Machine, e.At.Sub(t0)))
+		}
+	}
+	if fmt.Sprint(firsts) != "[open false 1h0m0s open true 25h0m0s]" {
+		t.Fatalf("the reader's record shows the folded events as %v, want the first human and the first machine open", firsts)
+	}
 	if n, _, err := db.RollUpEvents(ctx, cutoff, time.Minute); err != nil || n != 0 {
 		t.Fatalf("a second rollup folded %d, %v; want nothing", n, err)
 	}
