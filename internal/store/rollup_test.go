@@ -149,7 +149,7 @@ func benchRollup(b *testing.B, target func() string) {
 
 // seedHistory adds readers, each with three lessons sent, and events
 // opens and clicks spread over 400 days from t0, in time order.
-func seedHistory(b *testing.B, db *DB, readers, events int) {
+func seedHistory(b testing.TB, db *DB, readers, events int) {
 	ctx := context.Background()
 	start, span := unix(t0), int64(400*24*3600)
 	for _, q := range []struct {
@@ -170,5 +170,43 @@ func seedHistory(b *testing.B, db *DB, readers, events int) {
 		if _, err := db.w.ExecContext(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "+q.sql, q.n); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Two instances rolling up at once on PostgreSQL fold each event once:
+// each batch locks the mark, so the second waits and goes on from the
+// first's.
+func TestRollupByTwoInstances(t *testing.T) {
+	stores(t, testRollupByTwoInstances)
+}
+
+func testRollupByTwoInstances(t *testing.T) {
+	postgresOnly(t, "SQLite has a single instance")
+	ctx := context.Background()
+	target := testTarget(t)
+	one, two := openAt(t, target), openAt(t, target)
+	const events = 3 * RollupBatch
+	seedHistory(t, one, 300, events)
+	cutoff := t0.Add(401 * 24 * time.Hour)
+	var folded [2]int64
+	errs := make(chan error, 2)
+	for i, db := range []*DB{one, two} {
+		go func() {
+			n, _, err := db.RollUpEvents(ctx, cutoff, time.Minute)
+			folded[i] = n
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var days int64
+	if err := one.r.QueryRowContext(ctx, "SELECT coalesce(sum(events), 0) FROM event_days").Scan(&days); err != nil {
+		t.Fatal(err)
+	}
+	if folded[0]+folded[1] != events || days != events {
+		t.Fatalf("the instances folded %d and %d, the daily counts hold %d; want %d in all, once each", folded[0], folded[1], days, events)
 	}
 }
