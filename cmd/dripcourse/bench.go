@@ -102,7 +102,7 @@ func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 	}
 	defer os.RemoveAll(dir)
 	if o.imports > 0 {
-		return benchImport(ctx, e, dir, o.imports)
+		return benchImport(ctx, e, dir, o)
 	}
 	smtpURL, stop, err := benchServer(o.smtp, o.serverDelay)
 	if err != nil {

@@ -16,29 +16,49 @@ import (
 // as readers who must confirm and once with --confirmed, each into a
 // fresh database under dir, and reports the rate, the CPU and the WAL's
 // peak size: an import must neither take long nor swell the WAL.
-func benchImport(ctx context.Context, e *env, dir string, n int) error {
+// With --database, each import goes into a throwaway schema of that
+// PostgreSQL server instead.
+func benchImport(ctx context.Context, e *env, dir string, o benchOptions) error {
+	n := o.imports
 	file := filepath.Join(dir, "readers.csv")
 	if err := writeImportFile(file, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "dripcourse bench: import of %d new readers from %s, SQLite\n", n, file)
+	where := "SQLite"
+	if o.database != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(e.stdout, "dripcourse bench: import of %d new readers from %s, %s\n", n, file, where)
 	for _, confirmed := range []bool{false, true} {
-		data := filepath.Join(dir, fmt.Sprintf("data-%t", confirmed))
-		if err := benchImportOnce(ctx, e, data, file, n, confirmed); err != nil {
+		cfg := *e.cfg
+		cfg.Data, cfg.DatabaseURL = filepath.Join(dir, fmt.Sprintf("data-%t", confirmed)), ""
+		if o.database != "" {
+			schemaURL, _, drop, err := throwawaySchema(ctx, o.database)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			cfg.DatabaseURL = schemaURL
+		}
+		if err := benchImportOnce(ctx, e, &cfg, file, n, confirmed, o.cpuprofile); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func benchImportOnce(ctx context.Context, e *env, data, file string, n int, confirmed bool) error {
-	cfg := *e.cfg
-	cfg.Data, cfg.DatabaseURL = data, ""
+func benchImportOnce(ctx context.Context, e *env, cfg *Config, file string, n int, confirmed bool, profile string) error {
+	data := cfg.Data
 	var out bytes.Buffer
 	stopWAL := watchSize(filepath.Join(data, "dripcourse.db-wal"))
+	stopProfile, err := startProfile(profile)
+	if err != nil {
+		return err
+	}
 	cpu0, start := cpuSeconds(), time.Now()
-	err := cmdImport(ctx, &env{now: e.now, cfg: &cfg, stdout: &out, stderr: e.stderr}, file, importOpts{confirmed: confirmed})
+	err = cmdImport(ctx, &env{now: e.now, cfg: cfg, stdout: &out, stderr: e.stderr}, file, importOpts{confirmed: confirmed})
 	took, cpu, peak := time.Since(start), cpuSeconds()-cpu0, stopWAL()
+	stopProfile()
 	if err != nil {
 		return fmt.Errorf("bench: import: %w\n%s", err, out.String())
 	}
@@ -48,6 +68,11 @@ func benchImportOnce(ctx context.Context, e *env, data, file string, n int, conf
 	mode := "to confirm"
 	if confirmed {
 		mode = "--confirmed"
+	}
+	if cfg.DatabaseURL != "" {
+		fmt.Fprintf(e.stdout, "import %-11s %d rows in %.2fs = %.0f rows/s; CPU %.2fs (this process)\n",
+			mode+":", n, took.Seconds(), float64(n)/took.Seconds(), cpu)
+		return nil
 	}
 	db, _ := os.Stat(filepath.Join(data, "dripcourse.db"))
 	fmt.Fprintf(e.stdout, "import %-11s %d rows in %.2fs = %.0f rows/s; CPU %.2fs; peak WAL %.1f MB; database %.1f MB\n",

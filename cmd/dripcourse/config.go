@@ -44,6 +44,10 @@ type Config struct {
 	LogFormat       string
 	MetricsToken    string
 
+	// EventRetention is how long opens and clicks are kept one by one
+	// before housekeeping folds them into daily counts; 0 keeps them.
+	EventRetention time.Duration
+
 	// MaxConfirmationsPerHour caps the confirmation emails of all signups.
 	MaxConfirmationsPerHour int
 
@@ -110,6 +114,7 @@ func coreSettings() []setting {
 		{"max-confirmations-per-hour", "DRIP_MAX_CONFIRMATIONS_PER_HOUR", "1000", "most confirmation emails all signups may queue in an hour; over it signups are kept, unconfirmed", parseMaxConfirmationsPerHour},
 		{"tick", "DRIP_TICK", "15s", "how often the dispatcher looks for due lessons and confirmations", parseTick},
 		{"lease", "DRIP_LEASE", "10m", "how long a claimed lesson stays reserved for its instance; a crashed instance's work is retaken after it", parseLease},
+		{"event-retention", "DRIP_EVENT_RETENTION", "off", "after how many days (e.g. 400d) opens and clicks are folded into daily counts; off keeps every one", parseEventRetention},
 		{"log-format", "DRIP_LOG_FORMAT", "text", "log format: text or json", parseLogFormat},
 		{"metrics-token", "DRIP_METRICS_TOKEN", "", "bearer token for /metrics; without one, /metrics answers only on loopback", parseMetricsToken},
 	}

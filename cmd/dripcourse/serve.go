@@ -218,7 +218,8 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 // housekeeping deletes what has expired: request counts no limiter reads
 // any more, ended admin sessions, signups never confirmed, webhook replay
 // values, spent captcha solutions and form stamps, and form confirmations
-// the hourly cap no longer reads; and it weighs the week's bounce and complaint rates
+// the hourly cap no longer reads; it folds opens and clicks older than
+// DRIP_EVENT_RETENTION into daily counts; and it weighs the week's bounce and complaint rates
 // (logging a warning for a threshold crossed). Instances sharing a
 // database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
@@ -230,13 +231,34 @@ func (a *app) housekeeping(ctx context.Context) func() {
 				"unconfirmed_signups", swept.Unconfirmed, "one_use_values", swept.OneUse, "form_confirmations", swept.FormConfirms,
 				"api_answers", swept.Answers, "webhook_events", swept.WebhookEvents)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return a.rollUpEvents(ctx)
 	}
 	return func() {
 		if _, err := a.db.Exclusive(ctx, "housekeeping", sweep); err != nil {
 			a.log.Error("housekeeping", "err", err)
 		}
 	}
+}
+
+// rollupBudget bounds the time one housekeeping run spends folding old
+// opens and clicks: a backlog of millions is worked through over several
+// minutes, a batch per transaction, never in one.
+const rollupBudget = 20 * time.Second
+
+// rollUpEvents folds opens and clicks older than DRIP_EVENT_RETENTION
+// into daily counts (store.RollUpEvents), when it is set.
+func (a *app) rollUpEvents(ctx context.Context) error {
+	if a.cfg.EventRetention <= 0 {
+		return nil
+	}
+	folded, more, err := a.db.RollUpEvents(ctx, a.now().Add(-a.cfg.EventRetention), rollupBudget)
+	if folded > 0 {
+		a.log.Info("housekeeping: events rolled up", "folded", folded, "more", more)
+	}
+	return err
 }
 
 // courseTitles names the courses served, for the start-up line.

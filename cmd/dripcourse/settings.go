@@ -217,6 +217,25 @@ func duration(v string, least, most time.Duration, format string) (time.Duration
 	return d, nil
 }
 
+// maxRetentionDays bounds DRIP_EVENT_RETENTION at a century.
+const maxRetentionDays = 36500
+
+// parseEventRetention takes off, or a number of days such as 400d: the
+// rollup works in whole days, and a retention shorter than a day would
+// fold the events that hold back a repeated open (store.EventRepeatWindow).
+func parseEventRetention(c *Config, v string) error {
+	if v == "off" {
+		c.EventRetention = 0
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || !strings.HasSuffix(v, "d") || n < 1 || n > maxRetentionDays {
+		return fmt.Errorf("%q: use off, or a number of days from 1d to %dd, such as 400d", v, maxRetentionDays)
+	}
+	c.EventRetention = time.Duration(n) * 24 * time.Hour
+	return nil
+}
+
 func parseLogFormat(c *Config, v string) error {
 	if v != "text" && v != "json" {
 		return fmt.Errorf("%q: use text or json", v)

@@ -174,6 +174,7 @@ func (im *Importer) Import(ctx context.Context, r io.Reader) (*ImportReport, err
 	}
 	rep := &ImportReport{}
 	b := im.DB.NewImportBatcher()
+	defer b.Stop() // after an error, the batch in flight lands or fails before Import returns
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {

@@ -48,6 +48,9 @@ func (s *Server) timeline(rec *store.ReaderRecord) []timelineEntry {
 		if e.Machine {
 			detail = join(detail, "by a machine (a scanner or mail proxy), not counted as the reader's")
 		}
+		if e.RolledUp {
+			detail = join(detail, "the first; older opens and clicks are kept as daily counts")
+		}
 		out = append(out, timelineEntry{At: e.At, What: what, Detail: detail})
 	}
 	for _, c := range rec.Confirmations {

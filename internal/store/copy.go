@@ -31,7 +31,7 @@ var copyTables = []struct{ name, key string }{
 	{"deliveries", "id"}, {"attempts", "id"}, {"events", "id"}, {"settings", "key"}, {"bounce_reports", "id"},
 	{"content_blobs", "hash"}, {"content_versions", "id"}, {"content_files", "id"}, {"content_drafts", "id"},
 	{"api_keys", "id"}, {"webhook_endpoints", "id"}, {"webhook_subscriptions", "id"}, {"webhook_events", "msg_id"},
-	{"webhook_deliveries", "id"}, {"webhook_attempts", "id"},
+	{"webhook_deliveries", "id"}, {"webhook_attempts", "id"}, {"event_days", "id"},
 }
 
 // notCopied are the destination's tables the copy leaves alone: its own

@@ -88,10 +88,17 @@ func populate(t testing.TB, db *DB) int64 {
 		Status: "4.2.2", Action: "failed", ReceivedAt: t0}, 5); err != nil {
 		t.Fatal(err)
 	}
+	// An open a day old, rolled up into the daily counts, then two kept.
+	if err := db.RecordEvent(ctx, drip.Event{SubscriberID: a, DeliveryID: 1, Kind: drip.EventOpen, At: t0.Add(-24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []drip.EventKind{drip.EventOpen, drip.EventClick} {
 		if err := db.RecordEvent(ctx, drip.Event{SubscriberID: a, DeliveryID: 1, Kind: k, At: t0.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n, _, err := db.RollUpEvents(ctx, t0, time.Minute); err != nil || n != 1 {
+		t.Fatalf("rollup: %d folded, %v; want the old open", n, err)
 	}
 	if err := db.Erase(ctx, gone, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)

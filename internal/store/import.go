@@ -69,23 +69,18 @@ func (db *DB) ImportReader(ctx context.Context, in Import) (ImportOutcome, drip.
 // error, none is: an import that stops can be run again, and it adds
 // what is missing.
 //
+// The batch is set-based (import_set.go): a few reads for all its
+// addresses, then a multi-row INSERT per table, so that PostgreSQL pays a
+// round trip per statement, not per row and statement.
+//
 // After the commit the WAL is checkpointed (SQLite: checkpointNow), so
 // that an import of any length keeps it about one batch long.
 func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, error) {
 	var out []ImportResult
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		out = make([]ImportResult, len(ins)) // a retried transaction starts afresh
-		w, err := db.newImportWriter(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer w.close()
-		for i, in := range ins {
-			if out[i], err = w.add(ctx, in); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		out, err = db.importSet(ctx, tx, ins) // a retried transaction starts afresh
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: import readers: %w", err)
@@ -95,149 +90,17 @@ func (db *DB) ImportReaders(ctx context.Context, ins []Import) ([]ImportResult, 
 	return out, nil
 }
 
-// importWriter adds import rows in one transaction, with its statements
-// prepared once for all of them: parsing each again for every row was
-// most of an import's time.
-type importWriter struct {
-	db                                                *DB
-	tx                                                *sql.Tx
-	hooks                                             *eventWriter
-	find, addActive, events, enroll, joined           *sql.Stmt // confirmed
-	addPendingRow, signupEvent, queueConfirm, waiting *sql.Stmt // pending
-}
-
-// The import's statements, prepared for each transaction.
-const (
-	// Whether the address is a reader's (their ID and status), whether
-	// it is suppressed, and where it stands in the course, in one step.
-	sqlImportFind = `SELECT coalesce((SELECT id FROM subscribers WHERE email_key = ?), 0),
-		coalesce((SELECT status FROM subscribers WHERE email_key = ?), ''),
-		(SELECT count(*) FROM suppressions WHERE email_hash = ? OR (old_rule = 1 AND email_hash = ?)),
-		coalesce((SELECT e.status FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id WHERE s.email_key = ? AND e.course = ?), '')`
-	sqlImportActive = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at, confirmed_at)
-		VALUES (?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id`
-	sqlImportEvents = `INSERT INTO events (subscriber_id, kind, detail, at, course)
-		VALUES (?, 'signup', 'import', ?, ?), (?, 'confirm', 'import', ?, ?)`
-	sqlImportEnroll = `INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at, confirmed_at)
-		VALUES (?, ?, 'active', ?, ?, ?)`
-	sqlImportJoined  = "INSERT INTO events (subscriber_id, kind, detail, at, course) VALUES (?, 'confirm', 'import', ?, ?)"
-	sqlImportPending = `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
-		VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id`
-	sqlImportSignup  = "INSERT INTO events (subscriber_id, kind, detail, at, course) VALUES (?, 'signup', 'import', ?, ?)"
-	sqlImportConfirm = "INSERT INTO confirmations (subscriber_id, status, due_at, message_id, created_at, course) VALUES (?, 'queued', ?, '', ?, ?)"
-	sqlImportWaiting = "INSERT INTO enrollments (subscriber_id, course, status, next_due_at, created_at) SELECT ?, ?, 'pending', 0, ? WHERE ?"
-)
-
-func (db *DB) newImportWriter(ctx context.Context, tx *sql.Tx) (*importWriter, error) {
-	w := &importWriter{db: db, tx: tx, hooks: newEventWriter(tx)}
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		{&w.find, sqlImportFind}, {&w.addActive, sqlImportActive}, {&w.events, sqlImportEvents},
-		{&w.enroll, sqlImportEnroll}, {&w.addPendingRow, sqlImportPending}, {&w.signupEvent, sqlImportSignup},
-		{&w.queueConfirm, sqlImportConfirm}, {&w.joined, sqlImportJoined}, {&w.waiting, sqlImportWaiting},
-	} {
-		st, err := tx.PrepareContext(ctx, p.query)
-		if err != nil {
-			w.close()
-			return nil, err
-		}
-		*p.dst = st
-	}
-	return w, nil
-}
-
-func (w *importWriter) close() {
-	for _, st := range []*sql.Stmt{w.find, w.addActive, w.events, w.enroll, w.addPendingRow, w.signupEvent, w.queueConfirm, w.joined, w.waiting} {
-		if st != nil {
-			st.Close()
-		}
-	}
-}
-
-func (w *importWriter) add(ctx context.Context, in Import) (ImportResult, error) {
-	if err := w.db.lockAddress(ctx, w.tx, in.Email); err != nil {
-		return ImportResult{}, err
-	}
-	var id int64
-	var status drip.Status
-	var enrolled drip.EnrollmentStatus
-	var suppressed int
-	key := EmailKey(in.Email)
-	if err := w.find.QueryRowContext(ctx, key, key, EmailHash(in.Email), oldRuleHash(in.Email), key, in.Course).
-		Scan(&id, &status, &suppressed, &enrolled); err != nil {
-		return ImportResult{}, err
-	}
-	switch {
-	case status == drip.StatusActive && in.Confirmed && in.Course != "" && enrolled == "" && suppressed == 0:
-		return ImportResult{Outcome: ImportEnrolled, Status: status}, w.join(ctx, id, in)
-	case status != "":
-		return ImportResult{Outcome: ImportExists, Status: status}, nil
-	case suppressed > 0:
-		return ImportResult{Outcome: ImportSuppressed}, nil
-	}
-	if in.Confirmed {
-		return ImportResult{Status: drip.StatusActive}, w.addConfirmed(ctx, in)
-	}
-	return ImportResult{Status: drip.StatusPending}, w.addPending(ctx, in)
-}
-
-func (w *importWriter) addConfirmed(ctx context.Context, in Import) error {
-	var id int64
-	at := unix(in.At)
-	if err := w.addActive.QueryRowContext(ctx, in.Email, EmailKey(in.Email), MailboxKey(in.Email), in.Name, in.Timezone, at, at).Scan(&id); err != nil {
-		return err
-	}
-	if _, err := w.events.ExecContext(ctx, id, at, in.Course, id, at, in.Course); err != nil {
-		return err
-	}
-	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
-		return err
-	}
-	return w.hooks.joined(ctx, id, in.Course, "import", true, in.At)
-}
-
-// join enrolls an active reader in the import's course, confirmed.
-func (w *importWriter) join(ctx context.Context, id int64, in Import) error {
-	at := unix(in.At)
-	if _, err := w.enroll.ExecContext(ctx, id, in.Course, unix(in.FirstDue), at, at); err != nil {
-		return err
-	}
-	if _, err := w.joined.ExecContext(ctx, id, at, in.Course); err != nil {
-		return err
-	}
-	return w.hooks.joined(ctx, id, in.Course, "import", false, in.At)
-}
-
-// addPending adds the reader as the signup form adds a new address: a
-// pending reader with a confirmation email queued, the signup marked as
-// an import. The caps on confirmation emails (per inbox, per hour) hold
-// back strangers at the form; an operator's list is not capped, and its
-// emails go out at DRIP_SMTP_RATE.
-func (w *importWriter) addPending(ctx context.Context, in Import) error {
-	var id int64
-	at := unix(in.At)
-	if err := w.addPendingRow.QueryRowContext(ctx, in.Email, EmailKey(in.Email), MailboxKey(in.Email), in.Name, in.Timezone, at).Scan(&id); err != nil {
-		return err
-	}
-	if _, err := w.signupEvent.ExecContext(ctx, id, at, in.Course); err != nil {
-		return err
-	}
-	if _, err := w.waiting.ExecContext(ctx, id, in.Course, at, in.Course != ""); err != nil {
-		return err
-	}
-	_, err := w.queueConfirm.ExecContext(ctx, id, at, at, in.Course)
-	return err
-}
-
 // ImportBatcher adds the rows of one import file ImportBatch at a time
 // (ImportReaders), and tells each row's callback what became of it once
-// its batch is committed, in the order the rows were added.
+// its batch is committed, in the order the rows were added. A full batch
+// is written while the caller reads and checks the next one: one batch at
+// most is in flight, and its callbacks are called, on the caller's
+// goroutine, before the next batch starts.
 type ImportBatcher struct {
-	db    *DB
-	ins   []Import
-	thens []importThen
+	db     *DB
+	ins    []Import
+	thens  []importThen
+	flight chan importFlight // the batch being written; nil for none
 }
 
 type importThen struct {
@@ -245,13 +108,21 @@ type importThen struct {
 	then func(ImportResult)
 }
 
+// importFlight is a batch written, with what became of its rows.
+type importFlight struct {
+	thens []importThen
+	res   []ImportResult
+	err   error
+}
+
 // NewImportBatcher starts an import.
 func (db *DB) NewImportBatcher() *ImportBatcher { return &ImportBatcher{db: db} }
 
-// Add queues one row of the file, and commits the batch once it is full.
-// A nil in is a row refused before the store (a bad address, say): its
-// then is called in its turn, with a zero result, so that a report of
-// the file keeps the file's order.
+// Add queues one row of the file, and starts writing the batch once it is
+// full. A nil in is a row refused before the store (a bad address, say):
+// its then is called in its turn, with a zero result, so that a report of
+// the file keeps the file's order. An error is the previous batch's, or
+// ctx's: the rows queued since are dropped.
 func (b *ImportBatcher) Add(ctx context.Context, in *Import, then func(ImportResult)) error {
 	b.thens = append(b.thens, importThen{row: in != nil, then: then})
 	if in != nil {
@@ -260,22 +131,64 @@ func (b *ImportBatcher) Add(ctx context.Context, in *Import, then func(ImportRes
 	if len(b.thens) < ImportBatch {
 		return nil
 	}
-	return b.Flush(ctx)
+	return b.launch(ctx)
 }
 
 // Flush commits the rows queued so far, then calls their callbacks. On
 // an error none of them is in, nor reported, and the batcher is empty.
 func (b *ImportBatcher) Flush(ctx context.Context) error {
-	ins, thens := b.ins, b.thens
-	b.ins, b.thens = b.ins[:0], b.thens[:0]
-	var res []ImportResult
-	if len(ins) > 0 {
-		var err error
-		if res, err = b.db.ImportReaders(ctx, ins); err != nil {
-			return err
-		}
+	if err := b.launch(ctx); err != nil {
+		return err
 	}
-	for _, t := range thens {
+	return b.land()
+}
+
+// Stop waits for the batch in flight, calling its callbacks if it went
+// in, and drops the rows queued since: an import that stops early must
+// not leave a write running behind it.
+func (b *ImportBatcher) Stop() error {
+	b.ins, b.thens = nil, nil
+	return b.land()
+}
+
+// launch lands the batch in flight, then starts writing the rows queued.
+// The write is not cut short by ctx: a batch either goes in whole or
+// fails, and one takes well under a second.
+func (b *ImportBatcher) launch(ctx context.Context) error {
+	err := b.land()
+	if err == nil && len(b.ins) > 0 {
+		err = ctx.Err()
+	}
+	if err != nil {
+		b.ins, b.thens = nil, nil
+		return err
+	}
+	ins, thens := b.ins, b.thens
+	b.ins, b.thens = nil, nil // the flight owns the old slices
+	ch := make(chan importFlight, 1)
+	b.flight = ch
+	go func() {
+		f := importFlight{thens: thens}
+		if len(ins) > 0 {
+			f.res, f.err = b.db.ImportReaders(context.WithoutCancel(ctx), ins)
+		}
+		ch <- f
+	}()
+	return nil
+}
+
+// land waits for the batch in flight, if any, and calls its callbacks.
+func (b *ImportBatcher) land() error {
+	if b.flight == nil {
+		return nil
+	}
+	f := <-b.flight
+	b.flight = nil
+	if f.err != nil {
+		return f.err
+	}
+	res := f.res
+	for _, t := range f.thens {
 		var r ImportResult
 		if t.row {
 			r, res = res[0], res[1:]

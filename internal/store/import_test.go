@@ -61,8 +61,8 @@ func testImportBatcherReportsEveryRow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if len(order) != 2*ImportBatch {
-		t.Fatalf("%d rows reported before the end, want the %d of two full batches", len(order), 2*ImportBatch)
+	if len(order) != ImportBatch {
+		t.Fatalf("%d rows reported before the end, want the %d of the first full batch (the second is being written)", len(order), ImportBatch)
 	}
 	if err := b.Flush(ctx); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -84,6 +85,10 @@ type EventRecord struct {
 	Machine    bool      `json:"machine,omitempty"`
 	Detail     string    `json:"detail,omitempty"`
 	At         time.Time `json:"at"`
+	// RolledUp marks the first open or click of its kind that a rollup
+	// folded into daily counts (rollup.go): the ones after it that were
+	// folded too are counted by day, not kept one by one.
+	RolledUp bool `json:"rolled_up,omitempty"`
 }
 
 // ReaderData returns everything held about the reader with the given ID, each
@@ -165,7 +170,7 @@ func (db *DB) recordDeliveries(ctx context.Context, rec *ReaderRecord) error {
 }
 
 func (db *DB) recordEvents(ctx context.Context, rec *ReaderRecord) error {
-	return db.eachRow(ctx, `SELECT kind, course, slug, delivery_id, machine, detail, at
+	err := db.eachRow(ctx, `SELECT kind, course, slug, delivery_id, machine, detail, at
 		FROM events WHERE subscriber_id = ? ORDER BY at, id`, func(scan func(...any) error) error {
 		var e EventRecord
 		var at int64
@@ -176,6 +181,34 @@ func (db *DB) recordEvents(ctx context.Context, rec *ReaderRecord) error {
 		rec.Events = append(rec.Events, e)
 		return nil
 	}, rec.Subscriber.ID)
+	if err != nil {
+		return err
+	}
+	return db.recordRolledUp(ctx, rec)
+}
+
+// recordRolledUp adds, in time order, the first open and click of each
+// kind that a rollup folded away, as its delivery kept them.
+func (db *DB) recordRolledUp(ctx context.Context, rec *ReaderRecord) error {
+	err := db.eachRow(ctx, `SELECT d.id, e.course, d.slug, d.first_open_at, d.first_machine_open_at, d.first_click_at, d.first_machine_click_at
+		FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id WHERE d.subscriber_id = ?
+		AND (d.first_open_at > 0 OR d.first_machine_open_at > 0 OR d.first_click_at > 0 OR d.first_machine_click_at > 0)`,
+		func(scan func(...any) error) error {
+			var e EventRecord
+			var firsts [4]int64
+			if err := scan(&e.DeliveryID, &e.Course, &e.Lesson, &firsts[0], &firsts[1], &firsts[2], &firsts[3]); err != nil {
+				return err
+			}
+			for i, at := range firsts {
+				if at > 0 {
+					e.Kind, e.Machine, e.At, e.RolledUp = []string{"open", "click"}[i/2], i%2 == 1, fromUnix(at), true
+					rec.Events = append(rec.Events, e)
+				}
+			}
+			return nil
+		}, rec.Subscriber.ID)
+	slices.SortStableFunc(rec.Events, func(a, b EventRecord) int { return a.At.Compare(b.At) })
+	return err
 }
 
 func (db *DB) recordReports(ctx context.Context, rec *ReaderRecord) error {

@@ -51,7 +51,9 @@ func (db *DB) CourseStats(ctx context.Context, course string) (map[string]*Lesso
 
 // lessonStats counts sends and events per lesson, of one course or, with
 // course "", of all. A lesson's events are found through its delivery, so
-// rows written before events named their course count too.
+// rows written before events named their course count too. Opens and
+// clicks rolled up (rollup.go) count through the first-time columns their
+// deliveries kept, together with the events still kept.
 func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*LessonStats, error) {
 	lessons := map[string]*LessonStats{}
 	get := func(slug string) *LessonStats {
@@ -61,15 +63,18 @@ func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*Lesso
 		return lessons[slug]
 	}
 	sends, events := "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status",
-		`SELECT slug, kind, machine, count(DISTINCT CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END)
-		FROM events WHERE slug != '' GROUP BY slug, kind, machine`
+		`SELECT slug, kind, machine, count(DISTINCT did) FROM (
+			SELECT slug, kind, machine, CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END AS did
+			FROM events WHERE slug != ''`+rolledDeliveries("", "")+`) u GROUP BY slug, kind, machine`
 	var args []any
 	if course != "" {
 		sends = `SELECT d.slug, d.status, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
 			WHERE e.course = ? GROUP BY d.slug, d.status`
-		events = `SELECT v.slug, v.kind, v.machine, count(DISTINCT v.delivery_id) FROM events v
-			JOIN deliveries d ON d.id = v.delivery_id JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE v.slug != '' AND e.course = ? GROUP BY v.slug, v.kind, v.machine`
+		inCourse := " JOIN enrollments e ON e.id = d.enrollment_id"
+		events = `SELECT slug, kind, machine, count(DISTINCT did) FROM (
+			SELECT v.slug, v.kind, v.machine, v.delivery_id AS did FROM events v
+			JOIN deliveries d ON d.id = v.delivery_id` + inCourse + ` WHERE v.slug != '' AND e.course = ?1` +
+			rolledDeliveries(inCourse, " AND e.course = ?1") + `) u GROUP BY slug, kind, machine`
 		args = []any{course}
 	}
 	err := db.eachRow(ctx, sends, func(scan func(...any) error) error {
@@ -145,6 +150,23 @@ func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.S
 		return nil, fmt.Errorf("store: course reader counts: %w", err)
 	}
 	return readers, nil
+}
+
+// rolledDeliveries is the UNION ALL that adds to an events query (slug,
+// kind, machine, delivery) a row per kind of open or click a delivery had
+// rolled up; join and where narrow the deliveries d. The partial index
+// deliveries_rolled holds only such deliveries, so with rollups off this
+// reads nothing.
+func rolledDeliveries(join, where string) string {
+	var q string
+	for _, k := range []struct{ col, kind, machine string }{
+		{"first_open_at", "open", "0"}, {"first_machine_open_at", "open", "1"},
+		{"first_click_at", "click", "0"}, {"first_machine_click_at", "click", "1"},
+	} {
+		q += "\n\t\tUNION ALL SELECT d.slug, '" + k.kind + "', " + k.machine + ", d.id FROM deliveries d" + join +
+			" WHERE d." + k.col + " > 0" + where
+	}
+	return q
 }
 
 func pick(machine bool, human, mach, n int) (int, int) {

@@ -1,0 +1,26 @@
+-- Open and click events older than DRIP_EVENT_RETENTION are folded by
+-- housekeeping into daily counts per course, lesson, kind and kind of
+-- client (event_days), then deleted, so the events table stops growing
+-- with every fetch of a pixel. The stats count deliveries that were
+-- opened or clicked, so each delivery keeps, for each kind of event
+-- folded away, the time of the first one: a figure read from the kept
+-- events and these columns together is the figure the events gave.
+
+ALTER TABLE deliveries ADD COLUMN first_open_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN first_machine_open_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN first_click_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN first_machine_click_at INTEGER NOT NULL DEFAULT 0;
+-- Empty until a rollup: the stats read it at no cost while rollups are off.
+CREATE INDEX deliveries_rolled ON deliveries (slug) WHERE first_open_at > 0 OR first_machine_open_at > 0
+    OR first_click_at > 0 OR first_machine_click_at > 0;
+
+CREATE TABLE event_days (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    day     INTEGER NOT NULL,   -- the UTC midnight the events fell on
+    course  TEXT    NOT NULL,
+    slug    TEXT    NOT NULL,
+    kind    TEXT    NOT NULL,   -- open, click
+    machine INTEGER NOT NULL,
+    events  INTEGER NOT NULL,   -- how many were folded
+    UNIQUE (day, course, slug, kind, machine)
+);
