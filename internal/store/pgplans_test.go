@@ -2,14 +2,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 )
 
-// TestBulkPlansFindRowsByKey explains the dispatch's bulk statements on a
-// new, empty database, where a sequential scan looks cheapest to the
-// planner. A plan made then is kept by the bulk pool's connections, so it
-// must already find rows by key, or every outcome would read the whole
+// TestBulkPlansFindRowsByKey explains the dispatch's bulk statements, and
+// the signups' reads, on a new, empty database, where a sequential scan looks cheapest to the
+// planner. A plan made then is kept by the connection, so it must
+// already find rows by key, or every outcome would read the whole
 // table once the history has grown.
 func TestBulkPlansFindRowsByKey(t *testing.T) { stores(t, testBulkPlansFindRowsByKey) }
 
@@ -35,22 +36,43 @@ func testBulkPlansFindRowsByKey(t *testing.T) {
 		"put off": pgPutOff, "complete": pgComplete, "abandon": pgAbandon, "claim enrollments": sqlClaimEnrollments(db),
 	}
 	for name, args := range statements {
-		plan := explain(t, db, queries[name], args)
-		for _, table := range []string{"deliveries", "enrollments", "subscribers", "events", "attempts"} {
-			if strings.Contains(plan, "Seq Scan on "+table) {
-				t.Errorf("%s scans the whole %s table on the bulk pool:\n%s", name, table, plan)
-			}
+		noFullScans(t, name, explain(t, db, db.bulk, queries[name], args))
+	}
+	// The signup path runs on the main pool, in transactions made by key.
+	signups := map[string][]any{
+		"find subscriber": {"k"},
+		"signup facts":    {"k", "course", "h", "h", "box", int64(1), 2, int64(1)},
+	}
+	queries = map[string]string{"find subscriber": sqlFindSubscriber + db.d.forUpdate, "signup facts": pgSignupFacts}
+	for name, args := range signups {
+		noFullScans(t, name, explain(t, db, db.w, queries[name], args))
+	}
+}
+
+// noFullScans fails t if plan reads a whole table that grows with the
+// readers.
+func noFullScans(t *testing.T, name, plan string) {
+	t.Helper()
+	for _, table := range []string{"deliveries", "enrollments", "subscribers", "events", "attempts", "confirmations", "suppressions"} {
+		if strings.Contains(plan, "Seq Scan on "+table) {
+			t.Errorf("%s scans the whole %s table:\n%s", name, table, plan)
 		}
 	}
 }
 
-// explain returns the plan the bulk pool makes for query with args.
-func explain(t *testing.T, db *DB, query string, args []any) string {
+// explain returns the plan pool makes for query with args; on the main
+// pool, in a transaction set up as the signups' are (byKey).
+func explain(t *testing.T, db *DB, pool *sql.DB, query string, args []any) string {
 	t.Helper()
 	ctx := context.Background()
-	tx, err := db.bulk.BeginTx(ctx, nil)
+	tx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if pool == db.w {
+		if err := db.byKey(ctx, tx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	defer tx.Rollback() // EXPLAIN of a write runs nothing, but keep it tidy
 	rows, err := tx.QueryContext(ctx, "EXPLAIN "+query, args...)
