@@ -101,7 +101,7 @@ func (s *Server) enroll(r *http.Request, crs *course.Course, f web.SignupForm, c
 	sub, err := s.DB.SubscriberByEmail(ctx, f.Email)
 	if errors.Is(err, drip.ErrNotFound) {
 		out, _, err := s.DB.ImportReader(ctx, store.Import{Email: f.Email, Name: f.Name, Timezone: f.Timezone,
-			Confirmed: true, Course: crs.Slug, FirstDue: schedule.Start(crs, f.Timezone, now), At: now})
+			Confirmed: true, Course: crs.Slug, FirstDue: schedule.Start(crs, f.Timezone, now), At: now, Via: "api"})
 		switch {
 		case err != nil:
 			return 0, false, err
@@ -132,9 +132,9 @@ func (s *Server) enrollExisting(r *http.Request, crs *course.Course, email strin
 	}
 	due := schedule.Start(crs, sub.Timezone, now)
 	if sub.Status == drip.StatusPending {
-		_, err = s.DB.Confirm(ctx, sub.ID, crs.Slug, due, now)
+		_, err = s.DB.ConfirmVia(ctx, sub.ID, crs.Slug, "api", due, now)
 	} else {
-		_, err = s.DB.Enroll(ctx, sub.ID, crs.Slug, due, now)
+		_, err = s.DB.EnrollVia(ctx, sub.ID, crs.Slug, "api", due, now)
 	}
 	return sub.ID, false, err
 }

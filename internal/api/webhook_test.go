@@ -24,6 +24,7 @@ type receiver struct {
 	now    func() time.Time
 	down   bool
 	types  map[string]string // webhook-id → type
+	why    map[string]string // webhook-id → data.reason
 	bad    int
 }
 
@@ -40,9 +41,15 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
-	var ev struct{ Type string }
+	var ev struct {
+		Type string
+		Data struct{ Reason string }
+	}
 	_ = json.Unmarshal(body, &ev)
 	rc.types[r.Header.Get("webhook-id")] = ev.Type
+	if rc.why != nil {
+		rc.why[r.Header.Get("webhook-id")] = ev.Data.Reason
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -67,7 +74,7 @@ func TestAPIChangesReachAWebhookReceiver(t *testing.T) {
 			t.Fatal(err)
 		}
 		hooks := f.db.Webhooks(sealer)
-		rc := &receiver{secret: webhook.NewSecret(), now: f.clock.Now, down: true, types: map[string]string{}}
+		rc := &receiver{secret: webhook.NewSecret(), now: f.clock.Now, down: true, types: map[string]string{}, why: map[string]string{}}
 		ts := httptest.NewServer(rc)
 		t.Cleanup(ts.Close)
 		types := []string{webhook.SubscriberConfirmed, webhook.EnrollmentStarted, webhook.EnrollmentPaused, webhook.SubscriberUnsubscribed}
@@ -83,12 +90,15 @@ func TestAPIChangesReachAWebhookReceiver(t *testing.T) {
 		var ann Subscriber
 		f.do(key, "POST", "/subscribers", map[string]any{"email": "ann@example.com", "course": trust, "confirmed": true}).decode(t, &ann)
 		f.do(key, "POST", "/subscribers", map[string]any{"email": "bob@example.com", "course": trust, "confirmed": true})
+		// A pending reader confirmed through the API.
+		f.do(key, "POST", "/subscribers", map[string]any{"email": "cat@example.com", "course": trust})
+		f.do(key, "POST", "/subscribers", map[string]any{"email": "cat@example.com", "course": trust, "confirmed": true})
 		f.do(key, "POST", "/subscribers/"+itoa(ann.ID)+"/enrollments/"+trust+"/pause", nil)
 		f.do(key, "POST", "/subscribers/"+itoa(ann.ID)+"/enrollments/"+trust+"/unsubscribe", nil)
 
 		drain(t, d) // every attempt fails: the receiver is down
-		if n, _ := hooks.Backlog(context.Background()); n != 6 {
-			t.Fatalf("%d deliveries pending while the receiver is down, want 6", n)
+		if n, _ := hooks.Backlog(context.Background()); n != 8 {
+			t.Fatalf("%d deliveries pending while the receiver is down, want 8", n)
 		}
 		rc.mu.Lock()
 		rc.down = false
@@ -100,10 +110,15 @@ func TestAPIChangesReachAWebhookReceiver(t *testing.T) {
 		for _, typ := range got {
 			count[typ]++
 		}
-		want := map[string]int{webhook.SubscriberConfirmed: 2, webhook.EnrollmentStarted: 2, webhook.EnrollmentPaused: 1, webhook.SubscriberUnsubscribed: 1}
+		want := map[string]int{webhook.SubscriberConfirmed: 3, webhook.EnrollmentStarted: 3, webhook.EnrollmentPaused: 1, webhook.SubscriberUnsubscribed: 1}
 		for typ, n := range want {
 			if count[typ] != n {
 				t.Errorf("%s: %d events arrived, want %d (all: %v)", typ, count[typ], n, got)
+			}
+		}
+		for id, typ := range got {
+			if why := rc.why[id]; typ == webhook.EnrollmentStarted && why != "api" {
+				t.Errorf("an enrollment started through the API gives the reason %q, want api", why)
 			}
 		}
 		if rc.bad != 0 {
@@ -113,8 +128,8 @@ func TestAPIChangesReachAWebhookReceiver(t *testing.T) {
 			t.Errorf("%d deliveries still pending", n)
 		}
 		atts, _ := hooks.Attempts(context.Background(), ep)
-		if len(atts) != 12 {
-			t.Errorf("%d attempts logged, want 6 failed and 6 delivered", len(atts))
+		if len(atts) != 16 {
+			t.Errorf("%d attempts logged, want 8 failed and 8 delivered", len(atts))
 		}
 	})
 }

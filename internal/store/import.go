@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -21,7 +22,12 @@ type Import struct {
 	Course    string
 	FirstDue  time.Time
 	At        time.Time
+	// Via says how the reader came, on their timeline and in webhook
+	// events: "import" when empty, "api" for the JSON API.
+	Via string
 }
+
+func (in Import) via() string { return cmp.Or(in.Via, "import") }
 
 // ImportOutcome is what importing one reader did.
 type ImportOutcome int

@@ -46,7 +46,7 @@ func (db *DB) writeImport(ctx context.Context, tx *sql.Tx, rows []importRow, f *
 	hooks := newEventWriter(tx)
 	for _, r := range rows {
 		if r.write == writeConfirmed || r.write == writeJoin {
-			if err := hooks.joined(ctx, f.ids[r.key], r.in.Course, "import", r.write == writeConfirmed, r.in.At); err != nil {
+			if err := hooks.joined(ctx, f.ids[r.key], r.in.Course, r.in.via(), r.write == writeConfirmed, r.in.At); err != nil {
 				return err
 			}
 		}
@@ -95,16 +95,16 @@ func (db *DB) addImported(ctx context.Context, tx *sql.Tx, rows []importRow, f *
 
 // add gathers what row r writes, for the reader id.
 func (ins *importInserts) add(r importRow, id int64) {
-	at, course := unix(r.in.At), r.in.Course
+	at, course, via := unix(r.in.At), r.in.Course, r.in.via()
 	switch r.write {
 	case writeConfirmed:
-		ins.events = append(ins.events, id, "signup", "import", at, course, id, "confirm", "import", at, course)
+		ins.events = append(ins.events, id, "signup", via, at, course, id, "confirm", via, at, course)
 		ins.enrollments = append(ins.enrollments, id, course, "active", unix(r.in.FirstDue), at, at)
 	case writeJoin:
 		ins.enrollments = append(ins.enrollments, id, course, "active", unix(r.in.FirstDue), at, at)
-		ins.events = append(ins.events, id, "confirm", "import", at, course)
+		ins.events = append(ins.events, id, "confirm", via, at, course)
 	case writePending:
-		ins.events = append(ins.events, id, "signup", "import", at, course)
+		ins.events = append(ins.events, id, "signup", via, at, course)
 		if course != "" {
 			ins.enrollments = append(ins.enrollments, id, course, "pending", int64(0), at, int64(0))
 		}

@@ -18,6 +18,12 @@ import (
 // it again picks up where they left off. It reports already when the
 // course had been started before, or the link has nothing left to do.
 func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at time.Time) (already bool, err error) {
+	return db.ConfirmVia(ctx, id, course, "", firstDue, at)
+}
+
+// ConfirmVia is Confirm, saying on the reader's timeline and in webhook
+// events how the address was confirmed ("api"); "" is the reader's link.
+func (db *DB) ConfirmVia(ctx context.Context, id int64, course, via string, firstDue, at time.Time) (already bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		already = false // a retried transaction starts afresh
 		status, err := db.subscriberStatus(ctx, tx, id)
@@ -39,7 +45,7 @@ func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at
 			already = true
 			return nil
 		}
-		return db.join(ctx, tx, id, course, drip.EventConfirm, "", firstDue, at)
+		return db.join(ctx, tx, id, course, drip.EventConfirm, via, firstDue, at)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: confirm: %w", err)
@@ -54,6 +60,12 @@ func (db *DB) Confirm(ctx context.Context, id int64, course string, firstDue, at
 // bounced or complained, is refused with drip.ErrConflict. It reports
 // already when the reader has, or had, that course running.
 func (db *DB) Enroll(ctx context.Context, id int64, course string, firstDue, at time.Time) (already bool, err error) {
+	return db.EnrollVia(ctx, id, course, "link", firstDue, at)
+}
+
+// EnrollVia is Enroll for a reader whose consent was taken elsewhere,
+// saying how on the timeline and in webhook events ("api").
+func (db *DB) EnrollVia(ctx context.Context, id int64, course, via string, firstDue, at time.Time) (already bool, err error) {
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		already = false // a retried transaction starts afresh
 		status, err := db.subscriberStatus(ctx, tx, id)
@@ -71,7 +83,7 @@ func (db *DB) Enroll(ctx context.Context, id int64, course string, firstDue, at 
 			already = true
 			return nil
 		}
-		return db.join(ctx, tx, id, course, drip.EventEnroll, "link", firstDue, at)
+		return db.join(ctx, tx, id, course, drip.EventEnroll, via, firstDue, at)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: enroll: %w", err)
