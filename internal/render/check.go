@@ -30,13 +30,19 @@ func SampleEmail(c CourseInfo) *Email {
 	}
 }
 
+// SamplePage returns page data that exercises every field, about course
+// c: for checks, and for previews of an edited page.
+func SamplePage(c CourseInfo) *Page {
+	return &Page{Course: c, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
+		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n",
+		Courses: []CourseInfo{c, c}, NextCourse: c, NextCourseURL: "/enroll/x"}
+}
+
 // selfCheck renders every template with sample data, so that a reference
 // to a missing field is reported at load, with its file and line.
 func (t *Templates) selfCheck() drip.Problems {
 	var ps drip.Problems
-	page := &Page{Course: SampleCourse, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
-		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n",
-		Courses: []CourseInfo{SampleCourse, SampleCourse}, NextCourse: SampleCourse, NextCourseURL: "/enroll/x"}
+	page := SamplePage(SampleCourse)
 	for _, name := range t.Pages() {
 		if err := check("pages/"+name+".html", func(w io.Writer) error { return t.pages[name].ExecuteTemplate(w, "layout", page) }); err != nil {
 			ps = append(ps, templateProblem("pages/", err))
