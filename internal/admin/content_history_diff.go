@@ -77,12 +77,12 @@ func middle(x, y []string, at int) []diffLine {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			out = append(out, diffLine{Kind: "same", Old: at + i + 1, New: at + j + 1, Text: x[i]})
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			out = append(out, diffLine{Kind: "added", New: at + j + 1, Text: y[j]})
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			out = append(out, diffLine{Kind: "removed", Old: at + i + 1, Text: x[i]})
 			i++
+		default:
+			out = append(out, diffLine{Kind: "added", New: at + j + 1, Text: y[j]})
+			j++
 		}
 	}
 	return out

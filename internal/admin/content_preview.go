@@ -195,10 +195,10 @@ func (s *Server) fillPreview(w http.ResponseWriter, r *http.Request, d *draftVie
 func (s *Server) previewLinks(d *draftView, p string) *previewData {
 	u := contentURL(d.Unit, "preview", p)
 	return &previewData{Unit: d.Unit, UnitTitle: s.unitHeading(d.Unit), File: p,
-		Sample:  "Sam Sample <" + sampleAddress + ">, a sample reader in London time (Europe/London)",
-		Sender:  s.Sender != nil,
-		Edit:    contentURL(d.Unit, "edit", p),
-		Frame:   u + "?view=email", HTML: u + "?view=html", PlainText: u + "?view=text", RawMessage: u + "?view=raw",
+		Sample: "Sam Sample <" + sampleAddress + ">, a sample reader in London time (Europe/London)",
+		Sender: s.Sender != nil,
+		Edit:   contentURL(d.Unit, "edit", p),
+		Frame:  u + "?view=email", HTML: u + "?view=html", PlainText: u + "?view=text", RawMessage: u + "?view=raw",
 		Test:    contentURL(d.Unit, "test", p),
 		Publish: contentURL(d.Unit, "publish", ""),
 	}
