@@ -113,6 +113,8 @@ func (a *app) diskChanged(ctx context.Context, unit, hash string) (bool, error) 
 // version that does not load (published by a newer dripcourse, say) is
 // kept out, and the error shown on the admin pages.
 func (a *app) syncContent(ctx context.Context) error {
+	a.syncing.Lock()
+	defer a.syncing.Unlock()
 	stamp, err := a.db.ContentStamp(ctx)
 	if err != nil || stamp == a.stamp {
 		return err
