@@ -8,6 +8,7 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/versions"
 )
@@ -19,6 +20,22 @@ const byDisk = "disk"
 // loader loads published content, with the built-in templates for pages
 // an older templates version lacks.
 func loader() versions.Loader { return versions.Loader{Defaults: dripcourse.Templates()} }
+
+// loadUnits is loader's Load for the admin's content editor, within the
+// render bounds (render.Within): an edit in the browser can hold a
+// template that loops.
+func loadUnits(ctx context.Context, units versions.Units) (*compose.Content, error) {
+	out := make(chan *compose.Content, 1)
+	err := render.Within(ctx, render.RenderTimeout, "the lessons and templates", func() error {
+		ct, err := loader().Load(units)
+		out <- ct
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return <-out, nil
+}
 
 // publishedContent returns the content to serve: the latest published
 // versions, once the content on disk (disk, or diskErr when it did not

@@ -18,6 +18,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -33,9 +34,11 @@ import (
 	"github.com/go-chi/httprate"
 
 	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/editor"
 	"github.com/dripcourse/dripcourse/internal/links"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
+	"github.com/dripcourse/dripcourse/internal/versions"
 	"github.com/dripcourse/dripcourse/internal/web"
 )
 
@@ -69,10 +72,15 @@ type Server struct {
 	// edited content under /admin/content (content_preview*.go,
 	// content_publish*.go, content_history*.go).
 	Publishing *Publishing
+	// LoadContent checks and loads content as dripcourse check does, for
+	// the content editor's saves (content_check.go); nil uses
+	// versions.Loader with no default templates.
+	LoadContent func(ctx context.Context, units versions.Units) (*compose.Content, error)
 
-	logins  *loginState // built by Handler
-	imports importJobs  // the background imports this process runs
-	faults  web.Faults  // database faults are logged once, not per request
+	editor  *editor.Assets // the text editor's script, made by Handler
+	logins  *loginState    // built by Handler
+	imports importJobs     // the background imports this process runs
+	faults  web.Faults     // database faults are logged once, not per request
 
 	counterFaults counterFaults // LimitCounter's failures, see counter.go
 }
@@ -165,6 +173,23 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/forms/{slug}", s.formsPage)
 		s.integrationRoutes(r)
 	})
+	// The content editor (content_*.go): the units, each file in the
+	// editor, drafts; lessons added, removed and moved; the editor's script.
+	s.editor = editor.New("/admin/assets")
+	r.Handle("/assets/*", s.editor)
+	r.Group(func(r chi.Router) {
+		r.Use(middleware.RequestSize(maxContentBody), s.requireAdmin)
+		r.Get("/content", s.contentIndex)
+		r.Get("/content/{unit}", s.contentUnit)
+		r.Get("/content/{unit}/edit/*", s.contentEdit)
+		r.Post("/content/{unit}/edit/*", s.contentSave)
+		r.Post("/content/{unit}/add", s.contentAdd)
+		r.Get("/content/{unit}/remove", s.contentRemovePage)
+		r.Post("/content/{unit}/remove", s.contentRemove)
+		r.Post("/content/{unit}/move", s.contentMove)
+		r.Get("/content/{unit}/discard", s.contentDiscardPage)
+		r.Post("/content/{unit}/discard", s.contentDiscard)
+	})
 	r.Group(func(r chi.Router) {
 		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)
 		r.Post("/import", s.importCSV)
@@ -230,6 +255,7 @@ type adminPage struct {
 	Flash   string // the outcome of the last action
 	Menu    bool   // the request is signed in: show the admin's menu
 	Refresh int    // seconds after which the page reloads itself; 0 never
+	Script  string // the URL of a script the page loads (the text editor's); "" for none
 	Error   string
 	Data    any // the page's own data
 }

@@ -63,7 +63,7 @@ func (s *Server) history(ctx context.Context, unit string) ([]historyLine, error
 			return nil, err
 		}
 		out[i] = historyLine{Version: vs[i]}
-		for _, c := range fileChanges(newer, files) {
+		for _, c := range fileChanges(newer, files, "", "") {
 			out[i].Changed = append(out[i].Changed, c.Path+" ("+c.Kind+")")
 		}
 		if i > 0 {
@@ -94,7 +94,7 @@ func (s *Server) diffPage(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var b store.Files
 		if _, b, err = s.DB.VersionFiles(r.Context(), unit, to); err == nil {
-			dd := &diffData{Unit: unit, UnitTitle: s.unitHeading(unit), From: from, To: to, Changes: fileChanges(a, b), History: contentURL(unit, "history", "")}
+			dd := &diffData{Unit: unit, UnitTitle: s.unitHeading(unit), From: from, To: to, Changes: fileChanges(a, b, "Version "+strconv.Itoa(from), "Version "+strconv.Itoa(to)), History: contentURL(unit, "history", "")}
 			s.adminRender(w, r, http.StatusOK, "content_history_diff", &adminPage{Title: "Compare versions", Section: "content", Data: dd})
 			return
 		}

@@ -42,7 +42,7 @@ func (s *Server) livePreview(w http.ResponseWriter, r *http.Request) {
 		s.previewAnswer(w, http.StatusNotFound, nil, []string{"There is no such file."})
 		return
 	}
-	body, offset := postedFile(r, p)
+	body, offset := postedFile(r)
 	d, err := s.loadDraft(r.Context(), unitOfURL(r), store.Files{p: body})
 	if err != nil {
 		s.previewAnswer(w, web.AnswerTo(err).Status, nil, []string{web.AnswerTo(err).Operator})
@@ -147,6 +147,11 @@ func (s *Server) showPreview(w http.ResponseWriter, r *http.Request, status int,
 	}
 	pd := s.previewLinks(d, p)
 	pd.View, pd.TestTo, pd.Drafted = r.URL.Query().Get("view"), testTo, d.Drafted
+	if r.Header.Get("Sec-Fetch-Dest") == "iframe" {
+		// A frame (the edit page's, which asks for ?view=html) gets the
+		// email's HTML alone, whatever the view.
+		pd.View = "email"
+	}
 	pd.Problems = s.problemLinks(d)
 	if len(d.Problems) == 0 {
 		if !s.fillPreview(w, r, d, p, pd) {

@@ -19,10 +19,9 @@ import (
 )
 
 // Publishing is what the content pages' preview, publish and history
-// need beyond the Server. Build it in cmd.
+// need beyond the Server. Build it in cmd. Drafts are checked and loaded
+// with the Server's LoadContent, within the render bounds.
 type Publishing struct {
-	// Loader checks and loads content as dripcourse check does.
-	Loader versions.Loader
 	// Published, when set, puts newly published content in use in this
 	// instance at once; without it the instance's regular look at the
 	// database (every 2 s) does.
@@ -60,7 +59,6 @@ func (s *Server) loadDraft(ctx context.Context, unit string, extra store.Files) 
 	d.Latest, d.Drafted = latest, files != nil
 	switch {
 	case errors.As(err, &d.Conflict):
-		d.Drafted = true
 		d.Problems = append(d.Problems, drip.Problem{File: unitFilePath(unit, d.Conflict.Path), Msg: conflictWords(d.Conflict)})
 	case err != nil:
 		return nil, err
@@ -77,22 +75,20 @@ func (s *Server) loadDraft(ctx context.Context, unit string, extra store.Files) 
 	}
 	maps.Copy(d.Files, extra)
 	d.Units[unit] = d.Files
-	if d.Conflict == nil {
-		d.check(ctx, s.Publishing.Loader)
-	}
+	s.checkDraft(ctx, d)
 	return d, nil
 }
 
-// check loads the draft's units within the render bounds; what goes
-// wrong becomes its problems.
-func (d *draftView) check(ctx context.Context, l versions.Loader) {
+// checkDraft loads the draft's units within the render bounds; what
+// goes wrong becomes its problems, after any it has already.
+func (s *Server) checkDraft(ctx context.Context, d *draftView) {
 	type loaded struct {
 		ct  *compose.Content
 		err error
 	}
 	out := make(chan loaded, 1)
 	err := render.Within(ctx, render.RenderTimeout, unitFolder(d.Unit), func() error {
-		ct, err := l.Load(d.Units)
+		ct, err := s.loadContent(ctx, d.Units)
 		out <- loaded{ct, err}
 		return nil
 	})
@@ -168,6 +164,6 @@ func (s *Server) loadVersion(ctx context.Context, unit string, number int) (*dra
 	}
 	d := &draftView{Unit: unit, Latest: snap.Versions[unit].Number, Files: files, Units: maps.Clone(snap.Files)}
 	d.Units[unit] = files
-	d.check(ctx, s.Publishing.Loader)
+	s.checkDraft(ctx, d)
 	return d, nil
 }

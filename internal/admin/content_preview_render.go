@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"io/fs"
 	"net/http"
 	"path"
@@ -116,39 +115,15 @@ func (s *Server) showTemplate(d *draftView, p string, sub drip.Subscriber) (*sho
 	return &shown{Msg: msg, Lesson: l, What: "Lesson 1 of " + crs.Title}, err
 }
 
-// Front matter keys a lesson's edit form has as fields of their own, in
-// the order they are written.
-var frontKeys = []string{"title", "subject", "preheader", "delay"}
-
-// postedFile is the file an edit form's fields make, without saving it,
-// and how many lines of it come before the form's body field (the front
-// matter the form shows as fields). A lesson form posts its front
-// matter as fields named after its keys and the Markdown as body; any
-// other form posts the whole file as body.
-func postedFile(r *http.Request, p string) ([]byte, int) {
-	body := strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
-	if !strings.HasSuffix(p, ".md") || !hasAny(r, frontKeys) {
-		return []byte(body), 0
+// postedFile is the file an edit form's fields make (editedBody, as a
+// save reads them), without saving it, and how many lines of it come
+// before the form's body field (the front matter the form shows as
+// fields).
+func postedFile(r *http.Request) ([]byte, int) {
+	b := editedBody(r, nil)
+	if r.PostFormValue("mode") != "fields" {
+		return b, 0
 	}
-	var b strings.Builder
-	b.WriteString("---\n")
-	lines := 2
-	for _, k := range frontKeys {
-		if v, ok := r.PostForm[k]; ok {
-			q, _ := json.Marshal(strings.TrimSpace(v[0])) // a JSON string is a YAML double-quoted one
-			b.WriteString(k + ": " + string(q) + "\n")
-			lines++
-		}
-	}
-	b.WriteString("---\n")
-	return []byte(b.String() + body), lines
-}
-
-func hasAny(r *http.Request, keys []string) bool {
-	for _, k := range keys {
-		if _, ok := r.PostForm[k]; ok {
-			return true
-		}
-	}
-	return false
+	parts, _ := splitLesson(b)
+	return b, parts.Offset
 }

@@ -20,7 +20,7 @@ func (a *admin) livePost(path string, form url.Values) (*http.Response, string) 
 func TestLivePreviewRendersTheFormUnsaved(t *testing.T) {
 	a := newContentAdmin(t)
 	form := url.Values{"title": {"Why trust breaks: edited"}, "subject": {"A new subject"}, "preheader": {"p"}, "delay": {"1d"},
-		"body": {"A paragraph of " + newWords + "\r\n\r\nAnother."}, "base": {"1"}, "rev": {"0"}}
+		"body": {"A paragraph of " + newWords + "\r\n\r\nAnother."}, "base": {"1"}, "revision": {"0"}, "mode": {"fields"}}
 	res, body := a.livePost("/admin/content/rebuilding-trust/preview/"+lesson2, form)
 	if res.StatusCode != 200 || !strings.Contains(body, newWords) || !strings.Contains(body, "<html") {
 		t.Fatalf("live preview: %d\n%s", res.StatusCode, body)
@@ -52,7 +52,7 @@ func TestLivePreviewNamesProblemsByLine(t *testing.T) {
 		{"recursion", "/admin/content/_templates/preview/email/lesson.html",
 			url.Values{"body": {"{{define \"r\"}}{{template \"r\" .}}{{end}}{{template \"r\" .}}"}}, 422, `calls itself`, "calls itself"},
 		{"a bad delay", "/admin/content/rebuilding-trust/preview/" + lesson2,
-			url.Values{"title": {"T"}, "subject": {"S"}, "delay": {"soon"}, "body": {"text"}}, 422, `"line":1`, "delay"},
+			url.Values{"title": {"T"}, "subject": {"S"}, "delay": {"soon"}, "body": {"text"}, "mode": {"fields"}}, 422, `"line":1`, "delay"},
 		{"a 5 MB lesson", "/admin/content/rebuilding-trust/preview/" + lesson2,
 			url.Values{"body": {strings.Repeat("long words ", 5<<20/11)}}, 413, "", "The text is too large"},
 		{"no such course", "/admin/content/nope/preview/01-a.md", url.Values{"body": {"x"}}, 422, "", "can't be shown"},
@@ -90,6 +90,10 @@ func TestPreviewPageShowsTheDraft(t *testing.T) {
 	}
 	if _, raw := a.get(base + "?view=raw"); !strings.Contains(raw, "Subject: The many ways trust breaks") || !strings.Contains(raw, "To: &#34;Sam Sample&#34;") {
 		t.Error("the raw view lacks the headers to the sample reader")
+	}
+	res, frame = a.req("GET", base+"?view=html", nil, http.Header{"Sec-Fetch-Dest": {"iframe"}})
+	if !strings.Contains(frame, newWords) || strings.Contains(frame, "Send me a test") || !strings.Contains(res.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Error("the edit page's frame does not get the email alone")
 	}
 	if res, _ := a.get("/admin/content/rebuilding-trust/preview/../x"); res.StatusCode != 404 && res.StatusCode != 400 {
 		t.Errorf("a path outside the unit: %d", res.StatusCode)

@@ -49,7 +49,7 @@ func (s *Server) publishView(ctx context.Context, unit string, rollback int) (*p
 		return nil, err
 	}
 	pd := &publishData{Unit: unit, UnitTitle: s.unitHeading(unit), Latest: d.Latest, Republish: rollback,
-		Changes: fileChanges(cur, d.Files), Problems: s.problemLinks(d), Templates: unit == store.Templates,
+		Changes: fileChanges(cur, d.Files, "Published", "After"), Problems: s.problemLinks(d), Templates: unit == store.Templates,
 		Shown: d.Files.Hash() + "." + strconv.Itoa(d.Latest), History: contentURL(unit, "history", "")}
 	pd.Nothing = (rollback == 0 && !d.Drafted) || (len(pd.Changes) == 0 && d.Conflict == nil)
 	pd.Action = contentURL(unit, "publish", "")
@@ -174,7 +174,10 @@ func (s *Server) publishChecked(ctx context.Context, unit string, rollback int, 
 		if units[unit].Hash() != want {
 			return errChanged
 		}
-		return render.Within(ctx, render.RenderTimeout, unitFolder(unit), func() error { return s.Publishing.Loader.Check(units) })
+		return render.Within(ctx, render.RenderTimeout, unitFolder(unit), func() error {
+			_, err := s.loadContent(ctx, units)
+			return err
+		})
 	}
 	if rollback > 0 {
 		return s.DB.Republish(ctx, unit, rollback, by, s.Now(), check)
@@ -194,6 +197,8 @@ func (s *Server) publishFailed(w http.ResponseWriter, r *http.Request, rollback 
 		s.showPublish(w, r, http.StatusConflict, rollback, name, "Nothing was published: "+conflictWords(ce))
 	case errors.As(err, &ps):
 		s.showPublish(w, r, http.StatusUnprocessableEntity, rollback, name, "Nothing was published: fix the problems listed below first.")
+	case errors.Is(err, store.ErrDraftProblems):
+		s.showPublish(w, r, http.StatusUnprocessableEntity, rollback, name, "Nothing was published: a draft was saved with problems. Open the files marked \"has problems\" on the course's page, fix them and save.")
 	default:
 		s.adminFail(w, r, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/dripcourse/dripcourse"
+	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/versions"
 )
@@ -20,7 +21,8 @@ func newContentAdmin(t *testing.T) *admin {
 	t.Helper()
 	loader := versions.Loader{Defaults: dripcourse.Templates()}
 	a := newAdmin(t, func(s *Server) {
-		s.Publishing = &Publishing{Loader: loader, Published: func(ctx context.Context) error {
+		s.LoadContent = func(_ context.Context, units versions.Units) (*compose.Content, error) { return loader.Load(units) }
+		s.Publishing = &Publishing{Published: func(ctx context.Context) error {
 			snap, err := s.DB.Latest(ctx)
 			if err != nil {
 				return err

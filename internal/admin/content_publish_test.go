@@ -27,7 +27,7 @@ func TestPublishShowsTheImpactThenPublishes(t *testing.T) {
 	impact := strings.Index(page, "What changes for readers")
 	button := strings.Index(page, "Publish to readers</button>")
 	for _, want := range []string{"1 reader is in this course now", "1 reader gets lesson 2, “Why trust breaks”, next.",
-		"02-why-trust-breaks.md: changed", `<tr class="added">`, newWords} {
+		"02-why-trust-breaks.md: changed", `<tr class="ins">`, newWords} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the publish page lacks %q", want)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -54,10 +55,14 @@ type BoundError struct {
 }
 
 func (e *BoundError) Error() string {
-	if e.After > 0 {
-		return fmt.Sprintf("template %s: rendering took longer than %s (a loop?)", e.What, e.After)
+	what := e.What
+	if strings.Contains(what, "/") {
+		what = "template " + what
 	}
-	return fmt.Sprintf("template %s: the output passed %d MB (a loop?)", e.What, MaxOutput>>20)
+	if e.After > 0 {
+		return fmt.Sprintf("%s: rendering took longer than %s (a loop?)", what, e.After)
+	}
+	return fmt.Sprintf("%s: the output passed %d MB (a loop?)", what, MaxOutput>>20)
 }
 
 // Unwrap is ErrTooSlow or ErrTooBig.

@@ -223,7 +223,7 @@ var templateErr = regexp.MustCompile(`^(?:html/)?template: ?([^:]+):(\d+):(?:\d+
 func templateProblem(dir string, err error) drip.Problem {
 	var be *BoundError
 	if errors.As(err, &be) {
-		return drip.Problem{File: be.What, Msg: strings.TrimPrefix(be.Error(), "template "+be.What+": ")}
+		return drip.Problem{File: be.What, Msg: strings.TrimPrefix(strings.TrimPrefix(be.Error(), "template "), be.What+": ")}
 	}
 	msg := err.Error()
 	if m := templateErr.FindStringSubmatch(msg); m != nil {

@@ -19,7 +19,21 @@ type Draft struct {
 	Base    int
 	Body    []byte
 	SavedAt time.Time
+	// Revision grows by one with every save of the draft, from 1: a save
+	// names the revision it started from, so two operators' saves never
+	// overwrite each other.
+	Revision int
+	Deleted  bool   // publishing the draft removes the file
+	By       string // who saved it last; "" when not said
+	// Problems is what the checks found in the unit as its drafts leave
+	// it, one a line; "" when none. A unit with a draft that has problems
+	// is not published (ErrDraftProblems).
+	Problems string
 }
+
+// ErrDraftProblems refuses to publish a unit while one of its drafts has
+// problems: fix them and save again first.
+var ErrDraftProblems = fmt.Errorf("%w: a draft has problems; fix them and save it again before publishing", drip.ErrInvalid)
 
 // ConflictError refuses a save or a publication whose file has moved on
 // since the version it started from: someone else published or saved it.
@@ -29,11 +43,18 @@ type ConflictError struct {
 	Course, Path string
 	Base         int    // the version the refused edit started from
 	Version      int    // the latest published version, or the newer draft's base
-	Current      []byte // the file now: in the latest version, or in the newer draft
-	InDraft      bool   // Current is a draft saved from a newer version
+	Current      []byte // the file now: in the latest version, or in the newer draft; nil when it is removed
+	InDraft      bool   // Current is a draft saved from a newer version, or saved again since
+	// Revision is the draft's revision now, when the refused edit started
+	// from an older revision of it (someone saved the draft meanwhile).
+	Revision int
 }
 
 func (e *ConflictError) Error() string {
+	if e.Revision > 0 {
+		return fmt.Sprintf("%s/%s was saved as a draft again by someone else since this edit started: compare the two before saving again",
+			e.Course, e.Path)
+	}
 	if e.InDraft {
 		return fmt.Sprintf("%s/%s was saved as a draft from version %d since this edit started from version %d: compare the two before saving again",
 			e.Course, e.Path, e.Version, e.Base)
@@ -51,32 +72,8 @@ func (e *ConflictError) Unwrap() error { return drip.ErrConflict }
 // from a newer version, nothing is saved and the error is a
 // *ConflictError (drip.ErrConflict) holding the current content.
 func (db *DB) SaveDraft(ctx context.Context, unit, path string, baseVersion int, content []byte) error {
-	if err := checkFile(path, content); err != nil {
-		return fmt.Errorf("store: save draft: %w", err)
-	}
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := movedOn(ctx, tx, unit, path, baseVersion); err != nil {
-			return err
-		}
-		var newer int
-		var body string
-		err := tx.QueryRowContext(ctx, "SELECT base_version, body FROM content_drafts WHERE course = ? AND path = ?"+db.d.forUpdate,
-			unit, path).Scan(&newer, &body)
-		if err == nil && newer > baseVersion {
-			return &ConflictError{Course: unit, Path: path, Base: baseVersion, Version: newer, Current: []byte(body), InDraft: true}
-		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO content_drafts (course, path, base_version, body, saved_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (course, path) DO UPDATE SET base_version = excluded.base_version, body = excluded.body, saved_at = excluded.saved_at`,
-			unit, path, baseVersion, string(content), unix(time.Now()))
-		return err
-	})
-	var ce *ConflictError
-	if err != nil && !errors.As(err, &ce) && !errors.Is(err, drip.ErrInvalid) {
-		err = fmt.Errorf("store: save draft of %s/%s: %w", unit, path, err)
-	}
+	_, err := db.SaveDrafts(ctx, DraftSave{Unit: unit, At: time.Now(),
+		Changes: []DraftChange{{Path: path, Base: baseVersion, Revision: AnyRevision, Body: content}}})
 	return err
 }
 
@@ -115,20 +112,17 @@ func movedOn(ctx context.Context, q querier, unit, path string, base int) error 
 
 // Drafts lists a unit's drafts in path order.
 func (db *DB) Drafts(ctx context.Context, unit string) ([]Draft, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT path, base_version, body, saved_at FROM content_drafts WHERE course = ? ORDER BY path", unit)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+draftCols+" FROM content_drafts WHERE course = ? ORDER BY path", unit)
 	if err != nil {
 		return nil, fmt.Errorf("store: drafts of %s: %w", unit, friendly(err))
 	}
 	defer rows.Close()
 	var out []Draft
 	for rows.Next() {
-		d := Draft{Course: unit}
-		var body string
-		var at int64
-		if err := rows.Scan(&d.Path, &d.Base, &body, &at); err != nil {
+		d, err := scanDraft(rows, unit)
+		if err != nil {
 			return nil, fmt.Errorf("store: drafts of %s: %w", unit, err)
 		}
-		d.Body, d.SavedAt = []byte(body), fromUnix(at)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -143,9 +137,10 @@ func (db *DB) DiscardDraft(ctx context.Context, unit, path string) error {
 }
 
 // PublishDrafts publishes a unit's latest files with its drafts in place
-// as its next version, through check, and deletes the drafts. A draft
-// whose file changed since its base version is a *ConflictError, and
-// nothing is published. With no drafts, or drafts that change nothing,
+// (a deleted draft removes its file) as its next version, through check,
+// and deletes the drafts. A draft whose file changed since its base
+// version is a *ConflictError, a draft with problems is ErrDraftProblems,
+// and nothing is published. With no drafts, or drafts that change nothing,
 // it publishes nothing and returns a zero Version.
 func (db *DB) PublishDrafts(ctx context.Context, unit, by string, at time.Time, check CheckFunc) (Version, error) {
 	var made []Version
@@ -153,7 +148,7 @@ func (db *DB) PublishDrafts(ctx context.Context, unit, by string, at time.Time, 
 		if err := db.lockPublish(ctx, tx); err != nil {
 			return err
 		}
-		files, err := draftedFiles(ctx, tx, unit)
+		files, err := draftedFiles(ctx, tx, unit, true)
 		if err != nil || files == nil {
 			return err
 		}
@@ -177,9 +172,11 @@ func (db *DB) PublishDrafts(ctx context.Context, unit, by string, at time.Time, 
 	return made[0], nil
 }
 
-// draftedFiles is the unit's latest files with its drafts in place; nil
-// when it has no drafts.
-func draftedFiles(ctx context.Context, tx *sql.Tx, unit string) (Files, error) {
+// draftedFiles is the unit's latest files with its drafts in place and
+// its deleted drafts' files removed; nil when it has no drafts. With
+// strict, a draft whose file moved on is a *ConflictError and a draft
+// with problems is ErrDraftProblems.
+func draftedFiles(ctx context.Context, tx *sql.Tx, unit string, strict bool) (Files, error) {
 	_, files, err := versionFiles(ctx, tx, unit, 0)
 	if err != nil && !errors.Is(err, drip.ErrNotFound) {
 		return nil, err
@@ -187,32 +184,53 @@ func draftedFiles(ctx context.Context, tx *sql.Tx, unit string) (Files, error) {
 	if files == nil {
 		files = Files{}
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT path, base_version, body FROM content_drafts WHERE course = ?", unit)
+	ds, err := draftsIn(ctx, tx, unit)
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	for _, d := range ds {
+		if strict {
+			if err := movedOn(ctx, tx, unit, d.Path, d.Base); err != nil {
+				return nil, err
+			}
+			if d.Problems != "" {
+				return nil, fmt.Errorf("%w (%s)", ErrDraftProblems, d.Path)
+			}
+		}
+		if d.Deleted {
+			delete(files, d.Path)
+		} else {
+			files[d.Path] = d.Body
+		}
+	}
+	return files, nil
+}
+
+const draftCols = "path, base_version, body, saved_at, revision, deleted, saved_by, problems"
+
+func scanDraft(r interface{ Scan(...any) error }, unit string) (Draft, error) {
+	d := Draft{Course: unit}
+	var body string
+	var at, deleted int64
+	err := r.Scan(&d.Path, &d.Base, &body, &at, &d.Revision, &deleted, &d.By, &d.Problems)
+	d.Body, d.SavedAt, d.Deleted = []byte(body), fromUnix(at), deleted != 0
+	return d, err
+}
+
+// draftsIn reads a unit's drafts inside tx.
+func draftsIn(ctx context.Context, tx *sql.Tx, unit string) ([]Draft, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+draftCols+" FROM content_drafts WHERE course = ? ORDER BY path", unit)
 	if err != nil {
 		return nil, err
 	}
-	type draft struct {
-		path, body string
-		base       int
-	}
-	var ds []draft
+	defer rows.Close()
+	var ds []Draft
 	for rows.Next() {
-		var d draft
-		if err := rows.Scan(&d.path, &d.base, &d.body); err != nil {
-			rows.Close()
+		d, err := scanDraft(rows, unit)
+		if err != nil {
 			return nil, err
 		}
 		ds = append(ds, d)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ds) == 0 {
-		return nil, err
-	}
-	for _, d := range ds {
-		if err := movedOn(ctx, tx, unit, d.path, d.base); err != nil {
-			return nil, err
-		}
-		files[d.path] = []byte(d.body)
-	}
-	return files, nil
+	return ds, rows.Err()
 }
