@@ -69,7 +69,7 @@ func (s *Server) publishPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) republishPage(w http.ResponseWriter, r *http.Request) {
-	n, ok := versionOfURL(w, r, s)
+	n, ok := s.versionOfURL(w, r)
 	if ok {
 		s.showPublish(w, r, http.StatusOK, n, "", "")
 	}
@@ -93,7 +93,7 @@ func (s *Server) showPublish(w http.ResponseWriter, r *http.Request, status, rol
 
 // versionOfURL is the version number in the URL; on a bad one it answers
 // the request and returns false.
-func versionOfURL(w http.ResponseWriter, r *http.Request, s *Server) (int, bool) {
+func (s *Server) versionOfURL(w http.ResponseWriter, r *http.Request) (int, bool) {
 	n, err := strconv.Atoi(chi.URLParam(r, "n"))
 	if err != nil || n < 1 {
 		s.adminError(w, r, http.StatusNotFound, "There is no such version.")
@@ -119,7 +119,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) republish(w http.ResponseWriter, r *http.Request) {
-	if n, ok := versionOfURL(w, r, s); ok {
+	if n, ok := s.versionOfURL(w, r); ok {
 		s.publishPost(w, r, n)
 	}
 }
