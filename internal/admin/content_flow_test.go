@@ -96,7 +96,7 @@ func TestContentConflictingSave(t *testing.T) {
 		t.Fatalf("bob's save from the same start: %d, want 409", res.StatusCode)
 	}
 	for _, want := range []string{"Someone else saved this file", "removed: </span>Ann&#39;s text.", "added: </span>Bob&#39;s text.",
-		">Bob&#39;s text.\n</textarea>", `name="revision" value="1"`} {
+		"\nBob&#39;s text.\n</textarea>", `name="revision" value="1"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the refused save's page lacks %q", want)
 		}
@@ -124,13 +124,13 @@ func TestContentConflictingSave(t *testing.T) {
 func TestContentAddMoveRemoveThenPublish(t *testing.T) {
 	a := contentAdmin(t)
 	res, _ := a.post(unitPath+"/add", url.Values{"title": {"Café talks: a new start!"}})
-	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/edit/14-caf-talks-a-new-start.md?done=added") {
+	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/edit/14-cafe-talks-a-new-start.md?done=added") {
 		t.Fatalf("add: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if res, _ = a.post(unitPath+"/add", url.Values{"title": {" "}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("add with no title: %d, want 422", res.StatusCode)
 	}
-	if res, _ = a.post(unitPath+"/move", url.Values{"path": {"14-caf-talks-a-new-start.md"}, "dir": {"up"}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ = a.post(unitPath+"/move", url.Values{"path": {"14-cafe-talks-a-new-start.md"}, "dir": {"up"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("move up: %d", res.StatusCode)
 	}
 	if res, _ = a.post(unitPath+"/move", url.Values{"path": {"01-welcome.md"}, "dir": {"up"}}); res.StatusCode != http.StatusUnprocessableEntity {
@@ -144,7 +144,7 @@ func TestContentAddMoveRemoveThenPublish(t *testing.T) {
 		t.Fatalf("remove: %d", res.StatusCode)
 	}
 	_, page = a.get(unitPath)
-	if !strings.Contains(page, "Removed when you publish: 05-listening.md") || strings.Index(page, "13-caf-talks") > strings.Index(page, "14-keeping-trust") {
+	if !strings.Contains(page, "Removed when you publish: 05-listening.md") || strings.Index(page, "13-cafe-talks") > strings.Index(page, "14-keeping-trust") {
 		t.Errorf("the course's page does not show the new order and the removal:\n%s", page)
 	}
 	loader := versions.Loader{Defaults: dripcourse.Templates()}
@@ -154,7 +154,7 @@ func TestContentAddMoveRemoveThenPublish(t *testing.T) {
 	}
 	_, files, _ := a.db.VersionFiles(context.Background(), "rebuilding-trust", 0)
 	got := strings.Join(files.Paths(), ",")
-	if !strings.Contains(got, "12-getting-help-or-walking-away.md,13-caf-talks-a-new-start.md,14-keeping-trust.md,course.yaml") ||
+	if !strings.Contains(got, "12-getting-help-or-walking-away.md,13-cafe-talks-a-new-start.md,14-keeping-trust.md,course.yaml") ||
 		strings.Contains(got, "listening") {
 		t.Fatalf("published files %s", got)
 	}
@@ -184,10 +184,42 @@ func TestContentSaveRefusedWhenItCannotBeChecked(t *testing.T) {
 	}
 	res, page := a.post(unitPath+"/edit/02-why-trust-breaks.md", a.lessonForm("A LOOP here.\n"))
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Not saved, because the course could not be checked with this change: rendering the lesson took longer than 2s") ||
-		!strings.Contains(page, ">A LOOP here.\n</textarea>") {
+		!strings.Contains(page, "\nA LOOP here.\n</textarea>") {
 		t.Fatalf("a save that can't be checked: %d\n%s", res.StatusCode, page)
 	}
 	if len(a.drafts()) != 0 {
 		t.Fatal("a save that could not be checked made a draft")
+	}
+}
+
+// A template is its text; its problem is listed and marked on its line.
+func TestContentTemplateProblemOnItsLine(t *testing.T) {
+	a := contentAdmin(t)
+	const tpl = "/admin/content/_templates/edit/email/lesson.txt"
+	res, page := a.get(tpl)
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-editor="text"`) || !strings.Contains(page, `value="whole"`) {
+		t.Fatalf("the template's editor: %d", res.StatusCode)
+	}
+	form := url.Values{"base": {"1"}, "revision": {"0"}, "mode": {"whole"}, "body": {"Hello\n\n{{nosuchfunc .Title}}\n"}}
+	if res, _ = a.post(tpl, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", res.StatusCode)
+	}
+	_, page = a.get(tpl)
+	if !strings.Contains(page, `data-editor-line="3">Line 3</a>`) || !strings.Contains(page, "nosuchfunc") {
+		t.Fatalf("the template's problem is not on line 3:\n%s", page)
+	}
+}
+
+// A lesson whose front matter has a key the fields do not hold is edited
+// as one text box with the whole file, and its lines are the file's.
+func TestContentWholeFileWhenFrontMatterIsUnusual(t *testing.T) {
+	a := contentAdmin(t)
+	form := a.lessonForm("Text.\n")
+	form.Set("mode", "whole")
+	form.Set("body", "---\nsubject: S\ndelay: 1d\nauthor: me\n---\nText.\n")
+	res, _ := a.post(unitPath+"/edit/02-why-trust-breaks.md", form)
+	_, page := a.get(res.Header.Get("Location"))
+	if !strings.Contains(page, `value="whole"`) || !strings.Contains(page, `data-editor-line="4">Line 4</a>`) || strings.Contains(page, `id="f-subject"`) {
+		t.Fatalf("a lesson with an unknown key: not the whole file with the problem on line 4:\n%s", page)
 	}
 }

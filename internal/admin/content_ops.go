@@ -91,7 +91,7 @@ func newLesson(st *unitState, title string) (path string, body []byte) {
 func slugOf(title string) string {
 	var b strings.Builder
 	dash := false
-	for _, c := range strings.ToLower(title) {
+	for _, c := range latin.Replace(strings.ToLower(title)) {
 		switch {
 		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
 			if dash && b.Len() > 0 {
@@ -113,6 +113,12 @@ func slugOf(title string) string {
 	}
 	return s
 }
+
+// latin spells the accented letters of Western European languages
+// without their accents, so a title's words survive in its slug.
+var latin = strings.NewReplacer("à", "a", "á", "a", "â", "a", "ã", "a", "ä", "a", "å", "a", "æ", "ae", "ç", "c",
+	"è", "e", "é", "e", "ê", "e", "ë", "e", "ì", "i", "í", "i", "î", "i", "ï", "i", "ñ", "n", "ò", "o", "ó", "o",
+	"ô", "o", "õ", "o", "ö", "o", "ø", "o", "œ", "oe", "ù", "u", "ú", "u", "û", "u", "ü", "u", "ý", "y", "ÿ", "y", "ß", "ss")
 
 // confirmData is a page that asks before a removal or a discard.
 type confirmData struct {

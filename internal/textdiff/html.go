@@ -15,7 +15,7 @@ import (
 // fold, for the page's style.
 func HTML(lines []Line, context int, oldName, newName string) template.HTML {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<table class="diff"><thead><tr><th scope="col">%s</th><th scope="col">%s</th><th scope="col">Line</th></tr></thead><tbody>`,
+	fmt.Fprintf(&b, `<table class="diff"><thead><tr><th scope="col">%s</th><th scope="col">%s</th><th scope="col">Text</th></tr></thead><tbody>`,
 		html.EscapeString(oldName), html.EscapeString(newName))
 	show := shown(lines, context)
 	for i := 0; i < len(lines); i++ {
