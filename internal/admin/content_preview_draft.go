@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"path"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -126,7 +125,7 @@ func fileProblems(ps drip.Problems, unit, p string, offset int) drip.Problems {
 	var out drip.Problems
 	want := unitFilePath(unit, p)
 	for _, pr := range ps {
-		if pr.File == want || strings.HasPrefix(pr.Msg, want+":") {
+		if pr.File == want {
 			pr.Line = max(pr.Line-offset, 0)
 			out = append(out, pr)
 		}
