@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,8 +46,10 @@ type app struct {
 	composer *compose.Composer
 	lib      *compose.Library
 	// stamp is the store's content stamp when lib's content was read
-	// from the published versions (syncContent).
+	// from the published versions (syncContent), which syncing guards:
+	// the watcher and the admin's publish both call it.
 	stamp   int64
+	syncing sync.Mutex
 	now     func() time.Time
 	metrics *metrics.Metrics
 	// limits are the per-IP caps on public actions; tests and the

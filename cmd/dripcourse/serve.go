@@ -160,6 +160,7 @@ func (a *app) webServer() *http.Server {
 	adm := &admin.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		Sender: a.sender, Outbox: box, LimitCounter: a.limitCounter, FormOrigins: a.cfg.FormOrigins, Captcha: a.captcha != nil,
 		Integrations: &admin.Integrations{Webhooks: a.webhooks, Replay: a.replayWebhook, AllowPrivate: a.cfg.WebhookAllowPrivate},
+		Publishing:   &admin.Publishing{Published: a.syncContent},
 		LoadContent:  loadUnits}
 	s := &web.Server{DB: a.db, Links: a.links, Composer: a.composer, Library: a.lib, Now: a.now, Log: a.log,
 		MinFormTime: a.cfg.MinFormTime, MaxConfirmations: 3, ConfirmWindow: 24 * time.Hour,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/versions"
 )
@@ -20,9 +21,20 @@ const byDisk = "disk"
 // an older templates version lacks.
 func loader() versions.Loader { return versions.Loader{Defaults: dripcourse.Templates()} }
 
-// loadUnits is loader's Load for the admin's content editor.
-func loadUnits(_ context.Context, units versions.Units) (*compose.Content, error) {
-	return loader().Load(units)
+// loadUnits is loader's Load for the admin's content editor, within the
+// render bounds (render.Within): an edit in the browser can hold a
+// template that loops.
+func loadUnits(ctx context.Context, units versions.Units) (*compose.Content, error) {
+	out := make(chan *compose.Content, 1)
+	err := render.Within(ctx, render.RenderTimeout, "the lessons and templates", func() error {
+		ct, err := loader().Load(units)
+		out <- ct
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return <-out, nil
 }
 
 // publishedContent returns the content to serve: the latest published
@@ -118,6 +130,8 @@ func (a *app) diskChanged(ctx context.Context, unit, hash string) (bool, error) 
 // version that does not load (published by a newer dripcourse, say) is
 // kept out, and the error shown on the admin pages.
 func (a *app) syncContent(ctx context.Context) error {
+	a.syncing.Lock()
+	defer a.syncing.Unlock()
 	stamp, err := a.db.ContentStamp(ctx)
 	if err != nil || stamp == a.stamp {
 		return err

@@ -68,6 +68,10 @@ type Server struct {
 	// Integrations, when set, serves the API keys and webhooks pages
 	// (integrations.go).
 	Integrations *Integrations
+	// Publishing, when set, serves the preview, publish and history of
+	// edited content under /admin/content (content_preview*.go,
+	// content_publish*.go, content_history*.go).
+	Publishing *Publishing
 	// LoadContent checks and loads content as dripcourse check does, for
 	// the content editor's saves (content_check.go); nil uses
 	// versions.Loader with no default templates.
@@ -190,6 +194,23 @@ func (s *Server) Handler() http.Handler {
 		r.Use(middleware.RequestSize(MaxImport+64<<10), s.requireAdmin)
 		r.Post("/import", s.importCSV)
 	})
+	// Content preview, publish and history (content_preview*.go,
+	// content_publish*.go, content_history*.go): a live preview posts a
+	// whole file, up to the store's cap.
+	if s.Publishing != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(middleware.RequestSize(store.MaxFileBytes+64<<10), s.requireAdmin)
+			r.Post("/content/{unit}/preview/*", s.livePreview)
+			r.Get("/content/{unit}/preview/*", s.previewPage)
+			r.Post("/content/{unit}/test/*", s.testDraft)
+			r.Get("/content/{unit}/publish", s.publishPage)
+			r.Post("/content/{unit}/publish", s.publish)
+			r.Get("/content/{unit}/history", s.historyPage)
+			r.Get("/content/{unit}/diff", s.diffPage)
+			r.Get("/content/{unit}/republish/{n}", s.republishPage)
+			r.Post("/content/{unit}/republish/{n}", s.republish)
+		})
+	}
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOrigin))
 	return cop.Handler(r)

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"io"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -29,15 +30,21 @@ func SampleEmail(c CourseInfo) *Email {
 	}
 }
 
+// SamplePage returns page data that exercises every field, about course
+// c: for checks, and for previews of an edited page.
+func SamplePage(c CourseInfo) *Page {
+	return &Page{Course: c, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
+		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n",
+		Courses: []CourseInfo{c, c}, NextCourse: c, NextCourseURL: "/enroll/x"}
+}
+
 // selfCheck renders every template with sample data, so that a reference
 // to a missing field is reported at load, with its file and line.
 func (t *Templates) selfCheck() drip.Problems {
 	var ps drip.Problems
-	page := &Page{Course: SampleCourse, Title: "Sample", Email: "sam@example.com", Error: "Sample error",
-		Action: "/sample", Undo: "/undo", Message: "Sample message", Status: 400, Nonce: "n",
-		Courses: []CourseInfo{SampleCourse, SampleCourse}, NextCourse: SampleCourse, NextCourseURL: "/enroll/x"}
+	page := SamplePage(SampleCourse)
 	for _, name := range t.Pages() {
-		if err := t.pages[name].ExecuteTemplate(io.Discard, "layout", page); err != nil {
+		if err := check("pages/"+name+".html", func(w io.Writer) error { return t.pages[name].ExecuteTemplate(w, "layout", page) }); err != nil {
 			ps = append(ps, templateProblem("pages/", err))
 		}
 	}
@@ -48,12 +55,19 @@ func (t *Templates) selfCheck() drip.Problems {
 			ps = append(ps, drip.Problem{File: "email/" + name + ".txt", Msg: "missing: every email needs both an .html and a .txt part"})
 			continue
 		}
-		if err := h.Execute(io.Discard, email); err != nil {
+		if err := check("email/"+name+".html", func(w io.Writer) error { return h.Execute(w, email) }); err != nil {
 			ps = append(ps, templateProblem("email/", err))
 		}
-		if err := x.Execute(io.Discard, email); err != nil {
+		if err := check("email/"+name+".txt", func(w io.Writer) error { return x.Execute(w, email) }); err != nil {
 			ps = append(ps, templateProblem("email/", err))
 		}
 	}
 	return ps
+}
+
+// check renders into a throwaway bounded buffer: the sample data must
+// not hang the load either.
+func check(file string, run func(io.Writer) error) error {
+	var buf bytes.Buffer
+	return execute(&buf, file, run)
 }

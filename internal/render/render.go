@@ -15,8 +15,10 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -25,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	texttemplate "text/template"
+	"text/template/parse"
 	"unicode/utf8"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -94,6 +97,9 @@ func (t *Templates) loadPages(fsys, defaults fs.FS) drip.Problems {
 	if err != nil {
 		return drip.Problems{templateProblem("pages/", err)}
 	}
+	if ps := loopProblems("pages/", htmlTrees(layout)); len(ps) > 0 {
+		return ps
+	}
 	names, _ := fs.Glob(fsys, "pages/*.html")
 	var ps drip.Problems
 	for _, file := range names {
@@ -109,6 +115,10 @@ func (t *Templates) loadPages(fsys, defaults fs.FS) drip.Problems {
 		clone := htmltemplate.Must(layout.Clone())
 		if _, err := clone.New(path.Base(file)).Parse(string(src)); err != nil {
 			ps = append(ps, templateProblem("pages/", err))
+			continue
+		}
+		if loops := loopProblems("pages/", htmlTrees(clone)); len(loops) > 0 {
+			ps = append(ps, loops...)
 			continue
 		}
 		t.pages[name] = clone
@@ -152,7 +162,13 @@ func (t *Templates) loadEmails(fsys fs.FS) drip.Problems {
 		if err == nil {
 			var tpl *htmltemplate.Template
 			tpl, err = htmltemplate.New(path.Base(file)).Funcs(funcs).Parse(string(src))
-			t.emailHTML[strings.TrimSuffix(path.Base(file), ".html")] = tpl
+			if err == nil {
+				if loops := loopProblems("email/", htmlTrees(tpl)); len(loops) > 0 {
+					ps = append(ps, loops...)
+					continue
+				}
+				t.emailHTML[strings.TrimSuffix(path.Base(file), ".html")] = tpl
+			}
 		}
 		if err != nil {
 			ps = append(ps, templateProblem("email/", err))
@@ -164,7 +180,13 @@ func (t *Templates) loadEmails(fsys fs.FS) drip.Problems {
 		if err == nil {
 			var tpl *texttemplate.Template
 			tpl, err = texttemplate.New(path.Base(file)).Funcs(funcs).Parse(string(src))
-			t.emailText[strings.TrimSuffix(path.Base(file), ".txt")] = tpl
+			if err == nil {
+				if loops := loopProblems("email/", textTrees(tpl)); len(loops) > 0 {
+					ps = append(ps, loops...)
+					continue
+				}
+				t.emailText[strings.TrimSuffix(path.Base(file), ".txt")] = tpl
+			}
 		}
 		if err != nil {
 			ps = append(ps, templateProblem("email/", err))
@@ -199,6 +221,10 @@ var templateErr = regexp.MustCompile(`^(?:html/)?template: ?([^:]+):(\d+):(?:\d+
 
 // templateProblem turns a template package error into file:line form.
 func templateProblem(dir string, err error) drip.Problem {
+	var be *BoundError
+	if errors.As(err, &be) {
+		return drip.Problem{File: be.What, Msg: strings.TrimPrefix(strings.TrimPrefix(be.Error(), "template "), be.What+": ")}
+	}
 	msg := err.Error()
 	if m := templateErr.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[2])
@@ -214,7 +240,8 @@ func (t *Templates) Page(name string, data *Page) ([]byte, error) {
 		return nil, fmt.Errorf("render: no page %q", name)
 	}
 	var buf bytes.Buffer
-	if err := tpl.ExecuteTemplate(&buf, "layout", data); err != nil {
+	err := execute(&buf, "pages/"+name+".html", func(w io.Writer) error { return tpl.ExecuteTemplate(w, "layout", data) })
+	if err != nil {
 		return nil, fmt.Errorf("render: page %s: %w", name, err)
 	}
 	return buf.Bytes(), nil
@@ -228,10 +255,10 @@ func (t *Templates) Email(name string, data *Email) (html, text string, err erro
 		return "", "", fmt.Errorf("render: no email %q", name)
 	}
 	var hb, tb bytes.Buffer
-	if err := h.Execute(&hb, data); err != nil {
+	if err := execute(&hb, "email/"+name+".html", func(w io.Writer) error { return h.Execute(w, data) }); err != nil {
 		return "", "", fmt.Errorf("render: email %s.html: %w", name, err)
 	}
-	if err := x.Execute(&tb, data); err != nil {
+	if err := execute(&tb, "email/"+name+".txt", func(w io.Writer) error { return x.Execute(w, data) }); err != nil {
 		return "", "", fmt.Errorf("render: email %s.txt: %w", name, err)
 	}
 	return hb.String(), tb.String(), nil
@@ -245,4 +272,22 @@ func (t *Templates) Pages() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// htmlTrees and textTrees are the parse trees of a template and every
+// template associated with it, for loopProblems.
+func htmlTrees(t *htmltemplate.Template) []*parse.Tree {
+	var ts []*parse.Tree
+	for _, x := range t.Templates() {
+		ts = append(ts, x.Tree)
+	}
+	return ts
+}
+
+func textTrees(t *texttemplate.Template) []*parse.Tree {
+	var ts []*parse.Tree
+	for _, x := range t.Templates() {
+		ts = append(ts, x.Tree)
+	}
+	return ts
 }
