@@ -262,7 +262,7 @@ type adminPage struct {
 
 func mustParseAdmin(fsys fs.FS) map[string]*template.Template {
 	funcs := template.FuncMap{"when": formatTime, "add": func(a, b int) int { return a + b }, "pct": pct, "rate": rateOf,
-		"kind": func(k string) string { return kindWords[k] }}
+		"kind": func(k string) string { return kindWords[k] }, "publisher": publisher}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(fsys, "pages/layout.html"))
 	names, _ := fs.Glob(fsys, "pages/*.html")
 	pages := map[string]*template.Template{}
@@ -353,4 +353,18 @@ var flashes = map[string]string{
 	"erased":      "The reader was erased. Only a hash of the address is kept, so it is never mailed again.",
 	"test":        "The test email was sent.",
 	"logout":      "You are logged out.",
+}
+
+// publisher says who published a version in an operator's words: the
+// command line's publishers by what they are, an operator by name.
+func publisher(by string) string {
+	switch by {
+	case "disk":
+		return "the files on the server"
+	case "import":
+		return "an import of files (dripcourse course import)"
+	case "cli":
+		return "the command line"
+	}
+	return by
 }

@@ -26,7 +26,7 @@ func TestRollbackThroughTheHistory(t *testing.T) {
 	a.draft("rebuilding-trust", lesson2, "When people hear", newWords+" When people hear")
 	a.publishDraft("rebuilding-trust", "Ann Operator")
 	_, page := a.get("/admin/content/rebuilding-trust/history")
-	for _, want := range []string{"<td>Ann Operator</td>", "<td>disk</td>", lesson2 + " (changed)",
+	for _, want := range []string{"<td>Ann Operator</td>", "<td>the files on the server</td>", lesson2 + " (changed)",
 		`href="/admin/content/rebuilding-trust/republish/1"`, `<label for="diff-from">Older version</label>`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("history lacks %q", want)

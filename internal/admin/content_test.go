@@ -134,7 +134,7 @@ func TestContentIndexAndUnitPages(t *testing.T) {
 	a := contentAdmin(t)
 	res, page := a.get("/admin/content")
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, "Rebuilding Trust") || !strings.Contains(page, templatesTitle) ||
-		!strings.Contains(page, "Version 1") || !strings.Contains(page, ">disk<") || !strings.Contains(page, `href="/admin/content"`) {
+		!strings.Contains(page, "Version 1") || !strings.Contains(page, ">the files on the server<") || !strings.Contains(page, `href="/admin/content"`) {
 		t.Fatalf("index: %d\n%s", res.StatusCode, page)
 	}
 	_, page = a.get(unitPath)
