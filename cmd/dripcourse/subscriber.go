@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/pause"
 )
 
 const subscriberUsage = "usage: dripcourse subscriber pause|resume EMAIL [--course SLUG]"
@@ -56,7 +56,7 @@ func cmdSubscriber(ctx context.Context, e *env, verb, email, slug string) error 
 	if verb == "pause" {
 		changed, err = a.db.PauseEnrollment(ctx, sub.ID, crs.Slug, now)
 	} else {
-		changed, err = admin.Resume(ctx, a.db, crs, sub.ID, now)
+		changed, err = pause.Resume(ctx, a.db, crs, sub.ID, now)
 	}
 	if err != nil {
 		return err

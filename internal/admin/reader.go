@@ -9,6 +9,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/pause"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -111,7 +112,7 @@ func (s *Server) enrollment(ctx context.Context, rec *store.ReaderRecord, e *sto
 // enrollment e now.
 func (v *enrollmentView) offer(rec *store.ReaderRecord, e *store.EnrollmentRecord, crs *course.Course, received []drip.Received, now time.Time) {
 	es := drip.EnrollmentStatus(e.Status)
-	v.PausedUntil = readerPause(rec, e, now)
+	v.PausedUntil = pause.Until(rec, e, now)
 	v.CanPause, v.CanResume = es == drip.EnrollActive, es == drip.EnrollPaused || !v.PausedUntil.IsZero()
 	v.CanStop = es == drip.EnrollActive || es == drip.EnrollPaused
 	if v.CanStop {
@@ -147,39 +148,4 @@ func lastEvent(rec *store.ReaderRecord, course string, kind drip.EventKind) time
 		}
 	}
 	return at
-}
-
-// readerPause is when the reader's own pause of course e (their "pause a
-// week" link) ends, while it is in force; zero otherwise. Such a pause
-// only pushes the next lesson back, so it is found in the events: the
-// reader's last pause of the course, with no resume, "next lesson now" or
-// lesson of it claimed since, and the next lesson still to come.
-func readerPause(rec *store.ReaderRecord, e *store.EnrollmentRecord, now time.Time) time.Time {
-	if drip.EnrollmentStatus(e.Status) != drip.EnrollActive || !e.NextDueAt.After(now) {
-		return time.Time{}
-	}
-	var paused time.Time
-	for _, ev := range rec.Events {
-		if !ofCourse(ev, e.Course) {
-			continue
-		}
-		switch drip.EventKind(ev.Kind) {
-		case drip.EventPause:
-			paused = time.Time{}
-			if ev.DeliveryID != 0 { // from a lesson's link, not the operator
-				paused = ev.At
-			}
-		case drip.EventResume, drip.EventNext:
-			paused = time.Time{}
-		}
-	}
-	for _, d := range rec.Deliveries {
-		if d.Course == e.Course && d.CreatedAt.After(paused) {
-			return time.Time{}
-		}
-	}
-	if paused.IsZero() {
-		return time.Time{}
-	}
-	return e.NextDueAt
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/pause"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -64,7 +65,7 @@ func (s *Server) pauseReader(w http.ResponseWriter, r *http.Request) {
 // the next lesson comes when it would have without it (schedule.Unpause).
 func (s *Server) resumeReader(w http.ResponseWriter, r *http.Request) {
 	s.courseAction("resume", func(r *http.Request, id int64, crs *course.Course) error {
-		return changed(Resume(r.Context(), s.DB, crs, id, s.Now()))
+		return changed(pause.Resume(r.Context(), s.DB, crs, id, s.Now()))
 	})(w, r)
 }
 

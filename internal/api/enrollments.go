@@ -7,9 +7,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/pause"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
@@ -69,7 +69,7 @@ func (s *Server) pause(w http.ResponseWriter, r *http.Request) {
 // resume restarts a paused course as the operator's resume does.
 func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
 	s.enrollmentAction(func(ctx context.Context, id int64, crs *course.Course) error {
-		_, err := admin.Resume(ctx, s.DB, crs, id, s.Now())
+		_, err := pause.Resume(ctx, s.DB, crs, id, s.Now())
 		return err
 	})(w, r)
 }
