@@ -51,15 +51,7 @@ type tab struct {
 // screenshot of it if the test fails.
 func newTab(t *testing.T, h *harness, timezone string) *tab {
 	t.Helper()
-	browsertest.SkipUnlessAvailable(t)
-	bctx, err := browser.Context()
-	if err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 30*time.Second)
-	t.Cleanup(cancelTimeout)
+	ctx, _ := browser.Tab(t, 30*time.Second)
 	tb := &tab{t: t, h: h, ctx: ctx}
 	dir := t.ArtifactDir() // before the screenshot's cleanup, so it outlives it
 	t.Cleanup(func() { tb.screenshotOnFailure(dir) })

@@ -34,16 +34,8 @@ const markedLines = `[...document.querySelectorAll(".cm-lint-marker-error")].map
 // browserTab is a logged-in Chromium tab on the admin.
 func browserTab(t *testing.T, a *admin) context.Context {
 	t.Helper()
-	browsertest.SkipUnlessAvailable(t)
-	bctx, err := browser.Context()
-	if err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	err = chromedp.Do(ctx, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(a.ts.URL+"/admin/login"),
+	ctx, _ := browser.Tab(t, 60*time.Second)
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1100, 900), chromedp.Navigate(a.ts.URL+"/admin/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), adminPassword))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -49,6 +50,23 @@ func (b *Browser) Close() {
 		b.cancel()
 		os.RemoveAll(b.dir)
 	}
+}
+
+// Tab opens a tab in a browser context of its own (no cookies or storage
+// shared with other tests), with a deadline of timeout, or skips t where
+// Chromium cannot run. The tab closes when t ends; stop closes it sooner.
+func (b *Browser) Tab(t testing.TB, timeout time.Duration) (ctx context.Context, stop context.CancelFunc) {
+	t.Helper()
+	SkipUnlessAvailable(t)
+	bctx, err := b.Context()
+	if err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	stop = func() { cancelTimeout(); cancel() }
+	t.Cleanup(stop)
+	return ctx, stop
 }
 
 // SkipUnlessAvailable skips t when Chromium is not installed or the

@@ -38,15 +38,7 @@ func TestMain(m *testing.M) {
 // newTab opens a tab in a browser context of its own, or skips the test.
 func newTab(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	browsertest.SkipUnlessAvailable(t)
-	bctx, err := shared.Context()
-	if err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	t.Cleanup(cancelTimeout)
+	ctx, _ := shared.Tab(t, timeout)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -53,20 +53,12 @@ func (tb *tab) allowError(text string) {
 
 func newTab(t *testing.T) *tab {
 	t.Helper()
-	browsertest.SkipUnlessAvailable(t)
-	bctx, err := browser.Context()
-	if err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
+	ctx, stop := browser.Tab(t, 60*time.Second)
 	tb := &tab{t: t, ctx: ctx}
 	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
 	go tb.collect(messages, done)
-	t.Cleanup(func() { cancelTimeout(); <-done })
+	t.Cleanup(func() { stop(); <-done })
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 900)); err != nil {
 		t.Fatal(err)
 	}
