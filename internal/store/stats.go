@@ -50,75 +50,102 @@ func (db *DB) CourseStats(ctx context.Context, course string) (map[string]*Lesso
 }
 
 // lessonStats counts sends and events per lesson, of one course or, with
-// course "", of all. A lesson's events are found through its delivery, so
-// rows written before events named their course count too.
+// course "", of all: the summed counts (counts.go) and the rows after their
+// marks, read in one snapshot. A lesson's events are found through its
+// delivery, so rows written before events named their course count too.
 func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*LessonStats, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: stats: %w", err)
+	}
+	defer tx.Rollback()
+	dmark, emark, err := countMarks(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("store: stats: %w", err)
+	}
 	lessons := map[string]*LessonStats{}
-	get := func(slug string) *LessonStats {
-		if lessons[slug] == nil {
-			lessons[slug] = &LessonStats{Slug: slug}
+	for _, q := range lessonQueries(course, dmark, emark) {
+		if err := eachRowIn(ctx, tx, q.sql, func(scan func(...any) error) error {
+			var slug, what string
+			var machine, n int
+			if err := scan(&slug, &what, &machine, &n); err != nil {
+				return err
+			}
+			addLesson(lessons, slug, what, machine != 0, n)
+			return nil
+		}, q.args...); err != nil {
+			return nil, fmt.Errorf("store: stats: %w", err)
 		}
-		return lessons[slug]
-	}
-	sends, events := "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status",
-		`SELECT slug, kind, machine, count(DISTINCT CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END)
-		FROM events WHERE slug != '' GROUP BY slug, kind, machine`
-	var args []any
-	if course != "" {
-		sends = `SELECT d.slug, d.status, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE e.course = ? GROUP BY d.slug, d.status`
-		events = `SELECT v.slug, v.kind, v.machine, count(DISTINCT v.delivery_id) FROM events v
-			JOIN deliveries d ON d.id = v.delivery_id JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE v.slug != '' AND e.course = ? GROUP BY v.slug, v.kind, v.machine`
-		args = []any{course}
-	}
-	err := db.eachRow(ctx, sends, func(scan func(...any) error) error {
-		var slug, status string
-		var n int
-		if err := scan(&slug, &status, &n); err != nil {
-			return err
-		}
-		switch drip.DeliveryStatus(status) {
-		case drip.DeliverySent:
-			get(slug).Sent += n
-		case drip.DeliveryFailed:
-			get(slug).Failed += n
-		case drip.DeliverySkipped:
-			get(slug).Skipped += n
-		}
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: stats: %w", err)
-	}
-	err = db.eachRow(ctx, events, func(scan func(...any) error) error {
-		var slug, kind string
-		var machine bool
-		var n int
-		if err := scan(&slug, &kind, &machine, &n); err != nil {
-			return err
-		}
-		l := get(slug)
-		switch drip.EventKind(kind) {
-		case drip.EventOpen:
-			l.HumanOpens, l.MachineOpens = pick(machine, l.HumanOpens, l.MachineOpens, n)
-		case drip.EventClick:
-			l.HumanClicks, l.MachineClicks = pick(machine, l.HumanClicks, l.MachineClicks, n)
-		case drip.EventUnsubscribe:
-			l.Unsubscribes += n
-		case drip.EventBounce:
-			l.Bounced += n
-		case drip.EventSoftBounce:
-			l.SoftBounced += n
-		case drip.EventComplaint:
-			l.Complaints += n
-		}
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: stats: %w", err)
 	}
 	return lessons, nil
+}
+
+// lessonQuery is one query of lessonStats, whose rows are (slug, what,
+// machine, n) as lesson_counts keeps them.
+type lessonQuery struct {
+	sql  string
+	args []any
+}
+
+// lessonQueries read the summed counts (those an erasure took to zero
+// are no history) and the deliveries and events after
+// their marks, of one course or of all.
+func lessonQueries(course string, dmark, emark int64) []lessonQuery {
+	if course == "" {
+		return []lessonQuery{
+			{"SELECT slug, what, machine, sum(n) FROM lesson_counts GROUP BY slug, what, machine HAVING sum(n) != 0", nil},
+			{"SELECT slug, status, 0, count(*) FROM deliveries WHERE id > ? GROUP BY slug, status", []any{dmark}},
+			// Grouped by expressions, so that SQLite reads the rows after
+			// the mark rather than walk events_slug for its order.
+			{`SELECT v.slug || '', 'event:' || v.kind, v.machine, count(*) FROM events v WHERE v.id > ? AND v.slug != '' AND ` + firstEvent + `
+				GROUP BY v.slug || '', 'event:' || v.kind, v.machine`, []any{emark}},
+		}
+	}
+	return []lessonQuery{
+		{"SELECT slug, what, machine, sum(n) FROM lesson_counts WHERE course = ? GROUP BY slug, what, machine HAVING sum(n) != 0", []any{course}},
+		{`SELECT d.slug, d.status, 0, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+			WHERE d.id > ? AND e.course = ? GROUP BY d.slug, d.status`, []any{dmark, course}},
+		{`SELECT v.slug, 'event:' || v.kind, v.machine, count(*) FROM events v
+			JOIN deliveries d ON d.id = v.delivery_id JOIN enrollments e ON e.id = d.enrollment_id
+			WHERE v.id > ? AND v.slug != '' AND e.course = ? AND ` + firstEvent + `
+			GROUP BY v.slug, v.kind, v.machine`, []any{emark, course}},
+	}
+}
+
+// addLesson adds n of what (a delivery status, or "event:" and a kind) to
+// a lesson's figures.
+// Any event names a lesson with history; a delivery not yet settled does
+// not.
+func addLesson(lessons map[string]*LessonStats, slug, what string, machine bool, n int) {
+	switch drip.DeliveryStatus(what) {
+	case drip.DeliverySending, drip.DeliveryRetry:
+		return
+	}
+	l := lessons[slug]
+	if l == nil {
+		l = &LessonStats{Slug: slug}
+		lessons[slug] = l
+	}
+	switch what {
+	case string(drip.DeliverySent):
+		l.Sent += n
+	case string(drip.DeliveryFailed):
+		l.Failed += n
+	case string(drip.DeliverySkipped):
+		l.Skipped += n
+	case "event:" + string(drip.EventOpen):
+		l.HumanOpens, l.MachineOpens = pick(machine, l.HumanOpens, l.MachineOpens, n)
+	case "event:" + string(drip.EventClick):
+		l.HumanClicks, l.MachineClicks = pick(machine, l.HumanClicks, l.MachineClicks, n)
+	case "event:" + string(drip.EventUnsubscribe):
+		l.Unsubscribes += n
+	case "event:" + string(drip.EventBounce):
+		l.Bounced += n
+	case "event:" + string(drip.EventSoftBounce):
+		l.SoftBounced += n
+	case "event:" + string(drip.EventComplaint):
+		l.Complaints += n
+	}
 }
 
 // CourseReaderCounts counts the readers of one course by their standing
