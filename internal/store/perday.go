@@ -67,11 +67,15 @@ func (db *DB) SentPerDayIn(ctx context.Context, course string, from, to time.Tim
 
 // sentDaysSummed and sentDaysAfter read the summed sends per day of a span
 // of days, and the sends after the mark: args (first day, day after the
-// last, course, course) and (86400, mark, from, to, course, course).
+// last, course, course) and (86400, mark, from, to, course, course). The
+// rows after the mark are read by their keys: sent_at + 0 and the course
+// looked up per row keep the planner off the sent_at and course indexes,
+// which would read a month of history.
 const (
 	sentDaysSummed = "SELECT day, sum(n) FROM sent_days WHERE day >= ? AND day < ? AND (? = '' OR course = ?) GROUP BY day HAVING sum(n) != 0"
-	sentDaysAfter  = `SELECT d.sent_at / ?, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
-		WHERE d.id > ? AND d.sent_at >= ? AND d.sent_at < ? AND (? = '' OR e.course = ?) GROUP BY 1`
+	sentDaysAfter  = `SELECT d.sent_at / ?, count(*) FROM deliveries d
+		WHERE d.id > ? AND d.sent_at + 0 >= ? AND d.sent_at + 0 < ?
+		AND (? = '' OR (SELECT e.course FROM enrollments e WHERE e.id = d.enrollment_id) = ?) GROUP BY 1`
 )
 
 // sentPerDayRows counts sends per day from the deliveries themselves.

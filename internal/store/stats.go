@@ -103,12 +103,16 @@ func lessonQueries(course string, dmark, emark int64) []lessonQuery {
 	}
 	return []lessonQuery{
 		{"SELECT slug, what, machine, sum(n) FROM lesson_counts WHERE course = ? GROUP BY slug, what, machine HAVING sum(n) != 0", []any{course}},
-		{`SELECT d.slug, d.status, 0, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE d.id > ? AND e.course = ? GROUP BY d.slug, d.status`, []any{dmark, course}},
-		{`SELECT v.slug, 'event:' || v.kind, v.machine, count(*) FROM events v
-			JOIN deliveries d ON d.id = v.delivery_id JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE v.id > ? AND v.slug != '' AND e.course = ? AND ` + firstEvent + `
-			GROUP BY v.slug, v.kind, v.machine`, []any{emark, course}},
+		// The course is looked up per row (and events grouped by
+		// expressions), so that the rows after the mark are what is read,
+		// never the course's whole history.
+		{`SELECT d.slug, d.status, 0, count(*) FROM deliveries d
+			WHERE d.id > ? AND (SELECT e.course FROM enrollments e WHERE e.id = d.enrollment_id) = ? GROUP BY d.slug, d.status`,
+			[]any{dmark, course}},
+		{`SELECT v.slug || '', 'event:' || v.kind, v.machine, count(*) FROM events v
+			WHERE v.id > ? AND v.slug != '' AND (SELECT e.course FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+				WHERE d.id = v.delivery_id) = ? AND ` + firstEvent + `
+			GROUP BY v.slug || '', 'event:' || v.kind, v.machine`, []any{emark, course}},
 	}
 }
 
@@ -151,23 +155,42 @@ func addLesson(lessons map[string]*LessonStats, slug, what string, machine bool,
 // CourseReaderCounts counts the readers of one course by their standing
 // in it, in the reader statuses' words: pending (waiting to confirm it),
 // active (taking it, paused or finished), unsubscribed (left it), bounced
-// and complained (the address, whatever the course).
+// and complained (the address, whatever the course). The enrollments are
+// counted on their index alone, and the few suppressed addresses are then
+// moved to their own counts.
 func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.Status]int, error) {
 	readers := map[drip.Status]int{}
 	for _, s := range drip.Statuses {
 		readers[s] = 0
 	}
-	err := db.eachRow(ctx, `SELECT CASE WHEN s.status IN ('bounced', 'complained') THEN s.status
-			WHEN e.status = 'pending' THEN 'pending' WHEN e.status = 'stopped' THEN 'unsubscribed' ELSE 'active' END, count(*)
-		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.course = ? GROUP BY 1`, func(scan func(...any) error) error {
-		var status string
-		var n int
-		if err := scan(&status, &n); err != nil {
-			return err
+	standing := func(enrolled string) drip.Status {
+		switch enrolled {
+		case "pending":
+			return drip.StatusPending
+		case "stopped":
+			return drip.StatusUnsubscribed
 		}
-		readers[drip.Status(status)] += n
-		return nil
-	}, course)
+		return drip.StatusActive
+	}
+	count := func(sign int) func(scan func(...any) error) error {
+		return func(scan func(...any) error) error {
+			var status, enrolled string
+			var n int
+			if err := scan(&status, &enrolled, &n); err != nil {
+				return err
+			}
+			readers[standing(enrolled)] += sign * n
+			if status != "" {
+				readers[drip.Status(status)] += n
+			}
+			return nil
+		}
+	}
+	err := db.eachRow(ctx, "SELECT '', status, count(*) FROM enrollments WHERE course = ? GROUP BY status", count(1), course)
+	if err == nil {
+		err = db.eachRow(ctx, `SELECT s.status, e.status, count(*) FROM subscribers s JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?
+			WHERE s.status IN ('bounced', 'complained') GROUP BY s.status, e.status`, count(-1), course)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: course reader counts: %w", err)
 	}
