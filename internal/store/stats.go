@@ -188,8 +188,11 @@ func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.S
 	}
 	err := db.eachRow(ctx, "SELECT '', status, count(*) FROM enrollments WHERE course = ? GROUP BY status", count(1), course)
 	if err == nil {
-		err = db.eachRow(ctx, `SELECT s.status, e.status, count(*) FROM subscribers s JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?
-			WHERE s.status IN ('bounced', 'complained') GROUP BY s.status, e.status`, count(-1), course)
+		// From the suppressed addresses (subscribers_status) to their
+		// enrollment in the course, never the other way round.
+		err = db.eachRow(ctx, `SELECT st, es, count(*) FROM (SELECT s.status AS st,
+			(SELECT e.status FROM enrollments e WHERE e.subscriber_id = s.id AND e.course = ?) AS es
+			FROM subscribers s WHERE s.status IN ('bounced', 'complained')) x WHERE es IS NOT NULL GROUP BY st, es`, count(-1), course)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: course reader counts: %w", err)

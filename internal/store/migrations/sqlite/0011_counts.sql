@@ -40,3 +40,7 @@ INSERT INTO count_marks (name, upto, candidate, candidate_at) VALUES ('deliverie
 -- deliveries, and counting a delivery's first event of a kind looks for
 -- an earlier one.
 CREATE INDEX events_delivery ON events (delivery_id, kind, machine);
+
+-- How many finished a course, read from the index alone; it changes once
+-- per reader, when they finish.
+CREATE INDEX enrollments_completed ON enrollments (course, completed_at);
