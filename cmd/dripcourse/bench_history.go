@@ -63,11 +63,17 @@ func benchHistory(ctx context.Context, e *env, o benchOptions) error {
 // housekeeping does a batch a minute. Nothing else writes meanwhile, so
 // each run may act as if the PostgreSQL lag had passed.
 func (a *app) catchUpCounts(ctx context.Context, w io.Writer) error {
-	start, at, was := time.Now(), time.Now(), int64(-1)
+	start, at, was, still := time.Now(), time.Now(), int64(-1), 0
 	for {
-		// A delivery awaiting a retry holds its mark: stop when one does.
+		// A delivery awaiting a retry holds its mark: stop when one does
+		// (on PostgreSQL the first run only takes a candidate).
 		behind, err := a.db.CountsBehind(ctx)
-		if err != nil || behind == 0 || behind == was {
+		if behind == was {
+			still++
+		} else {
+			still = 0
+		}
+		if err != nil || behind == 0 || still == 2 {
 			fmt.Fprintf(w, "counts summed in %.1fs (%d rows after the marks)\n", time.Since(start).Seconds(), behind)
 			return err
 		}
