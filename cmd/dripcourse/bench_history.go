@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
@@ -190,11 +191,19 @@ func (a *app) operatorPages(ctx context.Context, slugs []string) ([]benchPage, e
 		{"admin reader page", get(fmt.Sprintf("/admin/readers/%d", reader))},
 		{"admin readers, page 1", get("/admin/readers")},
 	}
-	middle, last, err := a.benchReaderPages(h, cookie)
+	_, total, err := a.db.Readers(ctx, store.ReaderQuery{Limit: 1})
 	if err != nil {
 		return nil, err
 	}
-	return append(pages, benchPage{"admin readers, middle page", get(middle)}, benchPage{"admin readers, last page", get(last)}), nil
+	mid := max(1, (total+admin.ReadersPerPage-1)/admin.ReadersPerPage/2)
+	above, _, err := a.db.Readers(ctx, store.ReaderQuery{Offset: (mid - 1) * admin.ReadersPerPage, Limit: 1})
+	if err != nil || len(above) == 0 {
+		return nil, fmt.Errorf("bench: the reader list's middle: %v", err)
+	}
+	return append(pages,
+		benchPage{"admin readers, middle page", get(fmt.Sprintf("/admin/readers?page=%d&before=%d", mid+1, above[0].ID+1))},
+		benchPage{"admin readers, last page", get("/admin/readers?last=1")},
+		benchPage{"admin readers, middle by number", get(fmt.Sprintf("/admin/readers?page=%d", mid+1))}), nil
 }
 
 // benchSchedule is the schedule command's work on one course.
@@ -251,15 +260,4 @@ func benchFetch(h http.Handler, cookie, path string) (string, int) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Body.String(), rec.Code
-}
-
-// benchReaderPages are the URLs of the reader list's middle and last
-// pages, as its page links give them.
-func (a *app) benchReaderPages(h http.Handler, cookie string) (middle, last string, err error) {
-	_, total, err := a.db.Readers(context.Background(), store.ReaderQuery{Limit: 1})
-	if err != nil {
-		return "", "", err
-	}
-	pages := max(1, (total+49)/50)
-	return fmt.Sprintf("/admin/readers?page=%d", (pages+1)/2), fmt.Sprintf("/admin/readers?page=%d", pages), nil
 }
