@@ -201,9 +201,9 @@ func (a *app) operatorPages(ctx context.Context, slugs []string) ([]benchPage, e
 		return nil, fmt.Errorf("bench: the reader list's middle: %v", err)
 	}
 	return append(pages,
-		benchPage{"admin readers, middle page", get(fmt.Sprintf("/admin/readers?page=%d&before=%d", mid+1, above[0].ID+1))},
+		benchPage{"admin readers, middle page", get(fmt.Sprintf("/admin/readers?page=%d&before=%d", mid, above[0].ID+1))},
 		benchPage{"admin readers, last page", get("/admin/readers?last=1")},
-		benchPage{"admin readers, middle by number", get(fmt.Sprintf("/admin/readers?page=%d", mid+1))}), nil
+		benchPage{"admin readers, middle by number", get(fmt.Sprintf("/admin/readers?page=%d", mid))}), nil
 }
 
 // benchSchedule is the schedule command's work on one course.
