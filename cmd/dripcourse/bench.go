@@ -27,6 +27,10 @@ type benchOptions struct {
 	webhook bool
 	// serverDelay is text: benchServer checks it, together with --smtp.
 	serverDelay string
+	// history builds a year of history for this many readers, then times
+	// the operator's pages (bench_history.go); pages times them alone.
+	history, runs int
+	pages, keep   bool
 }
 
 // benchCommand is the performance benchmark (bench*.go).
@@ -49,6 +53,10 @@ func declareBench(fs *flag.FlagSet) action {
 	fs.IntVar(&o.instances, "instances", 1, "instances sharing the database (PostgreSQL only), each with its own pool and connections")
 	fs.IntVar(&o.imports, "import", 0, "instead, time the import command on a file of this many new readers (e.g. 100000), with and without --confirmed")
 	fs.BoolVar(&o.webhook, "webhook", false, "subscribe a webhook endpoint on 127.0.0.1 to lesson.sent and dispatch its deliveries during the pass, then time the backlog's drain")
+	fs.IntVar(&o.history, "history", 0, "instead, build a year of history for this many readers (e.g. 1000000), then time the operator's pages on it")
+	fs.BoolVar(&o.keep, "keep", false, "with --history: keep the database built, and say how to time its pages again")
+	fs.BoolVar(&o.pages, "pages", false, "instead, time the operator's pages on the database the settings name (DRIP_DATA or DRIP_DATABASE_URL)")
+	fs.IntVar(&o.runs, "runs", 20, "with --history or --pages: time each page this many times")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the dispatch pass alone to this file (for go tool pprof)")
 	return func(ctx context.Context, e *env) error { return cmdBench(ctx, e, o) }
 }
@@ -81,7 +89,8 @@ func (o *benchOptions) check() error {
 		name     string
 		n, least int
 	}{{"readers", o.readers, 1}, {"connections", o.connections, 1}, {"courses", o.courses, 1}, {"signups", o.signups, 0},
-		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}, {"import", o.imports, 0}} {
+		{"signup-clients", o.signupClients, 1}, {"idle", o.idle, 0}, {"import", o.imports, 0},
+		{"history", o.history, 0}, {"runs", o.runs, 1}} {
 		if c.n < c.least {
 			return fmt.Errorf("--%s %d: want a whole number of at least %d", c.name, c.n, c.least)
 		}
@@ -95,6 +104,9 @@ func (o *benchOptions) check() error {
 func cmdBench(ctx context.Context, e *env, o benchOptions) error {
 	if err := o.check(); err != nil {
 		return err
+	}
+	if o.history > 0 || o.pages {
+		return benchHistory(ctx, e, o)
 	}
 	dir, err := os.MkdirTemp("", "dripcourse-bench-")
 	if err != nil {

@@ -30,8 +30,8 @@ type readersData struct {
 	Total          int
 	Page           int
 	Pages          int
-	Prev           string
-	Next           string
+	Prev, Next     string
+	First, Last    string
 }
 
 // readerLine is a row of the reader list: the reader, their enrollment in
@@ -55,11 +55,13 @@ func (s *Server) readersPage(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	if d.Page > 1 {
-		d.Prev = d.pageURL(d.Page - 1)
+	if d.Page > 1 && len(d.Rows) > 0 {
+		d.Prev = d.pageURL(d.Page-1, "after", d.Rows[0].ID)
+		d.First = d.pageURL(1, "", 0)
 	}
-	if d.Page < d.Pages {
-		d.Next = d.pageURL(d.Page + 1)
+	if d.Page < d.Pages && len(d.Rows) > 0 {
+		d.Next = d.pageURL(d.Page+1, "before", d.Rows[len(d.Rows)-1].ID)
+		d.Last = d.pageURL(d.Pages, "last", 1)
 	}
 	s.adminRender(w, r, http.StatusOK, "readers", &adminPage{Title: "Readers", Section: "readers", Current: d.Course, Data: d})
 }
@@ -74,9 +76,13 @@ func pick[T ~string](list []T, v string) T {
 	return ""
 }
 
-// pageURL is the URL of page n of the list d shows.
-func (d *readersData) pageURL(n int) string {
+// pageURL is the URL of page n of the list d shows, found from the
+// reader key names (before, after or last; "" for the first page).
+func (d *readersData) pageURL(n int, key string, id int64) string {
 	v := url.Values{"page": {strconv.Itoa(n)}}
+	if key != "" {
+		v.Set(key, strconv.FormatInt(id, 10))
+	}
 	for k, x := range map[string]string{"q": d.Q, "status": string(d.Status), courseParam: d.Course, "enrolled": string(d.Enrolled)} {
 		if x != "" {
 			v.Set(k, x)
@@ -115,25 +121,47 @@ func pageNumber(v string) int {
 	return int(min(p, maxPage))
 }
 
-// fillReaders loads the page of readers d asks for. A page past the end
-// shows the last page instead.
+// fillReaders loads the page of readers d asks for. Pages are reached
+// from their neighbours (keyset pagination: ?before= the last reader of
+// the page above, ?after= the first of the page below, ?last=1 the last
+// page), so any page costs an index range; a page number alone is counted
+// to by offset. A page past the end shows the last page instead.
 func (s *Server) fillReaders(r *http.Request, d *readersData) error {
 	q := store.ReaderQuery{Course: d.Course, Only: d.Course != "", Search: d.Q, Status: d.Status, Enrolled: d.Enrolled, Limit: ReadersPerPage}
 	if !s.several() && !q.Only {
 		q.Course = s.content().Default().Slug // one course: beside each reader, as ever
 	}
+	v := r.URL.Query()
+	q.Before, q.After = idParam(v.Get("before")), idParam(v.Get("after"))
+	if v.Get("last") != "" {
+		q.Before, q.After, q.Oldest = 0, 0, true
+	}
 	for {
-		q.Offset = (d.Page - 1) * ReadersPerPage
+		if q.Before == 0 && q.After == 0 && !q.Oldest {
+			q.Offset = (d.Page - 1) * ReadersPerPage
+		}
 		rows, total, err := s.DB.Readers(r.Context(), q)
 		if err != nil {
 			return err
 		}
 		d.Total, d.Pages = total, max(1, (total+ReadersPerPage-1)/ReadersPerPage)
-		if d.Page <= d.Pages {
+		if q.Oldest {
+			d.Page = d.Pages
+		}
+		if d.Page <= d.Pages && (len(rows) > 0 || total == 0) {
 			return s.readerLines(r, d, rows)
 		}
-		d.Page = d.Pages
+		d.Page, q.Before, q.After, q.Oldest = d.Pages, 0, 0, true
 	}
+}
+
+// idParam reads a reader ID from a URL; anything else is none.
+func idParam(v string) int64 {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0
+	}
+	return id
 }
 
 // readerLines makes the rows of the list; listing every course, it reads

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
@@ -22,15 +23,27 @@ type ActiveReader struct {
 	Received     []drip.Received
 }
 
+// activeEnrollments and activeReceived read a course's active readers and
+// their lessons: each reader's timezone by its key, and the lessons of a
+// list of enrollments by their index, so the cost is that of the active
+// readers, never a walk of every reader or delivery (a join would let
+// PostgreSQL hash all the deliveries).
+const activeEnrollments = `SELECT e.id, e.subscriber_id, (SELECT s.timezone FROM subscribers s WHERE s.id = e.subscriber_id),
+	e.next_due_at, e.last_sent_at, e.confirmed_at
+	FROM enrollments e WHERE e.status = 'active' AND e.course = ? ORDER BY e.id`
+
+func activeReceived(n int) string {
+	return "SELECT enrollment_id, slug, status, sent_at FROM deliveries WHERE enrollment_id IN (?" +
+		strings.Repeat(", ?", n-1) + ") ORDER BY id"
+}
+
 // ActiveReaders returns every active enrollment of course with the
 // lessons each has received, for projections such as "what is due this
 // week" or "what would this course edit do".
 func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader, error) {
 	var out []ActiveReader
 	index := map[int64]int{}
-	err := db.eachRow(ctx, `SELECT e.id, e.subscriber_id, s.timezone, e.next_due_at, e.last_sent_at, e.confirmed_at
-		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id
-		WHERE e.status = 'active' AND e.course = ? ORDER BY e.id`, func(scan func(...any) error) error {
+	err := db.eachRow(ctx, activeEnrollments, func(scan func(...any) error) error {
 		var a ActiveReader
 		var due, last, joined int64
 		if err := scan(&a.EnrollmentID, &a.SubscriberID, &a.Timezone, &due, &last, &joined); err != nil {
@@ -44,24 +57,35 @@ func (db *DB) ActiveReaders(ctx context.Context, course string) ([]ActiveReader,
 	if err != nil {
 		return nil, fmt.Errorf("store: active readers: %w", err)
 	}
-	err = db.eachRow(ctx, `SELECT d.enrollment_id, d.slug, d.status, d.sent_at FROM deliveries d
-		JOIN enrollments e ON e.id = d.enrollment_id WHERE e.status = 'active' AND e.course = ? ORDER BY d.id`,
-		func(scan func(...any) error) error {
-			var id, sent int64
-			var r drip.Received
-			if err := scan(&id, &r.Slug, &r.Status, &sent); err != nil {
-				return err
-			}
-			r.SentAt = fromUnix(sent)
-			if i, ok := index[id]; ok {
-				out[i].Received = append(out[i].Received, r)
-			}
-			return nil
-		}, course)
-	if err != nil {
-		return nil, fmt.Errorf("store: active readers: %w", err)
+	for from := 0; from < len(out); from += activeChunk {
+		if err := db.received(ctx, out[from:min(from+activeChunk, len(out))], out, index); err != nil {
+			return nil, fmt.Errorf("store: active readers: %w", err)
+		}
 	}
 	return out, nil
+}
+
+// activeChunk is how many enrollments' lessons one query reads.
+const activeChunk = 500
+
+// received adds to out the lessons of the enrollments in chunk.
+func (db *DB) received(ctx context.Context, chunk, out []ActiveReader, index map[int64]int) error {
+	ids := make([]any, len(chunk))
+	for i, a := range chunk {
+		ids[i] = a.EnrollmentID
+	}
+	return db.eachRow(ctx, activeReceived(len(ids)), func(scan func(...any) error) error {
+		var id, sent int64
+		var r drip.Received
+		if err := scan(&id, &r.Slug, &r.Status, &sent); err != nil {
+			return err
+		}
+		r.SentAt = fromUnix(sent)
+		if i, ok := index[id]; ok {
+			out[i].Received = append(out[i].Received, r)
+		}
+		return nil
+	}, ids...)
 }
 
 // StillActive reports whether an enrollment is still running, so the

@@ -263,6 +263,9 @@ func (c *copier) finish(ctx context.Context) error {
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, KeySigningSecret, c.opt.Secret); err != nil {
 			return err
 		}
+		if err := restartCounts(ctx, tx); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, "DROP TABLE "+progressTable)
 		return err
 	})

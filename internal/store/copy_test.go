@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -97,6 +98,8 @@ func populate(t testing.TB, db *DB) int64 {
 			t.Fatal(err)
 		}
 	}
+	now := t0.Add(time.Hour)
+	sumAll(t, db, &now) // a rollup folds only the events summed
 	if n, _, err := db.RollUpEvents(ctx, t0, time.Minute); err != nil || n != 1 {
 		t.Fatalf("rollup: %d folded, %v; want the old open", n, err)
 	}
@@ -212,6 +215,7 @@ func TestCopyKeepsRowsAndIDs(t *testing.T) {
 	if v, _, _ := dst.Setting(ctx, KeySigningSecret); v != testSecret {
 		t.Errorf("signing secret in PostgreSQL %q, want the secret file's", v)
 	}
+	sameFigures(t, src, dst)
 	res, err := dst.Subscribe(ctx, signup("new@example.com", t0))
 	if err != nil || res.SubscriberID <= erased {
 		t.Fatalf("new reader on PostgreSQL: id %d, %v; want more than %d, the erased reader's", res.SubscriberID, err, erased)
@@ -263,4 +267,30 @@ func BenchmarkCopy(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// sameFigures fails t unless the copy's per-lesson figures are the
+// source's, with its counts started again and once summed: the open the
+// source rolled up counts once, its later one not again.
+func sameFigures(t *testing.T, src, dst *DB) {
+	t.Helper()
+	ctx := context.Background()
+	want, err := src.lessonStats(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := want["one"]; l == nil || l.HumanOpens != 1 || l.HumanClicks != 1 {
+		t.Fatalf("the source's figures %s: want lesson one opened and clicked once", show(want))
+	}
+	now := t0.Add(48 * time.Hour)
+	for _, when := range []string{"copied", "summed"} {
+		got, err := dst.lessonStats(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: the figures in PostgreSQL differ:\n sqlite   %s\n postgres %s", when, show(want), show(got))
+		}
+		sumAll(t, dst, &now)
+	}
 }

@@ -49,6 +49,9 @@ func (db *DB) Erase(ctx context.Context, id int64, at time.Time) error {
 		if sending > 0 {
 			return ErrInFlight
 		}
+		if err := db.uncount(ctx, tx, id); err != nil {
+			return err
+		}
 		// Children first: not every table cascades (deliveries.subscriber_id
 		// has no foreign key), and explicit deletes say what is erased.
 		for _, q := range []string{

@@ -3,13 +3,16 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dripcourse/dripcourse/internal/drip"
 )
 
-// ReaderQuery selects a page of readers for the admin list.
+// ReaderQuery selects a page of readers for the admin list, newest
+// first. A page is found by its neighbour (keyset pagination: Before or
+// After, an index range whatever the page) or, without one, by Offset.
 type ReaderQuery struct {
 	Course string // whose enrollment to show beside each reader
 	// Only lists the readers enrolled in Course alone. Enrolled, when
@@ -17,10 +20,17 @@ type ReaderQuery struct {
 	// Only, those with an enrollment of that status in any course.
 	Only     bool
 	Enrolled drip.EnrollmentStatus
-	Search   string      // part of the address, any case; empty for all
+	Search   string      // the start of the address, any case; empty for all
 	Status   drip.Status // empty for every status
-	Offset   int
-	Limit    int
+	// Before lists the readers with IDs below it (the page after the one
+	// that ends there); After, those with IDs above it (the page before
+	// the one that starts there). Either takes Offset's place.
+	Before, After int64
+	// Oldest lists the last page: the oldest readers, as many as make up
+	// the last page of Limit.
+	Oldest bool
+	Offset int
+	Limit  int
 }
 
 // ReaderRow is one line of the admin's reader list: the reader and where
@@ -31,11 +41,6 @@ type ReaderRow struct {
 	EnrollStatus drip.EnrollmentStatus
 	LastSlug     string
 	NextDueAt    time.Time
-}
-
-// likeEscape makes s match literally inside a LIKE pattern.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // readerRowCols are the columns scanReaderRow reads, from subscribers s
@@ -52,30 +57,101 @@ func scanReaderRow(scan func(...any) error) (ReaderRow, error) {
 }
 
 // Readers returns one page of readers, newest first, and how many match
-// in all.
+// in all. Each filter is an index range: the address's start on
+// email_key, the course and status on enrollments_course; an unfiltered
+// count is the table's own count.
 func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, error) {
-	where := " WHERE (?1 = '' OR s.status = ?1) AND (?2 = '' OR s.email_key LIKE '%' || ?2 || '%' ESCAPE '\\')"
-	args := []any{string(q.Status), likeEscape(EmailKey(q.Search)), q.Course, string(q.Enrolled)}
-	join, byEnroll := " LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3",
-		" AND (?4 = '' OR EXISTS (SELECT 1 FROM enrollments x WHERE x.subscriber_id = s.id AND x.status = ?4))"
-	if q.Only {
-		join, byEnroll = " JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?3", " AND (?4 = '' OR e.status = ?4)"
-	}
+	join, where, args := q.filters()
 	var total int
-	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+join+where+byEnroll, args...).Scan(&total); err != nil {
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+join+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: readers: %w", err)
 	}
+	order, page := " ORDER BY s.id DESC LIMIT ? OFFSET ?", []any{q.Limit, q.Offset}
+	switch {
+	case q.Before > 0:
+		where, order, page = and(where, "s.id < ?"), " ORDER BY s.id DESC LIMIT ?", []any{q.Before, q.Limit}
+	case q.After > 0:
+		where, order, page = and(where, "s.id > ?"), " ORDER BY s.id LIMIT ?", []any{q.After, q.Limit}
+	case q.Oldest:
+		order, page = " ORDER BY s.id LIMIT ?", []any{lastPage(total, q.Limit)}
+	}
+	show := " LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?"
+	if q.Only {
+		show = ""
+	}
 	var out []ReaderRow
-	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s"+join+where+byEnroll+" ORDER BY s.id DESC LIMIT ?5 OFFSET ?6",
+	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s"+show+join+where+order,
 		func(scan func(...any) error) error {
 			r, err := scanReaderRow(scan)
 			out = append(out, r)
 			return err
-		}, append(args, q.Limit, q.Offset)...)
+		}, append(append(showArgs(q), args...), page...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: readers: %w", err)
 	}
+	if q.After > 0 || q.Oldest {
+		slices.Reverse(out)
+	}
 	return out, total, nil
+}
+
+// lastPage is how many readers the last page of a list of total holds.
+func lastPage(total, limit int) int {
+	if n := total % max(limit, 1); n > 0 {
+		return n
+	}
+	return limit
+}
+
+// showArgs is the course whose enrollment the list shows beside each
+// reader, unless the list is of that course's readers alone.
+func showArgs(q ReaderQuery) []any {
+	if q.Only {
+		return nil
+	}
+	return []any{q.Course}
+}
+
+// filters are the join and where clauses of q's filters, with their
+// arguments; none at all for every reader.
+func (q ReaderQuery) filters() (join, where string, args []any) {
+	if q.Only {
+		join, args = " JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?", []any{q.Course}
+		if q.Enrolled != "" {
+			join, args = join+" AND e.status = ?", append(args, string(q.Enrolled))
+		}
+	} else if q.Enrolled != "" {
+		where, args = and(where, "EXISTS (SELECT 1 FROM enrollments x WHERE x.subscriber_id = s.id AND x.status = ?)"), append(args, string(q.Enrolled))
+	}
+	if q.Status != "" {
+		where, args = and(where, "s.status = ?"), append(args, string(q.Status))
+	}
+	if q.Search != "" {
+		key := EmailKey(q.Search)
+		// The range reads the index; substr keeps only true prefixes
+		// under any collation.
+		where = and(where, "s.email_key >= ? AND s.email_key < ? AND substr(s.email_key, 1, ?) = ?")
+		args = append(args, key, prefixEnd(key), utf8.RuneCountInString(key), key)
+	}
+	return join, where, args
+}
+
+// and adds cond to a where clause.
+func and(where, cond string) string {
+	if where == "" {
+		return " WHERE " + cond
+	}
+	return where + " AND " + cond
+}
+
+// prefixEnd is the least string above every string that starts with p.
+func prefixEnd(p string) string {
+	r := []rune(p)
+	if last := len(r) - 1; r[last] < utf8.MaxRune {
+		r[last]++
+		return string(r)
+	}
+	return p + string(utf8.MaxRune)
 }
 
 // EachReader calls fn for every reader, oldest first, with their

@@ -76,11 +76,15 @@ func testReadersSearchAndFilter(t *testing.T) {
 		total  int
 	}{
 		{"all, newest first", ReaderQuery{Limit: 10}, []string{"a_l%ice@other.net", "bob@example.org", "Alice@Example.com"}, 3},
-		{"contains, any case", ReaderQuery{Search: "EXAMPLE", Limit: 10}, []string{"bob@example.org", "Alice@Example.com"}, 2},
-		{"prefix", ReaderQuery{Search: "ali", Limit: 10}, []string{"Alice@Example.com"}, 1},
-		{"wildcards are literal", ReaderQuery{Search: "_l%", Limit: 10}, []string{"a_l%ice@other.net"}, 1},
+		{"prefix, any case", ReaderQuery{Search: "ALI", Limit: 10}, []string{"Alice@Example.com"}, 1},
+		{"the start only", ReaderQuery{Search: "example", Limit: 10}, nil, 0},
+		{"wildcards are literal", ReaderQuery{Search: "a_l%", Limit: 10}, []string{"a_l%ice@other.net"}, 1},
+		{"a whole address", ReaderQuery{Search: "bob@example.org", Limit: 10}, []string{"bob@example.org"}, 1},
 		{"status", ReaderQuery{Status: drip.StatusPending, Limit: 10}, []string{"a_l%ice@other.net", "bob@example.org"}, 2},
 		{"page two", ReaderQuery{Offset: 2, Limit: 2}, []string{"Alice@Example.com"}, 3},
+		{"the page after a reader", ReaderQuery{Before: 3, Limit: 1}, []string{"bob@example.org"}, 3},
+		{"the page before a reader", ReaderQuery{After: 1, Limit: 1}, []string{"bob@example.org"}, 3},
+		{"the last page", ReaderQuery{After: 0, Before: 2, Limit: 2}, []string{"Alice@Example.com"}, 3},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

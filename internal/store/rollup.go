@@ -16,11 +16,13 @@ import (
 // The stats count deliveries opened or clicked, not fetches: before its
 // events go, each delivery keeps the time of the first event of each
 // kind folded away (deliveries.first_open_at and its three siblings), and
-// the stats read those columns together with the events kept
-// (lessonStats), so every figure is the same after a rollup as before.
+// the stats' counts (counts.go) hold the folded events, and those columns
+// keep a later event of the same kind from counting its delivery again,
+// so every figure is the same after a rollup as before.
 //
 // Events are rolled up in id order from a high-water mark kept in the
-// settings table (keyRolledThrough), a batch per transaction: the mark's
+// settings table (keyRolledThrough), never past the events the stats'
+// counts have summed (count_marks), a batch per transaction: the mark's
 // row is locked for the batch, so of several instances one rolls up a
 // batch and the others wait for it and go on from its mark. An open or
 // click that is still young stops the batch: events are appended in time
@@ -70,8 +72,12 @@ func (db *DB) rollUpBatch(ctx context.Context, cutoff time.Time) (n int64, full 
 		if err != nil {
 			return err
 		}
+		counted, err := countedEvents(ctx, db, tx)
+		if err != nil {
+			return err
+		}
 		var upto int64
-		if upto, full, err = rollUpTo(ctx, tx, mark, cutoff); err != nil || upto == mark {
+		if upto, full, err = rollUpTo(ctx, tx, mark, counted, cutoff); err != nil || upto == mark {
 			return err
 		}
 		if n, err = foldEvents(ctx, tx, mark, upto, cutoff); err != nil {
@@ -100,11 +106,23 @@ func lockMark(ctx context.Context, db *DB, tx *sql.Tx) (int64, error) {
 	return mark, nil
 }
 
-// rollUpTo reads the next RollupBatch events after mark, in id order,
-// and returns the id the batch may roll up through: the last one read,
-// or the one before the first open or click not older than cutoff.
-func rollUpTo(ctx context.Context, tx *sql.Tx, mark int64, cutoff time.Time) (upto int64, full bool, err error) {
-	rows, err := tx.QueryContext(ctx, "SELECT id, kind, at FROM events WHERE id > ? ORDER BY id LIMIT ?", mark, RollupBatch)
+// countedEvents reads the mark up to which the stats' counts have summed
+// the events (counts.go), locking it for the transaction: an event is
+// folded only once it is counted, so its delivery's first-time column
+// stands for an event the counts hold, and an erasure's uncount (which
+// locks the mark too) sees the batch whole or not at all.
+func countedEvents(ctx context.Context, db *DB, tx *sql.Tx) (int64, error) {
+	var upto int64
+	err := tx.QueryRowContext(ctx, "SELECT upto FROM count_marks WHERE name = 'events'"+db.d.forUpdate).Scan(&upto)
+	return upto, err
+}
+
+// rollUpTo reads the next RollupBatch events after mark, up to counted,
+// in id order, and returns the id the batch may roll up through: the last
+// one read, or the one before the first open or click not older than
+// cutoff.
+func rollUpTo(ctx context.Context, tx *sql.Tx, mark, counted int64, cutoff time.Time) (upto int64, full bool, err error) {
+	rows, err := tx.QueryContext(ctx, "SELECT id, kind, at FROM events WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", mark, counted, RollupBatch)
 	if err != nil {
 		return 0, false, err
 	}

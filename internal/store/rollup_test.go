@@ -30,6 +30,10 @@ func testRollupKeepsEveryFigure(t *testing.T) {
 		id, j := claimOne(t, db, fmt.Sprintf("r%d@example.com", i), t0, "one")
 		readers, deliveries = append(readers, id), append(deliveries, j.DeliveryID)
 	}
+	// Sent, so that the readers can be erased.
+	if _, err := db.w.ExecContext(ctx, "UPDATE deliveries SET status = 'sent', sent_at = ?", unix(t0)); err != nil {
+		t.Fatal(err)
+	}
 	record := func(i int, kind drip.EventKind, machine bool, at time.Time, detail string) {
 		t.Helper()
 		e := drip.Event{SubscriberID: readers[i], DeliveryID: deliveries[i], Kind: kind, Machine: machine, At: at, Detail: detail}
@@ -50,6 +54,14 @@ func testRollupKeepsEveryFigure(t *testing.T) {
 	record(5, drip.EventClick, false, young, "https://example.org/b") // young only
 	record(0, drip.EventOpen, false, young.Add(2*time.Hour), "")      // opened again, young
 	before := allStats(t, db)
+	if n, _, err := db.RollUpEvents(ctx, cutoff, time.Minute); err != nil || n != 0 {
+		t.Fatalf("a rollup before the counts summed the events folded %d (%v); want none", n, err)
+	}
+	now := young.Add(3 * time.Hour)
+	sumAll(t, db, &now)
+	if after := allStats(t, db); !reflect.DeepEqual(before, after) {
+		t.Fatalf("the stats changed once summed:\n before %s\n after  %s", before, after)
+	}
 	folded, more, err := db.RollUpEvents(ctx, cutoff, time.Minute)
 	if err != nil || more || folded != 6 {
 		t.Fatalf("rollup: %d folded, more %t, %v; want the 6 old opens and clicks, none left", folded, more, err)
@@ -89,12 +101,35 @@ func testRollupKeepsEveryFigure(t *testing.T) {
 	if after := allStats(t, db); !reflect.DeepEqual(before, after) {
 		t.Fatalf("a later click of a rolled-up delivery changed the stats:\n before %s\n after  %s", before, after)
 	}
+	record(0, drip.EventOpen, true, young.Add(time.Hour), "")
+	sumAll(t, db, &now)
+	if after := allStats(t, db); !reflect.DeepEqual(before, after) {
+		t.Fatalf("later events of rolled-up deliveries, summed, changed the stats:\n before %s\n after  %s", before, after)
+	}
 	var left int
 	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM events WHERE kind IN ('open', 'click')").Scan(&left); err != nil {
 		t.Fatal(err)
 	}
-	if left != 5 {
-		t.Fatalf("%d opens and clicks kept, want the 5 young ones", left)
+	if left != 6 {
+		t.Fatalf("%d opens and clicks kept, want the 4 young ones and the 2 later ones", left)
+	}
+	// Erasing readers whose opens and clicks were folded takes them out.
+	for _, i := range []int{0, 1} {
+		if err := db.Erase(ctx, readers[i], now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []string{"", "course"} {
+		got, err := db.lessonStats(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := rawLessonStats(t, db, c); !reflect.DeepEqual(got, want) {
+			t.Errorf("erased readers with folded events, course %q:\n got  %s\n want %s", c, show(got), show(want))
+		}
+		if l := got["one"]; l == nil || l.HumanOpens != 2 || l.MachineOpens != 0 || l.HumanClicks != 1 || l.MachineClicks != 0 {
+			t.Errorf("after the erasures, course %q: %+v; want the 2 human opens and the 1 click of the readers kept", c, l)
+		}
 	}
 }
 
@@ -136,6 +171,8 @@ func benchRollup(b *testing.B, target func() string) {
 		b.StopTimer()
 		db := openAt(b, target())
 		seedHistory(b, db, readers, events)
+		now := t0.Add(401 * 24 * time.Hour)
+		sumAll(b, db, &now) // a rollup folds only the events summed
 		b.StartTimer()
 		start := time.Now()
 		n, more, err := db.RollUpEvents(ctx, t0.Add(401*24*time.Hour), time.Hour)
@@ -188,6 +225,8 @@ func testRollupByTwoInstances(t *testing.T) {
 	const events = 3 * RollupBatch
 	seedHistory(t, one, 300, events)
 	cutoff := t0.Add(401 * 24 * time.Hour)
+	now := cutoff
+	sumAll(t, one, &now) // a rollup folds only the events summed
 	var folded [2]int64
 	errs := make(chan error, 2)
 	for i, db := range []*DB{one, two} {

@@ -50,123 +50,154 @@ func (db *DB) CourseStats(ctx context.Context, course string) (map[string]*Lesso
 }
 
 // lessonStats counts sends and events per lesson, of one course or, with
-// course "", of all. A lesson's events are found through its delivery, so
-// rows written before events named their course count too. Opens and
-// clicks rolled up (rollup.go) count through the first-time columns their
-// deliveries kept, together with the events still kept.
+// course "", of all: the summed counts (counts.go) and the rows after their
+// marks, read in one snapshot. A lesson's events are found through its
+// delivery, so rows written before events named their course count too.
 func (db *DB) lessonStats(ctx context.Context, course string) (map[string]*LessonStats, error) {
+	tx, err := db.readTx(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: stats: %w", err)
+	}
+	defer tx.Rollback()
+	dmark, emark, err := countMarks(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("store: stats: %w", err)
+	}
 	lessons := map[string]*LessonStats{}
-	get := func(slug string) *LessonStats {
-		if lessons[slug] == nil {
-			lessons[slug] = &LessonStats{Slug: slug}
+	for _, q := range lessonQueries(course, dmark, emark) {
+		if err := eachRowIn(ctx, tx, q.sql, func(scan func(...any) error) error {
+			var slug, what string
+			var machine, n int
+			if err := scan(&slug, &what, &machine, &n); err != nil {
+				return err
+			}
+			addLesson(lessons, slug, what, machine != 0, n)
+			return nil
+		}, q.args...); err != nil {
+			return nil, fmt.Errorf("store: stats: %w", err)
 		}
-		return lessons[slug]
-	}
-	sends, events := "SELECT slug, status, count(*) FROM deliveries GROUP BY slug, status",
-		`SELECT slug, kind, machine, count(DISTINCT did) FROM (
-			SELECT slug, kind, machine, CASE WHEN delivery_id > 0 THEN delivery_id ELSE -id END AS did
-			FROM events WHERE slug != ''`+rolledDeliveries("", "")+`) u GROUP BY slug, kind, machine`
-	var args []any
-	if course != "" {
-		sends = `SELECT d.slug, d.status, count(*) FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
-			WHERE e.course = ? GROUP BY d.slug, d.status`
-		inCourse := " JOIN enrollments e ON e.id = d.enrollment_id"
-		events = `SELECT slug, kind, machine, count(DISTINCT did) FROM (
-			SELECT v.slug, v.kind, v.machine, v.delivery_id AS did FROM events v
-			JOIN deliveries d ON d.id = v.delivery_id` + inCourse + ` WHERE v.slug != '' AND e.course = ?1` +
-			rolledDeliveries(inCourse, " AND e.course = ?1") + `) u GROUP BY slug, kind, machine`
-		args = []any{course}
-	}
-	err := db.eachRow(ctx, sends, func(scan func(...any) error) error {
-		var slug, status string
-		var n int
-		if err := scan(&slug, &status, &n); err != nil {
-			return err
-		}
-		switch drip.DeliveryStatus(status) {
-		case drip.DeliverySent:
-			get(slug).Sent += n
-		case drip.DeliveryFailed:
-			get(slug).Failed += n
-		case drip.DeliverySkipped:
-			get(slug).Skipped += n
-		}
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: stats: %w", err)
-	}
-	err = db.eachRow(ctx, events, func(scan func(...any) error) error {
-		var slug, kind string
-		var machine bool
-		var n int
-		if err := scan(&slug, &kind, &machine, &n); err != nil {
-			return err
-		}
-		l := get(slug)
-		switch drip.EventKind(kind) {
-		case drip.EventOpen:
-			l.HumanOpens, l.MachineOpens = pick(machine, l.HumanOpens, l.MachineOpens, n)
-		case drip.EventClick:
-			l.HumanClicks, l.MachineClicks = pick(machine, l.HumanClicks, l.MachineClicks, n)
-		case drip.EventUnsubscribe:
-			l.Unsubscribes += n
-		case drip.EventBounce:
-			l.Bounced += n
-		case drip.EventSoftBounce:
-			l.SoftBounced += n
-		case drip.EventComplaint:
-			l.Complaints += n
-		}
-		return nil
-	}, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: stats: %w", err)
 	}
 	return lessons, nil
+}
+
+// lessonQuery is one query of lessonStats, whose rows are (slug, what,
+// machine, n) as lesson_counts keeps them.
+type lessonQuery struct {
+	sql  string
+	args []any
+}
+
+// lessonQueries read the summed counts (those an erasure took to zero
+// are no history) and the deliveries and events after
+// their marks, of one course or of all.
+func lessonQueries(course string, dmark, emark int64) []lessonQuery {
+	if course == "" {
+		return []lessonQuery{
+			{"SELECT slug, what, machine, sum(n) FROM lesson_counts GROUP BY slug, what, machine HAVING sum(n) != 0", nil},
+			{"SELECT slug, status, 0, count(*) FROM deliveries WHERE id > ? GROUP BY slug, status", []any{dmark}},
+			// Grouped by expressions, so that SQLite reads the rows after
+			// the mark rather than walk events_slug for its order.
+			{`SELECT v.slug || '', 'event:' || v.kind, v.machine, count(*) FROM events v WHERE v.id > ? AND v.slug != '' AND ` + firstEvent + `
+				GROUP BY v.slug || '', 'event:' || v.kind, v.machine`, []any{emark}},
+		}
+	}
+	return []lessonQuery{
+		{"SELECT slug, what, machine, sum(n) FROM lesson_counts WHERE course = ? GROUP BY slug, what, machine HAVING sum(n) != 0", []any{course}},
+		// The course is looked up per row (and events grouped by
+		// expressions), so that the rows after the mark are what is read,
+		// never the course's whole history.
+		{`SELECT d.slug, d.status, 0, count(*) FROM deliveries d
+			WHERE d.id > ? AND (SELECT e.course FROM enrollments e WHERE e.id = d.enrollment_id) = ? GROUP BY d.slug, d.status`,
+			[]any{dmark, course}},
+		{`SELECT v.slug || '', 'event:' || v.kind, v.machine, count(*) FROM events v
+			WHERE v.id > ? AND v.slug != '' AND (SELECT e.course FROM deliveries d JOIN enrollments e ON e.id = d.enrollment_id
+				WHERE d.id = v.delivery_id) = ? AND ` + firstEvent + `
+			GROUP BY v.slug || '', 'event:' || v.kind, v.machine`, []any{emark, course}},
+	}
+}
+
+// addLesson adds n of what (a delivery status, or "event:" and a kind) to
+// a lesson's figures.
+// Any event names a lesson with history; a delivery not yet settled does
+// not.
+func addLesson(lessons map[string]*LessonStats, slug, what string, machine bool, n int) {
+	switch drip.DeliveryStatus(what) {
+	case drip.DeliverySending, drip.DeliveryRetry:
+		return
+	}
+	l := lessons[slug]
+	if l == nil {
+		l = &LessonStats{Slug: slug}
+		lessons[slug] = l
+	}
+	switch what {
+	case string(drip.DeliverySent):
+		l.Sent += n
+	case string(drip.DeliveryFailed):
+		l.Failed += n
+	case string(drip.DeliverySkipped):
+		l.Skipped += n
+	case "event:" + string(drip.EventOpen):
+		l.HumanOpens, l.MachineOpens = pick(machine, l.HumanOpens, l.MachineOpens, n)
+	case "event:" + string(drip.EventClick):
+		l.HumanClicks, l.MachineClicks = pick(machine, l.HumanClicks, l.MachineClicks, n)
+	case "event:" + string(drip.EventUnsubscribe):
+		l.Unsubscribes += n
+	case "event:" + string(drip.EventBounce):
+		l.Bounced += n
+	case "event:" + string(drip.EventSoftBounce):
+		l.SoftBounced += n
+	case "event:" + string(drip.EventComplaint):
+		l.Complaints += n
+	}
 }
 
 // CourseReaderCounts counts the readers of one course by their standing
 // in it, in the reader statuses' words: pending (waiting to confirm it),
 // active (taking it, paused or finished), unsubscribed (left it), bounced
-// and complained (the address, whatever the course).
+// and complained (the address, whatever the course). The enrollments are
+// counted on their index alone, and the few suppressed addresses are then
+// moved to their own counts.
 func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.Status]int, error) {
 	readers := map[drip.Status]int{}
 	for _, s := range drip.Statuses {
 		readers[s] = 0
 	}
-	err := db.eachRow(ctx, `SELECT CASE WHEN s.status IN ('bounced', 'complained') THEN s.status
-			WHEN e.status = 'pending' THEN 'pending' WHEN e.status = 'stopped' THEN 'unsubscribed' ELSE 'active' END, count(*)
-		FROM enrollments e JOIN subscribers s ON s.id = e.subscriber_id WHERE e.course = ? GROUP BY 1`, func(scan func(...any) error) error {
-		var status string
-		var n int
-		if err := scan(&status, &n); err != nil {
-			return err
+	standing := func(enrolled string) drip.Status {
+		switch enrolled {
+		case "pending":
+			return drip.StatusPending
+		case "stopped":
+			return drip.StatusUnsubscribed
 		}
-		readers[drip.Status(status)] += n
-		return nil
-	}, course)
+		return drip.StatusActive
+	}
+	count := func(sign int) func(scan func(...any) error) error {
+		return func(scan func(...any) error) error {
+			var status, enrolled string
+			var n int
+			if err := scan(&status, &enrolled, &n); err != nil {
+				return err
+			}
+			readers[standing(enrolled)] += sign * n
+			if status != "" {
+				readers[drip.Status(status)] += n
+			}
+			return nil
+		}
+	}
+	err := db.eachRow(ctx, "SELECT '', status, count(*) FROM enrollments WHERE course = ? GROUP BY status", count(1), course)
+	if err == nil {
+		// From the suppressed addresses (subscribers_status) to their
+		// enrollment in the course, never the other way round.
+		err = db.eachRow(ctx, `SELECT st, es, count(*) FROM (SELECT s.status AS st,
+			(SELECT e.status FROM enrollments e WHERE e.subscriber_id = s.id AND e.course = ?) AS es
+			FROM subscribers s WHERE s.status IN ('bounced', 'complained')) x WHERE es IS NOT NULL GROUP BY st, es`, count(-1), course)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: course reader counts: %w", err)
 	}
 	return readers, nil
-}
-
-// rolledDeliveries is the UNION ALL that adds to an events query (slug,
-// kind, machine, delivery) a row per kind of open or click a delivery had
-// rolled up; join and where narrow the deliveries d. The partial index
-// deliveries_rolled holds only such deliveries, so with rollups off this
-// reads nothing.
-func rolledDeliveries(join, where string) string {
-	var q string
-	for _, k := range []struct{ col, kind, machine string }{
-		{"first_open_at", "open", "0"}, {"first_machine_open_at", "open", "1"},
-		{"first_click_at", "click", "0"}, {"first_machine_click_at", "click", "1"},
-	} {
-		q += "\n\t\tUNION ALL SELECT d.slug, '" + k.kind + "', " + k.machine + ", d.id FROM deliveries d" + join +
-			" WHERE d." + k.col + " > 0" + where
-	}
-	return q
 }
 
 func pick(machine bool, human, mach, n int) (int, int) {

@@ -3,16 +3,14 @@
 -- client (event_days), then deleted, so the events table stops growing
 -- with every fetch of a pixel. The stats count deliveries that were
 -- opened or clicked, so each delivery keeps, for each kind of event
--- folded away, the time of the first one: a figure read from the kept
--- events and these columns together is the figure the events gave.
+-- folded away, the time of the first one: the per-lesson counts
+-- (0014_counts) keep the figure, and these columns keep a later event of
+-- the same kind from counting the delivery again.
 
 ALTER TABLE deliveries ADD COLUMN first_open_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN first_machine_open_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN first_click_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN first_machine_click_at INTEGER NOT NULL DEFAULT 0;
--- Empty until a rollup: the stats read it at no cost while rollups are off.
-CREATE INDEX deliveries_rolled ON deliveries (slug) WHERE first_open_at > 0 OR first_machine_open_at > 0
-    OR first_click_at > 0 OR first_machine_click_at > 0;
 
 CREATE TABLE event_days (
     id      INTEGER PRIMARY KEY AUTOINCREMENT,
