@@ -67,6 +67,9 @@ func (s *Server) unitProblems(ctx context.Context, unit string) (func(store.File
 		if err != nil {
 			return nil, err
 		}
+		if err := wontRender(ps); err != nil {
+			return nil, err
+		}
 		out := map[string]string{}
 		for p, list := range byFile(unit, ps) {
 			out[p] = list.Error()
@@ -96,4 +99,30 @@ func inUnit(unit, file string) string {
 		return rest
 	}
 	return ""
+}
+
+// wontRender refuses a save that would leave a template unable to
+// render (a parse error, an unknown function, a failure with sample
+// data): such an edit is not kept even as a draft, so that no page or
+// mail is ever one save away from failing. Problems elsewhere (a
+// lesson's front matter, the course settings) are kept on the draft,
+// which cannot be published until they are fixed.
+func wontRender(ps drip.Problems) error {
+	var bad drip.Problems
+	for _, p := range ps {
+		if strings.HasPrefix(p.File, "templates/") {
+			bad = append(bad, p)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &renderRefusal{bad}
+}
+
+// renderRefusal is a save refused because a template would not render.
+type renderRefusal struct{ problems drip.Problems }
+
+func (e *renderRefusal) Error() string {
+	return "a template would fail to render: " + e.problems.Error()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/compose"
+	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/versions"
 )
 
@@ -200,13 +201,18 @@ func TestContentTemplateProblemOnItsLine(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-editor="text"`) || !strings.Contains(page, `value="whole"`) {
 		t.Fatalf("the template's editor: %d", res.StatusCode)
 	}
+	// A template that would fail to render is refused at save, not kept
+	// as a draft: the problem is shown on its line, the text kept.
 	form := url.Values{"base": {"1"}, "revision": {"0"}, "mode": {"whole"}, "body": {"Hello\n\n{{nosuchfunc .Title}}\n"}}
-	if res, _ = a.post(tpl, form); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("save: %d", res.StatusCode)
+	res, page = a.post(tpl, form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "a template would fail to render") {
+		t.Fatalf("save of a template that cannot render: %d, want 422 saying so", res.StatusCode)
 	}
-	_, page = a.get(tpl)
-	if !strings.Contains(page, `data-editor-line="3">Line 3</a>`) || !strings.Contains(page, "nosuchfunc") {
-		t.Fatalf("the template's problem is not on line 3:\n%s", page)
+	if !strings.Contains(page, `data-editor-line="3">Line 3</a>`) || !strings.Contains(page, "nosuchfunc") || !strings.Contains(page, "{{nosuchfunc .Title}}") {
+		t.Fatalf("the template's problem is not on line 3, or the text is lost:\n%s", page)
+	}
+	if ds, err := a.db.Drafts(context.Background(), store.Templates); err != nil || len(ds) != 0 {
+		t.Fatalf("the refused template was kept as a draft: %v %v", ds, err)
 	}
 }
 

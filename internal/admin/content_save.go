@@ -69,8 +69,11 @@ func (s *Server) refusedSave(w http.ResponseWriter, r *http.Request, st *unitSta
 	files[path] = mine
 	status := http.StatusUnprocessableEntity
 	var ce *store.ConflictError
+	var rr *renderRefusal
 	var flash string
 	switch {
+	case errors.As(err, &rr):
+		flash = "Not saved: with this change a template would fail to render, so it is not kept even as a draft (the problem is listed below, beside its line). Your text is still below: fix it and save again."
 	case errors.As(err, &ce):
 		// The form now carries the file's current base and revision: a
 		// second save, made having seen the difference, goes through.
