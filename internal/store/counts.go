@@ -239,17 +239,7 @@ func (db *DB) readTx(ctx context.Context) (*sql.Tx, error) {
 
 // eachRowIn is eachRow inside a transaction.
 func eachRowIn(ctx context.Context, tx *sql.Tx, query string, fn func(scan func(...any) error) error, args ...any) error {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRowOf(ctx, tx, query, fn, args...)
 }
 
 // CountsBehind is how many deliveries and events lie after the marks, by

@@ -230,7 +230,13 @@ func (db *DB) ReaderCounts(ctx context.Context) (map[drip.Status]int, error) {
 
 // eachRow runs a read query and calls fn with a scanner for every row.
 func (db *DB) eachRow(ctx context.Context, query string, fn func(scan func(...any) error) error, args ...any) error {
-	rows, err := db.r.QueryContext(ctx, query, args...)
+	return eachRowOf(ctx, db.r, query, fn, args...)
+}
+
+// eachRowOf runs a read query on q and calls fn with a scanner for every
+// row.
+func eachRowOf(ctx context.Context, q querier, query string, fn func(scan func(...any) error) error, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
