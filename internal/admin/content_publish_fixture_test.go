@@ -34,19 +34,7 @@ func newContentAdmin(t *testing.T) *admin {
 			return err
 		}}
 	})
-	course, err := versions.CourseFiles(dripcourse.BuiltInCourse("rebuilding-trust"), ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := versions.TemplateFiles(dripcourse.Templates())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = a.db.Publish(context.Background(), store.Publication{By: "disk", At: a.clock.Now(),
-		Changes: map[string]store.Files{"rebuilding-trust": course, store.Templates: tpl}, Check: loader.Check})
-	if err != nil {
-		t.Fatal(err)
-	}
+	publishBuiltIn(t, a, loader.Check)
 	a.login()
 	return a
 }

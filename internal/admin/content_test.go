@@ -16,15 +16,10 @@ import (
 
 const unitPath = "/admin/content/rebuilding-trust"
 
-// contentAdmin is a logged-in admin whose database holds the built-in
-// course and templates as version 1 of each.
-func contentAdmin(t *testing.T) *admin {
+// publishBuiltIn publishes the built-in course and templates as version 1
+// of each, through check when it is given.
+func publishBuiltIn(t *testing.T, a *admin, check store.CheckFunc) {
 	t.Helper()
-	a := newAdmin(t, func(s *Server) {
-		s.LoadContent = func(_ context.Context, u versions.Units) (*compose.Content, error) {
-			return versions.Loader{Defaults: dripcourse.Templates()}.Load(u)
-		}
-	})
 	lessons, err := versions.CourseFiles(dripcourse.BuiltInCourse("rebuilding-trust"), ".")
 	if err != nil {
 		t.Fatal(err)
@@ -34,10 +29,22 @@ func contentAdmin(t *testing.T) *admin {
 		t.Fatal(err)
 	}
 	_, err = a.db.Publish(context.Background(), store.Publication{By: "disk", At: a.clock.Now(),
-		Changes: map[string]store.Files{"rebuilding-trust": lessons, store.Templates: tpl}})
+		Changes: map[string]store.Files{"rebuilding-trust": lessons, store.Templates: tpl}, Check: check})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// contentAdmin is a logged-in admin whose database holds the built-in
+// course and templates as version 1 of each.
+func contentAdmin(t *testing.T) *admin {
+	t.Helper()
+	a := newAdmin(t, func(s *Server) {
+		s.LoadContent = func(_ context.Context, u versions.Units) (*compose.Content, error) {
+			return versions.Loader{Defaults: dripcourse.Templates()}.Load(u)
+		}
+	})
+	publishBuiltIn(t, a, nil)
 	a.login()
 	return a
 }
