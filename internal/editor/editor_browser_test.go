@@ -61,6 +61,9 @@ func TestBrowserEditorReplacesTextarea(t *testing.T) {
 	}
 	tb.do("click the label", chromedp.Click(chromedp.CSS(`label[for="body"]`)))
 	tb.waitFor("focus from the label", focusIn)
+	// CodeMirror marks itself focused from its own focus observer, a moment
+	// after the element takes the focus.
+	tb.waitFor("the editor's focused state", `document.querySelector(".cm-editor").classList.contains("cm-focused")`)
 	if got := tb.eval(`(() => { const s = getComputedStyle(document.querySelector(".cm-editor")); return s.outlineStyle + " " + s.outlineWidth; })()`); got != "solid 3px" {
 		t.Errorf("focused editor's outline %q, want a visible solid 3px", got)
 	}
