@@ -99,6 +99,7 @@ type Server struct {
 
 	counterFaults counterFaults  // LimitCounter's failures, see ratelimit.go
 	trusted       trustedOrigins // FormOrigins as a set, made in Handler
+	inboxPages    checkInboxPages
 }
 
 func (s *Server) content() *compose.Content { return s.Library.Content() }

@@ -23,7 +23,7 @@ func (s *Server) signedUp(w http.ResponseWriter, r *http.Request, c *course.Cour
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
-	s.page(w, r, http.StatusOK, "check-inbox", &render.Page{Title: "Check your inbox", Course: s.courseInfo(c), Embed: fromEmbed(r)})
+	s.checkInbox(w, r, c)
 }
 
 // refuse answers a signup that was not taken: JSON, or the form again

@@ -1,16 +1,12 @@
 package web
 
 import (
-	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
-	"testing/fstest"
 
-	"github.com/dripcourse/dripcourse"
 	"github.com/dripcourse/dripcourse/internal/compose"
 	"github.com/dripcourse/dripcourse/internal/links"
-	"github.com/dripcourse/dripcourse/internal/render"
 	"github.com/dripcourse/dripcourse/internal/token"
 )
 
@@ -31,18 +27,7 @@ func TestTestMessageLinks(t *testing.T) {
 		}
 	}
 	check("built-in templates")
-	files := fstest.MapFS{}
-	fs.WalkDir(dripcourse.Templates(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && p != "pages/test-message.html" {
-			b, _ := fs.ReadFile(dripcourse.Templates(), p)
-			files[p] = &fstest.MapFile{Data: b}
-		}
-		return nil
-	})
-	tpl, err := render.Load(files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := templatesWith(t, "pages/test-message.html", "")
 	f.srv.Library.Replace(&compose.Content{Set: f.srv.content().Set, Templates: tpl}, now)
 	check("templates without test-message.html")
 }
