@@ -13,6 +13,7 @@ import (
 
 	"github.com/dripcourse/dripcourse/internal/admin"
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/forecast"
 	"github.com/dripcourse/dripcourse/internal/store"
 )
 
@@ -57,6 +58,9 @@ func benchHistory(ctx context.Context, e *env, o benchOptions) error {
 	if err := a.catchUpCounts(ctx, e.stdout); err != nil {
 		return err
 	}
+	if err := a.makeForecasts(ctx, e.stdout, courses); err != nil {
+		return err
+	}
 	return a.benchPages(ctx, e.stdout, courses, o.runs)
 }
 
@@ -84,6 +88,21 @@ func (a *app) catchUpCounts(ctx context.Context, w io.Writer) error {
 			return err
 		}
 	}
+}
+
+// makeForecasts makes each course's forecast, as serve's housekeeping
+// does every few minutes, and says how long that took.
+func (a *app) makeForecasts(ctx context.Context, w io.Writer, slugs []string) error {
+	var courses []*course.Course
+	for _, slug := range slugs {
+		if crs, ok := a.lib.Content().Set.Course(slug); ok {
+			courses = append(courses, crs)
+		}
+	}
+	start := time.Now()
+	made, err := forecast.Remake(ctx, a.db, courses, a.now())
+	fmt.Fprintf(w, "forecasts: %d made in %.2fs (housekeeping's work every %s)\n", made, time.Since(start).Seconds(), forecast.RemakeAfter)
+	return err
 }
 
 // benchHistoryStore points cfg at a new SQLite directory or PostgreSQL
@@ -208,9 +227,9 @@ func (a *app) operatorPages(ctx context.Context, slugs []string) ([]benchPage, e
 
 // benchSchedule is the schedule command's work on one course.
 func (a *app) benchSchedule(ctx context.Context, crs *course.Course) error {
-	readers, err := a.activeReaders(ctx, crs)
+	week, err := forecast.Read(ctx, a.db, crs, a.now().UTC())
 	if err == nil {
-		printSchedule(io.Discard, crs, readers, time.Now().UTC())
+		printSchedule(io.Discard, crs, week)
 	}
 	return err
 }

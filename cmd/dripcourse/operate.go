@@ -9,9 +9,9 @@ import (
 	"os"
 	"sort"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/forecast"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
@@ -73,18 +73,30 @@ func scheduleCommand(fs *flag.FlagSet) action {
 	slug := courseFlag(fs, "every course in turn")
 	return func(ctx context.Context, e *env) error {
 		now := e.now().UTC()
-		return eachCourseReaders(ctx, e, *slug, func(crs *course.Course, readers []schedule.Reader) {
-			printSchedule(e.stdout, crs, readers, now)
+		a, err := openQuiet(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		courses, err := pickCourses(a.lib.Content(), *slug)
+		if err != nil {
+			return err
+		}
+		return eachCourse(e.stdout, courses, func(crs *course.Course) error {
+			week, err := forecast.Read(ctx, a.db, crs, now)
+			if err == nil {
+				printSchedule(e.stdout, crs, week)
+			}
+			return err
 		})
 	}
 }
 
 // printSchedule prints what is due of crs over the next week, per day
 // and lesson.
-func printSchedule(w io.Writer, crs *course.Course, readers []schedule.Reader, now time.Time) {
-	counts := schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek))
-	days := make([]string, 0, len(counts))
-	for d := range counts {
+func printSchedule(w io.Writer, crs *course.Course, week forecast.Week) {
+	days := make([]string, 0, len(week.Counts))
+	for d := range week.Counts {
 		days = append(days, d)
 	}
 	sort.Strings(days)
@@ -92,13 +104,16 @@ func printSchedule(w io.Writer, crs *course.Course, readers []schedule.Reader, n
 	fmt.Fprintln(tw, "day (UTC)\tlesson\treaders")
 	for _, d := range days {
 		for _, l := range crs.Lessons {
-			if n := counts[d][l.Slug]; n > 0 {
+			if n := week.Counts[d][l.Slug]; n > 0 {
 				fmt.Fprintf(tw, "%s\t%02d %s\t%d\n", d, l.Number, l.Slug, n)
 			}
 		}
 	}
 	tw.Flush()
-	_, words := schedule.DueSummary(counts, len(readers))
+	_, words := schedule.DueSummary(week.Counts, week.Active)
+	if week.Stored {
+		words += ", as projected at " + week.MadeAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
 	fmt.Fprintln(w, words)
 }
 

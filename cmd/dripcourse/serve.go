@@ -18,6 +18,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/bounce/receiver"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/delivery"
+	"github.com/dripcourse/dripcourse/internal/forecast"
 	"github.com/dripcourse/dripcourse/internal/mailer"
 	"github.com/dripcourse/dripcourse/internal/store"
 	"github.com/dripcourse/dripcourse/internal/web"
@@ -220,7 +221,8 @@ func (a *app) scheduler(ctx context.Context) *cron.Cron {
 // any more, ended admin sessions, signups never confirmed, webhook replay
 // values, spent captcha solutions and form stamps, and form confirmations
 // the hourly cap no longer reads; it folds opens and clicks older than
-// DRIP_EVENT_RETENTION into daily counts; and it weighs the week's bounce and complaint rates
+// DRIP_EVENT_RETENTION into daily counts; it remakes each course's
+// forecast of the week ahead every few minutes; and it weighs the week's bounce and complaint rates
 // (logging a warning for a threshold crossed). Instances sharing a
 // database take turns: one sweeps, the others skip that minute.
 func (a *app) housekeeping(ctx context.Context) func() {
@@ -235,7 +237,11 @@ func (a *app) housekeeping(ctx context.Context) func() {
 		if err != nil {
 			return err
 		}
-		return a.rollUpEvents(ctx)
+		if err := a.rollUpEvents(ctx); err != nil {
+			return err
+		}
+		_, err = forecast.Remake(ctx, a.db, a.lib.Content().Set.Courses, a.now())
+		return err
 	}
 	return func() {
 		if _, err := a.db.Exclusive(ctx, "housekeeping", sweep); err != nil {

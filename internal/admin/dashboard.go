@@ -10,6 +10,7 @@ import (
 	"github.com/dripcourse/dripcourse/internal/bounce/intake"
 	"github.com/dripcourse/dripcourse/internal/course"
 	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/dripcourse/dripcourse/internal/forecast"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
@@ -116,26 +117,25 @@ func (s *Server) fillSent(ctx context.Context, crs *course.Course, d *dashboardD
 }
 
 // fillDue charts what is due over the next week: the projection of
-// `dripcourse schedule` (schedule.DueByDay), so the two always agree.
+// `dripcourse schedule` (schedule.DueByDay), read from the forecast
+// housekeeping keeps, so the two always agree.
 func (s *Server) fillDue(ctx context.Context, crs *course.Course, d *dashboardData) error {
 	now := s.Now().UTC()
-	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
+	week, err := forecast.Read(ctx, s.DB, crs, now)
 	if err != nil {
 		return err
 	}
-	readers := make([]schedule.Reader, len(active))
-	for i, a := range active {
-		readers[i] = schedule.Reader{Timezone: a.Timezone, Joined: a.Joined, NextDue: a.NextDue, Received: a.Received}
+	d.DueTotal, d.DueWords = schedule.DueSummary(week.Counts, week.Active)
+	if week.Stored {
+		d.DueWords += ", as projected at " + week.MadeAt.UTC().Format("15:04 UTC")
 	}
 	until := now.Add(schedule.DueWeek)
-	counts := schedule.DueByDay(crs, readers, now, until)
-	d.DueTotal, d.DueWords = schedule.DueSummary(counts, len(readers))
 	today := now.Truncate(24 * time.Hour)
 	days := int(until.Truncate(24*time.Hour).Sub(today)/(24*time.Hour)) + 1
 	d.Due = barChart{ID: "due", Class: "bars"}
 	d.Due.Bars, _ = dayBars(today, days, func(day time.Time) int {
 		n := 0
-		for _, c := range counts[day.Format("2006-01-02")] {
+		for _, c := range week.Counts[day.Format("2006-01-02")] {
 			n += c
 		}
 		return n
