@@ -65,7 +65,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 // fillCounts counts the course's readers by enrollment status, and how
 // many started and completed it.
 func (s *Server) fillCounts(ctx context.Context, crs *course.Course, d *dashboardData) error {
-	enrolled, err := s.DB.EnrollmentCounts(ctx, crs.Slug)
+	enrolled, readers, err := s.DB.CourseCounts(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}
@@ -81,14 +81,13 @@ func (s *Server) fillCounts(ctx context.Context, crs *course.Course, d *dashboar
 		}
 	}
 	d.Completed = enrolled[drip.EnrollCompleted]
-	readers, err := s.DB.CourseReaderCounts(ctx, crs.Slug)
 	d.Suppressed = readers[drip.StatusBounced] + readers[drip.StatusComplained]
-	return err
+	return nil
 }
 
 // fillFunnel fills the funnel and its table, in course order.
 func (s *Server) fillFunnel(ctx context.Context, crs *course.Course, d *dashboardData) error {
-	stats, _, err := s.DB.CourseStats(ctx, crs.Slug)
+	stats, err := s.DB.CourseLessonStats(ctx, crs.Slug)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (s *Server) lessonsPage(w http.ResponseWriter, r *http.Request) {
 		s.adminFail(w, r, err)
 		return
 	}
-	stats, _, err := s.DB.CourseStats(r.Context(), crs.Slug)
+	stats, err := s.DB.CourseLessonStats(r.Context(), crs.Slug)
 	if err != nil {
 		s.adminFail(w, r, err)
 		return

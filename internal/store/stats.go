@@ -49,6 +49,12 @@ func (db *DB) CourseStats(ctx context.Context, course string) (map[string]*Lesso
 	return lessons, readers, err
 }
 
+// CourseLessonStats returns the per-lesson counts of one course keyed by
+// slug, without counting its readers.
+func (db *DB) CourseLessonStats(ctx context.Context, course string) (map[string]*LessonStats, error) {
+	return db.lessonStats(ctx, course)
+}
+
 // lessonStats counts sends and events per lesson, of one course or, with
 // course "", of all: the summed counts (counts.go) and the rows after their
 // marks, read in one snapshot. A lesson's events are found through its
@@ -153,51 +159,62 @@ func addLesson(lessons map[string]*LessonStats, slug, what string, machine bool,
 }
 
 // CourseReaderCounts counts the readers of one course by their standing
-// in it, in the reader statuses' words: pending (waiting to confirm it),
-// active (taking it, paused or finished), unsubscribed (left it), bounced
-// and complained (the address, whatever the course). The enrollments are
-// counted on their index alone, and the few suppressed addresses are then
-// moved to their own counts.
+// in it (CourseCounts).
 func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.Status]int, error) {
+	_, readers, err := db.CourseCounts(ctx, course)
+	return readers, err
+}
+
+// CourseCounts counts the readers of one course by enrollment status
+// (EnrollmentCounts), and by their standing in it, in the reader
+// statuses' words: pending (waiting to confirm it), active (taking it,
+// paused or finished), unsubscribed (left it), bounced and complained
+// (the address, whatever the course). The enrollments are counted once,
+// on their index alone, and the few suppressed addresses are then moved
+// to their own counts.
+func (db *DB) CourseCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, map[drip.Status]int, error) {
+	enrolled, err := db.EnrollmentCounts(ctx, course)
+	if err != nil {
+		return nil, nil, err
+	}
 	readers := map[drip.Status]int{}
 	for _, s := range drip.Statuses {
 		readers[s] = 0
 	}
-	standing := func(enrolled string) drip.Status {
-		switch enrolled {
-		case "pending":
-			return drip.StatusPending
-		case "stopped":
-			return drip.StatusUnsubscribed
-		}
-		return drip.StatusActive
+	for es, n := range enrolled {
+		readers[standing(string(es))] += n
 	}
-	count := func(sign int) func(scan func(...any) error) error {
-		return func(scan func(...any) error) error {
-			var status, enrolled string
+	// From the suppressed addresses (subscribers_status) to their
+	// enrollment in the course, never the other way round.
+	err = db.eachRow(ctx, `SELECT st, es, count(*) FROM (SELECT s.status AS st,
+		(SELECT e.status FROM enrollments e WHERE e.subscriber_id = s.id AND e.course = ?) AS es
+		FROM subscribers s WHERE s.status IN ('bounced', 'complained')) x WHERE es IS NOT NULL GROUP BY st, es`,
+		func(scan func(...any) error) error {
+			var status, es string
 			var n int
-			if err := scan(&status, &enrolled, &n); err != nil {
+			if err := scan(&status, &es, &n); err != nil {
 				return err
 			}
-			readers[standing(enrolled)] += sign * n
-			if status != "" {
-				readers[drip.Status(status)] += n
-			}
+			readers[standing(es)] -= n
+			readers[drip.Status(status)] += n
 			return nil
-		}
-	}
-	err := db.eachRow(ctx, "SELECT '', status, count(*) FROM enrollments WHERE course = ? GROUP BY status", count(1), course)
-	if err == nil {
-		// From the suppressed addresses (subscribers_status) to their
-		// enrollment in the course, never the other way round.
-		err = db.eachRow(ctx, `SELECT st, es, count(*) FROM (SELECT s.status AS st,
-			(SELECT e.status FROM enrollments e WHERE e.subscriber_id = s.id AND e.course = ?) AS es
-			FROM subscribers s WHERE s.status IN ('bounced', 'complained')) x WHERE es IS NOT NULL GROUP BY st, es`, count(-1), course)
-	}
+		}, course)
 	if err != nil {
-		return nil, fmt.Errorf("store: course reader counts: %w", err)
+		return nil, nil, fmt.Errorf("store: course reader counts: %w", err)
 	}
-	return readers, nil
+	return enrolled, readers, nil
+}
+
+// standing is where an enrollment status puts a reader among the reader
+// statuses.
+func standing(enrolled string) drip.Status {
+	switch enrolled {
+	case "pending":
+		return drip.StatusPending
+	case "stopped":
+		return drip.StatusUnsubscribed
+	}
+	return drip.StatusActive
 }
 
 func pick(machine bool, human, mach, n int) (int, int) {
