@@ -25,6 +25,7 @@ type setupGate struct {
 	streak atomic.Int32
 	limit  int32
 	last   atomic.Pointer[mailer.Error] // the latest failure
+	gotOne atomic.Bool                  // a send of this pass got past our setup
 }
 
 func newSetupGate(workers int) *setupGate { return &setupGate{limit: int32(max(1, workers))} }
@@ -41,7 +42,10 @@ func refusal(sendErr error) *mailer.Error {
 }
 
 // ok notes a send that got past our setup.
-func (g *setupGate) ok() { g.streak.Store(0) }
+func (g *setupGate) ok() {
+	g.streak.Store(0)
+	g.gotOne.Store(true)
+}
 
 // failed notes a failure of our setup and returns when the message goes
 // again, and the error that stops the pass, if it must stop.
@@ -54,11 +58,14 @@ func (g *setupGate) failed(e *mailer.Error, now time.Time) (due time.Time, stop 
 	return now, stopError(e)
 }
 
-// unresolved returns, at the end of a pass whose last sends failed on our
-// own side without stopping it (fewer messages than connections, say),
-// the error the operator must see; nil when a later send got through.
+// unresolved returns, at the end of a pass in which every send failed on
+// our own side without stopping it (fewer messages than connections,
+// say), the error the operator must see; nil when any send got through.
+// Sends finish in any order across connections, so one refused message
+// finishing after the others went is no sign that the server refuses us;
+// it waits its minute, and a later pass reports it if it fails alone.
 func (g *setupGate) unresolved() error {
-	if g.streak.Load() == 0 {
+	if g.streak.Load() == 0 || g.gotOne.Load() {
 		return nil
 	}
 	return stopError(g.last.Load())
