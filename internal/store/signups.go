@@ -134,15 +134,11 @@ func (db *DB) signupAlone(ctx context.Context, s Signup) signupResp {
 // pool's do (bulkParams): every signup statement looks an address, a
 // hash or an id up. A statement's plan is kept per connection, so a plan
 // made when the tables were nearly empty read every reader for each
-// signup once there were many; planned here, it never does. And each
-// statement is planned once per connection (its generic plan), not again
-// for every signup: the signup facts took four times as long to plan as
-// to run.
+// signup once there were many; planned here, it never does.
 func (db *DB) byKey(ctx context.Context, tx *sql.Tx) error {
 	if !db.d.postgres() {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "+
-		"SET LOCAL plan_cache_mode = force_generic_plan")
+	_, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
 	return err
 }
