@@ -38,12 +38,7 @@ func quietLogger(e *env) *slog.Logger {
 // activeReaders loads every reader now in crs, for the commands that
 // project a course onto them.
 func (a *app) activeReaders(ctx context.Context, crs *course.Course) ([]schedule.Reader, error) {
-	active, err := a.db.ActiveReaders(ctx, crs.Slug)
-	readers := make([]schedule.Reader, len(active))
-	for i, r := range active {
-		readers[i] = schedule.Reader{Timezone: r.Timezone, Joined: r.Joined, NextDue: r.NextDue, Received: r.Received}
-	}
-	return readers, err
+	return forecast.Readers(ctx, a.db, crs.Slug)
 }
 
 // eachCourseReaders opens the app and runs fn with each course the
@@ -110,10 +105,7 @@ func printSchedule(w io.Writer, crs *course.Course, week forecast.Week) {
 		}
 	}
 	tw.Flush()
-	_, words := schedule.DueSummary(week.Counts, week.Active)
-	if week.Stored {
-		words += ", as projected at " + week.MadeAt.UTC().Format("2006-01-02 15:04 UTC")
-	}
+	_, words := week.Summary()
 	fmt.Fprintln(w, words)
 }
 

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/dripcourse/dripcourse/internal/course"
+	"github.com/dripcourse/dripcourse/internal/forecast"
 	"github.com/dripcourse/dripcourse/internal/schedule"
 )
 
@@ -37,13 +38,9 @@ type removedLesson struct {
 // impactOf projects course crs (the drafts' or a version's) onto the
 // readers in the database with the dispatcher's rules.
 func (s *Server) impactOf(ctx context.Context, crs *course.Course) (*impact, error) {
-	active, err := s.DB.ActiveReaders(ctx, crs.Slug)
+	readers, err := forecast.Readers(ctx, s.DB, crs.Slug)
 	if err != nil {
 		return nil, err
-	}
-	readers := make([]schedule.Reader, len(active))
-	for i, r := range active {
-		readers[i] = schedule.Reader{Timezone: r.Timezone, Joined: r.Joined, NextDue: r.NextDue, Received: r.Received}
 	}
 	ef := schedule.EffectOf(crs, readers)
 	im := &impact{Readers: ef.Readers}

@@ -124,10 +124,7 @@ func (s *Server) fillDue(ctx context.Context, crs *course.Course, d *dashboardDa
 	if err != nil {
 		return err
 	}
-	d.DueTotal, d.DueWords = schedule.DueSummary(week.Counts, week.Active)
-	if week.Stored {
-		d.DueWords += ", as projected at " + week.MadeAt.UTC().Format("15:04 UTC")
-	}
+	d.DueTotal, d.DueWords = week.Summary()
 	until := now.Add(schedule.DueWeek)
 	today := now.Truncate(24 * time.Hour)
 	days := int(until.Truncate(24*time.Hour).Sub(today)/(24*time.Hour)) + 1

@@ -51,15 +51,37 @@ func Read(ctx context.Context, db *store.DB, crs *course.Course, now time.Time) 
 
 // Make projects every active reader of crs over the week from now.
 func Make(ctx context.Context, db *store.DB, crs *course.Course, now time.Time) (Week, error) {
-	active, err := db.ActiveReaders(ctx, crs.Slug)
+	readers, err := Readers(ctx, db, crs.Slug)
 	if err != nil {
 		return Week{}, err
+	}
+	return Week{Counts: schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek)), Active: len(readers), MadeAt: now}, nil
+}
+
+// Readers loads every active reader of a course as the schedule's
+// projections take them: this week's forecast, and what an edit of the
+// course would do (schedule.EffectOf).
+func Readers(ctx context.Context, db *store.DB, slug string) ([]schedule.Reader, error) {
+	active, err := db.ActiveReaders(ctx, slug)
+	if err != nil {
+		return nil, err
 	}
 	readers := make([]schedule.Reader, len(active))
 	for i, a := range active {
 		readers[i] = schedule.Reader{Timezone: a.Timezone, Joined: a.Joined, NextDue: a.NextDue, Received: a.Received}
 	}
-	return Week{Counts: schedule.DueByDay(crs, readers, now, now.Add(schedule.DueWeek)), Active: len(readers), MadeAt: now}, nil
+	return readers, nil
+}
+
+// Summary totals the week and says it in the words the schedule command
+// and the dashboard share, with when it was projected when it was read
+// from the stored forecast.
+func (w Week) Summary() (total int, words string) {
+	total, words = schedule.DueSummary(w.Counts, w.Active)
+	if w.Stored {
+		words += ", as projected at " + w.MadeAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	return total, words
 }
 
 // Remake makes and stores the forecast of each course whose stored one
