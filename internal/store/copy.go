@@ -42,10 +42,11 @@ var copyTables = []struct{ name, key string }{
 // nor are the stats' counts (counts.go): the copy's last step starts the
 // destination's from the rolled-up opens and clicks, with its marks at
 // zero, and its housekeeping sums the copied rows again. Nor are the
-// forecasts, which the destination makes again from its readers.
+// forecasts, which the destination makes again from its readers, nor the
+// outcome log, which SQLite never fills.
 var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true, "webhook_replays": true,
 	"used_once": true, "form_confirms": true, "api_idempotency": true, "lesson_counts": true, "sent_days": true, "count_marks": true,
-	"forecasts": true}
+	"forecasts": true, "outcome_log": true}
 
 // progressTable records, in the destination, the last id copied of each
 // table, committed with each batch; a completed run drops it.

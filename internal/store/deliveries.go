@@ -121,7 +121,8 @@ func (db *DB) claimOnce(ctx context.Context, now time.Time, lease time.Duration,
 // each until its first argument; the others are now and the batch size.
 func sqlClaimEnrollments(db *DB) string {
 	return `UPDATE enrollments SET claimed_due = next_due_at, next_due_at = ?
-		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ? ORDER BY next_due_at LIMIT ?` + db.d.skipLocked + `)
+		WHERE id IN (SELECT id FROM enrollments WHERE status = 'active' AND next_due_at <= ?` + db.d.unlogged + `
+			ORDER BY next_due_at LIMIT ?` + db.d.skipLocked + `)
 		RETURNING id, subscriber_id, course, status, last_slug, last_sent_at, created_at, claimed_due, confirmed_at`
 }
 

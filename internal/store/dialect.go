@@ -26,11 +26,15 @@ type dialect struct {
 	name       string
 	skipLocked string // ends a claim's SELECT: take only rows nobody holds
 	forUpdate  string // ends a SELECT whose answer decides a write
+	// unlogged keeps a claim off enrollments whose last outcome is still
+	// in the outcome log (pglog.go), which SQLite does not use.
+	unlogged string
 }
 
 var (
 	sqliteDialect   = dialect{name: "sqlite"}
-	postgresDialect = dialect{name: "postgres", skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE"}
+	postgresDialect = dialect{name: "postgres", skipLocked: " FOR UPDATE SKIP LOCKED", forUpdate: " FOR UPDATE",
+		unlogged: " AND NOT EXISTS (SELECT 1 FROM outcome_log l WHERE l.enrollment_id = enrollments.id)"}
 )
 
 func (d dialect) postgres() bool { return d.name == "postgres" }

@@ -17,7 +17,7 @@ import (
 const (
 	pgSubscribersAny = "SELECT " + subscriberCols + " FROM subscribers WHERE id = ANY(?::bigint[])"
 	pgReceivedAny    = `SELECT enrollment_id, slug, status, message_id, sent_at, first_attempt_at
-		FROM deliveries WHERE enrollment_id = ANY(?::bigint[]) ORDER BY id`
+		FROM deliveries WHERE enrollment_id = ANY(?::bigint[]) ORDER BY enrollment_id, id`
 	pgStartDeliveries = `INSERT INTO deliveries (enrollment_id, subscriber_id, slug, status, message_id, created_at, first_attempt_at)
 		SELECT e, s, slug, 'sending', mid, CAST(?2 AS BIGINT), CAST(?2 AS BIGINT)
 		FROM unnest(?1::bigint[], ?3::bigint[], ?4::text[], ?5::text[]) AS j(e, s, slug, mid)

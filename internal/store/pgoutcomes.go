@@ -104,25 +104,32 @@ func (db *DB) recordSet(ctx context.Context, outs []Outcome) error {
 		_, err := db.bulk.ExecContext(ctx, pgRecordOutcomes, newOutcomeArrays(outs).args()...)
 		return friendly(err)
 	}
-	return db.bulkTx(ctx, func(tx *sql.Tx) error {
-		for _, round := range rounds {
-			if _, err := tx.ExecContext(ctx, pgRecordOutcomes, newOutcomeArrays(round).args()...); err != nil {
-				return err
-			}
+	return db.bulkTx(ctx, func(tx *sql.Tx) error { return recordSetTx(ctx, tx, outs, hooked) })
+}
+
+// recordSetTx records outs inside tx, with the webhook events they make
+// when hooked and what a bounce does to its reader.
+func recordSetTx(ctx context.Context, tx *sql.Tx, outs []Outcome, hooked bool) error {
+	for _, round := range distinctRounds(outs) {
+		if _, err := tx.ExecContext(ctx, pgRecordOutcomes, newOutcomeArrays(round).args()...); err != nil {
+			return err
 		}
-		w := &outcomeWriter{tx: tx, hooks: newEventWriter(tx)}
-		for _, o := range outs {
-			if err := w.events(ctx, o); err != nil {
-				return err
-			}
-			if o.Bounce {
-				if err := recordBounce(ctx, tx, w.hooks, o); err != nil {
-					return err
-				}
-			}
-		}
+	}
+	if !hooked && !anyBounce(outs) {
 		return nil
-	})
+	}
+	w := &outcomeWriter{tx: tx, hooks: newEventWriter(tx)}
+	for _, o := range outs {
+		if err := w.events(ctx, o); err != nil {
+			return err
+		}
+		if o.Bounce {
+			if err := recordBounce(ctx, tx, w.hooks, o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // webhooksWanted reports whether any active webhook endpoint is
