@@ -22,7 +22,7 @@ import (
 // every sender waited for that goroutine to be scheduled.) On PostgreSQL
 // a commit costs a round trip and a flush, so outcomes are committed
 // together (groupCommit), off the senders' path, as rows of the outcome
-// log (pglog.go), with pgCommitters groups in flight at once, and a place
+// log (pglog.go), one group in flight at a time (pgCommitters), and a place
 // comes back once its outcome's commit has; the pass applies the log in
 // large batches meanwhile. (Two places per connection was 9-21% faster
 // there; the bound was worth more.)
@@ -63,12 +63,13 @@ func (db *DB) NewRecorder(senders int) *Recorder {
 }
 
 // pgCommitters is how many group commits of outcomes a PostgreSQL pass
-// keeps in flight: while one waits for its flush, the next group forms
-// and goes. In alternating runs of 5,000 lessons on a shared 2-core
-// machine, two gave a median 148 msgs/s against 121 for one; four were
-// no faster than one and used about twice the server CPU a message, in
-// groups half as large.
-const pgCommitters = 2
+// keeps in flight. Once an outcome became one narrow row of the outcome
+// log, one was the fastest: while it commits, the others' outcomes
+// gather into its next group. In alternating runs of 20,000 lessons on a
+// quiet 2-core machine, one gave a median 5,291 msgs/s (113 to 157 µs of
+// the server's CPU a message) against 4,982 for two (139 to 169 µs) and
+// 4,359 to 4,943 for four, in groups half as large.
+const pgCommitters = 1
 
 // recordReq is an outcome waiting for its group commit, and what to tell
 // once it is committed or has failed.
