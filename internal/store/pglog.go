@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
-	"github.com/dripcourse/dripcourse/internal/drip"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // On PostgreSQL a sender's outcome is durable, and its connection free
@@ -74,7 +75,7 @@ func (db *DB) ApplyOutcomeLog(ctx context.Context) (int, error) {
 
 // applyLog applies up to limit rows of outcome_log in one transaction
 // that also deletes them. If that fails for a reason other than the
-// database being unavailable, one row is at fault: each is then applied
+// database failing as a whole, one row is at fault: each is then applied
 // alone, and one that still fails is logged and dropped, as the SQLite
 // journal's replay does, so that it cannot hold the others back; its
 // lesson comes back when the lease runs out.
@@ -92,7 +93,7 @@ func (db *DB) applyLog(ctx context.Context, limit int) (int, error) {
 	if err == nil {
 		return len(ids), nil
 	}
-	if errors.Is(err, drip.ErrUnavailable) || len(ids) == 0 {
+	if !rowFault(err) || len(ids) == 0 {
 		return 0, fmt.Errorf("store: apply outcome log: %w", err)
 	}
 	for _, id := range ids {
@@ -114,7 +115,7 @@ func (db *DB) applyLogRow(ctx context.Context, id int64) error {
 		}
 		return db.applyTaken(ctx, tx, out)
 	})
-	if err == nil || errors.Is(err, drip.ErrUnavailable) {
+	if err == nil || !rowFault(err) {
 		return err
 	}
 	for _, o := range out {
@@ -125,6 +126,15 @@ func (db *DB) applyLogRow(ctx context.Context, id int64) error {
 		return fmt.Errorf("store: apply outcome log: %w", friendly(err))
 	}
 	return nil
+}
+
+// rowFault reports whether err is PostgreSQL refusing the data of a row
+// (a constraint, a value out of range) rather than failing as a whole
+// (unavailable, cancelled, a conflict that may go next time): only such
+// a failure is put down to an outcome, which is then dropped.
+func rowFault(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23"))
 }
 
 // applyTaken records outs, taken from the log in tx, with the webhook
