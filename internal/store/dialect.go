@@ -56,8 +56,8 @@ func IsPostgres(target string) bool {
 
 // pgConnections is how many connections one instance keeps to PostgreSQL
 // unless the URL's pool_max_conns says otherwise: half of them run the
-// set-based statements of claims and outcomes (the bulk pool),
-// the other half everything else. N instances need N times as many of
+// set-based statements of claims and outcomes (the bulk pool), a quarter
+// the signups (the keyed pool), the rest everything else. N instances need N times as many of
 // the server's max_connections.
 const pgConnections = 16
 
@@ -84,6 +84,20 @@ var bulkParams = map[string]string{
 	"enable_mergejoin": "off",
 }
 
+// keyedParams are the signups' pool's: every signup statement looks an
+// address, a hash or an id up, so, as on the bulk pool, the plans that
+// only pay on small tables are ruled out, and each statement keeps one
+// plan per connection. Planning the facts' SELECT for its values cost
+// about 0.2 ms of the server's CPU a signup, more than running it; its
+// one plan finds every row by key (TestBulkPlansFindRowsByKey). (Set per
+// connection, not per transaction, which cost a round trip.)
+var keyedParams = map[string]string{
+	"plan_cache_mode":  "force_generic_plan",
+	"enable_seqscan":   "off",
+	"enable_hashjoin":  "off",
+	"enable_mergejoin": "off",
+}
+
 func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	target, conns, err := poolSize(target)
 	if err != nil {
@@ -98,8 +112,13 @@ func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	for k, v := range bulkParams {
 		bulkCfg.RuntimeParams[k] = v
 	}
-	sdb, bulk := pgPool(cfg, conns-conns/2), pgPool(bulkCfg, conns/2)
-	db := &DB{w: sdb, r: sdb, bulk: bulk, path: where, d: postgresDialect, log: o.log, existing: o.existing}
+	keyedCfg := cfg.Copy()
+	for k, v := range keyedParams {
+		keyedCfg.RuntimeParams[k] = v
+	}
+	nBulk, nKeyed := conns/2, max(1, conns/4)
+	sdb, bulk, keyed := pgPool(cfg, conns-nBulk-nKeyed), pgPool(bulkCfg, nBulk), pgPool(keyedCfg, nKeyed)
+	db := &DB{w: sdb, r: sdb, bulk: bulk, keyed: keyed, path: where, d: postgresDialect, log: o.log, existing: o.existing}
 	if err := sdb.PingContext(ctx); err != nil {
 		db.closePools()
 		return nil, fmt.Errorf("store: open postgres %s: %w", where, friendly(err))
@@ -137,8 +156,8 @@ func poolSize(target string) (string, int, error) {
 		return target, pgConnections, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 2 || n > 1000 {
-		return "", 0, fmt.Errorf("store: DRIP_DATABASE_URL: pool_max_conns=%q is not a number from 2 to 1000: %w", v, drip.ErrInvalid)
+	if err != nil || n < 3 || n > 1000 {
+		return "", 0, fmt.Errorf("store: DRIP_DATABASE_URL: pool_max_conns=%q is not a number from 3 to 1000: %w", v, drip.ErrInvalid)
 	}
 	q.Del("pool_max_conns")
 	u.RawQuery = q.Encode()

@@ -4,17 +4,32 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 )
 
 // On PostgreSQL every statement is a round trip to a server process that
 // shares the cores, so a signup runs the signup path's statements
-// (stmts.go) in four instead of ten: the address lock, the locking read
-// of the reader, the other four reads in one SELECT, and the four writes
-// in one statement. The reads come after the row lock, in a statement of
-// their own, so they see whatever the transaction that held the row
-// committed. Every signup still runs the same statements, whatever the
-// address's state.
+// (stmts.go) in four instead of eleven: its one-use values spent and the
+// address lock taken in one, the locking read of the reader, the other
+// four reads in one SELECT, and the four writes in one statement. The
+// reads come after the locks, in statements of their own, so they see
+// whatever the transactions that held them committed. Every signup still
+// runs the same statements, whatever the address's state.
+
+// pgSpendAndLock spends a signup's one-use values (sqlSpend for each, from
+// arrays) and takes the lock on its address's inbox, which serializes,
+// until the transaction ends, every transaction that adds or changes a
+// reader whose address lands in that inbox: two instances could otherwise
+// both find no reader and both add one, or both count two recent
+// confirmations to one inbox and both queue a third. (SQLite's single
+// writer does that already.) It returns how many values were fresh.
+const pgSpendAndLock = `WITH spent AS (
+	INSERT INTO used_once (use_key, expires_at) SELECT * FROM unnest(?1::text[], ?2::bigint[])
+	ON CONFLICT (use_key) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?3
+	RETURNING 1
+)
+SELECT pg_advisory_xact_lock(1, hashtext(?4))::text, (SELECT count(*) FROM spent)`
 
 // pgSignupFacts reads the reader's enrollment in the course (by the id
 // the locking read found), the suppression list and the two caps' counts
@@ -31,7 +46,7 @@ const pgSignupFacts = `SELECT
 	(SELECT count(*) FROM subscribers s, LATERAL (SELECT 1 FROM confirmations c
 		WHERE c.subscriber_id = s.id AND c.created_at > ?6 OFFSET 0) c WHERE s.mailbox_key = ?5),
 	coalesce((SELECT CASE WHEN f.created_at > ?8 THEN 1 ELSE 0 END FROM form_confirms f
-		WHERE f.id = (SELECT coalesce(max(id), 0) FROM form_confirms) - ?7), 0)`
+		WHERE f.id = coalesce((SELECT id FROM form_confirms ORDER BY id DESC LIMIT 1), 0) - ?7), 0)`
 
 // pgSignupWrites writes the reader (unless suppressed), the signup
 // event, the pending enrollment, the queued confirmation and its mark for
@@ -65,7 +80,7 @@ SELECT id FROM sub`
 
 // pgSignupStatements are the signup path's statements on PostgreSQL, in
 // the order every signup runs them (after the address lock).
-var pgSignupStatements = []string{sqlFindSubscriber, pgSignupFacts, pgSignupWrites}
+var pgSignupStatements = []string{pgSpendAndLock, sqlFindSubscriber, pgSignupFacts, pgSignupWrites}
 
 // signupPath is the statements every signup runs on db's database.
 func (db *DB) signupPath() []string {
@@ -73,6 +88,37 @@ func (db *DB) signupPath() []string {
 		return pgSignupStatements
 	}
 	return signupStatements
+}
+
+// pgSubscribe is subscribe on PostgreSQL.
+func (db *DB) pgSubscribe(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (SignupResult, error) {
+	if fresh, err := db.pgSpend(ctx, tx, s.OneUse, s.At, box); err != nil || !fresh {
+		return SignupResult{Replayed: !fresh}, err
+	}
+	f, err := db.pgSignupFactsOf(ctx, tx, s, key, box)
+	if err != nil {
+		return SignupResult{}, err
+	}
+	res, queue := decideSignup(f, s)
+	res.SubscriberID, err = db.pgSignupWrite(ctx, tx, s, key, box, f, res, queue)
+	return res, err
+}
+
+// pgSpend spends uses and locks the inbox box (pgSpendAndLock), and
+// reports whether every value was fresh. A value given twice is spent
+// once and counts as replayed.
+func (db *DB) pgSpend(ctx context.Context, tx *sql.Tx, uses []OneUse, now time.Time, box string) (bool, error) {
+	keys, until := make([]string, 0, len(uses)), make([]int64, 0, len(uses))
+	for _, u := range uses {
+		k := onceKey(u.Key, u.Until)
+		if !slices.Contains(keys, k) {
+			keys, until = append(keys, k), append(until, unix(u.Until))
+		}
+	}
+	var lock string
+	var fresh int
+	err := db.stmt(ctx, tx, pgSpendAndLock).QueryRowContext(ctx, keys, until, unix(now), box).Scan(&lock, &fresh)
+	return err == nil && fresh == len(uses), err
 }
 
 // pgSignupFactsOf reads what signupFacts reads, in two statements.

@@ -92,10 +92,7 @@ func (db *DB) commitSignups(group []signupReq) {
 	// can't deadlock.
 	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(a.box, b.box) })
 	resps := make([]signupResp, len(group))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.byKey(ctx, tx); err != nil {
-			return err
-		}
+	err := db.txOn(ctx, db.keyed, func(tx *sql.Tx) error {
 		for i, req := range group {
 			res, err := db.subscribe(ctx, tx, req.s)
 			if err != nil {
@@ -119,26 +116,10 @@ func (db *DB) commitSignups(group []signupReq) {
 
 func (db *DB) signupAlone(ctx context.Context, s Signup) signupResp {
 	var res SignupResult
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.byKey(ctx, tx); err != nil {
-			return err
-		}
+	err := db.txOn(ctx, db.keyed, func(tx *sql.Tx) error {
 		var err error
 		res, err = db.subscribe(ctx, tx, s)
 		return err
 	})
 	return signupResp{res: res, err: err}
-}
-
-// byKey makes tx's statements find rows by key on PostgreSQL, as the bulk
-// pool's do (bulkParams): every signup statement looks an address, a
-// hash or an id up. A statement's plan is kept per connection, so a plan
-// made when the tables were nearly empty read every reader for each
-// signup once there were many; planned here, it never does.
-func (db *DB) byKey(ctx context.Context, tx *sql.Tx) error {
-	if !db.d.postgres() {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-	return err
 }

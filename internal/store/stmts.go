@@ -78,14 +78,18 @@ const sqlEnrollStatus = "SELECT status FROM enrollments WHERE id = ?"
 var lockedStatements = map[string]bool{sqlFindSubscriber: true}
 
 func (db *DB) prepare(ctx context.Context) error {
-	hot := append(append(slices.Clip(hotStatements), eventStatements...), db.signupPath()...)
-	db.stmts = make(map[string]*sql.Stmt, len(hot))
-	for _, q := range hot {
-		text := q
+	hot := append(slices.Clip(hotStatements), eventStatements...)
+	signups := db.signupPath()
+	db.stmts = make(map[string]*sql.Stmt, len(hot)+len(signups))
+	for i, q := range append(hot, signups...) {
+		text, pool := q, db.w
 		if lockedStatements[q] {
 			text += db.d.forUpdate
 		}
-		st, err := db.w.PrepareContext(ctx, text)
+		if i >= len(hot) {
+			pool = db.keyed // a statement is bound to the pool it was prepared on
+		}
+		st, err := pool.PrepareContext(ctx, text)
 		if err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
 		}

@@ -44,7 +44,10 @@ type DB struct {
 	r *sql.DB // read-only pool
 	// bulk runs the set-based statements of claims and outcomes:
 	// on PostgreSQL a pool of its own (dialect.go), on SQLite the writer.
-	bulk   *sql.DB
+	bulk *sql.DB
+	// keyed runs the signups' transactions: on PostgreSQL a pool of its
+	// own whose plans find rows by key (keyedParams), on SQLite the writer.
+	keyed  *sql.DB
 	path   string
 	d      dialect
 	stmts  map[string]*sql.Stmt
@@ -98,7 +101,7 @@ func openSQLite(ctx context.Context, file string, o options) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", file, friendly(err))
 	}
-	db := &DB{w: w, bulk: w, path: file, d: sqliteDialect, journals: true, log: o.log, existing: o.existing}
+	db := &DB{w: w, bulk: w, keyed: w, path: file, d: sqliteDialect, journals: true, log: o.log, existing: o.existing}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -182,8 +185,9 @@ func (db *DB) Close() error {
 // closePools closes every pool of connections, each once.
 func (db *DB) closePools() error {
 	var errs []error
-	for i, p := range []*sql.DB{db.w, db.r, db.bulk} {
-		if p != nil && !slices.Contains([]*sql.DB{db.w, db.r, db.bulk}[:i], p) {
+	pools := []*sql.DB{db.w, db.r, db.bulk, db.keyed}
+	for i, p := range pools {
+		if p != nil && !slices.Contains(pools[:i], p) {
 			errs = append(errs, p.Close())
 		}
 	}

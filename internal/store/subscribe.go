@@ -70,20 +70,11 @@ type signupFacts struct {
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	s.Email = canonicalOr(s.Email)
 	key, box := EmailKey(s.Email), MailboxKey(s.Email)
+	if db.d.postgres() {
+		return db.pgSubscribe(ctx, tx, s, key, box)
+	}
 	if fresh, err := db.spendAll(ctx, tx, s.OneUse, s.At); err != nil || !fresh {
 		return SignupResult{Replayed: !fresh}, err
-	}
-	if err := db.lockAddress(ctx, tx, s.Email); err != nil {
-		return SignupResult{}, err
-	}
-	if db.d.postgres() {
-		f, err := db.pgSignupFactsOf(ctx, tx, s, key, box)
-		if err != nil {
-			return SignupResult{}, err
-		}
-		res, queue := decideSignup(f, s)
-		res.SubscriberID, err = db.pgSignupWrite(ctx, tx, s, key, box, f, res, queue)
-		return res, err
 	}
 	f, err := db.signupFacts(ctx, tx, s, key, box)
 	if err != nil {
@@ -175,17 +166,4 @@ func decideSignup(f signupFacts, s Signup) (SignupResult, bool) {
 	}
 	res.Queued = true
 	return res, true
-}
-
-// lockAddress serializes, until the transaction ends, every transaction
-// that adds or changes a reader whose address lands in this inbox. SQLite's
-// single writer does that already; on PostgreSQL two instances could
-// otherwise both find no reader and both add one, or both count two recent
-// confirmations to one inbox and both queue a third.
-func (db *DB) lockAddress(ctx context.Context, tx *sql.Tx, email string) error {
-	if !db.d.postgres() {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(1, hashtext(?))", MailboxKey(email))
-	return err
 }
