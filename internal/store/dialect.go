@@ -61,37 +61,26 @@ func IsPostgres(target string) bool {
 // the server's max_connections.
 const pgConnections = 16
 
-// The bulk pool's connections plan each statement once, for any
-// arguments (plan_cache_mode=force_generic_plan). Its statements take
-// arrays and find rows by key, so one plan serves every call; left to
-// itself, PostgreSQL planned them anew on every call, since a plan for
-// the array it was given always looks cheaper than one for any array,
-// and that planning was a third of what recording an outcome cost the
-// server. Elsewhere, plans for the values given are worth their cost:
-// the admin's filters, for one, hinge on whether a value is empty.
+// The bulk pool's connections, and the signups' (the keyed pool), plan
+// each statement once, for any arguments
+// (plan_cache_mode=force_generic_plan). Their statements find rows by
+// key, so one plan serves every call; left to itself, PostgreSQL planned
+// them anew on every call, since a plan for the array it was given
+// always looks cheaper than one for any array: that planning was a third
+// of what recording an outcome cost the server, and, for the signup's
+// facts, 0.2 ms a signup, more than running the statement. Elsewhere,
+// plans for the values given are worth their cost: the admin's filters,
+// for one, hinge on whether a value is empty.
 //
 // That one plan is made when a connection first runs the statement, from
 // the statistics of that moment: on a new install, from nearly empty
 // tables, for which a sequential scan and a hash join look cheapest. Kept
 // until the next ANALYZE, such a plan reads the whole deliveries table for
-// every outcome, so work grows with the history. Every bulk statement
-// finds its rows by key, so the pool rules out the plans that only pay on
-// small tables, and the plan is an index lookup whatever the statistics.
+// every outcome, so work grows with the history. Every statement of these
+// pools finds its rows by key, so they rule out the plans that only pay
+// on small tables, and the plan is an index lookup whatever the
+// statistics (TestBulkPlansFindRowsByKey).
 var bulkParams = map[string]string{
-	"plan_cache_mode":  "force_generic_plan",
-	"enable_seqscan":   "off",
-	"enable_hashjoin":  "off",
-	"enable_mergejoin": "off",
-}
-
-// keyedParams are the signups' pool's: every signup statement looks an
-// address, a hash or an id up, so, as on the bulk pool, the plans that
-// only pay on small tables are ruled out, and each statement keeps one
-// plan per connection. Planning the facts' SELECT for its values cost
-// about 0.2 ms of the server's CPU a signup, more than running it; its
-// one plan finds every row by key (TestBulkPlansFindRowsByKey). (Set per
-// connection, not per transaction, which cost a round trip.)
-var keyedParams = map[string]string{
 	"plan_cache_mode":  "force_generic_plan",
 	"enable_seqscan":   "off",
 	"enable_hashjoin":  "off",
@@ -112,12 +101,8 @@ func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	for k, v := range bulkParams {
 		bulkCfg.RuntimeParams[k] = v
 	}
-	keyedCfg := cfg.Copy()
-	for k, v := range keyedParams {
-		keyedCfg.RuntimeParams[k] = v
-	}
 	nBulk, nKeyed := conns/2, max(1, conns/4)
-	sdb, bulk, keyed := pgPool(cfg, conns-nBulk-nKeyed), pgPool(bulkCfg, nBulk), pgPool(keyedCfg, nKeyed)
+	sdb, bulk, keyed := pgPool(cfg, conns-nBulk-nKeyed), pgPool(bulkCfg, nBulk), pgPool(bulkCfg, nKeyed)
 	db := &DB{w: sdb, r: sdb, bulk: bulk, keyed: keyed, path: where, d: postgresDialect, log: o.log, existing: o.existing}
 	if err := sdb.PingContext(ctx); err != nil {
 		db.closePools()
