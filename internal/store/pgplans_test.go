@@ -49,11 +49,11 @@ func testBulkPlansFindRowsByKey(t *testing.T) {
 	}
 	// The signup path runs on the keyed pool, planned for its values.
 	signups := map[string][]any{
-		"find subscriber": {"k"},
-		"signup facts":    {int64(1), "course", "h", "h", "box", int64(1), 2, int64(1)},
+		"spend and lock": {[]string{"k"}, []int64{1}, int64(1), "box"},
+		"signup facts":   {"k", "course", "h", "h", "box", int64(1), 2, int64(1)},
 	}
-	queries = map[string]string{"find subscriber": sqlFindSubscriber + db.d.forUpdate, "signup facts": pgSignupFacts}
-	literals := map[string]string{"find subscriber": "'k'", "signup facts": "1, 'course', 'h', 'h', 'box', 1, 2, 1"}
+	queries = map[string]string{"spend and lock": pgSpendAndLock, "signup facts": pgSignupFacts}
+	literals := map[string]string{"spend and lock": "'{k}', '{1}', 1, 'box'", "signup facts": "'k', 'course', 'h', 'h', 'box', 1, 2, 1"}
 	for name, args := range signups {
 		custom := explain(t, db, db.keyed, queries[name], args)
 		noFullScans(t, name, custom)

@@ -10,11 +10,11 @@ import (
 
 // On PostgreSQL every statement is a round trip to a server process that
 // shares the cores, so a signup runs the signup path's statements
-// (stmts.go) in four instead of eleven: its one-use values spent and the
-// address lock taken in one, the locking read of the reader, the other
-// four reads in one SELECT, and the four writes in one statement. The
-// reads come after the locks, in statements of their own, so they see
-// whatever the transactions that held them committed. Every signup still
+// (stmts.go) in three instead of eleven: its one-use values spent and
+// the inbox's lock taken in one, the locking read of the reader and the
+// other four reads in one SELECT, and the four writes in one statement.
+// The reads come after the inbox's lock, in a statement of their own, so
+// they see whatever the signup that held it committed. Every signup still
 // runs the same statements, whatever the address's state.
 
 // pgSpendAndLock spends a signup's one-use values (sqlSpend for each, from
@@ -31,17 +31,25 @@ const pgSpendAndLock = `WITH spent AS (
 )
 SELECT pg_advisory_xact_lock(1, hashtext(?4))::text, (SELECT count(*) FROM spent)`
 
-// pgSignupFacts reads the reader's enrollment in the course (by the id
-// the locking read found), the suppression list and the two caps' counts
-// (sqlFindEnrollment, sqlSuppressed, sqlRecentConfirms, sqlHourFull as
-// one row). Each part can only be read by key: the inbox's confirmations
-// per reader of that inbox (LATERAL), the hourly cap's row by its id
-// alone, the enrollment by its reader (the course written as an
-// expression, so that no index led by the course can look cheaper). A plan made while the tables looked empty, as on a new install,
-// would otherwise read every confirmation and form mark of the last day
-// by time, for every signup, until the next ANALYZE.
-const pgSignupFacts = `SELECT
-	coalesce((SELECT e.status FROM enrollments e WHERE e.subscriber_id = ?1 AND e.course || '' = ?2), ''),
+// pgSignupFacts locks and reads the reader by their address, and reads
+// their enrollment in the course, the suppression list and the two caps'
+// counts (sqlFindSubscriber, sqlFindEnrollment, sqlSuppressed,
+// sqlRecentConfirms, sqlHourFull as one row). It runs after the inbox's
+// lock, so no other signup of that inbox can have changed anything since
+// its snapshot; a change by anything else that held the reader's row
+// (a confirmation, an unsubscribe committed at that very moment) shows in
+// the reader's row and may not in the rest, which at worst queues one
+// more confirmation within the caps. Each part can only be read by key:
+// the inbox's confirmations per reader of that inbox (LATERAL), the
+// hourly cap's newest mark from the end of its index and the mark before
+// it by id alone, the enrollment by its reader (the course written as an
+// expression, so that no index led by the course can look cheaper). A
+// plan made while the tables looked empty, as on a new install, would
+// otherwise read every confirmation and form mark of the last day by
+// time, for every signup, until the next ANALYZE.
+const pgSignupFacts = `WITH reader AS (SELECT id, status FROM subscribers WHERE email_key = ?1 FOR UPDATE)
+SELECT coalesce((SELECT id FROM reader), 0), coalesce((SELECT status FROM reader), ''),
+	coalesce((SELECT e.status FROM enrollments e WHERE e.subscriber_id = (SELECT id FROM reader) AND e.course || '' = ?2), ''),
 	(SELECT count(*) FROM suppressions WHERE email_hash = ?3 OR (old_rule = 1 AND email_hash = ?4)),
 	(SELECT count(*) FROM subscribers s, LATERAL (SELECT 1 FROM confirmations c
 		WHERE c.subscriber_id = s.id AND c.created_at > ?6 OFFSET 0) c WHERE s.mailbox_key = ?5),
@@ -80,7 +88,7 @@ SELECT id FROM sub`
 
 // pgSignupStatements are the signup path's statements on PostgreSQL, in
 // the order every signup runs them (after the address lock).
-var pgSignupStatements = []string{pgSpendAndLock, sqlFindSubscriber, pgSignupFacts, pgSignupWrites}
+var pgSignupStatements = []string{pgSpendAndLock, pgSignupFacts, pgSignupWrites}
 
 // signupPath is the statements every signup runs on db's database.
 func (db *DB) signupPath() []string {
@@ -121,16 +129,12 @@ func (db *DB) pgSpend(ctx context.Context, tx *sql.Tx, uses []OneUse, now time.T
 	return err == nil && fresh == len(uses), err
 }
 
-// pgSignupFactsOf reads what signupFacts reads, in two statements.
+// pgSignupFactsOf reads what signupFacts reads, in one statement.
 func (db *DB) pgSignupFactsOf(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (signupFacts, error) {
 	var f signupFacts
-	err := db.stmt(ctx, tx, sqlFindSubscriber).QueryRowContext(ctx, key).Scan(&f.id, &f.status)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return f, err
-	}
-	err = db.stmt(ctx, tx, pgSignupFacts).QueryRowContext(ctx, f.id, s.Course, hashKey(key), oldRuleHash(s.Email),
+	err := db.stmt(ctx, tx, pgSignupFacts).QueryRowContext(ctx, key, s.Course, hashKey(key), oldRuleHash(s.Email),
 		box, unix(s.At.Add(-s.ConfirmWindow)), max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).
-		Scan(&f.enrolled, &f.suppressed, &f.recentToInbox, &f.hourFull)
+		Scan(&f.id, &f.status, &f.enrolled, &f.suppressed, &f.recentToInbox, &f.hourFull)
 	return f, err
 }
 
