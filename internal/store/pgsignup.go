@@ -1,13 +1,5 @@
 package store
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-	"slices"
-	"time"
-)
-
 // On PostgreSQL every statement is a round trip to a server process that
 // shares the cores, so a signup runs the signup path's statements
 // (stmts.go) in three instead of eleven: its one-use values spent and
@@ -96,61 +88,4 @@ func (db *DB) signupPath() []string {
 		return pgSignupStatements
 	}
 	return signupStatements
-}
-
-// pgSubscribe is subscribe on PostgreSQL.
-func (db *DB) pgSubscribe(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (SignupResult, error) {
-	if fresh, err := db.pgSpend(ctx, tx, s.OneUse, s.At, box); err != nil || !fresh {
-		return SignupResult{Replayed: !fresh}, err
-	}
-	f, err := db.pgSignupFactsOf(ctx, tx, s, key, box)
-	if err != nil {
-		return SignupResult{}, err
-	}
-	res, queue := decideSignup(f, s)
-	res.SubscriberID, err = db.pgSignupWrite(ctx, tx, s, key, box, f, res, queue)
-	return res, err
-}
-
-// pgSpend spends uses and locks the inbox box (pgSpendAndLock), and
-// reports whether every value was fresh. A value given twice is spent
-// once and counts as replayed.
-func (db *DB) pgSpend(ctx context.Context, tx *sql.Tx, uses []OneUse, now time.Time, box string) (bool, error) {
-	keys, until := make([]string, 0, len(uses)), make([]int64, 0, len(uses))
-	for _, u := range uses {
-		k := onceKey(u.Key, u.Until)
-		if !slices.Contains(keys, k) {
-			keys, until = append(keys, k), append(until, unix(u.Until))
-		}
-	}
-	var lock string
-	var fresh int
-	err := db.stmt(ctx, tx, pgSpendAndLock).QueryRowContext(ctx, keys, until, unix(now), box).Scan(&lock, &fresh)
-	return err == nil && fresh == len(uses), err
-}
-
-// pgSignupFactsOf reads what signupFacts reads, in one statement.
-func (db *DB) pgSignupFactsOf(ctx context.Context, tx *sql.Tx, s Signup, key, box string) (signupFacts, error) {
-	var f signupFacts
-	err := db.stmt(ctx, tx, pgSignupFacts).QueryRowContext(ctx, key, s.Course, hashKey(key), oldRuleHash(s.Email),
-		box, unix(s.At.Add(-s.ConfirmWindow)), max(s.MaxPerHour, 0)-1, unix(s.At.Add(-time.Hour))).
-		Scan(&f.id, &f.status, &f.enrolled, &f.suppressed, &f.recentToInbox, &f.hourFull)
-	return f, err
-}
-
-// pgSignupWrite runs pgSignupWrites and returns the reader's id, 0 when
-// the address is suppressed and no row was written.
-func (db *DB) pgSignupWrite(ctx context.Context, tx *sql.Tx, s Signup, key, box string, f signupFacts, res SignupResult, queue bool) (int64, error) {
-	detail := ""
-	if f.id != 0 {
-		detail = SignupAgain
-	}
-	enroll := !res.Suppressed && s.Course != ""
-	var id int64
-	err := db.stmt(ctx, tx, pgSignupWrites).QueryRowContext(ctx, s.Email, key, box, s.Name, s.Timezone, unix(s.At),
-		f.suppressed == 0, detail, s.Course, enroll, queue).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return id, err
 }

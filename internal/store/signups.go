@@ -91,35 +91,45 @@ func (db *DB) commitSignups(group []signupReq) {
 	// Address locks (lockAddress) taken in one order by every instance
 	// can't deadlock.
 	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(a.box, b.box) })
-	resps := make([]signupResp, len(group))
-	err := db.txOn(ctx, db.keyed, func(tx *sql.Tx) error {
+	results, err := db.signupGroup(ctx, group)
+	for i, req := range group {
+		switch {
+		case err == nil:
+			req.resp <- signupResp{res: results[i]}
+		case len(group) > 1:
+			res, err := db.signupGroup(ctx, group[i:i+1])
+			req.resp <- signupResp{res: res[0], err: err}
+		default:
+			req.resp <- signupResp{err: err}
+		}
+	}
+}
+
+// signupGroup runs group in one transaction, retried as transactions
+// are, and returns each signup's result: pipelined on PostgreSQL
+// (pgsignup_pipe.go), one statement at a time on SQLite.
+func (db *DB) signupGroup(ctx context.Context, group []signupReq) ([]SignupResult, error) {
+	results := make([]SignupResult, len(group))
+	if db.d.postgres() {
+		for try := 1; ; try++ {
+			piped, err := db.pipeSignups(ctx, group)
+			if err == nil {
+				return piped, nil
+			}
+			if try == 5 || !pgRetryable(err) {
+				return results, err
+			}
+		}
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for i, req := range group {
 			res, err := db.subscribe(ctx, tx, req.s)
 			if err != nil {
 				return err
 			}
-			resps[i] = signupResp{res: res}
+			results[i] = res
 		}
 		return nil
 	})
-	if err != nil && len(group) > 1 {
-		for i, req := range group {
-			resps[i] = db.signupAlone(ctx, req.s)
-		}
-	} else if err != nil {
-		resps[0] = signupResp{err: err}
-	}
-	for i, req := range group {
-		req.resp <- resps[i]
-	}
-}
-
-func (db *DB) signupAlone(ctx context.Context, s Signup) signupResp {
-	var res SignupResult
-	err := db.txOn(ctx, db.keyed, func(tx *sql.Tx) error {
-		var err error
-		res, err = db.subscribe(ctx, tx, s)
-		return err
-	})
-	return signupResp{res: res, err: err}
+	return results, err
 }

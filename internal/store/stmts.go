@@ -79,17 +79,18 @@ var lockedStatements = map[string]bool{sqlFindSubscriber: true}
 
 func (db *DB) prepare(ctx context.Context) error {
 	hot := append(slices.Clip(hotStatements), eventStatements...)
-	signups := db.signupPath()
-	db.stmts = make(map[string]*sql.Stmt, len(hot)+len(signups))
-	for i, q := range append(hot, signups...) {
-		text, pool := q, db.w
+	if !db.d.postgres() {
+		// PostgreSQL's signups are pipelined, outside database/sql
+		// (pgsignup_pipe.go), and prepared by the connection underneath.
+		hot = append(hot, signupStatements...)
+	}
+	db.stmts = make(map[string]*sql.Stmt, len(hot))
+	for _, q := range hot {
+		text := q
 		if lockedStatements[q] {
 			text += db.d.forUpdate
 		}
-		if i >= len(hot) {
-			pool = db.keyed // a statement is bound to the pool it was prepared on
-		}
-		st, err := pool.PrepareContext(ctx, text)
+		st, err := db.w.PrepareContext(ctx, text)
 		if err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
 		}
@@ -105,10 +106,15 @@ func (db *DB) prepare(ctx context.Context) error {
 
 // stmt returns a prepared hot statement bound to tx.
 func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	db.trace(query)
+	return tx.StmtContext(ctx, db.stmts[query])
+}
+
+// trace tells a test which statement runs next.
+func (db *DB) trace(query string) {
 	if db.traceStmt != nil {
 		db.traceStmt(query)
 	}
-	return tx.StmtContext(ctx, db.stmts[query])
 }
 
 func (db *DB) closeStmts() {

@@ -70,9 +70,6 @@ type signupFacts struct {
 func (db *DB) subscribe(ctx context.Context, tx *sql.Tx, s Signup) (SignupResult, error) {
 	s.Email = canonicalOr(s.Email)
 	key, box := EmailKey(s.Email), MailboxKey(s.Email)
-	if db.d.postgres() {
-		return db.pgSubscribe(ctx, tx, s, key, box)
-	}
 	if fresh, err := db.spendAll(ctx, tx, s.OneUse, s.At); err != nil || !fresh {
 		return SignupResult{Replayed: !fresh}, err
 	}
