@@ -72,8 +72,8 @@ func (db *DB) importSet(ctx context.Context, tx *sql.Tx, ins []Import) ([]Import
 	return out, nil
 }
 
-// lockBoxes takes the address locks of every row at once (PostgreSQL:
-// lockAddress), in byte order, the order a group of signups takes them.
+// lockBoxes takes the inbox locks of every row at once (as signups do in
+// pgSpendAndLock), in byte order, the order a group of signups takes them.
 func (db *DB) lockBoxes(ctx context.Context, tx *sql.Tx, rows []importRow) error {
 	if !db.d.postgres() {
 		return nil

@@ -88,7 +88,7 @@ func (db *DB) Subscribe(ctx context.Context, s Signup) (SignupResult, error) {
 // so one failure answers only its own request.
 func (db *DB) commitSignups(group []signupReq) {
 	ctx := context.Background()
-	// Address locks (lockAddress) taken in one order by every instance
+	// Inbox locks (pgSpendAndLock) taken in one order by every instance
 	// can't deadlock.
 	slices.SortStableFunc(group, func(a, b signupReq) int { return strings.Compare(a.box, b.box) })
 	results, err := db.signupGroup(ctx, group)
