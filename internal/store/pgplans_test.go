@@ -47,13 +47,15 @@ func testBulkPlansFindRowsByKey(t *testing.T) {
 			t.Errorf("%s filters a whole index by its keys:\n%s", name, plan)
 		}
 	}
-	// The signup path runs on the keyed pool, planned for its values.
+	// The signup path runs on the keyed pool too.
 	signups := map[string][]any{
-		"spend and lock": {[]string{"k"}, []int64{1}, int64(1), "box"},
-		"signup facts":   {"k", "course", "h", "h", "box", int64(1), 2, int64(1)},
+		"inbox lock": {"box"},
+		"signup": {"k", "course", "h", "h", "box", int64(1), 2, int64(1), []string{"k"}, []int64{1}, int64(1), int64(1), 3,
+			"a@example.org", "Sam", "UTC", SignupAgain},
 	}
-	queries = map[string]string{"spend and lock": pgSpendAndLock, "signup facts": pgSignupFacts}
-	literals := map[string]string{"spend and lock": "'{k}', '{1}', 1, 'box'", "signup facts": "'k', 'course', 'h', 'h', 'box', 1, 2, 1"}
+	queries = map[string]string{"inbox lock": pgInboxLock, "signup": pgSignup}
+	literals := map[string]string{"inbox lock": "'box'",
+		"signup": "'k', 'course', 'h', 'h', 'box', 1, 2, 1, '{k}', '{1}', 1, 1, 3, 'a@example.org', 'Sam', 'UTC', 'again'"}
 	for name, args := range signups {
 		custom := explain(t, db, db.keyed, queries[name], args)
 		noFullScans(t, name, custom)
@@ -66,7 +68,7 @@ func testBulkPlansFindRowsByKey(t *testing.T) {
 		noFullScans(t, name+" (generic plan)", generic)
 		// The hourly cap's newest mark is the last entry of an index,
 		// not the largest of all of them (a max that read every mark).
-		if name == "signup facts" && !strings.Contains(generic, "Index Only Scan Backward using form_confirms_pkey") {
+		if name == "signup" && !strings.Contains(generic, "Index Only Scan Backward using form_confirms_pkey") {
 			t.Errorf("%s finds the newest form mark other than by the end of its index:\n%s", name, generic)
 		}
 		for _, plan := range []string{custom, generic} {
