@@ -32,9 +32,10 @@ type signupResp struct {
 }
 
 // signupLoops is how many groups commit at once. SQLite has one writer,
-// so one loop; on PostgreSQL each commit waits on a network round trip per
-// statement, so several loops keep the server busy. Their groups take
-// address locks in one order (commitSignups), so they can't deadlock.
+// so one loop; on PostgreSQL a group waits for its round trip and its
+// commit's flush, so several loops keep the server busy (two were no
+// faster than four, eight no faster either). Their groups take inbox
+// locks in one order (commitSignups), so they can't deadlock.
 func (db *DB) signupLoops() int {
 	if db.d.postgres() {
 		return 4
