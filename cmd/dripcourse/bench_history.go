@@ -64,10 +64,16 @@ func benchHistory(ctx context.Context, e *env, o benchOptions) error {
 	return a.benchPages(ctx, e.stdout, courses, o.runs)
 }
 
-// catchUpCounts sums the history into the stats' counts, as serve's
-// housekeeping does a batch a minute. Nothing else writes meanwhile, so
-// each run may act as if the PostgreSQL lag had passed.
+// catchUpCounts folds the tallies and sums the history into the stats'
+// counts, as serve's housekeeping does a batch a minute. Nothing else
+// writes meanwhile, so each run may act as if the PostgreSQL lag had
+// passed.
 func (a *app) catchUpCounts(ctx context.Context, w io.Writer) error {
+	start := time.Now()
+	if err := a.db.FoldTallies(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "tallies folded in %.1fs\n", time.Since(start).Seconds())
 	start, at, was, still := time.Now(), time.Now(), int64(-1), 0
 	for {
 		// A delivery awaiting a retry holds its mark: stop when one does
@@ -219,10 +225,18 @@ func (a *app) operatorPages(ctx context.Context, slugs []string) ([]benchPage, e
 	if err != nil || len(above) == 0 {
 		return nil, fmt.Errorf("bench: the reader list's middle: %v", err)
 	}
+	_, enrolled, err := a.db.Readers(ctx, store.ReaderQuery{Course: crs.Slug, Only: true, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	cmid := max(1, (enrolled+admin.ReadersPerPage-1)/admin.ReadersPerPage/2)
 	return append(pages,
 		benchPage{"admin readers, middle page", get(fmt.Sprintf("/admin/readers?page=%d&before=%d", mid, above[0].ID+1))},
 		benchPage{"admin readers, last page", get("/admin/readers?last=1")},
-		benchPage{"admin readers, middle by number", get(fmt.Sprintf("/admin/readers?page=%d", mid))}), nil
+		benchPage{"admin readers, middle by number", get(fmt.Sprintf("/admin/readers?page=%d", mid))},
+		benchPage{"admin readers of the course, page 1", get("/admin/readers" + q)},
+		benchPage{"  the course's middle by number", get(fmt.Sprintf("/admin/readers%s&page=%d", q, cmid))},
+		benchPage{"  the course's finished, middle by number", get(fmt.Sprintf("/admin/readers%s&enrolled=completed&page=%d", q, cmid/2))}), nil
 }
 
 // benchSchedule is the schedule command's work on one course.

@@ -43,10 +43,11 @@ var copyTables = []struct{ name, key string }{
 // destination's from the rolled-up opens and clicks, with its marks at
 // zero, and its housekeeping sums the copied rows again. Nor are the
 // forecasts, which the destination makes again from its readers, nor the
-// outcome log, which SQLite never fills.
+// outcome log, which SQLite never fills, nor the tallies, which the
+// destination's triggers keep as the copy writes its rows.
 var notCopied = map[string]bool{"schema_version": true, progressTable: true, "budgets": true, "rate_hits": true, "webhook_replays": true,
 	"used_once": true, "form_confirms": true, "api_idempotency": true, "lesson_counts": true, "sent_days": true, "count_marks": true,
-	"forecasts": true, "outcome_log": true}
+	"forecasts": true, "outcome_log": true, "tallies": true, "tally_deltas": true}
 
 // progressTable records, in the destination, the last id copied of each
 // table, committed with each batch; a completed run drops it.

@@ -76,9 +76,10 @@ const UnconfirmedLife = 30 * 24 * time.Hour
 // use), admin sessions that have expired, signups never confirmed within
 // UnconfirmedLife (with their bounce reports), the one-use values of
 // webhook requests and of signup forms that have expired, and the form
-// confirmations the hourly cap no longer reads; and it sums the deliveries
-// and events recorded since into the stats' counts (AdvanceCounts). Run it periodically, by
-// one instance at a time (Exclusive).
+// confirmations the hourly cap no longer reads; and it folds the tallies'
+// deltas (FoldTallies) and sums the deliveries and events recorded since
+// into the stats' counts (AdvanceCounts). Run it periodically, by one
+// instance at a time (Exclusive).
 func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.Duration) (Swept, error) {
 	var s Swept
 	// A window is read while it is the current or the previous one.
@@ -102,6 +103,9 @@ func (db *DB) Housekeep(ctx context.Context, now time.Time, longestWindow time.D
 	}
 	if err := db.sweepAPI(ctx, now, &s); err != nil {
 		return s, fmt.Errorf("store: housekeeping: %w", friendly(err))
+	}
+	if err := db.FoldTallies(ctx); err != nil {
+		return s, fmt.Errorf("store: housekeeping: %w", err)
 	}
 	return s, db.AdvanceCounts(ctx, now)
 }

@@ -16,12 +16,12 @@ type pageQuery struct {
 	args []any
 }
 
-// pageQueries are the queries behind the stats, the dashboard's sends per
-// day, a reader's page and the schedule, as their functions run them.
-// The reader page's are copied from reader_record.go. Not here: the
-// counts of a course's readers by status and of those who finished it,
-// which count most of the course's enrollments however they are read
-// (from an index alone on SQLite: enrollments_course, enrollments_completed).
+// pageQueries are the queries behind the stats, the dashboard's counts
+// and sends per day, a reader's page, the reader list and the schedule,
+// as their functions run them. The reader page's are copied from
+// reader_record.go. Not here: a page of the reader list found by its
+// number alone, which skips the pages before it on an index (SQLite's
+// plan names that a scan, though it stops at the page).
 func pageQueries(dmark, emark int64) []pageQuery {
 	var qs []pageQuery
 	for _, c := range []string{"one", ""} {
@@ -38,6 +38,16 @@ func pageQueries(dmark, emark int64) []pageQuery {
 		pageQuery{"reader attempts", `SELECT a.delivery_id, a.at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id
 			WHERE d.subscriber_id = ? ORDER BY a.id`, []any{7}},
 		pageQuery{"reader events", `SELECT kind, course, slug FROM events WHERE subscriber_id = ? ORDER BY at, id`, []any{7}},
+		pageQuery{"reader counts", talliedQuery("reader", "enrollment = ''"), nil},
+		pageQuery{"course counts", talliedQuery("enrollment, reader", "course = ? AND enrollment != ''"), []any{"one"}},
+		pageQuery{"completions", talliedQuery("course", "completed = 1"), nil},
+		pageQuery{"readers, the page after", readerPage(false, "", " WHERE s.id < ?", " ORDER BY s.id DESC LIMIT ?"), []any{"one", 900, 50}},
+		pageQuery{"readers, the page before", readerPage(false, "", " WHERE s.id > ?", " ORDER BY s.id LIMIT ?"), []any{"one", 900, 50}},
+		pageQuery{"a course's readers, the page after", readerPage(true, " JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?",
+			" WHERE e.subscriber_id < ?", " ORDER BY e.subscriber_id DESC LIMIT ?"), []any{"one", 900, 50}},
+		pageQuery{"a course's finished readers, the page after", readerPage(true,
+			" JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ? AND e.status = ?",
+			" WHERE e.subscriber_id < ?", " ORDER BY e.subscriber_id DESC LIMIT ?"), []any{"one", "completed", 900, 50}},
 		pageQuery{"active readers", activeEnrollments, []any{"one"}},
 		pageQuery{"active readers' lessons", activeReceived(3), []any{4, 5, 6}},
 	)

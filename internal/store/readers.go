@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -58,29 +60,39 @@ func scanReaderRow(scan func(...any) error) (ReaderRow, error) {
 
 // Readers returns one page of readers, newest first, and how many match
 // in all. Each filter is an index range: the address's start on
-// email_key, the course and status on enrollments_course; an unfiltered
-// count is the table's own count.
+// email_key, the course and status on enrollments_course. How many match
+// is read from the tallies where they keep it (tallyFilter).
 func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, error) {
 	join, where, args := q.filters()
-	var total int
-	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+join+where, args...).Scan(&total); err != nil {
+	total, err := db.countReaders(ctx, q, join, where, args)
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: readers: %w", err)
 	}
-	order, page := " ORDER BY s.id DESC LIMIT ? OFFSET ?", []any{q.Limit, q.Offset}
+	// A course's list is in the order of its enrollments' index.
+	key := "s.id"
+	if q.Only {
+		key = "e.subscriber_id"
+	}
+	order, page := " ORDER BY "+key+" DESC LIMIT ?", []any{q.Limit}
 	switch {
 	case q.Before > 0:
-		where, order, page = and(where, "s.id < ?"), " ORDER BY s.id DESC LIMIT ?", []any{q.Before, q.Limit}
+		where, args = and(where, key+" < ?"), append(args, q.Before)
 	case q.After > 0:
-		where, order, page = and(where, "s.id > ?"), " ORDER BY s.id LIMIT ?", []any{q.After, q.Limit}
+		where, order, args = and(where, key+" > ?"), " ORDER BY "+key+" LIMIT ?", append(args, q.After)
 	case q.Oldest:
-		order, page = " ORDER BY s.id LIMIT ?", []any{lastPage(total, q.Limit)}
-	}
-	show := " LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?"
-	if q.Only {
-		show = ""
+		order, page = " ORDER BY "+key+" LIMIT ?", []any{lastPage(total, q.Limit)}
+	case q.Offset > 0:
+		first, err := db.firstOfPage(ctx, q, key, join, where, args)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, total, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("store: readers: %w", err)
+		}
+		where, args = and(where, key+" <= ?"), append(args, first)
 	}
 	var out []ReaderRow
-	err := db.eachRow(ctx, "SELECT "+readerRowCols+" FROM subscribers s"+show+join+where+order,
+	err = db.eachRow(ctx, readerPage(q.Only, join, where, order),
 		func(scan func(...any) error) error {
 			r, err := scanReaderRow(scan)
 			out = append(out, r)
@@ -95,12 +107,33 @@ func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, err
 	return out, total, nil
 }
 
-// lastPage is how many readers the last page of a list of total holds.
-func lastPage(total, limit int) int {
-	if n := total % max(limit, 1); n > 0 {
-		return n
+// firstOfPage finds the first reader of a page found by its number, on
+// the filters alone, so that the page is then read from there: an offset
+// in the page's query would join every row it skips to its enrollment.
+// A course's list without a reader's status or address to match skips
+// the enrollments' index entries alone.
+func (db *DB) firstOfPage(ctx context.Context, q ReaderQuery, key, join, where string, args []any) (int64, error) {
+	query := "SELECT " + key + " FROM subscribers s" + join + where
+	if q.Only && q.Status == "" && q.Search == "" {
+		query = "SELECT e.subscriber_id FROM enrollments e WHERE e.course = ?"
+		if q.Enrolled != "" {
+			query += " AND e.status = ?"
+		}
 	}
-	return limit
+	var first int64
+	err := db.r.QueryRowContext(ctx, query+" ORDER BY "+key+" DESC LIMIT 1 OFFSET ?", append(slices.Clip(args), q.Offset)...).Scan(&first)
+	return first, err
+}
+
+// readerPage is the query of a page of the reader list, with the
+// enrollment in the course shown (showArgs) unless the filters' join
+// reads it.
+func readerPage(only bool, join, where, order string) string {
+	show := " LEFT JOIN enrollments e ON e.subscriber_id = s.id AND e.course = ?"
+	if only {
+		show = ""
+	}
+	return "SELECT " + readerRowCols + " FROM subscribers s" + show + join + where + order
 }
 
 // showArgs is the course whose enrollment the list shows beside each
@@ -110,6 +143,25 @@ func showArgs(q ReaderQuery) []any {
 		return nil
 	}
 	return []any{q.Course}
+}
+
+// countReaders is how many readers q lists: from the tallies, or by
+// counting the rows its filters pick.
+func (db *DB) countReaders(ctx context.Context, q ReaderQuery, join, where string, args []any) (int, error) {
+	if tw, targs, ok := q.tallyFilter(); ok {
+		return db.tallySum(ctx, tw, targs...)
+	}
+	var total int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM subscribers s"+join+where, args...).Scan(&total)
+	return total, err
+}
+
+// lastPage is how many readers the last page of a list of total holds.
+func lastPage(total, limit int) int {
+	if n := total % max(limit, 1); n > 0 {
+		return n
+	}
+	return limit
 }
 
 // filters are the join and where clauses of q's filters, with their

@@ -158,91 +158,11 @@ func addLesson(lessons map[string]*LessonStats, slug, what string, machine bool,
 	}
 }
 
-// CourseReaderCounts counts the readers of one course by their standing
-// in it (CourseCounts).
-func (db *DB) CourseReaderCounts(ctx context.Context, course string) (map[drip.Status]int, error) {
-	_, readers, err := db.CourseCounts(ctx, course)
-	return readers, err
-}
-
-// CourseCounts counts the readers of one course by enrollment status
-// (EnrollmentCounts), and by their standing in it, in the reader
-// statuses' words: pending (waiting to confirm it), active (taking it,
-// paused or finished), unsubscribed (left it), bounced and complained
-// (the address, whatever the course). The enrollments are counted once,
-// on their index alone, and the few suppressed addresses are then moved
-// to their own counts.
-func (db *DB) CourseCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, map[drip.Status]int, error) {
-	enrolled, err := db.EnrollmentCounts(ctx, course)
-	if err != nil {
-		return nil, nil, err
-	}
-	readers := map[drip.Status]int{}
-	for _, s := range drip.Statuses {
-		readers[s] = 0
-	}
-	for es, n := range enrolled {
-		readers[standing(string(es))] += n
-	}
-	// From the suppressed addresses (subscribers_status) to their
-	// enrollment in the course, never the other way round.
-	err = db.eachRow(ctx, `SELECT st, es, count(*) FROM (SELECT s.status AS st,
-		(SELECT e.status FROM enrollments e WHERE e.subscriber_id = s.id AND e.course = ?) AS es
-		FROM subscribers s WHERE s.status IN ('bounced', 'complained')) x WHERE es IS NOT NULL GROUP BY st, es`,
-		func(scan func(...any) error) error {
-			var status, es string
-			var n int
-			if err := scan(&status, &es, &n); err != nil {
-				return err
-			}
-			readers[standing(es)] -= n
-			readers[drip.Status(status)] += n
-			return nil
-		}, course)
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: course reader counts: %w", err)
-	}
-	return enrolled, readers, nil
-}
-
-// standing is where an enrollment status puts a reader among the reader
-// statuses.
-func standing(enrolled string) drip.Status {
-	switch enrolled {
-	case "pending":
-		return drip.StatusPending
-	case "stopped":
-		return drip.StatusUnsubscribed
-	}
-	return drip.StatusActive
-}
-
 func pick(machine bool, human, mach, n int) (int, int) {
 	if machine {
 		return human, mach + n
 	}
 	return human + n, mach
-}
-
-// ReaderCounts returns how many readers are in each status.
-func (db *DB) ReaderCounts(ctx context.Context) (map[drip.Status]int, error) {
-	readers := map[drip.Status]int{}
-	for _, s := range drip.Statuses {
-		readers[s] = 0
-	}
-	err := db.eachRow(ctx, "SELECT status, count(*) FROM subscribers GROUP BY status", func(scan func(...any) error) error {
-		var status string
-		var n int
-		if err := scan(&status, &n); err != nil {
-			return err
-		}
-		readers[drip.Status(status)] = n
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: reader counts: %w", err)
-	}
-	return readers, nil
 }
 
 // eachRow runs a read query and calls fn with a scanner for every row.
@@ -264,39 +184,4 @@ func eachRowOf(ctx context.Context, q querier, query string, fn func(scan func(.
 		}
 	}
 	return rows.Err()
-}
-
-// EnrollmentCounts returns how many readers of course are in each
-// enrollment status: all but the pending ones started the course, and
-// the completed ones finished it.
-func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, error) {
-	counts := map[drip.EnrollmentStatus]int{}
-	err := db.eachRow(ctx, "SELECT status, count(*) FROM enrollments WHERE course = ? GROUP BY status", func(scan func(...any) error) error {
-		var status string
-		var n int
-		if err := scan(&status, &n); err != nil {
-			return err
-		}
-		counts[drip.EnrollmentStatus(status)] = n
-		return nil
-	}, course)
-	if err != nil {
-		return nil, fmt.Errorf("store: enrollment counts: %w", err)
-	}
-	return counts, nil
-}
-
-// Completions counts the readers who finished a course (its last lesson
-// sent), of one course or, with course "", of every course; a reader who
-// finished and later left still counts, as the finish happened.
-func (db *DB) Completions(ctx context.Context, course string) (int, error) {
-	q, args := "SELECT count(*) FROM enrollments WHERE completed_at > 0", []any{}
-	if course != "" {
-		q, args = q+" AND course = ?", []any{course}
-	}
-	var n int
-	if err := db.r.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: completions: %w", friendly(err))
-	}
-	return n, nil
 }

@@ -92,6 +92,14 @@ func openAt(t testing.TB, target string) *DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if tt, ok := t.(*testing.T); ok {
+		// Registered after Close, so it runs before it.
+		t.Cleanup(func() {
+			if !tt.Failed() {
+				checkTallies(tt, db)
+			}
+		})
+	}
 	return db
 }
 
