@@ -21,7 +21,6 @@ CREATE TABLE tallies (
 -- SQLite has one writer: its triggers add to tallies directly and this
 -- table stays empty. The reads add both tables alike.
 CREATE TABLE tally_deltas (
-    id         INTEGER PRIMARY KEY,
     course     TEXT    NOT NULL,
     enrollment TEXT    NOT NULL,
     completed  INTEGER NOT NULL,
