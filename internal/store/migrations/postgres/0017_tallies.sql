@@ -33,9 +33,12 @@ CREATE TABLE tally_deltas (
 -- reader's status then waits for it, or it for the change, so one of the
 -- two sees the other (a changed or deleted enrollment is already locked
 -- by its own statement, and tally_subscriber's read waits for that lock).
+-- A reader this transaction wrote (a signup's new reader) is locked by it
+-- already: the share lock, a write of its own, is then left out.
 CREATE FUNCTION tally_enrollment() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     sup TEXT;
+    own BOOLEAN;
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         SELECT status INTO sup FROM subscribers WHERE id = OLD.subscriber_id;
@@ -44,10 +47,9 @@ BEGIN
             CASE WHEN sup IN ('bounced', 'complained') THEN sup ELSE '' END, -1);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        IF TG_OP = 'INSERT' THEN
+        SELECT status, xmin = pg_current_xact_id()::xid INTO sup, own FROM subscribers WHERE id = NEW.subscriber_id;
+        IF TG_OP = 'INSERT' AND NOT own THEN
             SELECT status INTO sup FROM subscribers WHERE id = NEW.subscriber_id FOR SHARE;
-        ELSE
-            SELECT status INTO sup FROM subscribers WHERE id = NEW.subscriber_id;
         END IF;
         INSERT INTO tally_deltas (course, enrollment, completed, reader, n)
         VALUES (NEW.course, NEW.status, (NEW.completed_at > 0)::int,
