@@ -115,6 +115,8 @@ func (db *DB) Readers(ctx context.Context, q ReaderQuery) ([]ReaderRow, int, err
 func (db *DB) firstOfPage(ctx context.Context, q ReaderQuery, key, join, where string, args []any) (int64, error) {
 	query := "SELECT " + key + " FROM subscribers s" + join + where
 	if q.Only && q.Status == "" && q.Search == "" {
+		// filters' join alone, without the readers: its arguments are
+		// then the course and the enrollment status, in that order.
 		query = "SELECT e.subscriber_id FROM enrollments e WHERE e.course = ?"
 		if q.Enrolled != "" {
 			query += " AND e.status = ?"

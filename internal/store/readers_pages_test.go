@@ -15,15 +15,11 @@ func TestReaderPagesAgreeWithAnOffset(t *testing.T) {
 }
 
 func testReaderPagesAgreeWithAnOffset(t *testing.T) {
-	ctx := context.Background()
 	db := open(t)
 	statuses := []string{"active", "pending", "bounced", "unsubscribed", "complained", "active", "active"}
 	for i := range 60 {
 		email := fmt.Sprintf("p%02d@example.org", i)
-		if _, err := db.w.ExecContext(ctx, `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
-			VALUES (?, ?, ?, '', 'UTC', ?, 1)`, email, email, email, statuses[i%len(statuses)]); err != nil {
-			t.Fatal(err)
-		}
+		addReader(t, db, email, statuses[i%len(statuses)])
 	}
 	// Readers join the courses out of their own order, so that a
 	// course's enrollments do not follow its readers' ids.
@@ -32,11 +28,7 @@ func testReaderPagesAgreeWithAnOffset(t *testing.T) {
 			if (i+c)%3 == 0 {
 				continue
 			}
-			if _, err := db.w.ExecContext(ctx, `INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at)
-				SELECT id, ?, ?, 0, 0, 1 FROM subscribers WHERE email = ?`,
-				course, []string{"active", "completed", "pending", "stopped"}[i%4], fmt.Sprintf("p%02d@example.org", i)); err != nil {
-				t.Fatal(err)
-			}
+			enrollReader(t, db, fmt.Sprintf("p%02d@example.org", i), course, []string{"active", "completed", "pending", "stopped"}[i%4], 0)
 		}
 	}
 	for _, q := range []ReaderQuery{

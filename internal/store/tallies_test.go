@@ -66,6 +66,29 @@ func checkTallies(t testing.TB, db *DB) {
 	}
 }
 
+// mustExec runs a statement on db's writer, failing t if it fails.
+func mustExec(t testing.TB, db *DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.w.ExecContext(context.Background(), q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// addReader writes a reader with a status straight into the table, as
+// no store function would: the tallies must follow any write.
+func addReader(t testing.TB, db *DB, email, status string) {
+	t.Helper()
+	mustExec(t, db, `INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
+		VALUES (?, ?, ?, '', 'UTC', ?, 1)`, email, email, email, status)
+}
+
+// enrollReader writes the reader with email's enrollment in course.
+func enrollReader(t testing.TB, db *DB, email, course, status string, completedAt int) {
+	t.Helper()
+	mustExec(t, db, `INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at)
+		SELECT id, ?, ?, ?, 0, 1 FROM subscribers WHERE email = ?`, course, status, completedAt, email)
+}
+
 // The tallies follow every kind of change to readers and enrollments,
 // made at random: a new reader or enrollment, a status or suppression
 // changed, a course finished or moved, an enrollment deleted, a reader
@@ -81,18 +104,12 @@ func testTalliesFollowEveryChange(t *testing.T) {
 	statuses := []string{"pending", "active", "unsubscribed", "bounced", "complained"}
 	enrolled := []string{"pending", "active", "paused", "completed", "stopped"}
 	courses := []string{"one", "two", "three"}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := func(q string, args ...any) { t.Helper(); mustExec(t, db, q, args...) }
 	pick := func(s []string) string { return s[rng.IntN(len(s))] }
 	for round := range 6 {
 		for i := range 40 {
 			email := fmt.Sprintf("r%d-%d@example.org", round, i)
-			exec(`INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
-				VALUES (?, ?, ?, '', 'UTC', ?, 1)`, email, email, email, pick(statuses))
+			addReader(t, db, email, pick(statuses))
 		}
 		for range 60 {
 			exec(`INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at)
@@ -141,24 +158,15 @@ func TestTalliedCountsAreTheRowsCounts(t *testing.T) {
 func testTalliedCountsAreTheRowsCounts(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.w.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
 	for i, st := range []string{"active", "active", "bounced", "pending", "complained", "unsubscribed"} {
 		email := fmt.Sprintf("c%d@example.org", i)
-		exec(`INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
-			VALUES (?, ?, ?, '', 'UTC', ?, 1)`, email, email, email, st)
+		addReader(t, db, email, st)
 	}
 	for i, es := range []string{"active", "completed", "active", "pending", "stopped", "stopped"} {
 		completed := map[bool]int{true: 7}[es == "completed" || i == 5]
-		exec(`INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at)
-			SELECT id, 'one', ?, ?, 0, 1 FROM subscribers WHERE email = ?`, es, completed, fmt.Sprintf("c%d@example.org", i))
+		enrollReader(t, db, fmt.Sprintf("c%d@example.org", i), "one", es, completed)
 	}
-	exec(`INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at)
-		SELECT id, 'two', 'active', 0, 0, 1 FROM subscribers WHERE email = 'c0@example.org'`)
+	enrollReader(t, db, "c0@example.org", "two", "active", 0)
 
 	enrolled, standing, err := db.CourseCounts(ctx, "one")
 	if err != nil {
@@ -211,12 +219,8 @@ func testTalliesHoldUnderConcurrentChanges(t *testing.T) {
 	const readers = 200
 	for i := range readers {
 		email := fmt.Sprintf("x%d@example.org", i)
-		if _, err := db.w.ExecContext(ctx, `WITH s AS (INSERT INTO subscribers (email, email_key, mailbox_key, name, timezone, status, created_at)
-			VALUES (?, ?, ?, '', 'UTC', 'active', 1) RETURNING id)
-			INSERT INTO enrollments (subscriber_id, course, status, completed_at, next_due_at, created_at) SELECT id, 'one', 'active', 0, 0, 1 FROM s`,
-			email, email, email); err != nil {
-			t.Fatal(err)
-		}
+		addReader(t, db, email, "active")
+		enrollReader(t, db, email, "one", "active", 0)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
