@@ -122,7 +122,7 @@ func TestWALGivesRoomBackOnANearlyFullDisk(t *testing.T) {
 
 func testWALGivesRoomBackOnANearlyFullDisk(t *testing.T) {
 	sqliteOnly(t)
-	dir := disktest.Small(t, 28<<20) // room for the schema, its indexes and the seeded readers
+	dir := disktest.Small(t, 32<<20) // room for the schema, its indexes and the seeded readers
 	db := openAt(t, filepath.Join(dir, "test.db"))
 	pauseCheckpoints(t, db)
 	ctx := context.Background()

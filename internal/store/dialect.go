@@ -87,6 +87,16 @@ var bulkParams = map[string]string{
 	"enable_mergejoin": "off",
 }
 
+// Every pool runs without JIT compilation. PostgreSQL compiles a
+// statement whose estimated cost passes jit_above_cost, on every
+// execution: about 100 ms for the signup's statement, a hundred times
+// what running it takes. Every statement dripcourse runs reads rows by
+// key or sums a few counts, so only a wrong estimate gets one there: a
+// generic plan's, from statistics that say many readers share an inbox,
+// made the signups 20 times slower (TestNoStatementIsCompiled). An
+// operator's URL that sets jit keeps it.
+var everyPoolParams = map[string]string{"jit": "off"}
+
 func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 	target, conns, err := poolSize(target)
 	if err != nil {
@@ -97,6 +107,11 @@ func openPostgres(ctx context.Context, target string, o options) (*DB, error) {
 		return nil, fmt.Errorf("store: DRIP_DATABASE_URL: %w", err)
 	}
 	where := cfg.Host + "/" + cfg.Database
+	for k, v := range everyPoolParams {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
 	bulkCfg := cfg.Copy()
 	for k, v := range bulkParams {
 		bulkCfg.RuntimeParams[k] = v

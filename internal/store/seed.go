@@ -18,8 +18,8 @@ func (db *DB) SeedDue(ctx context.Context, course string, n int, due time.Time, 
 // reader i is enrolled in courses[i % len(courses)].
 func (db *DB) SeedDueIn(ctx context.Context, courses []string, n int, due time.Time, email func(int) string) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		sub, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, email_key, timezone, status, created_at, confirmed_at)
-			VALUES (?, ?, 'UTC', 'active', ?, ?) RETURNING id`)
+		sub, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (email, email_key, mailbox_key, timezone, status, created_at, confirmed_at)
+			VALUES (?, ?, ?, 'UTC', 'active', ?, ?) RETURNING id`)
 		if err != nil {
 			return err
 		}
@@ -34,7 +34,7 @@ func (db *DB) SeedDueIn(ctx context.Context, courses []string, n int, due time.T
 		for i := range n {
 			e := email(i)
 			var id int64
-			if err := sub.QueryRowContext(ctx, e, EmailKey(e), at, at).Scan(&id); err != nil {
+			if err := sub.QueryRowContext(ctx, e, EmailKey(e), MailboxKey(e), at, at).Scan(&id); err != nil {
 				return err
 			}
 			if _, err := enr.ExecContext(ctx, id, courses[i%len(courses)], at, at); err != nil {
