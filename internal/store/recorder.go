@@ -50,12 +50,8 @@ func (db *DB) NewRecorder(senders int) *Recorder {
 		// A group never outgrows the window, which bounds what is queued.
 		r.reqs, r.done = make(chan recordReq, senders), make(chan struct{})
 		r.applier = startApplier(db)
-		var wg sync.WaitGroup
-		for range min(senders, pgCommitters) {
-			wg.Go(func() { groupCommit(r.reqs, nil, senders, r.commit) })
-		}
 		go func() {
-			wg.Wait()
+			groupCommit(r.reqs, nil, senders, min(senders, pgCommitters), r.commit)
 			close(r.done)
 		}()
 	}

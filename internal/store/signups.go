@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Signups share transactions (groupcommit.go): SQLite has one writer, and a
@@ -31,10 +30,10 @@ type signupResp struct {
 	err error
 }
 
-// signupLoops is how many groups commit at once. SQLite has one writer,
-// so one loop; on PostgreSQL a group waits for its round trip and its
-// commit's flush, so several loops keep the server busy (two were no
-// faster than four, eight no faster either). Their groups take inbox
+// signupLoops is how many groups may commit at once. SQLite has one
+// writer, so one; on PostgreSQL a group waits for its round trip and its
+// commit's flush, and when the load fills the groups (groupCommit),
+// further groups keep the server busy meanwhile. Their groups take inbox
 // locks in one order (commitSignups), so they can't deadlock.
 func (db *DB) signupLoops() int {
 	if db.d.postgres() {
@@ -47,12 +46,8 @@ func (db *DB) startSignups() {
 	db.signups = make(chan signupReq)
 	db.quit = make(chan struct{})
 	db.signupsDone = make(chan struct{})
-	var wg sync.WaitGroup
-	for range db.signupLoops() {
-		wg.Go(func() { groupCommit(db.signups, db.quit, maxSignupGroup, db.commitSignups) })
-	}
 	go func() {
-		wg.Wait()
+		groupCommit(db.signups, db.quit, maxSignupGroup, db.signupLoops(), db.commitSignups)
 		close(db.signupsDone)
 	}()
 }
