@@ -45,7 +45,7 @@ func testEndPause(t *testing.T) {
 	if _, err := db.EndPause(ctx, id+100, "course", next, t0); !errors.Is(err, ErrNotActive) {
 		t.Fatalf("an unknown reader: %v, want ErrNotActive", err)
 	}
-	counts, err := db.EnrollmentCounts(ctx, "course")
+	counts, _, err := db.CourseCounts(ctx, "course")
 	if err != nil || counts[drip.EnrollActive] != 1 || len(counts) != 1 {
 		t.Fatalf("enrollment counts: %v, %v", counts, err)
 	}

@@ -86,16 +86,9 @@ func (db *DB) ReaderCounts(ctx context.Context) (map[drip.Status]int, error) {
 	return readers, nil
 }
 
-// EnrollmentCounts returns how many readers of course are in each
-// enrollment status: all but the pending ones started the course, and
-// the completed ones finished it.
-func (db *DB) EnrollmentCounts(ctx context.Context, course string) (map[drip.EnrollmentStatus]int, error) {
-	enrolled, _, err := db.CourseCounts(ctx, course)
-	return enrolled, err
-}
-
 // CourseCounts counts the readers of one course by enrollment status
-// (EnrollmentCounts), and by their standing in it, in the reader
+// (all but the pending ones started the course, and the completed ones
+// finished it), and by their standing in it, in the reader
 // statuses' words: pending (waiting to confirm it), active (taking it,
 // paused or finished), unsubscribed (left it), bounced and complained
 // (the address, whatever the course).
